@@ -1,0 +1,98 @@
+"""Every exception dmsproto raises, in one place, so callers can catch by kind.
+
+The hierarchy: ``DMSProtoError`` is the root. Decoding problems, item-level
+errors reported by the server, and transport problems are separate branches.
+"""
+
+from __future__ import annotations
+
+
+class DMSProtoError(Exception):
+    """Root of all dmsproto exceptions."""
+
+
+class DecodeError(DMSProtoError, ValueError):
+    """A message did not decode: ``pointer`` names where, ``reason`` why."""
+
+    def __init__(self, pointer: str, reason: str) -> None:
+        super().__init__(f"{pointer or '/'}: {reason}")
+        self.pointer = pointer
+        self.reason = reason
+
+
+class EncodeError(DMSProtoError, ValueError):
+    """A value cannot be written as protocol JSON (e.g. a naive datetime)."""
+
+
+class DMSError(DMSProtoError):
+    """The server answered an item with a code other than ``ok``."""
+
+    def __init__(self, path: str | None, code: str, message: str | None) -> None:
+        where = f" {path!r}" if path is not None else ""
+        super().__init__(f"{code}{where}: {message or ''}".rstrip(": "))
+        self.path = path
+        self.code = code
+        self.message = message
+
+
+class NotFound(DMSError):
+    """Item code ``not found``."""
+
+
+class NoPermission(DMSError):
+    """Item code ``no perm``."""
+
+
+class TransportError(DMSProtoError):
+    """The connection to the DMS could not be used."""
+
+
+class ConnectError(TransportError):
+    """Opening the connection failed (refused, unreachable, bad URL)."""
+
+
+class TLSError(ConnectError):
+    """The TLS handshake failed (untrusted certificate, missing client cert)."""
+
+
+class AuthenticationError(ConnectError):
+    """The server refused our credentials."""
+
+
+class ConnectionLost(TransportError):
+    """The connection went away while a call or subscription depended on it."""
+
+
+class ProtocolError(DMSProtoError):
+    """The peer broke the protocol (malformed frame, unmatched response)."""
+
+
+class RequestTimeout(DMSProtoError, TimeoutError):
+    """A call did not get its response in time."""
+
+
+class SubscriptionOverflow(DMSProtoError):
+    """A subscriber fell behind and its bounded buffer overflowed."""
+
+
+class EventGap(DMSProtoError):
+    """Events may have been missed (reconnect); raised or yielded per policy."""
+
+
+__all__ = [
+    "AuthenticationError",
+    "ConnectError",
+    "ConnectionLost",
+    "DMSError",
+    "DMSProtoError",
+    "DecodeError",
+    "EncodeError",
+    "EventGap",
+    "NoPermission",
+    "NotFound",
+    "ProtocolError",
+    "RequestTimeout",
+    "SubscriptionOverflow",
+    "TLSError",
+    "TransportError",
+]
