@@ -114,8 +114,12 @@ def generate_version(folder: Path, dest: Path) -> None:
     """Write the bindings of one version folder into ``dest``."""
     files = load_version(folder)
     with tempfile.TemporaryDirectory() as tmp:
+        inputs = Path(tmp) / folder.name
+        inputs.mkdir()
+        for name in files:  # only the schemas: the folder also holds notes
+            shutil.copyfile(folder / name, inputs / name)
         raw = Path(tmp) / "out"
-        _run_datamodel_codegen(folder, raw, files)
+        _run_datamodel_codegen(inputs, raw, files)
         dest.mkdir(parents=True, exist_ok=True)
         for py in sorted(raw.glob("*.py")):
             text = py.read_text("utf-8")

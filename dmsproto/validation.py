@@ -184,8 +184,8 @@ def _schema_violations(error: SchemaError, out: list[Violation]) -> None:
     rule = str(error.validator)
     instance = error.instance
     if rule in ("anyOf", "oneOf") and error.context:
-        branch_types = [e.validator_value for e in error.context
-                        if e.validator == "type" and not e.relative_path]
+        branch_types: list[Any] = [e.validator_value for e in error.context
+                                   if e.validator == "type" and not e.relative_path]
         if len(branch_types) == len({e.relative_schema_path[0] for e in error.context}):
             allowed = sorted({t for ts in branch_types for t in ([ts] if isinstance(ts, str)
                                                                    else ts)})

@@ -1,0 +1,108 @@
+"""Change logs: entries grouped by change-log group and indexed by datapoint path.
+
+Entries are kept in time order and answered newest first, as in the
+document's examples. A ``get`` ``changelog`` lists the entries of that one
+datapoint without ``path``; ``changelogRead`` lists a whole group with ``path``.
+The log is history: deleting a datapoint keeps its entries in the group, a
+rename re-keys them so the log follows the datapoint.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .tree import AlarmInfo
+
+#: At most this many entries per answer (document 3.2.4).
+MAX_CHANGELOG_ENTRIES = 100_000
+
+
+class TooManyLogEntries(ValueError):
+    """The answer would exceed :data:`MAX_CHANGELOG_ENTRIES`."""
+
+
+@dataclass
+class LogEntry:
+    """One protocol or alarm entry; alarm entries carry ``state`` and ``alarm``."""
+
+    path: str
+    stamp: datetime
+    text: str
+    state: str | None = None
+    alarm: AlarmInfo | None = None
+
+    def to_wire(self, stamp_text: Callable[[datetime], str], *, with_path: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path} if with_path else {}
+        out["stamp"] = stamp_text(self.stamp)
+        out["text"] = self.text
+        if self.state is not None and self.alarm is not None:
+            out["state"] = self.state
+            out["priority"] = self.alarm.priority
+            out["priorityBACnet"] = self.alarm.priority_bacnet
+            out["alarmGroup"] = self.alarm.alarm_group
+            out["alarmCollectGroup"] = self.alarm.alarm_collect_group
+            out["siteGroup"] = self.alarm.site_group
+            if self.alarm.screen is not None:
+                out["screen"] = self.alarm.screen
+        return out
+
+
+@dataclass
+class _Log:
+    times: list[float] = field(default_factory=list)
+    entries: list[LogEntry] = field(default_factory=list)
+
+    def add(self, entry: LogEntry) -> None:
+        t = entry.stamp.timestamp()
+        i = bisect_right(self.times, t)
+        self.times.insert(i, t)
+        self.entries.insert(i, entry)
+
+    def between(self, start: datetime, end: datetime) -> list[LogEntry]:
+        lo = bisect_left(self.times, start.timestamp())
+        hi = bisect_right(self.times, end.timestamp())
+        if hi - lo > MAX_CHANGELOG_ENTRIES:
+            raise TooManyLogEntries(hi - lo)
+        return self.entries[lo:hi][::-1]
+
+
+class ChangelogStore:
+    """All change-log groups of the simulated DMS."""
+
+    def __init__(self, groups: list[str]) -> None:
+        self._groups: dict[str, _Log] = {g: _Log() for g in groups}
+        self._by_path: dict[str, _Log] = {}
+
+    def groups(self) -> list[str]:
+        return list(self._groups)
+
+    def has_group(self, group: str) -> bool:
+        return group in self._groups
+
+    def add(self, group: str, entry: LogEntry) -> None:
+        """Log ``entry`` in ``group`` (created on first use)."""
+        self._groups.setdefault(group, _Log()).add(entry)
+        self._by_path.setdefault(entry.path, _Log()).add(entry)
+
+    def read_group(self, group: str, start: datetime, end: datetime) -> list[LogEntry]:
+        return self._groups[group].between(start, end)
+
+    def read_path(self, path: str, start: datetime, end: datetime) -> list[LogEntry]:
+        log = self._by_path.get(path)
+        return [] if log is None else log.between(start, end)
+
+    def moved(self, old: str, new: str) -> None:
+        """The datapoint at ``old`` is now at ``new``: its entries follow it."""
+        log = self._by_path.pop(old, None)
+        if log is not None:
+            for entry in log.entries:
+                entry.path = new
+            self._by_path[new] = log
+
+    def deleted(self, path: str) -> None:
+        """The datapoint is gone: its entries stay in the group, not under the path."""
+        self._by_path.pop(path, None)

@@ -1,0 +1,287 @@
+"""The sans-I/O DMS: request text in, response and event frames out.
+
+The engine owns the datapoint tree, change logs and subscriptions; a transport
+(``server.py``) feeds it one request at a time per session and sends what it
+returns. Time comes only from the injected clock, so tests are deterministic.
+
+Framing rules: a request that is not JSON, not an object, has an unknown root
+member or no command at all is fatal: the response holds a fatal item
+(``{"code": "error", "message": ...}``, no path) in the array of every command
+the request named (``get`` when it named none, as in the document's example)
+and :attr:`Reply.fatal` carries the message so a transport may close or answer
+with an HTTP error instead. A command whose value is not an array answers one
+fatal item in its array. Anything wrong inside an item answers that item only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..errors import DMSError
+from ..timestamps import format_server_stamp
+from ..validation import validate
+from ..versions import UnknownProtocolError, get_version
+from .items import Context, ItemError, error_item, fatal_item
+from .monitor import subscribe_item, unsubscribe_item
+from .plant import Plant, build
+from .reads import changelog_groups, changelog_read, get_item
+from .subscriptions import EventSink, Session, SubscriptionIndex
+from .system import system_tick
+from .tree import Node
+from .writes import delete_item, rename_item, set_item
+
+FATAL_JSON = "Expected JSON encoded data, but got something else."
+ItemHandler = Callable[["Engine", Context, object], list[dict[str, Any]]]
+
+_ITEM_HANDLERS: dict[str, ItemHandler] = {
+    "get": get_item,
+    "set": set_item,
+    "rename": rename_item,
+    "delete": delete_item,
+    "subscribe": subscribe_item,
+    "unsubscribe": unsubscribe_item,
+    "changelogRead": changelog_read,
+}
+COMMANDS = (
+    "get", "set", "rename", "delete", "subscribe", "unsubscribe",
+    "changelogGetGroups", "changelogRead",
+)
+ROOT_FIELDS = frozenset({"tag", "whois", "user", *COMMANDS})
+
+
+@dataclass
+class Delivery:
+    """An event frame for one session."""
+
+    session: Session
+    frame: dict[str, Any]
+
+
+@dataclass
+class Reply:
+    """What one request produced: its response and the event frames it caused."""
+
+    response: dict[str, Any] | None
+    deliveries: list[Delivery]
+    fatal: str | None = None
+
+
+def _zone(name: str | None) -> tzinfo:
+    try:
+        return ZoneInfo(name or "Europe/Zurich")
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+class Engine:
+    """A simulated DMS data server."""
+
+    def __init__(
+        self,
+        plant: Plant,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        protocol: str = "1.4",
+        zone: str | None = None,
+        max_path_length: int = 160,
+    ) -> None:
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.protocol = protocol
+        self.zone = _zone(zone or plant.zone)
+        self.max_path_length = max_path_length
+        self.validating = _known_protocol(protocol)
+        self.tree, self.logs = build(plant, self.clock(), self.zone)
+        self.subscriptions = SubscriptionIndex()
+        self.sessions: list[Session] = []
+
+    # -- sessions -----------------------------------------------------------------------
+    def open_session(
+        self, *, peer: str = "127.0.0.1", user: str | None = None, websocket: bool = True
+    ) -> Session:
+        session = Session(peer=peer, user=user, websocket=websocket)
+        self.sessions.append(session)
+        return session
+
+    def close_session(self, session: Session) -> None:
+        """The connection is gone: its subscriptions go with it."""
+        self.subscriptions.drop_session(session)
+        if session in self.sessions:
+            self.sessions.remove(session)
+
+    # -- time and rendering -------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock().astimezone(self.zone)
+
+    def stamp(self, value: datetime | None) -> str | None:
+        """A stamp as the server writes it (engine zone), or None."""
+        return None if value is None else format_server_stamp(value.astimezone(self.zone))
+
+    def stamp_text(self, value: datetime | None) -> str:
+        """A stamp as query regexes see it: ``""`` for null."""
+        return "" if value is None else format_server_stamp(value.astimezone(self.zone))
+
+    def epoch_stamp(self, t: float) -> str:
+        return format_server_stamp(datetime.fromtimestamp(t, self.zone))
+
+    def node_state(self, node: Node) -> dict[str, Any]:
+        return {"value": node.value, "type": node.type, "stamp": self.stamp(node.stamp)}
+
+    # -- events -------------------------------------------------------------------------
+    def emit(
+        self, sink: EventSink, code: str, node: Node, trigger: str, *, new_path: str | None = None
+    ) -> None:
+        """Route event ``code`` of ``node`` (at its current path) to the subscribers."""
+        targets = self.subscriptions.targets(code, node.path, node, self.stamp_text)
+        if not targets:
+            return
+        base: dict[str, Any] = {"code": code, "path": node.path}
+        if new_path is not None:
+            base["newPath"] = new_path
+        base["trigger"] = trigger
+        base.update(self.node_state(node))
+        for sub in targets:
+            item = dict(base)
+            if sub.tag is not None:
+                item["tag"] = sub.tag
+            sink.add(sub.session, item)
+
+    @staticmethod
+    def _deliveries(sink: EventSink) -> list[Delivery]:
+        return [Delivery(s, {"event": items}) for s, items in sink.items.items()]
+
+    # -- requests -----------------------------------------------------------------------
+    def handle(self, session: Session, text: str | bytes) -> Reply:
+        """One request message as received (text, or UTF-8 bytes)."""
+        try:
+            message = json.loads(text)
+        except (ValueError, RecursionError):
+            return self._fatal({}, FATAL_JSON)
+        return self.handle_message(session, message)
+
+    def handle_message(self, session: Session, message: object) -> Reply:
+        """One already parsed request."""
+        if not isinstance(message, dict):
+            return self._fatal({}, "A request must be a JSON object")
+        item_errors, command_errors, frame_error = self._violations(message)
+        frame_error = frame_error or _frame_problem(message)
+        if frame_error is not None:
+            return self._fatal(message, frame_error)
+        whois = message.get("whois")
+        ctx = Context(session, whois if isinstance(whois, str) else None, EventSink())
+        response: dict[str, Any] = {}
+        if message.get("tag") is not None:
+            response["tag"] = message["tag"]
+        for command in (k for k in message if k in COMMANDS):
+            items = message[command]
+            if command in command_errors or not isinstance(items, list):
+                reason = command_errors.get(command, f"'{command}' must be an array")
+                response[command] = [fatal_item(reason)]
+                continue
+            response[command] = self._run(command, ctx, items, item_errors)
+        return Reply(response, self._deliveries(ctx.sink))
+
+    def _run(
+        self, command: str, ctx: Context, items: list[Any], item_errors: dict[tuple[str, int], str]
+    ) -> list[dict[str, Any]]:
+        if command == "changelogGetGroups":
+            return changelog_groups(self, ctx, items)
+        handler = _ITEM_HANDLERS[command]
+        out: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            reason = item_errors.get((command, index))
+            if reason is not None:
+                out.append(error_item(item, reason))
+                continue
+            try:
+                out.extend(handler(self, ctx, item))
+            except ItemError as exc:
+                out.append(error_item(item, exc.message, exc.code))
+        return out
+
+    def _violations(
+        self, message: dict[str, Any]
+    ) -> tuple[dict[tuple[str, int], str], dict[str, str], str | None]:
+        """Sort validator findings into item, command and frame problems."""
+        items: dict[tuple[str, int], str] = {}
+        commands: dict[str, str] = {}
+        frame: str | None = None
+        if not self.validating:
+            return items, commands, frame
+        for v in validate(message, direction="send", protocol=self.protocol):
+            parts = v.pointer.split("/")[1:] if v.pointer else []
+            if len(parts) >= 2 and parts[0] in COMMANDS and parts[1].isdigit():
+                items.setdefault((parts[0], int(parts[1])), v.message)
+            elif len(parts) == 1 and parts[0] in COMMANDS:
+                commands.setdefault(parts[0], v.message)
+            elif frame is None:
+                frame = v.message
+        return items, commands, frame
+
+    def _fatal(self, message: dict[str, Any], reason: str) -> Reply:
+        response: dict[str, Any] = {}
+        if message.get("tag") is not None:
+            response["tag"] = message["tag"]
+        named = [k for k in message if k in COMMANDS] or ["get"]
+        for command in named:
+            response[command] = [fatal_item(reason)]
+        return Reply(response, [], fatal=reason)
+
+    # -- simulation ---------------------------------------------------------------------
+    def tick(self) -> list[Delivery]:
+        """Autonomous changes at clock(): System:Time, System:Blinker:*."""
+        sink = EventSink()
+        system_tick(self, Context(Session(websocket=False), None, sink), self.now())
+        return self._deliveries(sink)
+
+    def restart(self) -> None:
+        """A DMS restart: every stamp is lost (values are kept)."""
+        for node in self.tree.nodes():
+            node.stamp = None
+
+    def write(
+        self,
+        path: str,
+        value: Any,
+        *,
+        trigger: str = "<SYS>",
+        stamp: datetime | None = None,
+        create: bool = False,
+    ) -> list[Delivery]:
+        """Write like a set from ``trigger`` (tests, demos); raises DMSError on failure."""
+        item: dict[str, Any] = {"path": path, "value": value, "create": create}
+        if stamp is not None:
+            item["stamp"] = format_server_stamp(stamp)
+        sink = EventSink()
+        ctx = Context(Session(user=trigger, websocket=False), None, sink)
+        try:
+            set_item(self, ctx, item)
+        except ItemError as exc:
+            raise DMSError(path, exc.code, exc.message) from None
+        return self._deliveries(sink)
+
+
+def _known_protocol(protocol: str) -> bool:
+    """Whether the validator has schemas for ``protocol`` (else the engine checks alone)."""
+    try:
+        get_version(protocol)
+    except UnknownProtocolError:
+        return False
+    return True
+
+
+def _frame_problem(message: dict[str, Any]) -> str | None:
+    """What makes a parsed request unusable as a whole, if anything."""
+    for key in message:
+        if key not in ROOT_FIELDS:
+            return f"Unknown command '{key}'"
+    if not any(k in COMMANDS for k in message):
+        return "Request contains no command"
+    for key in ("whois", "user"):
+        if key in message and not isinstance(message[key], str):
+            return f"'{key}' must be a string"
+    return None

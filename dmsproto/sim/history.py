@@ -1,0 +1,110 @@
+"""Recorded trend history of one datapoint and reading it back (``get`` ``histData``).
+
+Records are kept as parallel lists sorted by time (epoch seconds), so a range
+is two bisections and a day of 15-minute records costs no per-record objects.
+
+Reading with ``interval`` 0 returns every record in ``[start, end]`` as recorded.
+With ``interval`` > 0 the simulator answers on a grid ``start + k * interval``
+(k = 0, 1, ...; the grid is aligned to the request's ``start``), but only where
+recorded data surrounds the grid point (no extrapolation before the first or
+after the last record). At a grid point that falls on a record the record is
+returned unchanged; between two records a ``double`` datapoint is interpolated
+linearly, while ``int`` and ``bool`` datapoints hold the earlier record's value
+(a pump is on or off, never 0.4). An interpolated entry has ``rec`` ``cycle``
+and the worse ``state`` of its two neighbours (``ok`` < ``comErr`` < ``inv``).
+The DMS's own interpolation rules are not documented; these are our choice.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from math import ceil, floor
+
+#: The DMS answers at most this many entries per histData (document 3.2.3).
+MAX_HIST_ENTRIES = 610_000
+
+_STATE_RANK = {"ok": 0, "comErr": 1, "inv": 2}
+
+
+class TooManyEntries(ValueError):
+    """The answer would exceed :data:`MAX_HIST_ENTRIES`."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistPoint:
+    """One entry of a histData answer; ``t`` is epoch seconds."""
+
+    t: float
+    value: float
+    state: str
+    rec: str
+
+
+@dataclass
+class History:
+    """Records of one datapoint, sorted by time."""
+
+    times: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    recs: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def record(self, t: float, value: float, state: str = "ok", rec: str = "change") -> None:
+        """Add a record, keeping time order (a later write with an old stamp goes back)."""
+        last = not self.times or t >= self.times[-1]
+        i = len(self.times) if last else bisect_right(self.times, t)
+        self.times.insert(i, t)
+        self.values.insert(i, value)
+        self.states.insert(i, state)
+        self.recs.insert(i, rec)
+
+    def read(self, start: float, end: float, interval: float, *, step: bool) -> list[HistPoint]:
+        """Entries for ``[start, end]``; see the module docstring for the rules."""
+        if interval == 0:
+            return self._raw(start, end)
+        return self._grid(start, end, interval, step=step)
+
+    def _raw(self, start: float, end: float) -> list[HistPoint]:
+        lo = bisect_left(self.times, start)
+        hi = bisect_right(self.times, end)
+        if hi - lo > MAX_HIST_ENTRIES:
+            raise TooManyEntries(hi - lo)
+        return [
+            HistPoint(self.times[i], self.values[i], self.states[i], self.recs[i])
+            for i in range(lo, hi)
+        ]
+
+    def _grid(self, start: float, end: float, interval: float, *, step: bool) -> list[HistPoint]:
+        if not self.times or end < start:
+            return []
+        first = max(start, self.times[0])
+        last = min(end, self.times[-1])
+        k0 = ceil((first - start) / interval)
+        k1 = floor((last - start) / interval)
+        if k1 < k0:
+            return []
+        if k1 - k0 + 1 > MAX_HIST_ENTRIES:
+            raise TooManyEntries(k1 - k0 + 1)
+        out: list[HistPoint] = []
+        times = self.times
+        i = bisect_left(times, start + k0 * interval)
+        for k in range(k0, k1 + 1):
+            t = start + k * interval
+            while i < len(times) and times[i] < t:
+                i += 1
+            if i < len(times) and times[i] == t:
+                out.append(HistPoint(t, self.values[i], self.states[i], self.recs[i]))
+                continue
+            a, b = i - 1, i  # times[a] < t < times[b]
+            state = max(self.states[a], self.states[b], key=lambda s: _STATE_RANK.get(s, 2))
+            if step:
+                value = self.values[a]
+            else:
+                frac = (t - times[a]) / (times[b] - times[a])
+                value = self.values[a] + (self.values[b] - self.values[a]) * frac
+            out.append(HistPoint(t, value, state, "cycle"))
+        return out

@@ -1,0 +1,237 @@
+"""The HTTP/1.1 side of the simulator, on h11: request heads, POST /json_data, errors.
+
+Every connection (plain or TLS) starts as HTTP. The server reads one request head
+here; a WebSocket upgrade is accepted with :meth:`HttpConnection.accept_websocket`
+(the bytes that followed the head are handed on), anything else is answered like the
+DMS does (manufacturer's document 2.5-2.7): ``POST /json_data`` with one JSON request
+as body gets the JSON response; ``GET`` (or any other method) on ``/json_data`` gets
+405 "Use POST requests."; other paths 404; fatal errors are plain-text bodies.
+Keep-alive is supported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+import h11
+import trio
+from wsproto.utilities import generate_accept_token
+
+__all__ = [
+    "BASE_PATH",
+    "MAX_REQUEST_CHARS",
+    "HttpConnection",
+    "PostResult",
+    "handle_request",
+    "header",
+    "is_websocket_upgrade",
+    "target_path",
+]
+
+BASE_PATH: Final = "/json_data"
+MAX_REQUEST_CHARS: Final = 4 * 1024 * 1024
+"""The DMS accepts at most 4 MiB per request (per WebSocket frame and message)."""
+SERVER_NAME: Final = b"dmsproto-sim (ProMoS DMS/1.0)"
+JSON_TYPE: Final = b"application/json;charset=UTF-8"
+TEXT_TYPE: Final = b"text/plain;charset=UTF-8"
+RECEIVE_SIZE: Final = 65536
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What to answer a POST with: ``body`` None means drop the connection unanswered."""
+
+    body: str | None
+    close: bool = False
+    """Close the connection after the answer (a drop-after-response fault)."""
+    status: int = 200
+    """Anything but 200 sends ``body`` as a plain-text error."""
+
+
+PostHandler = Callable[[str, str | None], Awaitable[PostResult]]
+"""``await post(request_text, user)`` -> the answer (the server's engine call)."""
+
+
+def header(request: h11.Request, name: bytes) -> bytes | None:
+    """The first value of header ``name`` (lower-case), or None."""
+    for key, value in request.headers:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def target_path(request: h11.Request) -> str:
+    """The request target without query string, e.g. ``/json_data``."""
+    return bytes(request.target).split(b"?", 1)[0].decode("latin-1")
+
+
+def is_websocket_upgrade(request: h11.Request) -> bool:
+    upgrade = (header(request, b"upgrade") or b"").lower()
+    connection = (header(request, b"connection") or b"").lower()
+    tokens = {t.strip() for t in connection.split(b",")}
+    return request.method == b"GET" and upgrade == b"websocket" and b"upgrade" in tokens
+
+
+class HttpConnection:
+    """One HTTP/1.1 server connection: an h11 state machine over a trio stream."""
+
+    def __init__(self, stream: trio.abc.Stream) -> None:
+        self.stream = stream
+        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=16 * 1024)
+
+    async def _next_event(self) -> h11.Event | type[h11.PAUSED]:
+        while True:
+            event = self.conn.next_event()
+            if event is h11.NEED_DATA:
+                data = await self.stream.receive_some(RECEIVE_SIZE)
+                self.conn.receive_data(bytes(data))
+                continue
+            return event  # type: ignore[return-value]
+
+    async def next_request(self) -> h11.Request | None:
+        """The next request head; None when the peer closed or sent garbage (answered 400)."""
+        try:
+            event = await self._next_event()
+        except h11.RemoteProtocolError as exc:
+            await self._try_error(exc.error_status_hint, "Bad request.")
+            return None
+        if isinstance(event, h11.Request):
+            return event
+        return None
+
+    async def read_body(self, limit: int = MAX_REQUEST_CHARS) -> bytes | None:
+        """The request body; None when it exceeds ``limit`` (answered 413) or is broken."""
+        parts: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                event = await self._next_event()
+                if isinstance(event, h11.Data):
+                    size += len(event.data)
+                    if size > limit:
+                        await self.send_text(413, "Request too large.", close=True)
+                        return None
+                    parts.append(bytes(event.data))
+                elif isinstance(event, h11.EndOfMessage):
+                    return b"".join(parts)
+                else:
+                    return None
+        except h11.RemoteProtocolError as exc:
+            await self._try_error(exc.error_status_hint, "Bad request.")
+            return None
+
+    async def respond(
+        self,
+        status: int,
+        body: bytes,
+        *,
+        content_type: bytes,
+        headers: Iterable[tuple[bytes, bytes]] = (),
+        close: bool = False,
+    ) -> None:
+        all_headers = [
+            (b"Server", SERVER_NAME),
+            (b"Content-Type", content_type),
+            (b"Content-Length", str(len(body)).encode("ascii")),
+            *headers,
+        ]
+        if close:
+            all_headers.append((b"Connection", b"close"))
+        data = self.conn.send(h11.Response(status_code=status, headers=all_headers))
+        data = (data or b"") + (self.conn.send(h11.Data(data=body)) or b"")
+        data += self.conn.send(h11.EndOfMessage()) or b""
+        await self.stream.send_all(data)
+
+    async def send_text(
+        self, status: int, text: str, *, headers: Iterable[tuple[bytes, bytes]] = (),
+        close: bool = False,
+    ) -> None:
+        await self.respond(status, text.encode("utf-8"), content_type=TEXT_TYPE,
+                           headers=headers, close=close)
+
+    async def _try_error(self, status: int, text: str) -> None:
+        with contextlib.suppress(
+            h11.LocalProtocolError, trio.BrokenResourceError, trio.ClosedResourceError
+        ):
+            await self.send_text(status, text, close=True)
+
+    async def accept_websocket(self, request: h11.Request) -> bytes | None:
+        """Answer an upgrade request with 101; returns the bytes received after the head.
+
+        Returns None after answering 400/426 when the handshake headers are wrong.
+        """
+        key = header(request, b"sec-websocket-key")
+        version = header(request, b"sec-websocket-version")
+        if version != b"13":
+            await self.send_text(426, "Unsupported WebSocket version.",
+                                 headers=[(b"Sec-WebSocket-Version", b"13")], close=True)
+            return None
+        if not key:
+            await self.send_text(400, "Missing Sec-WebSocket-Key.", close=True)
+            return None
+        event = await self._next_event()  # EndOfMessage of the GET
+        if not isinstance(event, h11.EndOfMessage):
+            await self._try_error(400, "Bad request.")
+            return None
+        data = self.conn.send(h11.InformationalResponse(
+            status_code=101,
+            headers=[
+                (b"Upgrade", b"websocket"),
+                (b"Connection", b"Upgrade"),
+                (b"Sec-WebSocket-Accept", generate_accept_token(key)),
+                (b"Server", SERVER_NAME),
+            ],
+        ))
+        await self.stream.send_all(data or b"")
+        trailing, _closed = self.conn.trailing_data
+        return bytes(trailing)
+
+    @property
+    def reusable(self) -> bool:
+        return self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE
+
+    def next_cycle(self) -> None:
+        self.conn.start_next_cycle()
+
+
+async def handle_request(
+    http: HttpConnection,
+    request: h11.Request,
+    *,
+    authorized: bool,
+    post: PostHandler,
+    user: str | None,
+) -> bool:
+    """Answer one plain HTTP request; True when the connection can take another."""
+    declared = header(request, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_CHARS:
+        await http.send_text(413, "Request too large.", close=True)
+        return False
+    body = await http.read_body()
+    if body is None:
+        return False
+    path = target_path(request)
+    if not authorized:
+        await http.send_text(401, "Unauthorized.",
+                             headers=[(b"WWW-Authenticate", b'Basic realm="DMS JSON"')])
+    elif path != BASE_PATH:
+        await http.send_text(404, "Not found.")
+    elif request.method != b"POST":
+        await http.send_text(405, "Use POST requests.", headers=[(b"Allow", b"POST")])
+    else:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            await http.send_text(400, "Request is not UTF-8.")
+            return http.reusable
+        result = await post(text, user)
+        if result.body is None:
+            return False
+        content_type = JSON_TYPE if result.status == 200 else TEXT_TYPE
+        await http.respond(result.status, result.body.encode("utf-8"),
+                           content_type=content_type, close=result.close)
+        return not result.close and http.reusable
+    return http.reusable

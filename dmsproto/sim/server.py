@@ -1,0 +1,702 @@
+"""Serving the simulator: WebSocket and HTTP POST on one port, plain or TLS, on trio.
+
+Each accepted TCP stream is checked against the IP lists, wrapped in TLS when the
+simulator has an ``ssl.SSLContext``, and read as HTTP with h11 (:mod:`dmsproto.sim.http`).
+A WebSocket upgrade request is answered with 101 and the stream (plus any bytes read
+past the request head) is driven with wsproto directly; any other request is answered
+as HTTP. Driving wsproto (rather than trio-websocket's server) gives the DMS's wire
+behaviour: responses are sent as fragments of at most 8,192 bytes (so also characters)
+of payload, incoming messages over 4 MiB close the connection with 1009, a wrong path
+is accepted and then closed with 1003 "Invalid path.", and faults can be injected.
+
+Per WebSocket connection three tasks share one nursery: a reader (frames, pings, close
+handshake), a processor (engine calls and faults, one request at a time, so responses
+keep request order) and the single writer, which drains the connection's bounded
+outbound channel. Events for a connection (from other connections' writes or from the
+ticker) go into that channel too; a connection whose channel overflows is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import ssl
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Literal
+
+import trio
+from wsproto.connection import Connection as WsConnection
+from wsproto.connection import ConnectionState, ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
+from wsproto.utilities import LocalProtocolError
+
+from dmsproto.sim.auth import IPLists, Users, certificate_identity, parse_basic_auth
+from dmsproto.sim.engine import Delivery, Engine
+from dmsproto.sim.faults import Faults, derive_event, pad_frame
+from dmsproto.sim.http import (
+    BASE_PATH,
+    MAX_REQUEST_CHARS,
+    HttpConnection,
+    PostResult,
+    handle_request,
+    header,
+    is_websocket_upgrade,
+    target_path,
+)
+from dmsproto.sim.plant import Plant, load_plant
+from dmsproto.sim.subscriptions import Session
+from dmsproto.validation import Violation, validate
+
+__all__ = [
+    "FRAGMENT_SIZE",
+    "MAX_MESSAGE_CHARS",
+    "Simulator",
+    "serve",
+    "server_ssl_context",
+]
+
+log = logging.getLogger(__name__)
+
+FRAGMENT_SIZE: Final = 8192
+"""Largest payload (bytes, hence also characters) of one WebSocket frame we send."""
+MAX_MESSAGE_CHARS: Final = MAX_REQUEST_CHARS
+"""Largest incoming WebSocket message (and frame), in characters: 4 MiB."""
+RECEIVE_SIZE: Final = 65536
+REQUEST_QUEUE: Final = 16
+DEFAULT_PORT: Final = 9020
+DEFAULT_TLS_PORT: Final = 9021
+
+
+def server_ssl_context(
+    certfile: str | os.PathLike[str],
+    keyfile: str | os.PathLike[str] | None = None,
+    *,
+    client_ca: str | os.PathLike[str] | None = None,
+    minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+) -> ssl.SSLContext:
+    """A server context like the DMS's: TLS 1.2 or newer; client certificates optional.
+
+    With ``client_ca``, client certificates issued by it are requested and verified
+    (a certificate from another issuer fails the handshake: Python's ssl module cannot
+    fall back to Basic auth the way the DMS does).
+    """
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = minimum_version
+    context.load_cert_chain(certfile, keyfile)
+    if client_ca is not None:
+        context.load_verify_locations(cafile=os.fspath(client_ca))
+        context.verify_mode = ssl.CERT_OPTIONAL
+    return context
+
+
+@dataclass(slots=True)
+class _Out:
+    """One item for a connection's writer: a text message, a close, or a drop."""
+
+    kind: Literal["text", "close", "drop"]
+    text: str = ""
+    code: int = 1000
+    reason: str = ""
+
+
+def _loads(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _encode(frame: Any) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def _fragments(text: str) -> list[str]:
+    """``text`` cut into pieces of at most FRAGMENT_SIZE UTF-8 bytes, on character bounds."""
+    if text.isascii():
+        return [text[i : i + FRAGMENT_SIZE] for i in range(0, max(len(text), 1), FRAGMENT_SIZE)]
+    data = text.encode("utf-8")
+    pieces: list[str] = []
+    start = 0
+    while start < len(data):
+        end = min(start + FRAGMENT_SIZE, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:
+            end -= 1
+        pieces.append(data[start:end].decode("utf-8"))
+        start = end
+    return pieces
+
+
+class _WebSocket:
+    """One server-side WebSocket connection (after the 101), driven with wsproto."""
+
+    def __init__(self, sim: Simulator, stream: trio.abc.Stream, trailing: bytes) -> None:
+        self._sim = sim
+        self._stream = stream
+        self._ws = WsConnection(ConnectionType.SERVER, trailing_data=trailing)
+        self._lock = trio.StrictFIFOLock()
+        self._out_tx, self._out_rx = trio.open_memory_channel[_Out](sim.outbound_queue_size)
+        self._req_tx, self._req_rx = trio.open_memory_channel[str](REQUEST_QUEUE)
+        self._peer_closed = trio.Event()
+        self._done = trio.Event()
+        self._closing = False
+        self._close_sent = trio.Event()
+        # Shielded: on shutdown the simulator closes each connection with 1001 itself
+        # (go_away) before it cancels this scope; outer cancellation must not cut that.
+        self._cancel = trio.CancelScope(shield=True)
+        self.session: Session | None = None
+
+    async def run(self, *, valid_path: bool) -> None:
+        try:
+            with self._cancel:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._reader)
+                    nursery.start_soon(self._writer)
+                    nursery.start_soon(self._close_deadline)
+                    if valid_path:
+                        nursery.start_soon(self._processor)
+                    else:
+                        self._out_tx.send_nowait(_Out("close", code=1003, reason="Invalid path."))
+        finally:
+            self._done.set()
+
+    def _end(self) -> None:
+        self._cancel.cancel()
+
+    abort = _end
+
+    async def _send_event(self, event: CloseConnection | TextMessage | Any) -> None:
+        async with self._lock:
+            data = self._ws.send(event)
+            await self._stream.send_all(data)
+
+    async def _initiate_close(self, code: int, reason: str) -> None:
+        """Send a close frame; the reader ends the connection on the reply (or a deadline)."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._ws.state is ConnectionState.OPEN:
+            await self._send_event(CloseConnection(code=code, reason=reason or None))
+        self._close_sent.set()
+
+    async def _close_deadline(self) -> None:
+        """Once we sent a close frame, give the peer close_timeout to answer it."""
+        await self._close_sent.wait()
+        with trio.move_on_after(self._sim.close_timeout):
+            await self._peer_closed.wait()
+        self._end()
+
+    async def go_away(self, code: int = 1001, reason: str = "Going away.") -> None:
+        """Close with ``code`` (server shutdown) and wait until the connection is gone."""
+        if not self._done.is_set():
+            with suppress(trio.BrokenResourceError, trio.ClosedResourceError, LocalProtocolError):
+                await self._initiate_close(code, reason)
+            await self._done.wait()
+
+    def deliver(self, text: str) -> None:
+        """Queue an event frame from elsewhere; drops this connection if it cannot keep up."""
+        try:
+            self._out_tx.send_nowait(_Out("text", text))
+        except trio.WouldBlock:
+            log.warning("outbound queue of %s overflowed: dropping the connection", self.session)
+            self._sim.overflows += 1
+            self._end()
+        except (trio.ClosedResourceError, trio.BrokenResourceError):
+            pass
+
+    # --- reader ---------------------------------------------------------------------
+
+    async def _reader(self) -> None:
+        parts: list[str | bytes | bytearray] = []
+        size = 0
+        try:
+            while True:
+                for event in self._ws.events():
+                    if isinstance(event, (TextMessage, BytesMessage)):
+                        size += len(event.data)
+                        if size > MAX_MESSAGE_CHARS:
+                            await self._initiate_close(1009, "Message too big.")
+                            parts, size = [], 0
+                            continue
+                        if self._closing:
+                            continue
+                        parts.append(event.data)
+                        if event.message_finished:
+                            text = self._join(parts)
+                            parts, size = [], 0
+                            if text is None:
+                                await self._initiate_close(1007, "Invalid UTF-8.")
+                            else:
+                                await self._req_tx.send(text)
+                    elif isinstance(event, Ping):
+                        if self._ws.state is ConnectionState.OPEN:
+                            await self._send_event(event.response())
+                    elif isinstance(event, CloseConnection):
+                        state = self._ws.state
+                        if state is ConnectionState.REMOTE_CLOSING:
+                            await self._send_event(event.response())
+                            self._end()
+                            return
+                        if state is ConnectionState.CLOSED:
+                            self._peer_closed.set()
+                            self._end()
+                            return
+                        # OPEN: wsproto could not parse a frame; event says why.
+                        await self._initiate_close(event.code, event.reason or "")
+                data = await self._stream.receive_some(RECEIVE_SIZE)
+                if not data:
+                    self._peer_closed.set()
+                    self._end()
+                    return
+                self._ws.receive_data(bytes(data))
+        except (trio.BrokenResourceError, trio.ClosedResourceError, LocalProtocolError):
+            self._peer_closed.set()
+            self._end()
+
+    @staticmethod
+    def _join(parts: list[str | bytes | bytearray]) -> str | None:
+        if all(isinstance(p, str) for p in parts):
+            return "".join(p for p in parts if isinstance(p, str))
+        try:
+            return b"".join(bytes(p) for p in parts if not isinstance(p, str)).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    # --- writer ---------------------------------------------------------------------
+
+    async def _writer(self) -> None:
+        try:
+            async for item in self._out_rx:
+                if item.kind == "text":
+                    await self._send_text(item.text)
+                elif item.kind == "close":
+                    await self._initiate_close(item.code, item.reason)
+                    return
+                else:
+                    await trio.aclose_forcefully(self._stream)
+                    self._end()
+                    return
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            self._end()
+        except LocalProtocolError:
+            return  # closing: no more data frames
+
+    async def _send_text(self, text: str) -> None:
+        pieces = _fragments(text)
+        last = len(pieces) - 1
+        for index, piece in enumerate(pieces):
+            await self._send_event(TextMessage(data=piece, message_finished=index == last))
+
+    # --- processor ------------------------------------------------------------------
+
+    async def _processor(self) -> None:
+        async for text in self._req_rx:
+            try:
+                keep_going = await self._answer(text)
+            except (trio.BrokenResourceError, trio.ClosedResourceError):
+                return
+            if not keep_going:
+                return
+
+    async def _emit(self, text: str) -> None:
+        await self._out_tx.send(_Out("text", text))
+
+    async def _answer(self, text: str) -> bool:
+        """Process one request; False once the connection is being closed or dropped."""
+        sim = self._sim
+        session = self.session
+        assert session is not None  # the processor runs only with a session
+        try:
+            reply = sim.engine.handle(session, text)
+        except Exception as exc:  # an engine bug must not take the server down
+            log.exception("engine failed on a request")
+            sim.errors.append(exc)
+            await self._out_tx.send(_Out("close", code=1011, reason="Internal error."))
+            return False
+        own = [d.frame for d in reply.deliveries if d.session is session]
+        sim.route([d for d in reply.deliveries if d.session is not session])
+        plan = sim.faults.plan(_loads(text), websocket=True)
+        response = reply.response
+        if plan.empty:
+            if response is not None:
+                await self._emit(sim.encode_frame(response))
+            for frame in own:
+                await self._emit(sim.encode_frame(frame))
+            return True
+
+        if plan.delay:
+            await trio.sleep(plan.delay)
+        for hold in plan.holds:
+            hold.reached.set()
+            await hold.wait_released()
+        if plan.drop_before:
+            await self._out_tx.send(_Out("drop"))
+            return False
+        for item in plan.before:
+            await self._emit(item if isinstance(item, str) else sim.encode_frame(item))
+        for _ in range(plan.inject_from_response):
+            await self._emit(sim.encode_frame(derive_event(response)))
+        if plan.close is not None and not plan.close_after_response:
+            code, reason = plan.close
+            await self._out_tx.send(_Out("close", code=code, reason=reason))
+            return False
+        if plan.replace is not None:
+            await self._emit(plan.replace)
+        elif plan.oversize is not None:
+            await self._emit(pad_frame(response, plan.oversize, _encode))
+        elif response is not None:
+            await self._emit(sim.encode_frame(response))
+        for frame in own:
+            await self._emit(sim.encode_frame(frame))
+        if plan.drop_after:
+            await self._out_tx.send(_Out("drop"))
+            return False
+        if plan.close is not None:
+            code, reason = plan.close
+            await self._out_tx.send(_Out("close", code=code, reason=reason))
+            return False
+        return True
+
+
+def _peer_address(stream: trio.SocketStream) -> str:
+    name = stream.socket.getpeername()
+    if isinstance(name, tuple):
+        return str(name[0])
+    return str(name)
+
+
+def _url_host(host: str) -> str:
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+class Simulator:
+    """A DMS simulator listening on one port (WebSocket and HTTP POST), for tests and demos.
+
+    ``async with Simulator() as sim:`` binds ``host``:``port`` (0 = a free port), serves
+    until the block ends, then closes every WebSocket with 1001 and stops. Attributes:
+    ``url`` (ws:// or wss://...:port/json_data), ``http_url``, ``port``, ``engine``,
+    ``faults`` (:class:`~dmsproto.sim.faults.Faults`), ``violations`` (outgoing frames
+    that failed validation, with ``validate_outgoing``), ``errors`` (internal failures).
+
+    TLS when ``ssl_context`` is given (see :func:`server_ssl_context`); then clients
+    authenticate by certificate or Basic auth against ``users`` (a :class:`Users`, or
+    path(s) of users files). Without ``users``, TLS clients need no authentication.
+    ``allow`` holds the IP lists (default: plain from the local host only).
+    ``tick_interval`` seconds between engine ticks (None: no ticker; call ``tick()``).
+    """
+
+    def __init__(
+        self,
+        plant: Plant | str | Path | dict[str, Any] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+        users: Users | str | os.PathLike[str] | None = None,
+        allow: IPLists | None = None,
+        clock: Any = None,
+        tick_interval: float | None = 1.0,
+        faults: Faults | None = None,
+        protocol: str = "1.4",
+        validate_outgoing: bool = False,
+        engine: Engine | None = None,
+        outbound_queue_size: int = 1000,
+        close_timeout: float = 5.0,
+        idle_timeout: float = 60.0,
+    ) -> None:
+        if engine is None:
+            loaded = plant if isinstance(plant, Plant) else load_plant(plant)
+            engine = Engine(loaded, clock=clock, protocol=protocol)
+        self.engine: Engine = engine
+        self.faults: Faults = faults if faults is not None else Faults()
+        self.host = host
+        self.port = port
+        self.ssl_context = ssl_context
+        self.users: Users | None = (
+            users if users is None or isinstance(users, Users) else Users.load(users)
+        )
+        self.allow: IPLists = allow if allow is not None else IPLists()
+        self.tick_interval = tick_interval
+        self.protocol = protocol
+        self.validate_outgoing = validate_outgoing
+        self.outbound_queue_size = outbound_queue_size
+        self.close_timeout = close_timeout
+        self.idle_timeout = idle_timeout
+        self.violations: list[tuple[Any, list[Violation]]] = []
+        self.errors: list[BaseException] = []
+        self.refused = 0
+        """Connections refused by the IP lists."""
+        self.overflows = 0
+        """Connections dropped because their outbound queue overflowed."""
+        self.undeliverable = 0
+        """Deliveries for sessions without a live connection."""
+        self._sessions: dict[int, tuple[Session, _WebSocket]] = {}
+        self._live: set[_WebSocket] = set()
+        self._changed = trio.Event()
+        self._stopping = False
+        self._cm: AbstractAsyncContextManager[Simulator] | None = None
+
+    # --- public -----------------------------------------------------------------------
+
+    @property
+    def tls(self) -> bool:
+        return self.ssl_context is not None
+
+    @property
+    def url(self) -> str:
+        scheme = "wss" if self.tls else "ws"
+        return f"{scheme}://{_url_host(self.host)}:{self.port}{BASE_PATH}"
+
+    @property
+    def http_url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{_url_host(self.host)}:{self.port}{BASE_PATH}"
+
+    @property
+    def connections(self) -> int:
+        """Open WebSocket connections (with or without an engine session)."""
+        return len(self._live)
+
+    async def wait_connections(self, count: int) -> None:
+        """Return once exactly ``count`` WebSocket connections are open."""
+        while len(self._live) != count:
+            await self._changed.wait()
+
+    def tick(self) -> int:
+        """Run one engine tick now and deliver its events; returns how many deliveries."""
+        deliveries = self.engine.tick()
+        self.route(deliveries)
+        return len(deliveries)
+
+    def route(self, deliveries: list[Delivery]) -> None:
+        """Queue each delivery on its session's connection."""
+        for delivery in deliveries:
+            entry = self._sessions.get(id(delivery.session))
+            if entry is None or entry[0] is not delivery.session:
+                self.undeliverable += 1
+                continue
+            entry[1].deliver(self.encode_frame(delivery.frame))
+
+    def encode_frame(self, frame: Any) -> str:
+        """JSON text of an outgoing frame, validated first when ``validate_outgoing``."""
+        if self.validate_outgoing:
+            violations = validate(frame, direction="recv", protocol=self.protocol)
+            if violations:
+                log.warning("simulator sent an invalid frame: %s", violations)
+                self.violations.append((frame, violations))
+        return _encode(frame)
+
+    async def __aenter__(self) -> Simulator:
+        self._cm = self._running()
+        return await self._cm.__aenter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool | None:
+        assert self._cm is not None
+        return await self._cm.__aexit__(exc_type, exc, tb)
+
+    # --- running ----------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _running(self) -> AsyncIterator[Simulator]:
+        listeners = await trio.open_tcp_listeners(self.port, host=self.host)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(
+                partial(trio.serve_listeners, self._handle_stream, listeners,
+                        handler_nursery=nursery)
+            )
+            self.port = int(listeners[0].socket.getsockname()[1])
+            if self.tick_interval:
+                nursery.start_soon(self._ticker, self.tick_interval)
+            try:
+                yield self
+            finally:
+                self._stopping = True
+                with trio.CancelScope(shield=True):
+                    with trio.move_on_after(self.close_timeout):
+                        async with trio.open_nursery() as closers:
+                            for websocket in list(self._live):
+                                closers.start_soon(websocket.go_away)
+                    for websocket in list(self._live):
+                        websocket.abort()
+                nursery.cancel_scope.cancel()
+
+    async def _ticker(self, interval: float) -> None:
+        deadline = trio.current_time()
+        while True:
+            deadline += interval
+            await trio.sleep_until(deadline)
+            self.tick()
+
+    async def _handle_stream(self, tcp: trio.SocketStream) -> None:
+        stream: trio.abc.Stream = tcp
+        try:
+            peer = _peer_address(tcp)
+            if self._stopping or not self.allow.permits(peer, tls=self.tls):
+                if not self._stopping:
+                    log.info("refused a %s connection from %s", "TLS" if self.tls else "plain",
+                             peer)
+                    self.refused += 1
+                return
+            cert_user = None
+            if self.ssl_context is not None:
+                ssl_stream = trio.SSLStream(tcp, self.ssl_context, server_side=True,
+                                            https_compatible=True)
+                with trio.move_on_after(self.idle_timeout) as scope:
+                    await ssl_stream.do_handshake()
+                if scope.cancelled_caught:
+                    return
+                stream = ssl_stream
+                cert_user = self._certificate_user(ssl_stream.getpeercert())
+            await self._serve_http(stream, peer, cert_user)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            pass
+        except Exception as exc:  # one broken connection must not stop the server
+            log.exception("connection failed")
+            self.errors.append(exc)
+        finally:
+            await trio.aclose_forcefully(stream)
+
+    def _certificate_user(self, peer_cert: Any) -> str | None:
+        identity = certificate_identity(peer_cert)
+        if identity is None or self.users is None:
+            return None
+        name, serial = identity
+        return name if self.users.check_certificate(name, serial) else None
+
+    def _authenticate(self, authorization: bytes | None, cert_user: str | None
+                      ) -> tuple[str | None, bool]:
+        """``(user, authorized)`` for a request: certificate first, then Basic auth."""
+        if not self.tls:
+            return None, True
+        if cert_user is not None:
+            return cert_user, True
+        if self.users is None:
+            return None, True
+        credentials = parse_basic_auth(authorization)
+        if credentials is not None and self.users.check_password(*credentials):
+            return credentials[0], True
+        return None, False
+
+    async def _serve_http(self, stream: trio.abc.Stream, peer: str, cert_user: str | None
+                          ) -> None:
+        connection = HttpConnection(stream)
+        while True:
+            request = None
+            with trio.move_on_after(self.idle_timeout):
+                request = await connection.next_request()
+            if request is None:
+                return
+            user, authorized = self._authenticate(header(request, b"authorization"), cert_user)
+            if is_websocket_upgrade(request):
+                if not authorized:
+                    await connection.send_text(
+                        401, "Unauthorized.", close=True,
+                        headers=[(b"WWW-Authenticate", b'Basic realm="DMS JSON"')])
+                    return
+                trailing = await connection.accept_websocket(request)
+                if trailing is not None:
+                    await self._run_websocket(stream, trailing, peer=peer, user=user,
+                                              valid_path=target_path(request) == BASE_PATH)
+                return
+
+            async def post(text: str, user: str | None) -> PostResult:
+                return await self._post(text, user=user, peer=peer)
+
+            keep = await handle_request(connection, request, authorized=authorized,
+                                        post=post, user=user)
+            if not keep:
+                return
+            connection.next_cycle()
+
+    async def _post(self, text: str, *, user: str | None, peer: str) -> PostResult:
+        session = self.engine.open_session(peer=peer, user=user, websocket=False)
+        try:
+            reply = self.engine.handle(session, text)
+        except Exception as exc:  # an engine bug must not take the server down
+            log.exception("engine failed on a request")
+            self.errors.append(exc)
+            return PostResult("Internal error.", status=500)
+        finally:
+            self.engine.close_session(session)
+        self.route([d for d in reply.deliveries if d.session is not session])
+        plan = self.faults.plan(_loads(text), websocket=False)
+        if plan.delay:
+            await trio.sleep(plan.delay)
+        for hold in plan.holds:
+            hold.reached.set()
+            await hold.wait_released()
+        if plan.drop_before:
+            return PostResult(None)
+        if plan.replace is not None:
+            body = plan.replace
+        elif plan.oversize is not None:
+            body = pad_frame(reply.response, plan.oversize, _encode)
+        elif reply.response is None:
+            body = ""
+        else:
+            body = self.encode_frame(reply.response)
+        return PostResult(body, close=plan.drop_after)
+
+    async def _run_websocket(self, stream: trio.abc.Stream, trailing: bytes, *, peer: str,
+                             user: str | None, valid_path: bool) -> None:
+        websocket = _WebSocket(self, stream, trailing)
+        session = None
+        if valid_path:
+            session = self.engine.open_session(peer=peer, user=user, websocket=True)
+            websocket.session = session
+            self._sessions[id(session)] = (session, websocket)
+        self._live.add(websocket)
+        self._notify()
+        try:
+            await websocket.run(valid_path=valid_path)
+        finally:
+            self._live.discard(websocket)
+            if session is not None:
+                del self._sessions[id(session)]
+                self.engine.close_session(session)
+            self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = trio.Event()
+
+
+async def serve(
+    plant: Plant | str | Path | dict[str, Any] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    users: Users | str | os.PathLike[str] | None = None,
+    allow: IPLists | None = None,
+    tick_interval: float | None = 1.0,
+    protocol: str = "1.4",
+    announce: Callable[[str], object] = print,
+    task_status: trio.TaskStatus[Simulator] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run a simulator until cancelled (Ctrl-C), announcing its URLs; for the command line.
+
+    ``port`` defaults to the DMS's: 9020 plain, 9021 with TLS. On cancellation every
+    WebSocket is closed with 1001 before the listener goes away.
+    """
+    if port is None:
+        port = DEFAULT_TLS_PORT if ssl_context is not None else DEFAULT_PORT
+    async with Simulator(plant, host=host, port=port, ssl_context=ssl_context, users=users,
+                         allow=allow, tick_interval=tick_interval, protocol=protocol) as sim:
+        announce(f"DMS simulator listening: WebSocket {sim.url}  HTTP POST {sim.http_url}")
+        task_status.started(sim)
+        await trio.sleep_forever()

@@ -1,0 +1,146 @@
+"""Sessions, their subscriptions, and routing events to them.
+
+Subscriptions are indexed by path: one without a query fires for exactly its
+datapoint, one with a query for the datapoints its query selects below its
+path (see :mod:`.query`). Routing an event looks at the event's own path and
+at each of its ancestors, so the cost per event grows with the path's depth,
+not with the number of subscriptions elsewhere in the tree.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .query import Query
+from .tree import SEP, Node
+
+EVENT_CODES = ("onChange", "onSet", "onCreate", "onRename", "onDelete")
+
+_session_ids = itertools.count(1)
+_sub_seq = itertools.count(1)
+
+
+@dataclass(eq=False)
+class Session:
+    """One client connection (a WebSocket, or one HTTP request)."""
+
+    peer: str = "127.0.0.1"
+    user: str | None = None
+    websocket: bool = True
+    id: int = field(default_factory=lambda: next(_session_ids))
+    subscriptions: dict[tuple[str, str | None], Subscription] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Session(id={self.id}, peer={self.peer!r}, user={self.user!r})"
+
+
+def tag_key(tag: Any) -> str | None:
+    """A hashable identity of a tag: equal JSON values give equal keys."""
+    return None if tag is None else json.dumps(tag, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One subscribe request item, live until unsubscribed or the session ends."""
+
+    session: Session
+    path: str
+    tag: Any
+    events: frozenset[str]
+    query: Query | None
+    query_raw: Any = None
+    seq: int = field(default_factory=lambda: next(_sub_seq))
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.path, tag_key(self.tag))
+
+
+def parse_events(raw: object) -> frozenset[str]:
+    """``"onChange, onSet"`` or ``"*"`` to a set of event codes (ValueError if unknown)."""
+    if not isinstance(raw, str):
+        raise ValueError("event must be a string")
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    if not names:
+        raise ValueError("event must name at least one event")
+    if "*" in names:
+        return frozenset(EVENT_CODES)
+    for name in names:
+        if name not in EVENT_CODES:
+            raise ValueError(f"Unknown event '{name}'")
+    return frozenset(names)
+
+
+class SubscriptionIndex:
+    """All subscriptions of all sessions, by path."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, list[Subscription]] = {}
+        self._scoped: dict[str, list[Subscription]] = {}
+
+    def __len__(self) -> int:
+        return sum(map(len, self._exact.values())) + sum(map(len, self._scoped.values()))
+
+    def add(self, sub: Subscription) -> None:
+        """Register ``sub``, replacing the session's one with the same path and tag."""
+        old = sub.session.subscriptions.get(sub.key)
+        if old is not None:
+            self._unlink(old)
+        sub.session.subscriptions[sub.key] = sub
+        table = self._exact if sub.query is None else self._scoped
+        table.setdefault(sub.path, []).append(sub)
+
+    def remove(self, session: Session, path: str, tag: Any) -> Subscription | None:
+        sub = session.subscriptions.pop((path, tag_key(tag)), None)
+        if sub is not None:
+            self._unlink(sub)
+        return sub
+
+    def drop_session(self, session: Session) -> None:
+        for sub in session.subscriptions.values():
+            self._unlink(sub)
+        session.subscriptions.clear()
+
+    def _unlink(self, sub: Subscription) -> None:
+        table = self._exact if sub.query is None else self._scoped
+        subs = table.get(sub.path, [])
+        if sub in subs:
+            subs.remove(sub)
+        if not subs:
+            table.pop(sub.path, None)
+
+    def targets(
+        self, code: str, path: str, node: Node, stamp_text: Callable[[datetime | None], str]
+    ) -> list[Subscription]:
+        """Subscriptions that receive event ``code`` of ``node`` (now at ``path``), oldest first."""
+        found = [s for s in self._exact.get(path, ()) if code in s.events]
+        if self._scoped:
+            levels = path.split(SEP) if path else []
+            for depth in range(len(levels)):
+                ancestor = SEP.join(levels[:depth])
+                for sub in self._scoped.get(ancestor, ()):
+                    query = sub.query
+                    if (
+                        code in sub.events
+                        and query is not None
+                        and query.in_depth(len(levels) - depth)
+                        and query.matches(node, stamp_text)
+                    ):
+                        found.append(sub)
+        found.sort(key=lambda s: s.seq)
+        return found
+
+
+class EventSink:
+    """Collects the event items one request (or tick) causes, one frame per session."""
+
+    def __init__(self) -> None:
+        self.items: dict[Session, list[dict[str, Any]]] = {}
+
+    def add(self, session: Session, item: dict[str, Any]) -> None:
+        self.items.setdefault(session, []).append(item)

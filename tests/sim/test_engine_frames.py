@@ -1,0 +1,147 @@
+"""Request framing: fatal errors, root tag, several commands, validator findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dmsproto.sim import engine as engine_module
+from dmsproto.sim.testing import Harness
+from dmsproto.validation import Violation
+
+S0 = "2026-01-15T11:00:00,000+01:00"
+FATAL_JSON = "Expected JSON encoded data, but got something else."
+
+
+@pytest.mark.parametrize("text", ["{nope", "", "\"get\"", "[1, 2]", "null"])
+def test_unusable_text_answers_the_documents_fatal_item(text: str) -> None:
+    h = Harness()
+    reply = h.request(h.session(), text)
+    assert reply.response is not None
+    assert reply.response["get"][0]["code"] == "error"
+    assert "path" not in reply.response["get"][0]
+    assert reply.fatal == reply.response["get"][0]["message"]
+    assert reply.deliveries == []
+
+
+def test_broken_json_message_text() -> None:
+    h = Harness()
+    reply = h.engine.handle(h.session(), b"\xff\xfe{")
+    assert reply.response == {"get": [{"code": "error", "message": FATAL_JSON}]}
+    assert reply.fatal == FATAL_JSON
+
+
+def test_utf8_bytes_are_accepted() -> None:
+    h = Harness()
+    reply = h.engine.handle(h.session(), '{"get": ["A:Dbl"], "tag": "ü"}'.encode())
+    assert reply.response is not None and reply.response["tag"] == "ü"
+
+
+def test_unknown_root_member_is_fatal_for_every_named_command() -> None:
+    h = Harness()
+    reply = h.request(h.session(), {"foo": [], "get": ["B:X"], "tag": 3})
+    assert reply.response is not None and reply.fatal is not None and "foo" in reply.fatal
+    assert reply.response == {"tag": 3, "get": [{"code": "error", "message": reply.fatal}]}
+
+
+def test_request_without_command_is_fatal_and_keeps_root_tag() -> None:
+    h = Harness()
+    reply = h.request(h.session(), {"tag": {"a": 1}})
+    assert reply.response is not None and reply.fatal is not None
+    assert reply.response == {"tag": {"a": 1}, "get": [{"code": "error",
+                                                        "message": reply.fatal}]}
+
+
+def test_engine_frame_checks_without_validator() -> None:
+    h = Harness()
+    h.engine.validating = False
+    s = h.session()
+    assert h.engine.handle_message(s, {"foo": 1, "set": []}).fatal == "Unknown command 'foo'"
+    assert h.engine.handle_message(s, {"tag": 1}).fatal == "Request contains no command"
+    assert h.engine.handle_message(s, {"whois": 5, "get": []}).fatal == "'whois' must be a string"
+    reply = h.engine.handle_message(s, {"get": "B:X", "set": []})
+    assert reply.fatal is None
+    assert reply.response == {"get": [{"code": "error", "message": "'get' must be an array"}],
+                              "set": []}
+
+
+def test_command_that_is_not_an_array_answers_one_fatal_item() -> None:
+    h = Harness()
+    reply = h.request(h.session(), {"get": "B:X"})
+    assert reply.response is not None
+    assert len(reply.response["get"]) == 1 and reply.response["get"][0]["code"] == "error"
+    assert "path" not in reply.response["get"][0]
+
+
+def test_several_commands_answer_in_one_response_in_request_order() -> None:
+    h = Harness()
+    reply = h.request(h.session(), {"whois": "DriverXY", "user": "",
+                                    "set": [{"path": "A:Dbl", "value": 4.4444}],
+                                    "get": [{"path": "A:Dbl"}]})
+    assert reply.response == {
+        "set": [{"code": "ok", "path": "A:Dbl", "value": 4.4444, "type": "double",
+                 "stamp": S0}],
+        "get": [{"code": "ok", "path": "A:Dbl", "value": 4.4444, "type": "double",
+                 "stamp": S0}],
+    }
+    assert list(reply.response) == ["set", "get"]
+
+
+def test_empty_get_array_is_refused_by_the_schema_and_answered_without_validator() -> None:
+    h = Harness()
+    reply = h.request(h.session(), {"get": []})
+    assert reply.response is not None and reply.response["get"][0]["code"] == "error"
+    h.engine.validating = False
+    assert h.engine.handle_message(h.session(), {"get": []}).response == {"get": []}
+
+
+def fake_validator(found: list[Violation]) -> Any:
+    def validate(message: object, *, direction: str, protocol: str = "1.4") -> list[Violation]:
+        assert direction == "send" and protocol == "1.4"
+        return found
+
+    return validate
+
+
+def test_item_violations_become_that_items_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "validate", fake_validator([
+        Violation("/get/1/path", "path-length", "x", "path too long"),
+        Violation("/get/1", "type", 1, "second finding of the same item is not repeated"),
+    ]))
+    h = Harness()
+    reply = h.engine.handle_message(h.session(), {"get": ["B:X", {"path": "A:Int", "tag": 2}]})
+    assert reply.response == {"get": [
+        {"code": "ok", "path": "B:X", "value": 0, "type": "int", "stamp": S0},
+        {"code": "error", "path": "A:Int", "message": "path too long", "tag": 2},
+    ]}
+
+
+def test_command_violation_answers_fatal_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "validate", fake_validator([
+        Violation("/set", "type", {}, "set must be an array")]))
+    h = Harness()
+    reply = h.engine.handle_message(h.session(), {"get": ["B:X"], "set": []})
+    assert reply.fatal is None
+    assert reply.response is not None
+    assert reply.response["set"] == [{"code": "error", "message": "set must be an array"}]
+    assert reply.response["get"][0]["code"] == "ok"
+
+
+def test_root_violation_is_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "validate", fake_validator([
+        Violation("/whois", "type", 1, "whois must be a string")]))
+    h = Harness()
+    reply = h.engine.handle_message(h.session(), {"get": ["B:X"], "set": [], "tag": "t"})
+    assert reply.fatal == "whois must be a string"
+    assert reply.response == {"tag": "t",
+                              "get": [{"code": "error", "message": "whois must be a string"}],
+                              "set": [{"code": "error", "message": "whois must be a string"}]}
+
+
+def test_set_without_user_is_refused_as_the_schema_requires() -> None:
+    h = Harness()
+    reply = h.request(h.session(), {"whois": "w", "set": [{"path": "B:X", "value": 1}]})
+    assert reply.fatal is not None and "user" in reply.fatal
+    node = h.engine.tree.get("B:X")
+    assert node is not None and node.value == 0

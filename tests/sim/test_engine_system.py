@@ -1,0 +1,124 @@
+"""tick (System:Time, blinkers), restart, and the demo plant."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from dmsproto.sim import Engine, demo_plant_path, load_plant
+from dmsproto.sim.testing import Harness, StepClock
+
+
+def test_tick_sets_time_every_call_and_flips_blinkers() -> None:
+    h = Harness()
+    s = h.session()
+    h.request(s, {"subscribe": [{"path": "System", "query": {"maxDepth": 0}, "event": "*"}]})
+    first = h.engine.tick()
+    assert len(first) == 1 and first[0].session is s
+    h.check(first[0].frame)
+    assert [(e["code"], e["path"], e["value"]) for e in first[0].frame["event"]] == [
+        ("onChange", "System:Time", "11:00:00"),
+        ("onSet", "System:Time", "11:00:00"),
+        ("onChange", "System:Blinker:Blink1", True),
+        ("onSet", "System:Blinker:Blink1", True),
+        ("onChange", "System:Blinker:Blink4", True),
+        ("onSet", "System:Blinker:Blink4", True),
+    ]
+    assert all(e["trigger"] == "<SYS>" for e in first[0].frame["event"])
+    assert first[0].frame["event"][0]["stamp"] == "2026-01-15T11:00:00,000+01:00"
+    h.clock.advance(0.5)
+    second = h.engine.tick()[0].frame["event"]
+    assert [(e["code"], e["path"], e["value"], e["stamp"]) for e in second] == [
+        ("onSet", "System:Time", "11:00:00", "2026-01-15T11:00:00,500+01:00"),
+        ("onChange", "System:Blinker:Blink1", False, "2026-01-15T11:00:00,500+01:00"),
+        ("onSet", "System:Blinker:Blink1", False, "2026-01-15T11:00:00,500+01:00"),
+    ]
+    h.clock.advance(1.5)  # 2 s after start: Blink1 lit again, Blink4 in its dark half
+    third = h.engine.tick()[0].frame["event"]
+    assert [(e["code"], e["path"], e["value"]) for e in third] == [
+        ("onChange", "System:Time", "11:00:02"),
+        ("onSet", "System:Time", "11:00:02"),
+        ("onChange", "System:Blinker:Blink1", True),
+        ("onSet", "System:Blinker:Blink1", True),
+        ("onChange", "System:Blinker:Blink4", False),
+        ("onSet", "System:Blinker:Blink4", False),
+    ]
+
+
+def test_tick_without_subscribers_delivers_nothing_but_updates() -> None:
+    h = Harness()
+    assert h.engine.tick() == []
+    node = h.engine.tree.get("System:Time")
+    assert node is not None and node.value == "11:00:00"
+
+
+def test_restart_clears_stamps_and_keeps_values() -> None:
+    h = Harness()
+    h.engine.restart()
+    reply = h.request(h.session(), {"get": ["B:X", "A:Str"]})
+    assert reply.response == {"get": [
+        {"code": "ok", "path": "B:X", "value": 0, "type": "int", "stamp": None},
+        {"code": "ok", "path": "A:Str", "value": "hello", "type": "string", "stamp": None},
+    ]}
+
+
+def test_summer_time_offset_in_server_stamps() -> None:
+    h = Harness()
+    reply = h.request(h.session(), {"whois": "w", "user": "", "set": [
+        {"path": "B:X", "value": 1, "stamp": "2015-04-28T07:10:11Z"}]})
+    assert reply.response is not None
+    assert reply.response["set"][0]["stamp"] == "2015-04-28T09:10:11,000+02:00"
+
+
+def test_engine_zone_can_be_overridden() -> None:
+    h = Harness(zone="UTC")
+    reply = h.request(h.session(), {"get": ["B:X"]})
+    assert reply.response is not None
+    assert reply.response["get"][0]["stamp"] == "2026-01-15T10:00:00,000+00:00"
+
+
+def test_demo_plant_loads_fast_and_deterministically() -> None:
+    clock = StepClock(datetime(2026, 3, 1, 12, 7, 30, tzinfo=UTC))
+    start = time.perf_counter()
+    first = Engine(load_plant(), clock=clock)
+    assert time.perf_counter() - start < 0.5
+    second = Engine(load_plant(demo_plant_path()), clock=clock)
+    request = {"get": [{"path": "Plant:AHU1:TempSupply",
+                        "histData": {"start": "2026-02-28T00:00:00Z", "format": "detail"}}]}
+    a = first.handle_message(first.open_session(), request).response
+    b = second.handle_message(second.open_session(), request).response
+    assert a == b and a is not None
+    entries = a["get"][0]["histData"]
+    assert entries[-1]["stamp"] == "2026-03-01T13:00:00,000+01:00"  # last 15-minute boundary
+    assert a["get"][0]["value"] == entries[-1]["value"]
+
+
+def test_demo_plant_has_the_promised_parts() -> None:
+    h = Harness()  # only for its schema check
+    engine = Engine(load_plant(), clock=StepClock())
+    s = engine.open_session()
+    assert len(engine.tree) > 250
+    reply = engine.handle_message(s, {"changelogGetGroups": [], "get": [
+        "System:Time", "System:Blinker:Blink0.5", "Plant:AHU1:Filter:Alarm", "Test:Array[2]",
+        "Test:Names",
+        {"path": "Plant:HC2:Pump:RunHours", "showExtInfos": ["name", "template", "unit"]},
+        {"path": "", "query": {"hasAlarmData": True, "maxDepth": 0}},
+        {"path": "", "query": {"hasHistData": True, "maxDepth": 0}},
+    ]})
+    assert reply.response is not None
+    h.check(reply.response)
+    assert reply.response["changelogGetGroups"] == [{"code": "ok",
+                                                     "groups": ["ABS1", "ALARMS", "PROT"]}]
+    items = reply.response["get"]
+    assert [(i["path"], i["type"], i["value"]) for i in items[:5]] == [
+        ("System:Time", "string", "00:00:00"), ("System:Blinker:Blink0.5", "bool", False),
+        ("Plant:AHU1:Filter:Alarm", "bool", True), ("Test:Array[2]", "int", 12),
+        ("Test:Names", "string", "(a,b,c)")]
+    assert items[5]["extInfos"] == {"name": "Pump running hours", "template": "HeatingCircuit",
+                                    "unit": "h"}
+    rest = [i["path"] for i in items[6:]]
+    assert {"Plant:AHU1:Filter:Alarm", "Plant:Boiler:Lockout", "Plant:HC1:Pump:Fault"} <= set(
+        rest)
+    assert len([p for p in rest if p.endswith(":TempFlow")]) == 4  # 3 circuits + boiler
+    assert len(engine.tick()) == 0
+    assert engine.tree.get("System:Time") is not None
