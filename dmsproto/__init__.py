@@ -6,6 +6,7 @@ of ProMoS NT / Saia Visi.Plus.
 
 from __future__ import annotations
 
+from .client import Client, ReconnectPolicy, Subscription, connect
 from .codec import decode, encode
 from .errors import (
     AuthenticationError,
@@ -16,6 +17,7 @@ from .errors import (
     DMSProtoError,
     EncodeError,
     EventGap,
+    HTTPStatusError,
     NoPermission,
     NotFound,
     ProtocolError,
@@ -23,6 +25,23 @@ from .errors import (
     SubscriptionOverflow,
     TLSError,
     TransportError,
+)
+from .results import (
+    ChangelogEntry,
+    ChangelogReadResult,
+    DeleteResult,
+    Event,
+    ExtInfos,
+    Gap,
+    History,
+    HistoryDetailEntry,
+    HistoryEntry,
+    ItemError,
+    ItemResult,
+    Point,
+    RenameResult,
+    SetResult,
+    SubscribeResult,
 )
 from .timestamps import format_stamp, parse_stamp
 from .validation import Violation, validate
@@ -32,6 +51,26 @@ __version__ = "0.1.0"
 
 __all__ = [
     "VERSIONS",
+    "ChangelogEntry",
+    "ChangelogReadResult",
+    "Client",
+    "DeleteResult",
+    "Event",
+    "ExtInfos",
+    "Gap",
+    "HTTPStatusError",
+    "History",
+    "HistoryDetailEntry",
+    "HistoryEntry",
+    "ItemError",
+    "ItemResult",
+    "Point",
+    "ReconnectPolicy",
+    "RenameResult",
+    "SetResult",
+    "SubscribeResult",
+    "Subscription",
+    "connect",
     "AuthenticationError",
     "ConnectError",
     "ConnectionLost",

@@ -96,3 +96,18 @@ __all__ = [
     "TLSError",
     "TransportError",
 ]
+
+
+# --- added by the client helper (issue 4) ---------------------------------------------
+
+
+class HTTPStatusError(TransportError):
+    """The HTTP POST transport got a status other than 200 (a fatal DMS error)."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"HTTP {status}: {body}" if body else f"HTTP {status}")
+        self.status = status
+        self.body = body
+
+
+__all__ += ["HTTPStatusError"]

@@ -1,0 +1,53 @@
+"""Decoding a 10,000-item get response and a 610,000-entry compact histData response
+into our typed objects, against ``orjson.loads`` of the same bytes (time and peak memory)."""
+
+from __future__ import annotations
+
+import orjson
+
+import dmsproto
+
+from .common import Row, best_of, peak_memory
+
+
+def get_response(n: int) -> bytes:
+    items = []
+    for i in range(n):
+        kind = i % 4
+        value: object = [21.5 + i / 100, i, f"text {i}", i % 2 == 0][kind]
+        items.append({
+            "code": "ok", "path": f"PLANT:AHU{i // 100}:POINT{i}",
+            "value": value, "type": ["double", "int", "string", "bool"][kind],
+            "stamp": f"2026-11-23T08:{i % 60:02d}:{i % 60:02d},{i % 1000:03d}+01:00",
+            **({"hasChild": True} if i % 10 == 0 else {}),
+        })
+    return orjson.dumps({"tag": 1, "get": items})
+
+
+def hist_response(n: int) -> bytes:
+    entries = []
+    for i in range(n):
+        day, rest = divmod(i * 15, 1440)
+        date = f"2026-{1 + day // 28 % 12:02d}-{1 + day % 28:02d}"
+        stamp = f"{date}T{rest // 60:02d}:{rest % 60:02d}:00,000+01:00"
+        entries.append({stamp: round(20 + (i % 97) / 10, 2)})
+    return orjson.dumps({"tag": 2, "get": [{"code": "ok", "path": "PLANT:T", "value": 1.0,
+                                            "type": "double", "stamp": None,
+                                            "histData": entries}]})
+
+
+def run(quick: bool) -> list[Row]:
+    rows: list[Row] = []
+    cases = [("get 10,000 items", get_response(2_000 if quick else 10_000)),
+             ("histData 610,000 compact", hist_response(50_000 if quick else 610_000))]
+    repeat = 2 if quick else 5
+    for label, data in cases:
+        base = best_of(lambda d=data: orjson.loads(d), repeat)
+        ours = best_of(lambda d=data: dmsproto.decode(d, direction="recv"), repeat)
+        rows.append(Row("decode", f"{label}: time", ours * 1e3, "ms", "orjson.loads",
+                        base * 1e3, "<= 3x"))
+        base_mem = peak_memory(lambda d=data: orjson.loads(d))
+        ours_mem = peak_memory(lambda d=data: dmsproto.decode(d, direction="recv"))
+        rows.append(Row("decode", f"{label}: peak memory", ours_mem / 2**20, "MiB",
+                        "orjson.loads", base_mem / 2**20, "<= 2x"))
+    return rows

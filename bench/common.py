@@ -1,0 +1,56 @@
+"""Shared timing helpers and the result row every benchmark returns."""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Row:
+    """One measured figure beside its baseline (same run, same machine)."""
+
+    bench: str
+    name: str
+    figure: float
+    unit: str
+    baseline_name: str
+    baseline: float
+    goal: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.figure / self.baseline if self.baseline else float("nan")
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> float:
+    """Best wall time of ``repeat`` runs, in seconds (GC off while timing)."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
+    return min(times)
+
+
+def peak_memory(fn: Callable[[], Any]) -> int:
+    """Peak bytes allocated through Python's allocators while ``fn`` runs,
+    counting what its result keeps alive."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak

@@ -1,0 +1,61 @@
+"""Sans-I/O core of the DMS client: operations, frames, correlation, subscriptions."""
+
+from __future__ import annotations
+
+from .core import (
+    DEFAULT_CHUNK_SIZE,
+    Call,
+    CallDone,
+    ClientProtocol,
+    ProtocolEvent,
+    ProtocolViolation,
+    SubscriptionData,
+    SubscriptionState,
+)
+from .ops import (
+    ChangelogGroups,
+    ChangelogRead,
+    Delete,
+    Get,
+    GetMany,
+    Op,
+    Query,
+    ReadChangelog,
+    ReadHistory,
+    Rename,
+    Set,
+    Stamp,
+    Subscribe,
+    Unsubscribe,
+    encode_stamp,
+    event_spec,
+    query_object,
+)
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "Call",
+    "CallDone",
+    "ChangelogGroups",
+    "ChangelogRead",
+    "ClientProtocol",
+    "Delete",
+    "Get",
+    "GetMany",
+    "Op",
+    "ProtocolEvent",
+    "ProtocolViolation",
+    "Query",
+    "ReadChangelog",
+    "ReadHistory",
+    "Rename",
+    "Set",
+    "Stamp",
+    "Subscribe",
+    "SubscriptionData",
+    "SubscriptionState",
+    "Unsubscribe",
+    "encode_stamp",
+    "event_spec",
+    "query_object",
+]
