@@ -1,0 +1,276 @@
+"""Checks across messages: does each response answer its request, each event a subscription?
+
+Per stream (one connection) the checker keeps only what is still open: requests
+without a response yet (a dict in arrival order plus a queue per root tag) and the
+live subscriptions by tag.  Each message costs O(1) dictionary work plus one pass
+over its own item arrays, so whole captures stream through in constant memory.
+
+Rules reported here (the per-frame rules come from :mod:`dmsproto.validation`):
+
+- ``orphan-request``: a request that never got a response;
+- ``orphan-response``: a response that answers no open request;
+- ``tag-echo``: a response without its request's root ``tag``;
+- ``command-echo``: a response lacking a command of its request, or adding one;
+- ``item-count``: a response array with another length than its request array
+  (not for ``get``/``subscribe`` with a ``query``, which answer with any number of
+  items, nor ``changelogGetGroups``, which sends ``[]``);
+- ``item-order``: the right paths in the wrong order; ``path-echo``: a wrong path;
+- ``item-tag``: a response item without its request item's ``tag`` (for a query:
+  a tag no request item carried);
+- ``whois``: a ``set``/``rename``/``delete`` request without ``whois``;
+- ``event-unsubscribed``: an event for a tag (or path) never subscribed;
+- ``event-after-unsubscribe``: an event for a subscription already cancelled.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .model import Message
+
+COMMANDS = frozenset({"get", "set", "rename", "delete", "subscribe", "unsubscribe",
+                      "changelogGetGroups", "changelogRead"})
+WRITES = ("set", "rename", "delete")
+_QUERY_COMMANDS = ("get", "subscribe")
+_NO = object()
+
+#: ``sink(rule, message, pointer, value, text)`` receives each finding.
+Sink = Callable[[str, Message, str, Any, str], None]
+
+
+def tag_key(tag: Any) -> Hashable:
+    """A hashable identity for a JSON tag (strings as themselves, the rest as JSON)."""
+    if type(tag) is str:
+        return tag
+    try:
+        return orjson.dumps(tag, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return repr(tag)
+
+
+def _show(tag: Any) -> str:
+    return "no tag" if tag is _NO else f"tag {orjson.dumps(tag).decode()}"
+
+
+@dataclass(slots=True)
+class _Pending:
+    message: Message
+    frame: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Subscription:
+    paths: set[str] = field(default_factory=set)
+    query: bool = False
+
+
+@dataclass(slots=True)
+class _Stream:
+    seq: int = 0
+    pending: dict[int, _Pending] = field(default_factory=dict)
+    by_tag: dict[Hashable, deque[int]] = field(default_factory=dict)
+    subs: dict[Hashable, _Subscription] = field(default_factory=dict)
+    gone: set[Hashable] = field(default_factory=set)
+
+
+class Checker:
+    """Feed every parsed frame in capture order; call :meth:`finish` at the end."""
+
+    def __init__(self, sink: Sink) -> None:
+        self._sink = sink
+        self._streams: dict[str, _Stream] = {}
+
+    def feed(self, message: Message, frame: dict[str, Any]) -> None:
+        stream = self._streams.get(message.stream)
+        if stream is None:
+            stream = self._streams[message.stream] = _Stream()
+        if message.direction == "send":
+            self._request(stream, message, frame)
+        elif "event" in frame:
+            self._event(stream, message, frame)
+        else:
+            self._response(stream, message, frame)
+
+    def finish(self) -> None:
+        """Report the requests still waiting for a response."""
+        for stream in self._streams.values():
+            for pending in stream.pending.values():
+                tag = pending.frame.get("tag", _NO)
+                self._sink("orphan-request", pending.message, "",
+                           None if tag is _NO else tag,
+                           f"request ({_show(tag)}) never got a response")
+        self._streams.clear()
+
+    # --- requests ---------------------------------------------------------------------
+
+    def _request(self, stream: _Stream, message: Message, frame: dict[str, Any]) -> None:
+        if "whois" not in frame:
+            for command in WRITES:
+                if command in frame:
+                    self._sink("whois", message, "/whois", None,
+                               f"{command} request without 'whois' (required for writes on "
+                               "unauthenticated connections)")
+                    break
+        subscribe = frame.get("subscribe")
+        if type(subscribe) is list:
+            for item in subscribe:
+                if type(item) is dict and type(item.get("path")) is str:
+                    key = tag_key(item["tag"]) if "tag" in item else None
+                    sub = stream.subs.get(key)
+                    if sub is None:
+                        sub = stream.subs[key] = _Subscription()
+                    sub.paths.add(item["path"])
+                    sub.query = sub.query or "query" in item
+                    stream.gone.discard(key)
+        seq = stream.seq = stream.seq + 1
+        stream.pending[seq] = _Pending(message, frame)
+        key = tag_key(frame["tag"]) if "tag" in frame else None
+        queue = stream.by_tag.get(key)
+        if queue is None:
+            queue = stream.by_tag[key] = deque()
+        queue.append(seq)
+
+    # --- responses --------------------------------------------------------------------
+
+    def _take(self, stream: _Stream, key: Hashable) -> _Pending | None:
+        queue = stream.by_tag.get(key)
+        if not queue:
+            return None
+        seq = queue.popleft()
+        if not queue:
+            del stream.by_tag[key]
+        return stream.pending.pop(seq)
+
+    def _response(self, stream: _Stream, message: Message, frame: dict[str, Any]) -> None:
+        tag = frame.get("tag", _NO)
+        if tag is not _NO:
+            pending = self._take(stream, tag_key(tag))
+        else:
+            pending = self._take(stream, None)
+            if pending is None and stream.pending:
+                oldest = next(iter(stream.pending.values()))
+                pending = self._take(stream, tag_key(oldest.frame["tag"]))
+                self._sink("tag-echo", message, "/tag", None,
+                           f"response lacks the root tag of its request at "
+                           f"{oldest.message.position}")
+        if pending is None:
+            self._sink("orphan-response", message, "/tag" if tag is not _NO else "",
+                       None if tag is _NO else tag,
+                       f"response ({_show(tag)}) answers no open request")
+            return
+        request = pending.frame
+        for command in request:
+            if command in COMMANDS and command not in frame:
+                self._sink("command-echo", message, f"/{command}", None,
+                           f"response lacks {command!r} of its request at "
+                           f"{pending.message.position}")
+        for command, items in frame.items():
+            if command not in COMMANDS:
+                continue
+            if command not in request:
+                self._sink("command-echo", message, f"/{command}", None,
+                           f"response has {command!r}, its request at "
+                           f"{pending.message.position} did not ask for it")
+                continue
+            asked = request[command]
+            if type(items) is list and type(asked) is list:
+                self._items(message, command, asked, items)
+                if command == "unsubscribe":
+                    self._unsubscribed(stream, asked, items)
+
+    def _items(self, message: Message, command: str, asked: list[Any],
+               answered: list[Any]) -> None:
+        if command == "changelogGetGroups":
+            return
+        if command in _QUERY_COMMANDS and any(type(a) is dict and "query" in a for a in asked):
+            tags = {tag_key(a["tag"]) for a in asked if type(a) is dict and "tag" in a}
+            for i, item in enumerate(answered):
+                if type(item) is dict and "tag" in item and tag_key(item["tag"]) not in tags:
+                    self._sink("item-tag", message, f"/{command}/{i}/tag", item["tag"],
+                               "tag was not sent with any item of the request")
+            return
+        if len(answered) != len(asked):
+            self._sink("item-count", message, f"/{command}", len(answered),
+                       f"{len(answered)} response items for {len(asked)} request items")
+            return
+        want = [a if type(a) is str else a.get("path") if type(a) is dict else None
+                for a in asked]
+        got = [i.get("path") if type(i) is dict else None for i in answered]
+        if want != got:
+            self._paths(message, command, want, got)
+        asked_tags = [a.get("tag", _NO) if type(a) is dict else _NO for a in asked]
+        if any(t is not _NO for t in asked_tags):
+            for i, (sent, item) in enumerate(zip(asked_tags, answered, strict=True)):
+                if sent is _NO or type(item) is not dict:
+                    continue
+                back = item.get("tag", _NO)
+                if back is _NO or tag_key(back) != tag_key(sent):
+                    self._sink("item-tag", message, f"/{command}/{i}/tag",
+                               None if back is _NO else back,
+                               f"request item {i} was sent with {_show(sent)}, "
+                               f"answered with {_show(back)}")
+
+    def _paths(self, message: Message, command: str, want: list[Any], got: list[Any]) -> None:
+        # A fatal item (code "error", no path) stands in for any request item.
+        wrong = [i for i, (w, g) in enumerate(zip(want, got, strict=True))
+                 if g is not None and g != w]
+        if not wrong:
+            return
+        if sorted(map(repr, want)) == sorted(map(repr, got)):
+            self._sink("item-order", message, f"/{command}", None,
+                       "response items are not in the order of the request items")
+            return
+        for i in wrong:
+            self._sink("path-echo", message, f"/{command}/{i}/path", got[i],
+                       f"answers request item {i}, which asked for {want[i]!r}")
+
+    def _unsubscribed(self, stream: _Stream, asked: list[Any], answered: list[Any]) -> None:
+        for i, item in enumerate(asked):
+            if type(item) is not dict:
+                continue
+            if i < len(answered) and type(answered[i]) is dict \
+                    and answered[i].get("code") not in (None, "ok"):
+                continue
+            key = tag_key(item["tag"]) if "tag" in item else None
+            sub = stream.subs.get(key)
+            if sub is None:
+                continue
+            sub.paths.discard(item.get("path"))
+            if not sub.paths:
+                del stream.subs[key]
+                stream.gone.add(key)
+
+    # --- events -----------------------------------------------------------------------
+
+    def _event(self, stream: _Stream, message: Message, frame: dict[str, Any]) -> None:
+        items = frame.get("event")
+        if type(items) is not list:
+            return
+        for i, item in enumerate(items):
+            if type(item) is not dict:
+                continue
+            tag = item.get("tag", _NO)
+            key = None if tag is _NO else tag_key(tag)
+            sub = stream.subs.get(key)
+            pointer = f"/event/{i}/tag" if tag is not _NO else f"/event/{i}"
+            value = None if tag is _NO else tag
+            if sub is None:
+                if key in stream.gone:
+                    self._sink("event-after-unsubscribe", message, pointer, value,
+                               f"event for the subscription with {_show(tag)}, "
+                               "which was already unsubscribed")
+                else:
+                    self._sink("event-unsubscribed", message, pointer, value,
+                               f"event for {_show(tag)}, which was never subscribed")
+            elif not sub.query and item.get("path") not in sub.paths:
+                self._sink("event-unsubscribed", message, f"/event/{i}/path",
+                           item.get("path"),
+                           f"event path is not among the paths subscribed with {_show(tag)}")
+
+
+__all__ = ["COMMANDS", "WRITES", "Checker", "Sink", "tag_key"]

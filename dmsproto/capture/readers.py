@@ -1,0 +1,65 @@
+"""Pick the reader for a capture file: by its name, else by its first bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from .har import read_har
+from .jsonl import read_jsonl
+from .model import CaptureError, Record
+from .tshark import read_pcap, read_tshark_json
+
+FORMATS = ("jsonl", "har", "tshark-json", "pcap")
+_PCAP_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
+               b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
+
+
+def detect_format(path: str | Path) -> str:
+    """One of :data:`FORMATS`, or a :class:`CaptureError` when the file is not one."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if head[:4] in _PCAP_MAGIC:
+        return "pcap"
+    name = p.name.lower()
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith(".har"):
+        return "har"
+    text = head.lstrip()
+    if text.startswith(b"["):
+        return "tshark-json"
+    if text.startswith(b'{"index"') or text.startswith(b'{"timestamp"'):
+        return "tshark-json"
+    if text.startswith(b"{"):
+        first = text.split(b"\n", 1)[0]
+        if b'"dir"' in first:
+            return "jsonl"
+        if b'"log"' in head:
+            return "har"
+    if not head:
+        return "jsonl"  # an empty capture: nothing to check, nothing wrong
+    raise CaptureError(f"{path}: unknown capture format (expected JSON Lines, HAR, "
+                       "tshark JSON, pcap or pcapng)")
+
+
+def read_capture(path: str | Path, *, port: int | None = 9020,
+                 fmt: str | None = None) -> Iterator[Record]:
+    """Every record of one capture file, in capture order."""
+    kind = fmt or detect_format(path)
+    if kind == "jsonl":
+        return read_jsonl(path)
+    if kind == "har":
+        return read_har(path)
+    if kind == "tshark-json":
+        return read_tshark_json(path, port=port)
+    if kind == "pcap":
+        return read_pcap(path, port=port)
+    raise CaptureError(f"unknown capture format {kind!r}; known: {', '.join(FORMATS)}")
+
+
+__all__ = ["FORMATS", "detect_format", "read_capture"]

@@ -1,0 +1,166 @@
+"""The result of validating captures: counts, and violations grouped by rule.
+
+Only the first ``max_examples`` findings of each rule are kept with their details
+(position, time, direction, JSON pointer, offending value, text); the rest are
+counted.  So a capture with millions of broken frames still gives a short report
+in constant memory.  Rendered as text for people and as JSON for machines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from ..versions import Direction
+from .model import BadRecord, Message
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One finding with everything needed to find it in the capture."""
+
+    rule: str
+    position: str
+    time: str | None
+    direction: Direction | None
+    pointer: str
+    value: Any
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"position": self.position, "time": self.time, "dir": self.direction,
+                "pointer": self.pointer, "value": self.value, "message": self.message}
+
+
+@dataclass(slots=True)
+class RuleGroup:
+    rule: str
+    count: int = 0
+    examples: list[Example] = field(default_factory=list)
+
+
+def format_time(value: str | float | None) -> str | None:
+    """Capture times as text: epoch seconds become ISO 8601 UTC with milliseconds."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    try:
+        return datetime.fromtimestamp(value, UTC).isoformat(timespec="milliseconds")
+    except (OverflowError, OSError, ValueError):
+        return str(value)
+
+
+@dataclass
+class Report:
+    """Everything ``dmsproto validate`` found in one run."""
+
+    files: list[str]
+    protocol: str
+    max_examples: int = 5
+    messages: int = 0
+    bytes: int = 0
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    rules: dict[str, RuleGroup] = field(default_factory=dict)
+
+    @property
+    def violations(self) -> int:
+        return sum(g.count for g in self.rules.values())
+
+    @property
+    def clean(self) -> bool:
+        return not self.rules
+
+    def add(self, rule: str, message: Message, pointer: str, value: Any, text: str) -> None:
+        """Count a finding on ``message``; keep its details while the rule has room."""
+        group = self.rules.get(rule)
+        if group is None:
+            group = self.rules[rule] = RuleGroup(rule)
+        group.count += 1
+        if len(group.examples) < self.max_examples:
+            group.examples.append(Example(rule, message.position, format_time(message.time),
+                                          message.direction, pointer, value, text))
+
+    def add_bad_record(self, record: BadRecord) -> None:
+        group = self.rules.get("capture")
+        if group is None:
+            group = self.rules["capture"] = RuleGroup("capture")
+        group.count += 1
+        if len(group.examples) < self.max_examples:
+            group.examples.append(Example("capture", record.position, format_time(record.time),
+                                          None, "", record.value, record.reason))
+
+    def examples(self, rule: str) -> list[Example]:
+        group = self.rules.get(rule)
+        return list(group.examples) if group else []
+
+    # --- rendering --------------------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        counts: dict[str, dict[str, int]] = {"send": {}, "recv": {}}
+        for (direction, command), n in sorted(self.counts.items()):
+            counts.setdefault(direction, {})[command] = n
+        return {
+            "files": self.files, "protocol": self.protocol, "messages": self.messages,
+            "bytes": self.bytes, "counts": counts, "clean": self.clean,
+            "violations": self.violations,
+            "rules": [{"rule": g.rule, "count": g.count,
+                       "examples": [e.as_dict() for e in g.examples]}
+                      for g in sorted(self.rules.values(), key=lambda g: (-g.count, g.rule))],
+        }
+
+    def to_json(self) -> str:
+        return orjson.dumps(self.as_dict(), option=orjson.OPT_INDENT_2,
+                            default=repr).decode()
+
+    def to_text(self) -> str:
+        files = ", ".join(self.files)
+        lines = [f"{files}: {self.messages:,} messages ({_size(self.bytes)}), "
+                 f"protocol {self.protocol}"]
+        commands = sorted({c for _, c in self.counts})
+        if commands:
+            width = max(len(c) for c in commands)
+            lines.append(f"  {'':{width}}  {'send':>8}  {'recv':>8}")
+            for c in commands:
+                lines.append(f"  {c:{width}}  {self.counts[('send', c)]:>8,}  "
+                             f"{self.counts[('recv', c)]:>8,}")
+        if self.clean:
+            lines.append("clean: no violations")
+            return "\n".join(lines)
+        groups = sorted(self.rules.values(), key=lambda g: (-g.count, g.rule))
+        lines.append(f"{self.violations:,} violations of {len(groups)} rules")
+        for g in groups:
+            shown = f", first {len(g.examples)}" if g.count > len(g.examples) else ""
+            lines.append(f"  {g.rule}: {g.count:,}{shown}")
+            for e in g.examples:
+                where = f"{e.position}" + (f" {e.time}" if e.time else "")
+                direction = f" {e.direction}" if e.direction else ""
+                lines.append(f"    {where}{direction} {e.pointer or '/'} = {_short(e.value)}")
+                lines.append(f"      {e.message}")
+        return "\n".join(lines)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _size(n: int) -> str:
+    if n < 1000:
+        return f"{n:,} B"
+    value = float(n)
+    for unit in ("kB", "MB"):
+        value /= 1000
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1000:.1f} GB"
+
+
+__all__ = ["Example", "Report", "RuleGroup", "format_time"]

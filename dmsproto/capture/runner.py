@@ -1,0 +1,116 @@
+"""Validate whole captures: every frame against its schema, then across messages.
+
+The loop is the hot path of ``dmsproto validate``: each message is parsed once
+(orjson), checked with the strict Rust validator, and only a failing frame is
+looked at by the exact Python validator; the cross-message checker works on the
+same parsed object.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..validation import validate
+from ..versions import DEFAULT_PROTOCOL, get_version
+from .checker import COMMANDS, Checker
+from .fastcheck import FrameValidator
+from .model import BadRecord, Record
+from .readers import read_capture
+from .report import Report
+
+#: ``progress(bytes_done, bytes_total, messages_done)``
+Progress = Callable[[int, int, int], None]
+_PROGRESS_EVERY = 4096
+_KNOWN = COMMANDS | {"event"}
+
+
+def validate_records(records: Iterable[Record], report: Report, *,
+                     progress: Callable[[int, int], None] | None = None) -> None:
+    """Check ``records`` (one file's, in order) into ``report``; cross checks included."""
+    checker = Checker(report.add)
+    _run(records, report, checker, progress)
+    checker.finish()
+
+
+def _run(records: Iterable[Record], report: Report, checker: Checker,
+         progress: Callable[[int, int], None] | None) -> None:
+    frames = FrameValidator(report.protocol)
+    check = frames.check
+    feed = checker.feed
+    add = report.add
+    counts = report.counts
+    loads = orjson.loads
+    JSONDecodeError = orjson.JSONDecodeError
+    messages = report.messages
+    size = 0
+    for record in records:
+        if type(record) is BadRecord:
+            report.add_bad_record(record)
+            continue
+        assert not isinstance(record, BadRecord)  # for the type checker
+        messages += 1
+        size += record.size
+        data: Any = record.data
+        if type(data) is str or type(data) is bytes:
+            try:
+                data = loads(data)
+            except JSONDecodeError:
+                for v in validate(data, direction=record.direction, protocol=report.protocol):
+                    add(v.rule, record, v.pointer, v.value, v.message)
+                counts[record.direction, "(not JSON)"] += 1
+                continue
+        for v in check(data, record.direction):
+            add(v.rule, record, v.pointer, v.value, v.message)
+        if type(data) is dict:
+            known = False
+            for key in data:
+                if key in _KNOWN:
+                    counts[record.direction, key] += 1
+                    known = True
+            if not known:
+                counts[record.direction, "(no command)"] += 1
+            feed(record, data)
+        else:
+            counts[record.direction, "(not an object)"] += 1
+        if progress is not None and not messages % _PROGRESS_EVERY:
+            progress(record.offset, messages)
+    report.messages = messages
+    report.bytes += size
+
+
+def validate_files(paths: Iterable[str | os.PathLike[str]], *,
+                   protocol: str = DEFAULT_PROTOCOL, max_examples: int = 5,
+                   port: int | None = 9020, progress: Progress | None = None) -> Report:
+    """Validate capture files (any supported format) and return the report.
+
+    Raises :class:`~.model.CaptureError` for a file that cannot be read and
+    :class:`~.model.TsharkMissing` for a pcap without tshark; an unknown protocol
+    raises :class:`~dmsproto.versions.UnknownProtocolError`.
+    """
+    names = [os.fspath(p) for p in paths]
+    get_version(protocol)
+    report = Report(files=names, protocol=protocol, max_examples=max_examples)
+    sizes = [Path(n).stat().st_size if Path(n).is_file() else 0 for n in names]
+    total = sum(sizes)
+    done = 0
+    for name, file_size in zip(names, sizes, strict=True):
+        tick: Callable[[int, int], None] | None = None
+        if progress is not None:
+            base = done
+
+            def tick(offset: int, count: int, base: int = base) -> None:
+                progress(base + offset, total, count)
+
+        validate_records(read_capture(name, port=port), report, progress=tick)
+        done += file_size
+        if progress is not None:
+            progress(done, total, report.messages)
+    return report
+
+
+__all__ = ["Progress", "validate_files", "validate_records"]
