@@ -36,6 +36,7 @@ from wsproto.connection import ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import LocalProtocolError
 
+from dmsproto.capture.recorder import Recorder
 from dmsproto.sim.auth import IPLists, Users, certificate_identity, parse_basic_auth
 from dmsproto.sim.engine import Delivery, Engine
 from dmsproto.sim.faults import Faults, derive_event, pad_frame
@@ -232,6 +233,7 @@ class _WebSocket:
                             if text is None:
                                 await self._initiate_close(1007, "Invalid UTF-8.")
                             else:
+                                self._sim.record("send", text, self.conn_id)
                                 await self._req_tx.send(text)
                     elif isinstance(event, Ping):
                         if self._ws.state is ConnectionState.OPEN:
@@ -286,7 +288,13 @@ class _WebSocket:
         except LocalProtocolError:
             return  # closing: no more data frames
 
+    @property
+    def conn_id(self) -> str:
+        """Names this connection in recordings."""
+        return f"ws-{self.session.id}" if self.session is not None else f"ws-{id(self)}"
+
     async def _send_text(self, text: str) -> None:
+        self._sim.record("recv", text, self.conn_id)
         pieces = _fragments(text)
         last = len(pieces) - 1
         for index, piece in enumerate(pieces):
@@ -392,6 +400,8 @@ class Simulator:
     path(s) of users files). Without ``users``, TLS clients need no authentication.
     ``allow`` holds the IP lists (default: plain from the local host only).
     ``tick_interval`` seconds between engine ticks (None: no ticker; call ``tick()``).
+    ``record`` (a path or a :class:`~dmsproto.capture.Recorder`) records every message in
+    the JSON Lines capture format that ``dmsproto validate`` reads.
     """
 
     def __init__(
@@ -412,6 +422,7 @@ class Simulator:
         outbound_queue_size: int = 1000,
         close_timeout: float = 5.0,
         idle_timeout: float = 60.0,
+        record: Recorder | str | os.PathLike[str] | None = None,
     ) -> None:
         if engine is None:
             loaded = plant if isinstance(plant, Plant) else load_plant(plant)
@@ -444,6 +455,10 @@ class Simulator:
         self._changed = trio.Event()
         self._stopping = False
         self._cm: AbstractAsyncContextManager[Simulator] | None = None
+        self._owns_recorder = record is not None and not isinstance(record, Recorder)
+        self.recorder: Recorder | None = (
+            record if record is None or isinstance(record, Recorder) else Recorder(record)
+        )
 
     # --- public -----------------------------------------------------------------------
 
@@ -506,7 +521,11 @@ class Simulator:
         tb: TracebackType | None,
     ) -> bool | None:
         assert self._cm is not None
-        return await self._cm.__aexit__(exc_type, exc, tb)
+        try:
+            return await self._cm.__aexit__(exc_type, exc, tb)
+        finally:
+            if self._owns_recorder and self.recorder is not None:
+                self.recorder.close()
 
     # --- running ----------------------------------------------------------------------
 
@@ -622,8 +641,15 @@ class Simulator:
                 return
             connection.next_cycle()
 
+    def record(self, direction: Literal["send", "recv"], text: str, conn: str) -> None:
+        """Write one message to the recording, if any (``send`` = client to server)."""
+        if self.recorder is not None:
+            self.recorder.record(direction, text, conn=conn)
+
     async def _post(self, text: str, *, user: str | None, peer: str) -> PostResult:
         session = self.engine.open_session(peer=peer, user=user, websocket=False)
+        conn = f"http-{session.id}"
+        self.record("send", text, conn)
         try:
             reply = self.engine.handle(session, text)
         except Exception as exc:  # an engine bug must not take the server down
@@ -649,6 +675,8 @@ class Simulator:
             body = ""
         else:
             body = self.encode_frame(reply.response)
+        if body:
+            self.record("recv", body, conn)
         return PostResult(body, close=plan.drop_after)
 
     async def _run_websocket(self, stream: trio.abc.Stream, trailing: bytes, *, peer: str,
