@@ -13,18 +13,18 @@ from dmsproto.sim import Simulator
 
 async def test_recorded_session_validates_clean(tmp_path: Path) -> None:
     path = tmp_path / "sim.jsonl"
-    async with Simulator(tick_interval=None, record=path) as sim:
-        async with trio_websocket.open_websocket_url(sim.url) as ws:
-            await ws.send_message(json.dumps({"tag": 1, "get": ["Plant:AHU1:TempSupply"]}))
-            assert json.loads(await ws.get_message())["tag"] == 1
-            await ws.send_message(json.dumps(
-                {"tag": 2, "subscribe": [{"path": "Plant:AHU1:TempSupply", "tag": "s"}]}))
-            assert json.loads(await ws.get_message())["tag"] == 2
-            await ws.send_message(json.dumps(
-                {"tag": 3, "whois": "t", "user": "",
-                 "set": [{"path": "Plant:AHU1:TempSupply", "value": 30.5}]}))
-            frames = [json.loads(await ws.get_message()) for _ in range(2)]
-            assert {"tag", "event"} == {k for f in frames for k in f if k in ("tag", "event")}
+    async with (Simulator(tick_interval=None, record=path) as sim,
+                trio_websocket.open_websocket_url(sim.url) as ws):
+        await ws.send_message(json.dumps({"tag": 1, "get": ["Plant:AHU1:TempSupply"]}))
+        assert json.loads(await ws.get_message())["tag"] == 1
+        await ws.send_message(json.dumps(
+            {"tag": 2, "subscribe": [{"path": "Plant:AHU1:TempSupply", "tag": "s"}]}))
+        assert json.loads(await ws.get_message())["tag"] == 2
+        await ws.send_message(json.dumps(
+            {"tag": 3, "whois": "t", "user": "",
+             "set": [{"path": "Plant:AHU1:TempSupply", "value": 30.5}]}))
+        frames = [json.loads(await ws.get_message()) for _ in range(2)]
+        assert {"tag", "event"} == {k for f in frames for k in f if k in ("tag", "event")}
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert [line["dir"] for line in lines] == ["send", "recv", "send", "recv", "send", "recv",
                                                "recv"]
