@@ -2,7 +2,9 @@
 
 The validators (jsonschema, jsonschema-rs) get one document per frame kind
 with every ``$def`` of every file inlined under a unique name, so no
-cross-file ``$ref`` resolution is needed at run time.
+cross-file ``$ref`` resolution is needed at run time. References into other
+version folders (``../v1.4/common.json#/$defs/Query``) are followed first by
+:mod:`codegen.resolve`, which also gives colliding names a version suffix.
 """
 
 from __future__ import annotations
@@ -11,12 +13,20 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .resolve import resolve_version
+
 #: frame kind -> the schema file whose root is that frame
 FRAME_FILES = {"request": "request.json", "response": "response.json", "event": "event.json"}
 
 
 def load_version(folder: Path) -> dict[str, dict[str, Any]]:
-    """Read every ``*.json`` schema of a version folder, keyed by file name."""
+    """Every ``*.json`` schema of a version folder, keyed by file name, with the
+    definitions it shares with other folders copied in (see :mod:`codegen.resolve`)."""
+    return resolve_version(folder)
+
+
+def read_folder(folder: Path) -> dict[str, dict[str, Any]]:
+    """The folder's schema files exactly as written (no references followed)."""
     return {p.name: json.loads(p.read_text("utf-8")) for p in sorted(folder.glob("*.json"))}
 
 

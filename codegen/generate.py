@@ -17,6 +17,7 @@ import argparse
 import filecmp
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import FRAME_FILES, bundle, load_version
+from .resolve import foreign_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"
@@ -70,9 +72,13 @@ def base_class_map(files: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 
 def _digest(folder: Path) -> str:
+    """Hash of the folder's schemas and of every schema they reach in other folders."""
     h = hashlib.sha256()
     for p in sorted(folder.glob("*.json")):
         h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    for p in foreign_files(folder):
+        name = Path(os.path.relpath(p, folder.resolve())).as_posix()
+        h.update(name.encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -116,8 +122,9 @@ def generate_version(folder: Path, dest: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         inputs = Path(tmp) / folder.name
         inputs.mkdir()
-        for name in files:  # only the schemas: the folder also holds notes
-            shutil.copyfile(folder / name, inputs / name)
+        for name, schema in files.items():  # resolved: no reference leaves the folder
+            text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+            (inputs / name).write_text(text, "utf-8")
         raw = Path(tmp) / "out"
         _run_datamodel_codegen(inputs, raw, files)
         dest.mkdir(parents=True, exist_ok=True)

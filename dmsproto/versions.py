@@ -1,4 +1,11 @@
-"""Protocol versions: which generated package serves which version string."""
+"""Protocol versions: which generated package serves which version string.
+
+A version is known when ``python -m codegen`` generated its package from
+``schema/v<X.Y>/`` (see ``dmsproto._generated.VERSIONS``). Behaviour that
+differs between versions beyond the schemas (the simulator's answers, the
+client's options) asks :func:`at_least` rather than comparing strings, so
+``"1.10"`` sorts after ``"1.9"``.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +40,20 @@ class ProtocolVersion:
 
 
 @cache
+def version_key(name: str) -> tuple[int, ...]:
+    """``"1.5"`` -> ``(1, 5)``; raises :class:`UnknownProtocolError` for other text."""
+    parts = name.split(".")
+    if not name or not all(p.isdigit() for p in parts):
+        raise UnknownProtocolError(f"not a protocol version: {name!r} (expected e.g. '1.4')")
+    return tuple(int(p) for p in parts)
+
+
+def at_least(protocol: str, minimum: str) -> bool:
+    """Whether ``protocol`` is ``minimum`` or newer (``at_least("1.5", "1.4")`` is True)."""
+    return version_key(protocol) >= version_key(minimum)
+
+
+@cache
 def get_version(name: str = DEFAULT_PROTOCOL) -> ProtocolVersion:
     """Look up a protocol version such as ``"1.4"``."""
     if name not in VERSIONS:
@@ -47,4 +68,4 @@ def get_version(name: str = DEFAULT_PROTOCOL) -> ProtocolVersion:
 
 
 __all__ = ["DEFAULT_PROTOCOL", "Direction", "ProtocolVersion", "UnknownProtocolError",
-           "VERSIONS", "get_version"]
+           "VERSIONS", "at_least", "get_version", "version_key"]

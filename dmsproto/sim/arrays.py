@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..versions import at_least
 from .tree import ValueType
 
 MAX_WRITE_INDEX = 1024
@@ -63,7 +64,7 @@ def parse_ref(path: str, protocol: str = "1.4") -> ArrayRef | None:
     base, digits, suffix = m.group(1), m.group(2), m.group(3)
     if not digits.isdigit():
         raise ArrayError(f"Invalid array index '{digits}'")
-    table = _SUFFIXES_15 if protocol >= "1.5" else _SUFFIXES_14
+    table = _SUFFIXES_15 if at_least(protocol, "1.5") else _SUFFIXES_14
     if suffix.upper() not in table:
         raise ArrayError(f"Unknown array type suffix '{suffix}'")
     vtype, bounds = table[suffix.upper()]

@@ -11,6 +11,14 @@ the request named (``get`` when it named none, as in the document's example)
 and :attr:`Reply.fatal` carries the message so a transport may close or answer
 with an HTTP error instead. A command whose value is not an array answers one
 fatal item in its array. Anything wrong inside an item answers that item only.
+
+Protocol versions (``protocol=``): ``"1.4"`` (default), ``"1.3"`` and ``"1.5"``
+are validated with their schemas; the answers differ as the documents say
+(``reads.py``, ``query.py``). A 1.3 server has no change-log commands: our
+assumption is that it treats ``changelogGetGroups``/``changelogRead`` like any
+other unknown root member, so such a request is fatal with the message
+``Unknown command 'changelogRead'`` (the documents do not show what a DMS
+answers to a command it does not know).
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import DMSError
 from ..timestamps import format_server_stamp
 from ..validation import validate
-from ..versions import UnknownProtocolError, get_version
+from ..versions import UnknownProtocolError, at_least, get_version, version_key
 from .items import Context, ItemError, error_item, fatal_item
 from .monitor import subscribe_item, unsubscribe_item
 from .plant import Plant, build
@@ -51,7 +59,14 @@ COMMANDS = (
     "get", "set", "rename", "delete", "subscribe", "unsubscribe",
     "changelogGetGroups", "changelogRead",
 )
+#: commands a v1.3 server knows (the change-log commands came with v1.4)
+COMMANDS_13 = COMMANDS[:6]
 ROOT_FIELDS = frozenset({"tag", "whois", "user", *COMMANDS})
+
+
+def commands_of(protocol: str) -> tuple[str, ...]:
+    """The commands a server speaking ``protocol`` knows."""
+    return COMMANDS if at_least(protocol, "1.4") else COMMANDS_13
 
 
 @dataclass
@@ -91,7 +106,10 @@ class Engine:
         max_path_length: int = 160,
     ) -> None:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        version_key(protocol)  # "1.3", "1.4", "1.5", ...: raises UnknownProtocolError else
         self.protocol = protocol
+        self.commands = commands_of(protocol)
+        self.root_fields = frozenset({"tag", "whois", "user", *self.commands})
         self.zone = _zone(zone or plant.zone)
         self.max_path_length = max_path_length
         self.validating = _known_protocol(protocol)
@@ -168,7 +186,10 @@ class Engine:
         if not isinstance(message, dict):
             return self._fatal({}, "A request must be a JSON object")
         item_errors, command_errors, frame_error = self._violations(message)
-        frame_error = frame_error or _frame_problem(message)
+        unknown = next((k for k in message if k not in self.root_fields), None)
+        if unknown is not None:  # before the validator's wording: as the DMS says it
+            frame_error = f"Unknown command '{unknown}'"
+        frame_error = frame_error or _frame_problem(message, self.root_fields, self.commands)
         if frame_error is not None:
             return self._fatal(message, frame_error)
         whois = message.get("whois")
@@ -176,7 +197,7 @@ class Engine:
         response: dict[str, Any] = {}
         if message.get("tag") is not None:
             response["tag"] = message["tag"]
-        for command in (k for k in message if k in COMMANDS):
+        for command in (k for k in message if k in self.commands):
             items = message[command]
             if command in command_errors or not isinstance(items, list):
                 reason = command_errors.get(command, f"'{command}' must be an array")
@@ -214,9 +235,9 @@ class Engine:
             return items, commands, frame
         for v in validate(message, direction="send", protocol=self.protocol):
             parts = v.pointer.split("/")[1:] if v.pointer else []
-            if len(parts) >= 2 and parts[0] in COMMANDS and parts[1].isdigit():
+            if len(parts) >= 2 and parts[0] in self.commands and parts[1].isdigit():
                 items.setdefault((parts[0], int(parts[1])), v.message)
-            elif len(parts) == 1 and parts[0] in COMMANDS:
+            elif len(parts) == 1 and parts[0] in self.commands:
                 commands.setdefault(parts[0], v.message)
             elif frame is None:
                 frame = v.message
@@ -226,7 +247,7 @@ class Engine:
         response: dict[str, Any] = {}
         if message.get("tag") is not None:
             response["tag"] = message["tag"]
-        named = [k for k in message if k in COMMANDS] or ["get"]
+        named = [k for k in message if k in self.commands] or ["get"]
         for command in named:
             response[command] = [fatal_item(reason)]
         return Reply(response, [], fatal=reason)
@@ -274,12 +295,16 @@ def _known_protocol(protocol: str) -> bool:
     return True
 
 
-def _frame_problem(message: dict[str, Any]) -> str | None:
+def _frame_problem(
+    message: dict[str, Any],
+    root_fields: frozenset[str] = ROOT_FIELDS,
+    commands: tuple[str, ...] = COMMANDS,
+) -> str | None:
     """What makes a parsed request unusable as a whole, if anything."""
     for key in message:
-        if key not in ROOT_FIELDS:
+        if key not in root_fields:
             return f"Unknown command '{key}'"
-    if not any(k in COMMANDS for k in message):
+    if not any(k in commands for k in message):
         return "Request contains no command"
     for key in ("whois", "user"):
         if key in message and not isinstance(message[key], str):

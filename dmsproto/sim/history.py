@@ -13,6 +13,17 @@ linearly, while ``int`` and ``bool`` datapoints hold the earlier record's value
 (a pump is on or off, never 0.4). An interpolated entry has ``rec`` ``cycle``
 and the worse ``state`` of its two neighbours (``ok`` < ``comErr`` < ``inv``).
 The DMS's own interpolation rules are not documented; these are our choice.
+
+Modified past (protocol v1.5): a record can be *modified* afterwards (its value
+replaced; the original is kept) or *inserted in the past* (a record that was
+added later than its own stamp). Each such record remembers when that happened.
+A read marks those records (``mod`` ``modified``/``past``, ``original``) where
+it returns them unchanged; interpolated grid points carry no mark.
+:meth:`History.read_past` answers ``histDataPast``: every modified or inserted
+record whose *modification time* lies in ``[start, end]`` (whatever its own
+stamp), oldest record first, never interpolated. The document (3.2.3) says
+only "changes of value(s) in the past ... that occurred in the range between
+start and end"; reading "occurred" as the time of the change is our choice.
 """
 
 from __future__ import annotations
@@ -32,6 +43,15 @@ class TooManyEntries(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Modification:
+    """How and when (epoch seconds) a record was changed after it was recorded."""
+
+    mod: str  # "modified" (value replaced) or "past" (inserted in the past)
+    at: float
+    original: float | None = None  # the value before, for "modified"
+
+
+@dataclass(frozen=True, slots=True)
 class HistPoint:
     """One entry of a histData answer; ``t`` is epoch seconds."""
 
@@ -39,6 +59,7 @@ class HistPoint:
     value: float
     state: str
     rec: str
+    change: Modification | None = None
 
 
 @dataclass
@@ -49,6 +70,8 @@ class History:
     values: list[float] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
     recs: list[str] = field(default_factory=list)
+    #: record time -> how it was changed in the past (only modified/inserted records)
+    changes: dict[float, Modification] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.times)
@@ -62,6 +85,34 @@ class History:
         self.states.insert(i, state)
         self.recs.insert(i, rec)
 
+    def modify(self, t: float, value: float, at: float) -> None:
+        """Replace the value recorded at ``t`` (at time ``at``), keeping the first original."""
+        i = bisect_left(self.times, t)
+        if i == len(self.times) or self.times[i] != t:
+            raise KeyError(f"no record at {t}")
+        before = self.changes.get(t)
+        original = before.original if before is not None else self.values[i]
+        self.values[i] = value
+        self.changes[t] = Modification("modified", at, original)
+
+    def insert_past(
+        self, t: float, value: float, at: float, state: str = "ok", rec: str = "change"
+    ) -> None:
+        """Add a record stamped ``t`` that was only written at time ``at`` (> ``t``)."""
+        self.record(t, value, state, rec)
+        self.changes[t] = Modification("past", at)
+
+    def read_past(self, start: float, end: float) -> list[HistPoint]:
+        """Records modified or inserted during ``[start, end]``, by record time."""
+        hits = sorted(t for t, c in self.changes.items() if start <= c.at <= end)
+        if len(hits) > MAX_HIST_ENTRIES:
+            raise TooManyEntries(len(hits))
+        out = []
+        for t in hits:
+            i = bisect_left(self.times, t)
+            out.append(HistPoint(t, self.values[i], self.states[i], self.recs[i], self.changes[t]))
+        return out
+
     def read(self, start: float, end: float, interval: float, *, step: bool) -> list[HistPoint]:
         """Entries for ``[start, end]``; see the module docstring for the rules."""
         if interval == 0:
@@ -73,8 +124,10 @@ class History:
         hi = bisect_right(self.times, end)
         if hi - lo > MAX_HIST_ENTRIES:
             raise TooManyEntries(hi - lo)
+        changes = self.changes
         return [
-            HistPoint(self.times[i], self.values[i], self.states[i], self.recs[i])
+            HistPoint(self.times[i], self.values[i], self.states[i], self.recs[i],
+                      changes.get(self.times[i]) if changes else None)
             for i in range(lo, hi)
         ]
 
@@ -97,7 +150,8 @@ class History:
             while i < len(times) and times[i] < t:
                 i += 1
             if i < len(times) and times[i] == t:
-                out.append(HistPoint(t, self.values[i], self.states[i], self.recs[i]))
+                out.append(HistPoint(t, self.values[i], self.states[i], self.recs[i],
+                                     self.changes.get(t)))
                 continue
             a, b = i - 1, i  # times[a] < t < times[b]
             state = max(self.states[a], self.states[b], key=lambda s: _STATE_RANK.get(s, 2))

@@ -23,7 +23,7 @@ def subscribe_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, 
     item = as_object(raw, _SUB_FIELDS)
     path = req_str(item, "path")
     try:
-        query = parse_query(item["query"]) if "query" in item else None
+        query = parse_query(item["query"], engine.protocol) if "query" in item else None
         events = parse_events(item.get("event", "onChange"))
     except (QueryError, ValueError) as exc:
         raise ItemError(str(exc)) from None

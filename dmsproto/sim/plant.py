@@ -24,7 +24,12 @@ logged datapoint), ``alarm`` (true or {priority, priorityBACnet, alarmGroup,
 alarmCollectGroup, siteGroup, screen}) and ``history`` ({days, every, base,
 amplitude, period, phase, noise, seed, state}: ``days`` of records every
 ``every`` seconds, value = base + amplitude*sin(2*pi*(t+phase)/period) + gauss
-noise from ``random.Random(seed)``; ints round, bools are ``value > base``).
+noise from ``random.Random(seed)``; ints round, bools are ``value > base``; optional
+``changes``: [{mod, ago, value, modifiedAgo}] rewrite the past (protocol v1.5
+``histDataPast``): ``mod`` ``modified`` replaces the value of the record at or
+just before ``ago`` seconds before the anchor (the original is kept), ``past``
+inserts a record stamped ``ago`` seconds before the anchor; either happened
+``modifiedAgo`` seconds before the anchor (default 0)).
 Parents that are not listed become ``none`` nodes. ``use`` instantiates a
 template below the entry's path: the instance node gets ``template`` = the
 template's name, every member's history seed is offset by the entry's ``seed``,
@@ -238,4 +243,25 @@ def _history(spec: dict[str, Any], vtype: str, when: datetime) -> History:
         hist.values.append(v)
         hist.states.append(state)
         hist.recs.append("cycle")
+    for change in spec.get("changes", []):
+        _change(hist, change, vtype, when.timestamp(), every)
     return hist
+
+
+def _change(hist: History, spec: dict[str, Any], vtype: str, when: float, every: float) -> None:
+    value = float(_coerce(vtype, spec.get("value")))
+    t = when - float(spec.get("ago", 0))
+    at = when - float(spec.get("modifiedAgo", 0))
+    if at < t:
+        raise PlantError(f"history change at {t} cannot be made before it, at {at}")
+    if spec.get("mod") == "modified":
+        t = math.floor(t / every) * every
+        try:
+            hist.modify(t, value, at)
+        except KeyError:
+            raise PlantError(f"history change: no record {spec.get('ago')} s ago") from None
+    elif spec.get("mod") == "past":
+        hist.insert_past(t, value, at)
+    else:
+        mod = spec.get("mod")
+        raise PlantError(f"history change: mod must be 'modified' or 'past', not {mod!r}")

@@ -16,6 +16,11 @@ backtracking verbs ``(*SKIP)(*FAIL)``, no ``\\p{..}`` properties, ``\\h``/``\\R`
 ``(?<name>...)`` is rewritten to Python's ``(?P<name>...)``. Atomic groups and
 possessive quantifiers work (Python 3.11+).
 
+Protocol v1.3 names the change-log filter ``hasProtData`` ("protocol data";
+renamed ``hasChangelog`` in v1.4); it means the same here: the datapoint has a
+change-log group. The v1.3 table prints ``hasProtocolData``, but the v1.4
+history says "hasProtData changed to hasChangelog"; we take ``hasProtData``.
+
 Value text: bools ``true``/``false``, ints in decimal, doubles in Python's
 shortest repr (``21.5``, ``3.0``), strings as they are, ``none`` nodes ``""``.
 """
@@ -28,22 +33,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..versions import at_least
 from .tree import VALUE_TYPES, Node
 
 #: A query matching more datapoints than this is aborted (document 3.2.2).
 MAX_QUERY_MATCHES = 100_000
 
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
-_FIELDS = {
+_COMMON_FIELDS = {
     "regExPath",
     "regExValue",
     "regExStamp",
     "isType",
     "hasHistData",
-    "hasChangelog",
     "hasAlarmData",
     "maxDepth",
 }
+_FIELDS = _COMMON_FIELDS | {"hasChangelog"}
+
+
+def changelog_flag(protocol: str) -> str:
+    """The query member that filters on change logs in ``protocol``."""
+    return "hasChangelog" if at_least(protocol, "1.4") else "hasProtData"
 
 
 class QueryError(ValueError):
@@ -103,11 +114,12 @@ def value_text(node: Node) -> str:
     return str(value)
 
 
-def parse_query(raw: object) -> Query:
+def parse_query(raw: object, protocol: str = "1.4") -> Query:
     """Build a :class:`Query` from the request's object, checking every member."""
     if not isinstance(raw, dict):
         raise QueryError("query must be an object")
-    unknown = sorted(set(raw) - _FIELDS)
+    flag = changelog_flag(protocol)
+    unknown = sorted(set(raw) - _COMMON_FIELDS - {flag})
     if unknown:
         raise QueryError(f"Unknown query field '{unknown[0]}'")
     return Query(
@@ -116,7 +128,7 @@ def parse_query(raw: object) -> Query:
         stamp_re=_regex(raw, "regExStamp"),
         types=_types(raw.get("isType")),
         has_hist=_flag(raw, "hasHistData"),
-        has_changelog=_flag(raw, "hasChangelog"),
+        has_changelog=_flag(raw, flag),
         has_alarm=_flag(raw, "hasAlarmData"),
         max_depth=_depth(raw.get("maxDepth", 1)),
     )

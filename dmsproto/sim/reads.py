@@ -1,5 +1,11 @@
 """The read commands: get (plain, short form, query, histData, changelog, extInfos),
-changelogGetGroups and changelogRead."""
+changelogGetGroups and changelogRead.
+
+Protocol differences: v1.3 has no ``changelog`` member in get and no extInfos
+``state``/``changelogGroup``; v1.5 adds histData ``showPast`` (``histDataPast``)
+and ``showOriginal`` (``valueOriginal``), and marks modified detail entries with
+``mod`` (see ``history.py`` for what counts as modified past).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..versions import at_least
 from .arrays import ArrayError, parse_ref, read_element
 from .changelog import MAX_CHANGELOG_ENTRIES, TooManyLogEntries
-from .history import MAX_HIST_ENTRIES, TooManyEntries
+from .history import MAX_HIST_ENTRIES, HistPoint, TooManyEntries
 from .items import NOT_FOUND, Context, ItemError, as_object, req_str, stamp_field, with_tag
 from .query import QueryError, parse_query, search
 from .tree import DEFAULT_ACC_TYPE, Node
@@ -18,7 +25,9 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 EXT_KEYS = ("state", "accType", "name", "template", "unit", "comment", "changelogGroup")
+EXT_KEYS_13 = ("accType", "name", "template", "unit", "comment")
 _GET_FIELDS = frozenset({"path", "showExtInfos", "query", "histData", "changelog", "tag"})
+_GET_FIELDS_13 = _GET_FIELDS - {"changelog"}
 _HIST_FIELDS = frozenset({"start", "end", "interval", "format"})
 _HIST_FIELDS_15 = _HIST_FIELDS | {"showPast", "showOriginal"}
 _RANGE_FIELDS = frozenset({"start", "end"})
@@ -33,6 +42,7 @@ class HistRequest:
     interval: float
     detail: bool
     show_past: bool
+    show_original: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,17 +57,19 @@ class Extras:
 
 def get_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, Any]]:
     """One get request item -> one response item, or one per match with a query."""
-    item = as_object({"path": raw} if isinstance(raw, str) else raw, _GET_FIELDS)
+    v14 = at_least(engine.protocol, "1.4")
+    item = as_object({"path": raw} if isinstance(raw, str) else raw,
+                     _GET_FIELDS if v14 else _GET_FIELDS_13)
     path = req_str(item, "path")
     extras = Extras(
-        ext=_ext_keys(item.get("showExtInfos")),
+        ext=_ext_keys(item.get("showExtInfos"), EXT_KEYS if v14 else EXT_KEYS_13),
         hist=_hist_request(engine, item.get("histData")),
         log=_range(engine, item.get("changelog"), "changelog"),
         tag=item.get("tag"),
     )
     if "query" in item:
         try:
-            query = parse_query(item["query"])
+            query = parse_query(item["query"], engine.protocol)
         except QueryError as exc:
             raise ItemError(str(exc)) from None
         start = engine.tree.get(path)
@@ -137,32 +149,51 @@ def ext_infos(node: Node, keys: tuple[str, ...]) -> dict[str, Any]:
 def _hist(engine: Engine, node: Node, req: HistRequest) -> dict[str, Any]:
     out: dict[str, Any] = {"histData": []}
     if req.show_past:
-        out["histDataPast"] = []  # the simulator never rewrites the past
+        out["histDataPast"] = []
     if node.history is None:
         return out
-    points = node.history.read(
-        req.start.timestamp(), req.end.timestamp(), req.interval, step=node.type != "double"
-    )
-    as_int = node.type != "double"
-    fmt = engine.epoch_stamp
-    if req.detail:
-        out["histData"] = [
-            {"stamp": fmt(p.t), "value": int(p.value) if as_int else p.value,
-             "state": p.state, "rec": p.rec}
-            for p in points
-        ]
-    else:
-        out["histData"] = [{fmt(p.t): int(p.value) if as_int else p.value} for p in points]
+    start, end = req.start.timestamp(), req.end.timestamp()
+    points = node.history.read(start, end, req.interval, step=node.type != "double")
+    marks = at_least(engine.protocol, "1.5")  # mod/valueOriginal exist from v1.5 on
+    out["histData"] = _entries(engine, node, points, req, marks=marks, past=False)
+    if req.show_past:
+        past = node.history.read_past(start, end)
+        out["histDataPast"] = _entries(engine, node, past, req, marks=marks, past=True)
     return out
 
 
-def _ext_keys(raw: object) -> tuple[str, ...]:
+def _entries(
+    engine: Engine, node: Node, points: list[HistPoint], req: HistRequest, *, marks: bool,
+    past: bool,
+) -> list[dict[str, Any]]:
+    """histData / histDataPast entries in the requested format."""
+    as_int = node.type != "double"
+    fmt = engine.epoch_stamp
+    if not req.detail:
+        return [{fmt(p.t): int(p.value) if as_int else p.value} for p in points]
+    out = []
+    for p in points:
+        entry: dict[str, Any] = {"stamp": fmt(p.t), "value": int(p.value) if as_int else p.value,
+                                 "state": p.state, "rec": p.rec}
+        change = p.change
+        if marks and change is not None:
+            entry["mod"] = change.mod
+            if req.show_original and change.original is not None:
+                original = change.original
+                entry["valueOriginal"] = int(original) if as_int else original
+            if past:
+                entry["stampModified"] = fmt(change.at)
+        out.append(entry)
+    return out
+
+
+def _ext_keys(raw: object, known: tuple[str, ...] = EXT_KEYS) -> tuple[str, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(k, str) for k in raw):
         raise ItemError("showExtInfos must be an array of strings")
     for key in raw:
-        if key not in EXT_KEYS:
+        if key not in known:
             raise ItemError(f"Unknown extInfos field '{key}'")
     return tuple(dict.fromkeys(raw))
 
@@ -170,7 +201,7 @@ def _ext_keys(raw: object) -> tuple[str, ...]:
 def _hist_request(engine: Engine, raw: object) -> HistRequest | None:
     if raw is None:
         return None
-    allowed = _HIST_FIELDS_15 if engine.protocol >= "1.5" else _HIST_FIELDS
+    allowed = _HIST_FIELDS_15 if at_least(engine.protocol, "1.5") else _HIST_FIELDS
     obj = _sub_object(raw, "histData", allowed)
     interval = obj.get("interval", 900)
     if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
@@ -187,6 +218,7 @@ def _hist_request(engine: Engine, raw: object) -> HistRequest | None:
         interval=float(interval),
         detail=fmt == "detail",
         show_past=bool(obj.get("showPast", False)),
+        show_original=bool(obj.get("showOriginal", False)),
     )
 
 

@@ -147,4 +147,4 @@ def test_validate_non_json_and_non_object() -> None:
 
 def test_unknown_protocol_version() -> None:
     with pytest.raises(ValueError, match="unknown protocol version"):
-        dmsproto.validate({"get": ["A"]}, direction="send", protocol="9.9")
+        dmsproto.validate({"get": ["A"]}, direction="send", protocol="0.1")
