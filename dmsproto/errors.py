@@ -111,3 +111,13 @@ class HTTPStatusError(TransportError):
 
 
 __all__ += ["HTTPStatusError"]
+
+
+class ProtocolVersionError(EncodeError):
+    """The call or option is not part of the selected protocol version (nothing was sent).
+
+    E.g. change-log commands under protocol 1.3, ``show_past`` before 1.5.
+    """
+
+
+__all__ += ["ProtocolVersionError"]

@@ -13,14 +13,15 @@ dataclass ``__init__`` per item.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal, overload
+from typing import Any, Literal, get_args, overload
 
 from .errors import DMSError, NoPermission, NotFound
 from .timestamps import parse_stamp
+from .versions import get_version
 
 __all__ = [
     "ChangelogEntry",
@@ -30,6 +31,7 @@ __all__ = [
     "ExtInfos",
     "Gap",
     "History",
+    "HistoryDetail",
     "HistoryDetailEntry",
     "HistoryEntry",
     "ItemError",
@@ -55,13 +57,27 @@ def stamp_of(text: str | None) -> datetime | None:
     return _parse_cached(text)
 
 
+def _result_codes() -> tuple[str, ...]:
+    """The item codes the schema lists (``ResultCode`` is ``Annotated[Literal[...], Meta]``)."""
+    literal = get_args(get_version().common.ResultCode)[0]
+    return tuple(get_args(literal))
+
+
+def _code_classes() -> dict[str, type[DMSError]]:
+    """Which item code raises which exception, checked against the schema's enumeration."""
+    mapping: dict[str, type[DMSError]] = {"not found": NotFound, "no perm": NoPermission}
+    missing = set(mapping) - set(_result_codes())
+    if missing:  # the schema renamed a code: the mapping must follow
+        raise RuntimeError(f"item codes {sorted(missing)} are no longer in the schema")
+    return mapping
+
+
+_CODE_CLASSES = _code_classes()
+
+
 def error_for(path: str | None, code: str, message: str | None) -> DMSError:
     """The typed exception for a non-ok item code."""
-    if code == "not found":
-        return NotFound(path, code, message)
-    if code == "no perm":
-        return NoPermission(path, code, message)
-    return DMSError(path, code, message)
+    return _CODE_CLASSES.get(code, DMSError)(path, code, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +91,6 @@ class ExtInfos:
     unit: str | None = None
     comment: str | None = None
     changelog_group: str | None = None
-
-    @classmethod
-    def from_wire(cls, raw: dict[str, Any]) -> ExtInfos:
-        g = raw.get
-        return cls(
-            g("state"),
-            g("accType"),
-            g("name"),
-            g("template"),
-            g("unit"),
-            g("comment"),
-            g("changelogGroup"),
-        )
 
 
 class _PointSlots:
@@ -190,18 +193,30 @@ class HistoryDetailEntry:
     def stamp(self) -> datetime:
         return _parse_cached(self.stamp_text)
 
-    @classmethod
-    def from_wire(cls, raw: dict[str, Any]) -> HistoryDetailEntry:
-        g = raw.get
-        return cls(
-            g("stamp") or "",
-            g("value", 0.0),
-            g("state"),
-            g("rec"),
-            g("mod"),
-            g("valueOriginal"),
-            g("stampModified"),
-        )
+    @property
+    def stamp_modified_at(self) -> datetime | None:
+        """``stamp_modified`` parsed (``None`` when absent)."""
+        return stamp_of(self.stamp_modified)
+
+
+class HistoryDetail(list[HistoryDetailEntry]):
+    """Detailed history of one datapoint: a list of ``HistoryDetailEntry``.
+
+    ``past`` holds the v1.5 ``histDataPast`` entries (values changed or inserted
+    in the past) when they were asked for with ``show_past``, else ``None``.
+    """
+
+    __slots__ = ("past", "path")
+
+    def __init__(
+        self,
+        path: str = "",
+        entries: Iterable[HistoryDetailEntry] = (),
+        past: list[HistoryDetailEntry] | None = None,
+    ) -> None:
+        super().__init__(entries)
+        self.path = path
+        self.past = past
 
 
 class History(Sequence[HistoryEntry]):
@@ -209,14 +224,23 @@ class History(Sequence[HistoryEntry]):
 
     ``stamp_texts`` and ``values`` are plain lists (ready for numpy or pandas);
     indexing or iterating yields ``HistoryEntry`` objects built on demand.
+    ``past`` holds the v1.5 ``histDataPast`` entries (values changed or inserted
+    in the past) when they were asked for with ``show_past``, else ``None``.
     """
 
-    __slots__ = ("path", "stamp_texts", "values")
+    __slots__ = ("past", "path", "stamp_texts", "values")
 
-    def __init__(self, path: str, stamp_texts: list[str], values: list[float]) -> None:
+    def __init__(
+        self,
+        path: str,
+        stamp_texts: list[str],
+        values: list[float],
+        past: History | None = None,
+    ) -> None:
         self.path = path
         self.stamp_texts = stamp_texts
         self.values = values
+        self.past = past
 
     @classmethod
     def from_wire(cls, path: str, items: list[dict[str, float]]) -> History:
@@ -263,6 +287,7 @@ class History(Sequence[HistoryEntry]):
             self.path == other.path
             and self.stamp_texts == other.stamp_texts
             and self.values == other.values
+            and self.past == other.past
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -297,22 +322,6 @@ class ChangelogEntry:
     @property
     def is_alarm(self) -> bool:
         return self.priority is not None or self.state is not None
-
-    @classmethod
-    def from_wire(cls, raw: dict[str, Any]) -> ChangelogEntry:
-        g = raw.get
-        return cls(
-            g("stamp") or "",
-            g("text") or "",
-            g("path"),
-            g("state"),
-            g("priority"),
-            g("priorityBACnet"),
-            g("alarmGroup"),
-            g("alarmCollectGroup"),
-            g("siteGroup"),
-            g("screen"),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,17 +395,6 @@ class ItemError:
     def exception(self) -> DMSError:
         """The typed exception (``NotFound``, ``NoPermission`` or ``DMSError``)."""
         return error_for(self.path, self.code, self.message)
-
-    @classmethod
-    def from_wire(cls, raw: dict[str, Any], tag: Any = None) -> ItemError:
-        code = raw.get("code")
-        return cls(
-            code if isinstance(code, str) else "error",
-            raw.get("path"),
-            raw.get("message"),
-            tag,
-            raw,
-        )
 
 
 @dataclass(frozen=True, slots=True)

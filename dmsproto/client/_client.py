@@ -25,6 +25,7 @@ from typing import Any, Generic, Literal, TypeVar, overload
 
 import trio
 
+from ..capture.recorder import Recorder
 from ..errors import (
     ConnectionLost,
     DMSProtoError,
@@ -48,6 +49,7 @@ from ..protocol.ops import (
     Set,
     Stamp,
     event_spec,
+    is_empty,
     query_object,
 )
 from ..results import (
@@ -57,7 +59,7 @@ from ..results import (
     Event,
     Gap,
     History,
-    HistoryDetailEntry,
+    HistoryDetail,
     ItemError,
     ItemResult,
     Point,
@@ -67,6 +69,7 @@ from ..results import (
 )
 from ._http import HttpBackend
 from ._options import Options, ReconnectPolicy, make_options
+from ._record import open_recorder
 from ._ws import WsBackend
 
 log = logging.getLogger("dmsproto")
@@ -235,6 +238,11 @@ class Client:
         """The sans-I/O core (counters such as ``dropped_responses``; advanced use)."""
         return self._proto
 
+    @property
+    def protocol_version(self) -> str:
+        """The protocol version this client speaks (``connect(protocol=...)``)."""
+        return self._proto.protocol
+
     # -------------------------------------------------------------- execution
 
     async def _execute(
@@ -264,8 +272,9 @@ class Client:
     ) -> Point:
         """Read one datapoint; raises ``NotFound``/``NoPermission``/``DMSError``.
 
-        ``ext_infos``: names out of state, accType, name, template, unit, comment,
-        changelogGroup (``showExtInfos``).  ``tag`` is echoed in ``Point.tag``.
+        ``ext_infos``: names out of the version's ``ExtInfoKey`` enumeration
+        (1.4: state, accType, name, template, unit, comment, changelogGroup).
+        ``tag`` is echoed in ``Point.tag``.
         """
         result: Point = await self._one(Get(path, ext_infos, tag), timeout)
         return result
@@ -300,6 +309,7 @@ class Client:
         types: Iterable[str] | str | None = None,
         has_hist_data: bool | None = None,
         has_changelog: bool | None = None,
+        has_prot_data: bool | None = None,
         has_alarm_data: bool | None = None,
         max_depth: int | None = None,
         ext_infos: Iterable[str] | None = None,
@@ -310,6 +320,8 @@ class Client:
 
         ``max_depth``: 1 = the given level (server default), 0 = unlimited.
         ``types``: subset of none, bool, int, double, string.  Regexes are PCRE.
+        ``has_changelog`` (protocol >= 1.4) is called ``has_prot_data`` in 1.3;
+        the one the version lacks raises ``ProtocolVersionError``.
         """
         q = query_object(
             regex_path=regex_path,
@@ -318,8 +330,10 @@ class Client:
             types=types,
             has_hist_data=has_hist_data,
             has_changelog=has_changelog,
+            has_prot_data=has_prot_data,
             has_alarm_data=has_alarm_data,
             max_depth=max_depth,
+            protocol=self._proto.wire,
         )
         result: list[Point] = await self._one(Query(path, q, ext_infos, tag), timeout)
         return result
@@ -367,6 +381,8 @@ class Client:
         interval: int | float | None = ...,
         format: Literal["compact"] = ...,
         tag: Any = ...,
+        show_past: bool = ...,
+        show_original: bool = ...,
         timeout: Timeout = ...,
     ) -> History: ...
 
@@ -380,8 +396,10 @@ class Client:
         interval: int | float | None = ...,
         format: Literal["detail"],
         tag: Any = ...,
+        show_past: bool = ...,
+        show_original: bool = ...,
         timeout: Timeout = ...,
-    ) -> list[HistoryDetailEntry]: ...
+    ) -> HistoryDetail: ...
 
     async def history(
         self,
@@ -392,16 +410,22 @@ class Client:
         interval: int | float | None = None,
         format: Literal["compact", "detail"] = "compact",
         tag: Any = None,
+        show_past: bool = False,
+        show_original: bool = False,
         timeout: Timeout = ...,
-    ) -> History | list[HistoryDetailEntry]:
+    ) -> History | HistoryDetail:
         """Recorded values from ``start`` to ``end`` (default now).
 
-        ``interval`` seconds (server default 900; 0 = every recorded value).
+        ``interval`` whole seconds (server default 900; 0 = every recorded value).
         ``format="compact"`` gives a column-wise ``History``; ``"detail"`` gives
-        ``HistoryDetailEntry`` objects with state and record reason.
+        a ``HistoryDetail`` list of entries with state and record reason.
+        Protocol 1.5 only (``ProtocolVersionError`` before): ``show_past`` also
+        reads the values changed or inserted in the past into ``.past``;
+        ``show_original`` adds ``value_original`` to modified detail entries
+        (``mod``, ``stamp_modified`` come with them).
         """
-        op = ReadHistory(path, start, end, interval, format, tag)
-        result: History | list[HistoryDetailEntry] = await self._one(op, timeout)
+        op = ReadHistory(path, start, end, interval, format, tag, show_past, show_original)
+        result: History | HistoryDetail = await self._one(op, timeout)
         return result
 
     async def changelog(
@@ -413,7 +437,11 @@ class Client:
         tag: Any = None,
         timeout: Timeout = ...,
     ) -> list[ChangelogEntry]:
-        """The changelog of one datapoint (alarm datapoints fill the alarm fields)."""
+        """The changelog of one datapoint (alarm datapoints fill the alarm fields).
+
+        Protocol >= 1.4: under 1.3 it raises ``ProtocolVersionError`` before sending
+        (as do ``changelog_groups`` and ``changelog_read``).
+        """
         result: list[ChangelogEntry] = await self._one(
             ReadChangelog(path, start, end, tag), timeout
         )
@@ -476,6 +504,7 @@ class Client:
         types: Iterable[str] | str | None = ...,
         has_hist_data: bool | None = ...,
         has_changelog: bool | None = ...,
+        has_prot_data: bool | None = ...,
         has_alarm_data: bool | None = ...,
         max_depth: int | None = ...,
         tag: Any = ...,
@@ -495,6 +524,7 @@ class Client:
         types: Iterable[str] | str | None = ...,
         has_hist_data: bool | None = ...,
         has_changelog: bool | None = ...,
+        has_prot_data: bool | None = ...,
         has_alarm_data: bool | None = ...,
         max_depth: int | None = ...,
         tag: Any = ...,
@@ -513,6 +543,7 @@ class Client:
         types: Iterable[str] | str | None = None,
         has_hist_data: bool | None = None,
         has_changelog: bool | None = None,
+        has_prot_data: bool | None = None,
         has_alarm_data: bool | None = None,
         max_depth: int | None = None,
         tag: Any = None,
@@ -533,6 +564,7 @@ class Client:
             )
         if gaps not in ("raise", "yield"):
             raise ValueError("gaps must be 'raise' or 'yield'")
+        wire = self._proto.wire
         q = query_object(
             regex_path=regex_path,
             regex_value=regex_value,
@@ -540,13 +572,15 @@ class Client:
             types=types,
             has_hist_data=has_hist_data,
             has_changelog=has_changelog,
+            has_prot_data=has_prot_data,
             has_alarm_data=has_alarm_data,
             max_depth=max_depth,
+            protocol=wire,
         )
         state = self._proto.add_subscription(
             path,
-            event=event_spec(events),
-            query=q or None,
+            event=event_spec(events, wire),
+            query=None if is_empty(q) else q,
             tag=tag,
             maxlen=buffer_size or self._opts.buffer_size,
         )
@@ -628,6 +662,9 @@ async def connect(
     buffer_size: int = 100_000,
     chunk_size: int = 10_000,
     max_message_size: int = 1 << 30,
+    protocol: str = "1.4",
+    validate_requests: bool = False,
+    record: str | os.PathLike[str] | Recorder | None = None,
 ) -> AsyncIterator[Client]:
     """Connect to a DMS and yield a ``Client``; everything is closed on leaving the block.
 
@@ -650,6 +687,15 @@ async def connect(
     renews every subscription, each of which then reports the gap.
     ``buffer_size`` is the default per-subscription event buffer; requests
     with more than ``chunk_size`` items are split.
+
+    ``protocol`` ("1.3", "1.4", "1.5") selects the generated types requests are
+    built from and answers decoded into; what a version lacks raises
+    ``ProtocolVersionError`` before anything is sent.  ``validate_requests``
+    also checks every request frame with ``dmsproto.validate`` (``EncodeError``
+    listing the violations; off by default, as the types already keep requests
+    well-formed).  ``record`` writes every frame sent and received to a JSON
+    Lines capture (a path, truncated first, or an open ``Recorder`` you close
+    yourself); ``dmsproto validate`` checks such a file.
     """
     opts = make_options(
         url,
@@ -672,16 +718,32 @@ async def connect(
         chunk_size=chunk_size,
         max_message_size=max_message_size,
     )
-    proto = ClientProtocol(whois=whois, user=user, chunk_size=chunk_size)
-    if not opts.websocket:
-        http = HttpBackend(opts, proto)
-        try:
-            await http.check()
-            yield Client(http, proto, opts)
-        finally:
-            await http.aclose()
-        return
-    backend = WsBackend(opts, proto)
+    proto = ClientProtocol(
+        whois=whois,
+        user=user,
+        chunk_size=chunk_size,
+        protocol=protocol,
+        validate_requests=validate_requests,
+    )
+    with open_recorder(record) as recorder:
+        if not opts.websocket:
+            http = HttpBackend(opts, proto, recorder)
+            try:
+                await http.check()
+                yield Client(http, proto, opts)
+            finally:
+                await http.aclose()
+            return
+        async with _ws_client(opts, proto, recorder) as client:
+            yield client
+
+
+@asynccontextmanager
+async def _ws_client(
+    opts: Options, proto: ClientProtocol, recorder: Recorder | None
+) -> AsyncIterator[Client]:
+    """The WebSocket client: its supervisor runs in a nursery owned by this block."""
+    backend = WsBackend(opts, proto, recorder)
     try:
         async with trio.open_nursery() as nursery:
             await nursery.start(backend.run)

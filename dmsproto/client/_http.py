@@ -15,6 +15,7 @@ from typing import Any
 import h11
 import trio
 
+from ..capture.recorder import Recorder
 from ..errors import (
     AuthenticationError,
     ConnectError,
@@ -108,9 +109,12 @@ class HttpBackend:
 
     transport = "http"
 
-    def __init__(self, opts: Options, proto: ClientProtocol) -> None:
+    def __init__(
+        self, opts: Options, proto: ClientProtocol, recorder: Recorder | None = None
+    ) -> None:
         self.opts = opts
         self.proto = proto
+        self.recorder = recorder
         self.closed = False
         self._idle: list[_HttpConnection] = []
         self._closing: list[_HttpConnection] = []
@@ -181,10 +185,15 @@ class HttpBackend:
         call = self.proto.start_call(ops, root_tag=root_tag)
         debug = log.isEnabledFor(logging.DEBUG)
         try:
+            recorder = self.recorder
             for frame in call.frames:
                 if debug:
                     log.debug("post %s", trunc(frame))
+                if recorder is not None:
+                    recorder.record("send", frame)
                 body = await self.post(frame)
+                if recorder is not None:
+                    recorder.record("recv", body)
                 if debug:
                     log.debug("recv %s", trunc(body))
                 for ev in self.proto.receive(body):

@@ -17,6 +17,7 @@ from typing import Any
 import trio
 from trio_websocket import ConnectionClosed, ConnectionRejected, wrap_client_stream
 
+from ..capture.recorder import Recorder
 from ..errors import (
     AuthenticationError,
     ConnectError,
@@ -68,6 +69,8 @@ class Link:
     def __init__(self, ws: Any, stream: trio.abc.Stream) -> None:
         self.ws = ws
         self.stream = stream
+        #: writes every frame sent and received (``connect(record=...)``)
+        self.recorder: Recorder | None = None
         #: why the link died, when we killed it ourselves
         self.error: BaseException | None = None
         self.pinger_scope = trio.CancelScope()
@@ -79,6 +82,9 @@ class Link:
         shielded; only the call's own deadline can cut it, and then the link is
         closed (its state is unknown) and ``RequestTimeout`` raised.
         """
+        if self.recorder is not None:
+            # recorded before the write: the answer may be read while it is under way
+            self.recorder.record("send", text)
         with trio.CancelScope(shield=True, deadline=deadline) as scope:
             try:
                 await self.ws.send_message(text)
@@ -176,9 +182,12 @@ class WsBackend:
 
     transport = "ws"
 
-    def __init__(self, opts: Options, proto: ClientProtocol) -> None:
+    def __init__(
+        self, opts: Options, proto: ClientProtocol, recorder: Recorder | None = None
+    ) -> None:
         self.opts = opts
         self.proto = proto
+        self.recorder = recorder
         self.link: Link | None = None
         self.up = trio.Event()
         self.closed = False
@@ -233,6 +242,7 @@ class WsBackend:
                         f"no WebSocket connection to {opts.url} within {opts.connect_timeout} s"
                     )
                 log.info("connected to %s", opts.url)
+                link.recorder = self.recorder
                 self.link = link
                 renew = [s for s in self.proto.subscriptions if s.active]
                 # renewals go out before any new call, so later answers follow theirs
@@ -353,9 +363,12 @@ class WsBackend:
         receive = self.proto.receive
         get = link.ws.get_message
         debug = log.isEnabledFor(logging.DEBUG)
+        recorder = self.recorder
         try:
             while True:
                 message = await get()
+                if recorder is not None:
+                    recorder.record("recv", message)
                 if debug:
                     log.debug("recv %s", trunc(message))
                 for ev in receive(message):

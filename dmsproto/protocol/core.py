@@ -15,6 +15,10 @@ Correlation is by the root ``tag`` (an integer per frame, echoed by the server),
 so responses may interleave with events and with other calls' responses.  Query
 items inside a multi-item ``get`` are separated by per-item tags.  Events are
 routed by the subscription's tag into a bounded buffer per subscription.
+
+Frames are built from, and decoded into, the generated structs of the
+connection's protocol version (``dmsproto._generated``, via ``_wire``), so no
+wire name or enumeration is spelled out here.
 """
 
 from __future__ import annotations
@@ -25,28 +29,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
 import orjson
 
+from ..codec import _error as _decode_error
+from ..codec import encode, frame_kind
 from ..errors import ConnectionLost, DMSProtoError, EncodeError, ProtocolError
-from ..results import Event, Gap, ItemError
+from ..results import Event, Gap
+from ..validation import validate
+from ..versions import DEFAULT_PROTOCOL
 from . import _decode
-from .ops import ChangelogGroups, Op, Subscribe, Unsubscribe
+from ._wire import UNSET, Wire, wire_for
+from .ops import ChangelogGroups, Get, Op, Set, Subscribe, Unsubscribe
 
 log = logging.getLogger("dmsproto.protocol")
 
 DEFAULT_CHUNK_SIZE = 10_000
-RESPONSE_KEYS = frozenset(
-    {
-        "get",
-        "set",
-        "rename",
-        "delete",
-        "subscribe",
-        "unsubscribe",
-        "changelogGetGroups",
-        "changelogRead",
-    }
-)
 
 OverflowPolicy = Literal["raise", "yield"]
 
@@ -58,25 +56,31 @@ def tag_key(tag: Any) -> Any:
     return orjson.dumps(tag, option=orjson.OPT_SORT_KEYS)
 
 
+def _is_event_frame(wire: Wire, data: str | bytes) -> bool:
+    """Cheap test for the usual event frame layout (its event array first)."""
+    if isinstance(data, str):
+        return wire.event_head_text.match(data) is not None
+    return wire.event_head_bytes.match(data) is not None
+
+
 # --------------------------------------------------------------------------- calls
-
-
-def _is_fatal(item: Any) -> bool:
-    """A command-level error item: not ok and without ``path``."""
-    return type(item) is dict and "path" not in item and item.get("code") != "ok"
 
 
 class Call:
     """One logical request: its operations, frames, and the responses collected so far.
 
-    ``waiter`` is free for the I/O layer (e.g. a ``trio.Event``).  ``error`` is set
-    when the call failed as a whole (connection lost, protocol violation).
+    ``frames`` are the encoded request frames in send order; ``responses`` the
+    decoded ``ResponseFrame`` structs, one per frame.  ``waiter`` is free for
+    the I/O layer (e.g. a ``trio.Event``).  ``error`` is set when the call
+    failed as a whole (connection lost, protocol violation).
     """
 
     __slots__ = (
         "_plan",
         "_tagged",
         "_user_tags",
+        "_wire",
+        "commands",
         "error",
         "frames",
         "ids",
@@ -86,11 +90,14 @@ class Call:
         "waiter",
     )
 
-    def __init__(self, ops: Sequence[Op]) -> None:
+    def __init__(self, ops: Sequence[Op], wire: Wire) -> None:
         self.ops = ops
+        self._wire = wire
         self.frames: list[bytes] = []
         self.ids: list[int] = []
-        self.responses: list[dict[str, Any] | None] = []
+        #: the command attributes each frame carries (to match an untagged error)
+        self.commands: list[frozenset[str]] = []
+        self.responses: list[Any] = []
         self.remaining = 0
         self.error: BaseException | None = None
         self.waiter: Any = None
@@ -116,39 +123,41 @@ class Call:
         for command, plan in self._plan.items():
             merged: list[Any] = []
             for frame in self.responses:
-                assert frame is not None
-                part = frame.get(command)
-                if part is None:
-                    continue
-                if type(part) is not list:
-                    raise ProtocolError(f"response member {command!r} is not an array")
-                merged.extend(part)
+                part = getattr(frame, command, UNSET)
+                if part is not UNSET:
+                    merged.extend(part)
             if command in self._tagged:
                 self._fill_tagged(command, plan, merged, out)
             else:
                 self._fill_positional(command, plan, merged, out)
         return out
 
+    def _is_fatal(self, item: Any) -> bool:
+        """A command-level error item: not ok and without ``path``."""
+        return item.path is UNSET and item.code != self._wire.ok
+
     def _fill_positional(
         self, command: str, plan: list[tuple[int, int]], merged: list[Any], out: list[Any]
     ) -> None:
         expected = sum(n for _, n in plan)
         ops = self.ops
+        wire = self._wire
         if len(plan) == 1 and ops[plan[0][0]].expands:
-            out[plan[0][0]] = ops[plan[0][0]].decode(merged)
+            out[plan[0][0]] = ops[plan[0][0]].decode(merged, wire)
             return
         if len(merged) != expected:
-            fatal = next((i for i in merged if _is_fatal(i)), None)
+            fatal = next((i for i in merged if self._is_fatal(i)), None)
             if fatal is None:
                 raise ProtocolError(
-                    f"{command!r}: {len(merged)} response items for {expected} request items"
+                    f"{wire.commands.get(command, command)!r}: {len(merged)} response items "
+                    f"for {expected} request items"
                 )
             for index, _ in plan:
-                out[index] = ItemError.from_wire(fatal)
+                out[index] = _decode.item_error(fatal)
             return
         pos = 0
         for index, n in plan:
-            out[index] = ops[index].decode(merged[pos : pos + n])
+            out[index] = ops[index].decode(merged[pos : pos + n], wire)
             pos += n
 
     def _fill_tagged(
@@ -158,26 +167,24 @@ class Call:
         fatal: Any = None
         user_tags = self._user_tags
         for item in merged:
-            if type(item) is not dict:
-                raise ProtocolError(f"{command!r}: response item is not an object")
-            tag = item.get("tag")
+            tag = item.tag
             index = tag[0] if type(tag) is list and tag else tag
             if type(index) is not int or index not in groups:
-                if _is_fatal(item):
+                if self._is_fatal(item):
                     fatal = item
                     continue
-                raise ProtocolError(f"{command!r}: response item with unknown tag {tag!r:.60}")
-            if index in user_tags:
-                item["tag"] = user_tags[index]
-            else:
-                item.pop("tag", None)
+                raise ProtocolError(
+                    f"{self._wire.commands.get(command, command)!r}: response item with "
+                    f"unknown tag {tag!r:.60}"
+                )
+            item.tag = user_tags.get(index, UNSET)
             groups[index].append(item)
         for index, _ in plan:
             items = groups[index]
             if not items and fatal is not None:
-                out[index] = ItemError.from_wire(fatal)
+                out[index] = _decode.item_error(fatal)
             else:
-                out[index] = self.ops[index].decode(items)
+                out[index] = self.ops[index].decode(items, self._wire)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +244,7 @@ class SubscriptionState:
         path: str,
         tag: Any,
         event: str | None,
-        query: dict[str, Any] | None,
+        query: Any,
         maxlen: int,
     ) -> None:
         if maxlen < 1:
@@ -286,6 +293,7 @@ class SubscriptionState:
         return None
 
     def subscribe_op(self) -> Subscribe:
+        """The request that makes (or, after a reconnect, renews) this subscription."""
         return Subscribe(self.path, self.tag, self.event, self.query)
 
     def unsubscribe_op(self) -> Unsubscribe:
@@ -296,7 +304,22 @@ class SubscriptionState:
 
 
 class ClientProtocol:
-    """State of one client connection to a DMS, independent of any I/O."""
+    """State of one client connection to a DMS, independent of any I/O.
+
+    ``protocol`` selects the generated types requests are built from and
+    responses decoded into (``"1.3"``, ``"1.4"``, ``"1.5"``).  With
+    ``validate_requests`` every request frame is checked with
+    ``dmsproto.validate`` before it is registered, and a frame that breaks the
+    schema raises ``EncodeError`` naming each violation (off by default: the
+    generated types already keep requests well-formed, and the check costs a
+    schema validation per request).
+
+    Received frames are decoded into lenient twins of the generated types
+    (same attributes, no pattern or enumeration checks: see ``_lenient``) so a
+    server that drifts slightly stays usable and decoding stays cheap; with
+    ``strict_decoding`` the generated types are used as they are, and an answer
+    that breaks the schema fails its call with ``ProtocolError``.
+    """
 
     def __init__(
         self,
@@ -305,13 +328,27 @@ class ClientProtocol:
         user: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         short_get: bool = True,
+        protocol: str = DEFAULT_PROTOCOL,
+        validate_requests: bool = False,
+        strict_decoding: bool = False,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be >= 1")
+        self.wire = wire = wire_for(protocol)
+        self.strict_decoding = strict_decoding
+        if strict_decoding:
+            self._decode_response = wire.strict_response.decode
+            self._decode_event = wire.strict_event.decode
+            self._event_item: Any = wire.event_item
+        else:
+            self._decode_response = wire.lenient_response.decode
+            self._decode_event = wire.lenient_event.decode
+            self._event_item = wire.lenient_event_item
         self.whois = whois
         self.user = user
         self.chunk_size = chunk_size
         self.short_get = short_get
+        self.validate_requests = validate_requests
         self._next_id = 1
         self._next_sub = 1
         # root tag id -> (call, chunk index); insertion order = send order
@@ -319,8 +356,15 @@ class ClientProtocol:
         self._subs: dict[Any, SubscriptionState] = {}
         #: events whose tag matched no live subscription (counted, logged at debug)
         self.unrouted_events = 0
+        #: event items that broke the schema (dropped, reported as ProtocolViolation)
+        self.invalid_events = 0
         #: responses with an unknown root tag (e.g. late answers to cancelled calls)
         self.dropped_responses = 0
+
+    @property
+    def protocol(self) -> str:
+        """The protocol version spoken (e.g. ``"1.4"``)."""
+        return self.wire.name
 
     # ---------------------------------------------------------------- requests
 
@@ -328,11 +372,13 @@ class ClientProtocol:
         """Register a call and build its frames (``call.frames``) in send order.
 
         ``root_tag`` (batch only) is sent beside our correlation id and given
-        back untouched.  Raises ``EncodeError`` for unencodable arguments.
+        back untouched.  Raises ``EncodeError`` for unencodable arguments and
+        ``ProtocolVersionError`` for what the protocol version lacks.
         """
         if not ops:
             raise EncodeError("a request needs at least one operation")
-        call = Call(ops)
+        wire = self.wire
+        call = Call(ops, wire)
         per_command: dict[str, list[Any]] = {}
         writes = False
         sets = False
@@ -340,11 +386,12 @@ class ClientProtocol:
         op_items: list[list[Any]] = []
         for index, op in enumerate(ops):
             command = op.command
-            items = op.items()
+            wire.require_command(command, op.what)
+            items = op.items(wire)
             op_items.append(items)
             if isinstance(op, ChangelogGroups):
                 if groups_seen:
-                    raise EncodeError("only one changelogGetGroups per request")
+                    raise EncodeError("only one changelog_groups per request")
                 groups_seen = True
             call._plan.setdefault(command, []).append((index, len(items)))
             per_command.setdefault(command, []).extend(items)
@@ -352,28 +399,12 @@ class ClientProtocol:
                 call._tagged.add(command)
             if op.writes:
                 writes = True
-                if command == "set":
-                    sets = True
+                sets = sets or isinstance(op, Set)
         # per-item tags separate a query's answers from other items of the same command
         call._tagged = {c for c in call._tagged if len(call._plan[c]) > 1}
         for command in call._tagged:
-            tagged: list[Any] = []
-            for index, _ in call._plan[command]:
-                for item in op_items[index]:
-                    obj = {"path": item} if type(item) is str else dict(item)
-                    user_tag = obj.get("tag")
-                    if user_tag is not None:
-                        call._user_tags[index] = user_tag
-                        obj["tag"] = [index, user_tag]
-                    else:
-                        obj["tag"] = index
-                    tagged.append(obj)
-            per_command[command] = tagged
-        # the short get form only when every get item is a bare path
-        get_items = per_command.get("get")
-        short = self.short_get
-        if get_items is not None and not (short and all(type(i) is str for i in get_items)):
-            per_command["get"] = [{"path": i} if type(i) is str else i for i in get_items]
+            per_command[command] = self._tag_items(call, command, op_items)
+        self._short_form(per_command)
 
         root: dict[str, Any] = {}
         if writes:
@@ -381,18 +412,58 @@ class ClientProtocol:
                 root["whois"] = self.whois
             if sets:
                 root["user"] = self.user if self.user is not None else ""
-        for chunk in self._chunks(per_command):
-            ident = self._next_id
-            self._next_id += 1
-            frame = dict(root)
-            frame["tag"] = ident if root_tag is None else [ident, root_tag]
-            frame.update(chunk)
-            call.frames.append(orjson.dumps(frame))
-            call.ids.append(ident)
-            self._pending[ident] = (call, len(call.responses))
+        frames: list[bytes] = []
+        make = wire.request.RequestFrame
+        first = self._next_id
+        for n, chunk in enumerate(self._chunks(per_command)):
+            ident = first + n
+            tag = ident if root_tag is None else [ident, root_tag]
+            frame = encode(make(tag=tag, **root, **chunk))
+            if self.validate_requests:
+                self._check(frame)
+            frames.append(frame)
+            call.commands.append(frozenset(chunk))
+        self._next_id = first + len(frames)
+        for n, frame in enumerate(frames):
+            call.frames.append(frame)
+            call.ids.append(first + n)
+            self._pending[first + n] = (call, n)
             call.responses.append(None)
         call.remaining = len(call.ids)
         return call
+
+    def _tag_items(self, call: Call, command: str, op_items: list[list[Any]]) -> list[Any]:
+        """The command's items with per-item tags ``index`` or ``[index, user tag]``."""
+        make = self.wire.request.GetItem
+        replace = msgspec.structs.replace
+        tagged: list[Any] = []
+        for index, _ in call._plan[command]:
+            for item in op_items[index]:
+                if type(item) is str:
+                    tagged.append(make(path=item, tag=index))
+                    continue
+                user_tag = item.tag
+                if user_tag is not UNSET:
+                    call._user_tags[index] = user_tag
+                    tagged.append(replace(item, tag=[index, user_tag]))
+                else:
+                    tagged.append(replace(item, tag=index))
+        return tagged
+
+    def _short_form(self, per_command: dict[str, list[Any]]) -> None:
+        """Keep the short get form (bare paths) only when every get item is one."""
+        items = per_command.get(Get.command)
+        if items is None or (self.short_get and all(type(i) is str for i in items)):
+            return
+        make = self.wire.request.GetItem
+        per_command[Get.command] = [make(path=i) if type(i) is str else i for i in items]
+
+    def _check(self, frame: bytes) -> None:
+        problems = validate(frame, direction="send", protocol=self.wire.name)
+        if problems:
+            listed = "; ".join(str(v) for v in problems[:5])
+            more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise EncodeError(f"request breaks protocol {self.wire.name}: {listed}{more}")
 
     def _chunks(self, per_command: dict[str, list[Any]]) -> Iterable[dict[str, list[Any]]]:
         total = sum(len(v) for v in per_command.values())
@@ -446,14 +517,16 @@ class ClientProtocol:
         path: str,
         *,
         event: str | None = None,
-        query: dict[str, Any] | None = None,
+        query: Any = None,
         tag: Any = None,
         maxlen: int = 100_000,
     ) -> SubscriptionState:
         """Register a subscription before its request is sent (events may come first).
 
-        Without ``tag`` a unique one is generated.  A tag is the routing key of
-        the events, so it must be unique on the connection (``ValueError``).
+        ``query`` is the version's ``Query`` struct (``query_object``) or a
+        mapping.  Without ``tag`` a unique one is generated.  A tag is the
+        routing key of the events, so it must be unique on the connection
+        (``ValueError``).
         """
         if not isinstance(path, str):
             raise EncodeError(f"path must be a string, got {path!r}")
@@ -479,35 +552,45 @@ class ClientProtocol:
     # ----------------------------------------------------------------- receive
 
     def receive(self, data: str | bytes | bytearray | memoryview) -> list[ProtocolEvent]:
-        """Process one received frame (a whole WebSocket message or HTTP body)."""
-        try:
-            frame = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            return [ProtocolViolation(ProtocolError(f"frame is not JSON: {exc}"), True)]
-        if type(frame) is not dict:
-            return [ProtocolViolation(ProtocolError("frame is not a JSON object"), True)]
+        """Process one received frame (a whole WebSocket message or HTTP body).
+
+        The frame is decoded straight into the version's generated
+        ``EventFrame`` or ``ResponseFrame``.  Not JSON, or not an object, is
+        fatal (the stream cannot be trusted); a frame that breaks the schema
+        fails only the call it answers (or drops only the bad events).
+        """
+        if not isinstance(data, str | bytes):
+            data = bytes(data)
         out: list[ProtocolEvent] = []
-        events = frame.get("event")
-        if events is not None:
+        wire = self.wire
+        if _is_event_frame(wire, data):
+            try:
+                events = self._decode_event(data).event
+            except msgspec.ValidationError as exc:
+                events = self._valid_events(data, exc, out)
+            except msgspec.DecodeError as exc:
+                return [ProtocolViolation(ProtocolError(f"frame is not JSON: {exc}"), True)]
             self._route(events, out)
-            if len(frame) == 1:
-                return out
-        self._response(frame, out)
+            return out
+        try:
+            frame = self._decode_response(data)
+        except msgspec.ValidationError as exc:
+            return self._invalid_response(data, exc)
+        except msgspec.DecodeError as exc:
+            return [ProtocolViolation(ProtocolError(f"frame is not JSON: {exc}"), True)]
+        self._response(frame, data, out)
         return out
 
-    def _route(self, events: Any, out: list[ProtocolEvent]) -> None:
-        if type(events) is not list:
-            out.append(ProtocolViolation(ProtocolError("'event' is not an array"), False))
-            return
+    def _route(self, events: list[Any], out: list[ProtocolEvent]) -> None:
         subs = self._subs
         touched: list[SubscriptionState] = []
         make = _decode.event
         for item in events:
-            if type(item) is not dict:
-                out.append(ProtocolViolation(ProtocolError("event item is not an object"), False))
-                continue
-            tag = item.get("tag")
-            sub = subs.get(tag if type(tag) is str else tag_key(tag))
+            tag = item.tag
+            if type(tag) is str:
+                sub = subs.get(tag)
+            else:
+                sub = None if tag is UNSET else subs.get(tag_key(tag))
             if sub is None:
                 self.unrouted_events += 1
                 log.debug("event for no subscription (tag %.60r) dropped", tag)
@@ -518,18 +601,64 @@ class ClientProtocol:
         for sub in touched:
             out.append(SubscriptionData(sub))
 
-    def _response(self, frame: dict[str, Any], out: list[ProtocolEvent]) -> None:
-        tag = frame.get("tag")
+    def _valid_events(
+        self, data: str | bytes, exc: msgspec.ValidationError, out: list[ProtocolEvent]
+    ) -> list[Any]:
+        """The schema-valid items of an event frame that failed as a whole."""
+        raw = msgspec.json.decode(data)
+        items = raw.get(self.wire.event_key) if type(raw) is dict else None
+        if type(items) is not list:
+            error = _decode_error(exc)
+            out.append(ProtocolViolation(ProtocolError(f"bad event frame: {error}"), False))
+            return []
+        valid: list[Any] = []
+        item_type = self._event_item
+        for n, item in enumerate(items):
+            try:
+                valid.append(msgspec.convert(item, item_type))
+            except msgspec.ValidationError as bad:
+                self.invalid_events += 1
+                error = _decode_error(bad)
+                out.append(ProtocolViolation(
+                    ProtocolError(f"event {n} dropped, it breaks the schema: {error}"), False
+                ))
+        return valid
+
+    def _invalid_response(
+        self, data: str | bytes, exc: msgspec.ValidationError
+    ) -> list[ProtocolEvent]:
+        """A response that breaks the schema fails its own call, not the connection."""
+        error = _decode_error(exc)
+        if not error.pointer:
+            return [ProtocolViolation(ProtocolError("frame is not a JSON object"), True)]
+        problem = ProtocolError(f"response breaks protocol {self.wire.name}: {error}")
+        raw = msgspec.json.decode(data)
+        tag = raw.get(self.wire.tag_key)
+        ident = tag[0] if type(tag) is list and tag else tag
+        entry = self._pending.get(ident) if type(ident) is int else None
+        if entry is None:
+            return [ProtocolViolation(problem, False)]
+        call = entry[0]
+        self.abandon(call)
+        call.error = problem
+        return [CallDone(call), ProtocolViolation(problem, False)]
+
+    def _response(self, frame: Any, data: str | bytes, out: list[ProtocolEvent]) -> None:
+        tag = frame.tag
         ident = tag[0] if type(tag) is list and tag else tag
         entry = self._pending.pop(ident, None) if type(ident) is int else None
         if entry is None:
-            keys = RESPONSE_KEYS.intersection(frame)
+            keys = {c for c in self.wire.response_commands if getattr(frame, c) is not UNSET}
             if not keys:
+                raw = data.encode() if isinstance(data, str) else data
+                if frame_kind(raw, self.wire.name) == "event":
+                    self._route(self._decode_event(data).event, out)
+                    return
                 out.append(
                     ProtocolViolation(ProtocolError("frame has no known response member"), False)
                 )
                 return
-            if tag is None:
+            if tag is UNSET:
                 entry = self._match_untagged(keys)
             if entry is None:
                 self.dropped_responses += 1
@@ -542,11 +671,10 @@ class ClientProtocol:
         if call.remaining == 0 and call.error is None:
             out.append(CallDone(call))
 
-    def _match_untagged(self, keys: frozenset[str] | set[str]) -> tuple[Call, int] | None:
+    def _match_untagged(self, keys: set[str]) -> tuple[Call, int] | None:
         """A response without root tag (server-side fatal error): oldest call with these keys."""
         for ident, (call, index) in self._pending.items():
-            sent = orjson.loads(call.frames[index])
-            if keys <= RESPONSE_KEYS.intersection(sent):
+            if keys <= call.commands[index]:
                 del self._pending[ident]
                 return call, index
         return None

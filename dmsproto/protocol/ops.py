@@ -1,9 +1,14 @@
 """Operations: one request item each (or several for ``GetMany``), and how to read its answer.
 
-An operation knows its command key, the request item(s) it contributes and how
-to turn the response items that belong to it into a typed value.  Client
-methods wrap one operation; ``batch`` sends several in one request.  Decoding
-returns an ``ItemError`` instead of raising so bulk calls can report per item.
+An operation holds the caller's arguments, independent of the protocol
+version.  Given the connection's :class:`~._wire.Wire` it builds the version's
+generated request struct(s) (``GetItem``, ``SetItem``, ...) and turns the
+generated response structs that belong to it into a typed value.  ``command``
+is the snake_case attribute of ``RequestFrame``/``ResponseFrame`` it uses.
+Client methods wrap one operation; ``batch`` sends several in one request.
+Decoding returns an ``ItemError`` instead of raising so bulk calls can report
+per item.  Arguments a version does not know raise ``ProtocolVersionError``
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from ..errors import EncodeError
+import msgspec
+
+from ..errors import EncodeError, ProtocolVersionError
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,
     DeleteResult,
     History,
-    HistoryDetailEntry,
+    HistoryDetail,
     ItemError,
     Point,
     RenameResult,
@@ -28,14 +35,11 @@ from ..results import (
 )
 from ..timestamps import format_stamp
 from . import _decode
+from ._decode import opt
+from ._wire import UNSET, Wire, wire_for
 
 Stamp = datetime | str
 """A timestamp argument: an aware ``datetime`` or ISO 8601 text with a zone."""
-
-EXT_INFOS = frozenset({"state", "accType", "name", "template", "unit", "comment", "changelogGroup"})
-EVENT_CODES = frozenset({"onChange", "onSet", "onCreate", "onRename", "onDelete"})
-SET_TYPES = frozenset({"int", "double", "string", "bool"})
-QUERY_TYPES = frozenset({"none", "bool", "int", "double", "string"})
 
 
 def encode_stamp(value: Stamp, what: str = "stamp") -> str:
@@ -47,16 +51,20 @@ def encode_stamp(value: Stamp, what: str = "stamp") -> str:
     raise EncodeError(f"{what} must be an aware datetime or ISO 8601 text, got {value!r}")
 
 
-def _ext_list(ext_infos: Iterable[str] | None) -> list[str] | None:
-    if ext_infos is None:
-        return None
-    if isinstance(ext_infos, str):
-        ext_infos = [ext_infos]
-    names = sorted(set(ext_infos))
-    bad = [n for n in names if n not in EXT_INFOS]
+def _names(values: Iterable[str] | str, known: tuple[str, ...], what: str) -> list[str]:
+    """Sorted, de-duplicated names (comma lists split), each checked against ``known``."""
+    given = [values] if isinstance(values, str) else list(values)
+    flat = sorted({t.strip() for n in given for t in n.split(",") if t.strip()})
+    bad = [t for t in flat if t not in known]
     if bad:
-        raise EncodeError(f"unknown extInfos {bad}; known: {sorted(EXT_INFOS)}")
-    return names
+        raise EncodeError(f"unknown {what} {bad}; known: {sorted(known)}")
+    return flat
+
+
+def _ext_list(ext_infos: Iterable[str] | None, wire: Wire) -> list[str] | msgspec.UnsetType:
+    if ext_infos is None:
+        return UNSET
+    return _names(ext_infos, wire.ext_info_keys, "ext_infos")
 
 
 def query_object(
@@ -67,49 +75,78 @@ def query_object(
     types: Iterable[str] | str | None = None,
     has_hist_data: bool | None = None,
     has_changelog: bool | None = None,
+    has_prot_data: bool | None = None,
     has_alarm_data: bool | None = None,
     max_depth: int | None = None,
-) -> dict[str, Any]:
-    """The wire ``query`` object; unset parameters are left to the server's defaults."""
-    q: dict[str, Any] = {}
-    if regex_path is not None:
-        q["regExPath"] = regex_path
-    if regex_value is not None:
-        q["regExValue"] = regex_value
-    if regex_stamp is not None:
-        q["regExStamp"] = regex_stamp
+    protocol: str | Wire = "1.4",
+) -> Any:
+    """The version's ``Query`` struct; unset parameters are left to the server's defaults.
+
+    ``has_changelog`` exists from v1.4 on, ``has_prot_data`` (its v1.3 name) only
+    in v1.3: the other one raises ``ProtocolVersionError``.
+    """
+    wire = protocol if isinstance(protocol, Wire) else wire_for(protocol)
+    given: dict[str, Any] = {
+        "reg_ex_path": regex_path,
+        "reg_ex_value": regex_value,
+        "reg_ex_stamp": regex_stamp,
+        "has_hist_data": has_hist_data,
+        "has_changelog": has_changelog,
+        "has_prot_data": has_prot_data,
+        "has_alarm_data": has_alarm_data,
+    }
+    kwargs = {k: v for k, v in given.items() if v is not None}
+    for name in kwargs:
+        if name not in wire.query_fields:
+            raise ProtocolVersionError(
+                f"query option {name.replace('reg_ex', 'regex')!r} is not part of "
+                f"protocol {wire.name}"
+            )
+    for name in ("has_hist_data", "has_changelog", "has_prot_data", "has_alarm_data"):
+        if name in kwargs:
+            kwargs[name] = bool(kwargs[name])
     if types is not None:
-        names = [types] if isinstance(types, str) else list(types)
-        flat = [t.strip() for n in names for t in n.split(",") if t.strip()]
-        bad = [t for t in flat if t not in QUERY_TYPES]
-        if bad:
-            raise EncodeError(f"unknown isType {bad}; known: {sorted(QUERY_TYPES)}")
-        q["isType"] = ",".join(flat)
-    if has_hist_data is not None:
-        q["hasHistData"] = bool(has_hist_data)
-    if has_changelog is not None:
-        q["hasChangelog"] = bool(has_changelog)
-    if has_alarm_data is not None:
-        q["hasAlarmData"] = bool(has_alarm_data)
+        kwargs["is_type"] = ",".join(_names(types, wire.value_types, "types"))
     if max_depth is not None:
         if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0:
             raise EncodeError(f"max_depth must be an int >= 0 (0 = unlimited), got {max_depth!r}")
-        q["maxDepth"] = max_depth
-    return q
+        kwargs["max_depth"] = max_depth
+    return wire.common.Query(**kwargs)
 
 
-def event_spec(events: Iterable[str] | str | None) -> str | None:
-    """The wire ``event`` string (comma list or ``*``); ``None`` keeps the default onChange."""
+def as_query(query: Mapping[str, Any] | msgspec.Struct, wire: Wire) -> Any:
+    """A query given as the version's struct, or as a mapping (wire or attribute names)."""
+    struct = wire.common.Query
+    if isinstance(query, struct):
+        return query
+    if isinstance(query, msgspec.Struct):
+        query = msgspec.structs.asdict(query)
+    if not isinstance(query, Mapping):
+        raise EncodeError(f"query must be a mapping or a Query struct, got {query!r:.60}")
+    names = wire.query_fields
+    try:
+        return msgspec.convert({names.get(k, k): v for k, v in query.items()}, struct)
+    except msgspec.ValidationError as exc:
+        raise EncodeError(f"bad query for protocol {wire.name}: {exc}") from None
+
+
+def is_empty(struct: msgspec.Struct) -> bool:
+    """Whether a request struct has no member set."""
+    return all(v is UNSET for v in msgspec.structs.astuple(struct))
+
+
+def event_spec(events: Iterable[str] | str | None, protocol: str | Wire = "1.4") -> str | None:
+    """The ``event`` filter (comma list or ``*``); ``None`` keeps the default onChange."""
     if events is None:
         return None
-    names = [events] if isinstance(events, str) else sorted(set(events))
-    flat = [t.strip() for n in names for t in n.split(",") if t.strip()]
-    if "*" in flat:
+    wire = protocol if isinstance(protocol, Wire) else wire_for(protocol)
+    given = [events] if isinstance(events, str) else list(events)
+    if any(t.strip() == "*" for n in given for t in n.split(",")):
         return "*"
-    bad = [t for t in flat if t not in EVENT_CODES]
-    if bad or not flat:
-        raise EncodeError(f"unknown events {bad or flat}; known: {sorted(EVENT_CODES)} or '*'")
-    return ",".join(flat)
+    names = _names(given, wire.event_codes, "events")
+    if not names:
+        raise EncodeError(f"no events given; known: {sorted(wire.event_codes)} or '*'")
+    return ",".join(names)
 
 
 def _check_path(path: object) -> str:
@@ -118,15 +155,17 @@ def _check_path(path: object) -> str:
     return path
 
 
-def _one(items: list[Any], op: Op) -> dict[str, Any] | ItemError:
-    """The single response item of ``op``, or an ``ItemError`` saying why not."""
+def _tag(tag: Any) -> Any:
+    return UNSET if tag is None else tag
+
+
+def _one(items: list[Any], op: Op, wire: Wire) -> Any:
+    """The single ok response item of ``op``, or an ``ItemError`` saying why not."""
     if not items:
-        return ItemError("error", getattr(op, "path", None), "no response item for this request")
+        return ItemError(wire.error, getattr(op, "path", None), "no response item for this request")
     item = items[0]
-    if type(item) is not dict:
-        return ItemError("error", None, f"malformed response item: {item!r:.80}", None, item)
-    if item.get("code") != "ok":
-        return ItemError.from_wire(item, item.get("tag"))
+    if item.code != wire.ok:
+        return _decode.item_error(item, opt(item.tag))
     return item
 
 
@@ -135,26 +174,20 @@ class Op:
 
     __slots__ = ()
     command: ClassVar[str]
+    #: what the caller called, for messages (e.g. "changelog_read")
+    what: ClassVar[str]
     #: True when one request item can yield any number of response items (a query).
     expands: ClassVar[bool] = False
     #: True when the request root must carry ``whois``/``user`` (write commands).
     writes: ClassVar[bool] = False
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
+        """The request items (generated structs, or a bare path for the short get)."""
         raise NotImplementedError
 
-    def decode(self, items: list[Any]) -> Any:
+    def decode(self, items: list[Any], wire: Wire) -> Any:
+        """The typed result from this op's response items (generated structs)."""
         raise NotImplementedError
-
-
-def _item(path: str, tag: Any, **extra: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {"path": path}
-    for k, v in extra.items():
-        if v is not None:
-            item[k] = v
-    if tag is not None:
-        item["tag"] = tag
-    return item
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,15 +198,17 @@ class Get(Op):
     ext_infos: Iterable[str] | None = None
     tag: Any = None
     command: ClassVar[str] = "get"
+    what: ClassVar[str] = "get"
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         _check_path(self.path)
         if self.ext_infos is None and self.tag is None:
             return [self.path]  # short form; wrapped into an object if mixed with others
-        return [_item(self.path, self.tag, showExtInfos=_ext_list(self.ext_infos))]
+        ext = _ext_list(self.ext_infos, wire)
+        return [wire.request.GetItem(path=self.path, show_ext_infos=ext, tag=_tag(self.tag))]
 
-    def decode(self, items: list[Any]) -> Point | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> Point | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
         return _decode.point(item)
@@ -186,55 +221,65 @@ class GetMany(Op):
     paths: tuple[str, ...]
     ext_infos: Iterable[str] | None = None
     command: ClassVar[str] = "get"
+    what: ClassVar[str] = "get_many"
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         for p in self.paths:
             _check_path(p)
         if self.ext_infos is None:
             return list(self.paths)
-        ext = _ext_list(self.ext_infos)
-        return [{"path": p, "showExtInfos": ext} for p in self.paths]
+        ext = _ext_list(self.ext_infos, wire)
+        make = wire.request.GetItem
+        return [make(path=p, show_ext_infos=ext) for p in self.paths]
 
-    def decode(self, items: list[Any]) -> list[Point | ItemError]:
-        return _decode.points(items)
+    def decode(self, items: list[Any], wire: Wire) -> list[Point | ItemError]:
+        return _decode.points(items, wire.ok)
 
 
 @dataclass(frozen=True, slots=True)
 class Query(Op):
-    """Search below ``path`` -> ``list[Point]`` (every match; many response items)."""
+    """Search below ``path`` -> ``list[Point]`` (every match; many response items).
+
+    ``query`` is the version's ``Query`` struct (see ``query_object``) or a
+    mapping with its wire or attribute names (``{"regExPath": ".*", "maxDepth": 0}``).
+    """
 
     path: str
-    query: Mapping[str, Any]
+    query: Mapping[str, Any] | msgspec.Struct
     ext_infos: Iterable[str] | None = None
     tag: Any = None
     command: ClassVar[str] = "get"
+    what: ClassVar[str] = "query"
     expands: ClassVar[bool] = True
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         _check_path(self.path)
         return [
-            _item(
-                self.path,
-                self.tag,
-                query=dict(self.query),
-                showExtInfos=_ext_list(self.ext_infos),
+            wire.request.GetItem(
+                path=self.path,
+                query=as_query(self.query, wire),
+                show_ext_infos=_ext_list(self.ext_infos, wire),
+                tag=_tag(self.tag),
             )
         ]
 
-    def decode(self, items: list[Any]) -> list[Point] | ItemError:
+    def decode(self, items: list[Any], wire: Wire) -> list[Point] | ItemError:
         out: list[Point] = []
+        ok = wire.ok
         for item in items:
-            if type(item) is not dict:
-                return ItemError("error", None, f"malformed response item: {item!r:.80}", None)
-            if item.get("code") != "ok":
-                return ItemError.from_wire(item, item.get("tag"))
+            if item.code != ok:
+                return _decode.item_error(item, opt(item.tag))
             out.append(_decode.point(item))
         return out
 
 
 @dataclass(frozen=True, slots=True)
 class ReadHistory(Op):
-    """Read recorded history -> ``History`` (compact) or ``list[HistoryDetailEntry]``."""
+    """Read recorded history -> ``History`` (compact) or ``HistoryDetail`` (detail).
+
+    ``show_past`` (v1.5) also reads ``histDataPast`` into ``.past``;
+    ``show_original`` (v1.5) adds ``value_original`` to modified detail entries.
+    """
 
     path: str
     start: Stamp
@@ -242,55 +287,70 @@ class ReadHistory(Op):
     interval: int | float | None = None
     format: Literal["compact", "detail"] = "compact"
     tag: Any = None
+    show_past: bool = False
+    show_original: bool = False
     command: ClassVar[str] = "get"
+    what: ClassVar[str] = "history"
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         _check_path(self.path)
-        if self.format not in ("compact", "detail"):
-            raise EncodeError(f"format must be 'compact' or 'detail', got {self.format!r}")
+        if self.format not in wire.hist_formats:
+            raise EncodeError(f"format must be one of {wire.hist_formats}, got {self.format!r}")
         hist: dict[str, Any] = {"start": encode_stamp(self.start, "start")}
         if self.end is not None:
             hist["end"] = encode_stamp(self.end, "end")
         if self.interval is not None:
-            if isinstance(self.interval, bool) or self.interval < 0:
-                raise EncodeError(f"interval must be seconds >= 0, got {self.interval!r}")
-            hist["interval"] = self.interval
-        if self.format != "compact":
+            interval = self.interval
+            if isinstance(interval, bool) or not isinstance(interval, int | float) or (
+                interval < 0
+            ):
+                raise EncodeError(f"interval must be seconds >= 0, got {interval!r}")
+            if isinstance(interval, float) and not interval.is_integer():
+                raise EncodeError(f"interval must be whole seconds, got {interval!r}")
+            hist["interval"] = int(interval)
+        if self.format != wire.compact:
             hist["format"] = self.format
-        return [_item(self.path, self.tag, histData=hist)]
+        for name in ("show_past", "show_original"):
+            if getattr(self, name):
+                if name not in wire.hist_fields:
+                    raise ProtocolVersionError(
+                        f"history({name}=True) is not part of protocol {wire.name} "
+                        "(it needs 1.5)"
+                    )
+                hist[name] = True
+        request = wire.common.HistDataRequest(**hist)
+        return [wire.request.GetItem(path=self.path, hist_data=request, tag=_tag(self.tag))]
 
-    def decode(self, items: list[Any]) -> History | list[HistoryDetailEntry] | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> History | HistoryDetail | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
-        data = item.get("histData") or []
-        if self.format == "detail":
-            return [HistoryDetailEntry.from_wire(e) for e in data]
-        return History.from_wire(item.get("path", self.path), data)
+        return _decode.history_result(item, self.path, self.format != wire.compact)
 
 
 @dataclass(frozen=True, slots=True)
 class ReadChangelog(Op):
-    """Read a datapoint's changelog -> ``list[ChangelogEntry]``."""
+    """Read a datapoint's changelog -> ``list[ChangelogEntry]`` (protocol >= 1.4)."""
 
     path: str
     start: Stamp
     end: Stamp | None = None
     tag: Any = None
     command: ClassVar[str] = "get"
+    what: ClassVar[str] = "changelog"
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         _check_path(self.path)
-        log: dict[str, Any] = {"start": encode_stamp(self.start, "start")}
-        if self.end is not None:
-            log["end"] = encode_stamp(self.end, "end")
-        return [_item(self.path, self.tag, changelog=log)]
+        make = wire.type_of(wire.common, "ChangelogRequest", "changelog (get with changelog)")
+        end = UNSET if self.end is None else encode_stamp(self.end, "end")
+        request = make(start=encode_stamp(self.start, "start"), end=end)
+        return [wire.request.GetItem(path=self.path, changelog=request, tag=_tag(self.tag))]
 
-    def decode(self, items: list[Any]) -> list[ChangelogEntry] | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> list[ChangelogEntry] | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
-        return [ChangelogEntry.from_wire(e) for e in item.get("changelog") or []]
+        return _decode.changelog(getattr(item, "changelog", UNSET))
 
 
 _VALUE_TYPES = (int, float, str, bool)
@@ -307,31 +367,37 @@ class Set(Op):
     stamp: Stamp | None = None
     tag: Any = None
     command: ClassVar[str] = "set"
+    what: ClassVar[str] = "set"
     writes: ClassVar[bool] = True
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         _check_path(self.path)
         if self.value is not None and not isinstance(self.value, _VALUE_TYPES):
             raise EncodeError(f"value must be int, float, str, bool or None, got {self.value!r}")
-        if self.type is not None and self.type not in SET_TYPES:
-            raise EncodeError(f"type must be one of {sorted(SET_TYPES)}, got {self.type!r}")
-        item: dict[str, Any] = {"path": self.path, "value": self.value}
-        if self.type is not None:
-            item["type"] = self.type
-        if self.create:
-            item["create"] = True
-        if self.stamp is not None:
-            item["stamp"] = encode_stamp(self.stamp)
-        if self.tag is not None:
-            item["tag"] = self.tag
-        return [item]
+        if self.type is not None and self.type not in wire.set_types:
+            raise EncodeError(f"type must be one of {sorted(wire.set_types)}, got {self.type!r}")
+        return [
+            wire.request.SetItem(
+                path=self.path,
+                value=self.value,
+                type=UNSET if self.type is None else self.type,
+                create=True if self.create else UNSET,
+                stamp=UNSET if self.stamp is None else encode_stamp(self.stamp),
+                tag=_tag(self.tag),
+            )
+        ]
 
-    def decode(self, items: list[Any]) -> SetResult | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> SetResult | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
-        g = item.get
-        return SetResult(g("path", self.path), g("value"), g("type"), g("stamp"), g("tag"))
+        return SetResult(
+            opt(item.path) or self.path,
+            opt(item.value),
+            opt(item.type),
+            opt(item.stamp),
+            opt(item.tag),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,19 +408,22 @@ class Rename(Op):
     new_path: str
     tag: Any = None
     command: ClassVar[str] = "rename"
+    what: ClassVar[str] = "rename"
     writes: ClassVar[bool] = True
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         _check_path(self.path)
         _check_path(self.new_path)
-        return [_item(self.path, self.tag, newPath=self.new_path)]
+        return [wire.request.RenameItem(path=self.path, new_path=self.new_path,
+                                        tag=_tag(self.tag))]
 
-    def decode(self, items: list[Any]) -> RenameResult | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> RenameResult | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
-        g = item.get
-        return RenameResult(g("path", self.path), g("newPath", self.new_path), g("tag"))
+        return RenameResult(
+            opt(item.path) or self.path, opt(item.new_path) or self.new_path, opt(item.tag)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,94 +434,110 @@ class Delete(Op):
     recursive: bool = False
     tag: Any = None
     command: ClassVar[str] = "delete"
+    what: ClassVar[str] = "delete"
     writes: ClassVar[bool] = True
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         _check_path(self.path)
-        return [_item(self.path, self.tag, recursive=True if self.recursive else None)]
+        return [wire.request.DeleteItem(path=self.path,
+                                        recursive=True if self.recursive else UNSET,
+                                        tag=_tag(self.tag))]
 
-    def decode(self, items: list[Any]) -> DeleteResult | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> DeleteResult | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
-        return DeleteResult(item.get("path", self.path), item.get("tag"))
+        return DeleteResult(opt(item.path) or self.path, opt(item.tag))
 
 
 @dataclass(frozen=True, slots=True)
 class ChangelogGroups(Op):
     """List the changelog groups -> ``list[str]`` (items carry no tag: root-tag correlated)."""
 
-    command: ClassVar[str] = "changelogGetGroups"
+    command: ClassVar[str] = "changelog_get_groups"
+    what: ClassVar[str] = "changelog_groups"
     expands: ClassVar[bool] = True
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         return []
 
-    def decode(self, items: list[Any]) -> list[str] | ItemError:
+    def decode(self, items: list[Any], wire: Wire) -> list[str] | ItemError:
         groups: list[str] = []
         for item in items:
-            if type(item) is not dict:
-                return ItemError("error", None, f"malformed response item: {item!r:.80}", None)
-            if item.get("code") != "ok":
-                return ItemError.from_wire(item)
-            groups.extend(item.get("groups") or [])
+            if item.code != wire.ok:
+                return _decode.item_error(item)
+            groups.extend(opt(item.groups) or [])
         return groups
 
 
 @dataclass(frozen=True, slots=True)
 class ChangelogRead(Op):
-    """Read a changelog group -> ``ChangelogReadResult``."""
+    """Read a changelog group -> ``ChangelogReadResult`` (protocol >= 1.4)."""
 
     group: str
     start: Stamp
     end: Stamp | None = None
     tag: Any = None
-    command: ClassVar[str] = "changelogRead"
+    command: ClassVar[str] = "changelog_read"
+    what: ClassVar[str] = "changelog_read"
 
-    def items(self) -> list[Any]:
+    def items(self, wire: Wire) -> list[Any]:
         if not isinstance(self.group, str):
             raise EncodeError(f"group must be a string, got {self.group!r}")
-        item: dict[str, Any] = {"group": self.group, "start": encode_stamp(self.start, "start")}
-        if self.end is not None:
-            item["end"] = encode_stamp(self.end, "end")
-        if self.tag is not None:
-            item["tag"] = self.tag
-        return [item]
+        make = wire.type_of(wire.request, "ChangelogReadItem", "changelog_read")
+        end = UNSET if self.end is None else encode_stamp(self.end, "end")
+        return [make(group=self.group, start=encode_stamp(self.start, "start"), end=end,
+                     tag=_tag(self.tag))]
 
-    def decode(self, items: list[Any]) -> ChangelogReadResult | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> ChangelogReadResult | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
-        entries = [ChangelogEntry.from_wire(e) for e in item.get("changelog") or []]
-        return ChangelogReadResult(item.get("group", self.group), entries, item.get("tag"))
+        entries = _decode.changelog(item.changelog)
+        return ChangelogReadResult(opt(item.group) or self.group, entries, opt(item.tag))
 
 
-def _subscribe_result(item: dict[str, Any], path: str) -> SubscribeResult:
-    g = item.get
-    return SubscribeResult(g("path", path), g("value"), g("type"), g("stamp"), g("query"), g("tag"))
+def _subscribe_result(item: Any, path: str) -> SubscribeResult:
+    return SubscribeResult(
+        opt(item.path) or path,
+        opt(item.value),
+        opt(item.type),
+        opt(item.stamp),
+        opt(item.query),
+        opt(item.tag),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Subscribe(Op):
-    """Subscribe (used by the client's subscription registry) -> ``SubscribeResult``."""
+    """Subscribe (used by the client's subscription registry) -> ``SubscribeResult``.
+
+    ``query`` is the version's ``Query`` struct or a mapping (as for ``Query``).
+    """
 
     path: str
     tag: Any
     event: str | None = None
-    query: Mapping[str, Any] | None = None
+    query: Mapping[str, Any] | msgspec.Struct | None = None
     command: ClassVar[str] = "subscribe"
+    what: ClassVar[str] = "subscribe"
 
-    def items(self) -> list[Any]:
-        item: dict[str, Any] = {"path": self.path}
-        if self.query:
-            item["query"] = dict(self.query)
-        if self.event is not None:
-            item["event"] = self.event
-        item["tag"] = self.tag
-        return [item]
+    def items(self, wire: Wire) -> list[Any]:
+        _check_path(self.path)
+        query = UNSET if self.query is None else as_query(self.query, wire)
+        if query is not UNSET and is_empty(query):
+            query = UNSET
+        return [
+            wire.request.SubscribeItem(
+                path=self.path,
+                query=query,
+                event=UNSET if self.event is None else self.event,
+                tag=_tag(self.tag),
+            )
+        ]
 
-    def decode(self, items: list[Any]) -> SubscribeResult | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> SubscribeResult | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
         return _subscribe_result(item, self.path)
@@ -465,20 +550,19 @@ class Unsubscribe(Op):
     path: str
     tag: Any
     command: ClassVar[str] = "unsubscribe"
+    what: ClassVar[str] = "unsubscribe"
 
-    def items(self) -> list[Any]:
-        return [{"path": self.path, "tag": self.tag}]
+    def items(self, wire: Wire) -> list[Any]:
+        return [wire.request.UnsubscribeItem(path=self.path, tag=_tag(self.tag))]
 
-    def decode(self, items: list[Any]) -> SubscribeResult | ItemError:
-        item = _one(items, self)
+    def decode(self, items: list[Any], wire: Wire) -> SubscribeResult | ItemError:
+        item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
         return _subscribe_result(item, self.path)
 
 
 __all__ = [
-    "EVENT_CODES",
-    "EXT_INFOS",
     "ChangelogGroups",
     "ChangelogRead",
     "Delete",
@@ -493,7 +577,9 @@ __all__ = [
     "Stamp",
     "Subscribe",
     "Unsubscribe",
+    "as_query",
     "encode_stamp",
     "event_spec",
+    "is_empty",
     "query_object",
 ]

@@ -1,0 +1,80 @@
+"""``serve``: the DMS simulator on the command line, until Ctrl-C.
+
+The first line on stdout is the bound WebSocket URL and nothing else, so scripts and
+tests can start ``dmsproto serve --port 0`` and read where it listens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from functools import partial
+from typing import Any
+
+import trio
+
+from . import exits
+from .output import Output
+
+DEFAULT_PORT = 9020
+DEFAULT_TLS_PORT = 9021
+
+
+def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    s = sub.add_parser("serve", parents=parents, help="run the DMS simulator",
+                       description="Run the DMS simulator (WebSocket and HTTP POST on one port) "
+                       "until Ctrl-C. Prints its WebSocket URL as the first line.")
+    s.add_argument("--plant", metavar="FILE", help="plant file (JSON) [the demo plant]")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind [127.0.0.1]")
+    s.add_argument("--port", type=int, default=None,
+                   help="port (0 = any free) [9020, with TLS 9021]")
+    s.add_argument("--tls-cert", metavar="FILE", help="serve TLS with this certificate (PEM)")
+    s.add_argument("--tls-key", metavar="FILE", help="key of --tls-cert (if not inside it)")
+    s.add_argument("--client-ca", metavar="FILE", help="verify client certificates with this CA")
+    s.add_argument("--users", metavar="FILE", help="users file (Basic auth / certificates)")
+    s.add_argument("--tick", type=float, default=1.0, metavar="S",
+                   help="seconds between System:Time ticks (0 = none) [1]")
+    s.add_argument("--protocol", dest="sim_protocol", default="1.4", metavar="X.Y",
+                   help="protocol version to speak [1.4]")
+    s.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace, out: Output) -> int:
+    # imported here: the client commands do not need the simulator
+    from ..sim import Simulator, server_ssl_context
+    from ..sim.plant import PlantError
+
+    if args.tls_key and not args.tls_cert:
+        raise exits.usage("--tls-key needs --tls-cert")
+    context = None
+    if args.tls_cert:
+        try:
+            context = server_ssl_context(args.tls_cert, args.tls_key, client_ca=args.client_ca)
+        except (OSError, ValueError) as exc:
+            raise exits.usage(f"cannot load the TLS certificate: {exc}") from None
+    port = args.port if args.port is not None else (
+        DEFAULT_TLS_PORT if context is not None else DEFAULT_PORT)
+    try:
+        sim = Simulator(args.plant, host=args.host, port=port, ssl_context=context,
+                        users=args.users, tick_interval=args.tick or None,
+                        protocol=args.sim_protocol)
+    except (PlantError, OSError, ValueError) as exc:
+        what = f"plant file {args.plant}" if args.plant else "the demo plant"
+        raise exits.usage(f"cannot load {what}: {exc}") from None
+    trio.run(partial(_serve, sim, out))
+    return exits.OK
+
+
+async def _serve(sim: Any, out: Output) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        try:
+            async with sim:
+                out.line(sim.url)
+                out.line(f"HTTP POST {sim.http_url}")
+                out.note(out.style("DMS simulator running; Ctrl-C to stop", "dim", err=True))
+                async for _ in signals:
+                    break
+        except OSError as exc:
+            raise exits.CliError(f"cannot listen on {sim.host}:{sim.port}: {exc.strerror}",
+                                 exits.FAILURE) from None
+    out.note("simulator stopped")

@@ -1,0 +1,134 @@
+"""``set``, ``rename`` and ``delete``: the write commands.
+
+``set`` reads the datapoint first (unless ``--type`` is given) so that ``VALUE``
+is sent with the datapoint's own type: on the command line everything is text,
+and the DMS refuses ``"22"`` for a double or ``123`` for a string. Array elements
+(``PATH[n]SUFFIX``) take their type from the suffix instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any, Literal, cast
+
+from ..client import Client
+from ..errors import NotFound
+from . import exits
+from .output import Output, human_stamp, with_unit
+from .runner import run_client
+from .timeparse import HELP as TIME_HELP
+from .timeparse import parse_optional
+
+SET_TYPES = ("int", "double", "string", "bool")
+_TRUE = {"true", "1", "on", "yes"}
+_FALSE = {"false", "0", "off", "no"}
+Value = int | float | str | bool | None
+_INDEX = re.compile(r"\[[0-9]+\]([A-Z]*)$")
+_INDEX_TYPES = {"BIT": "bool", "FLT": "double", "STR": "string"}  # others: integers
+
+
+def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("set", parents=parents, help="write a datapoint",
+                       description="Write VALUE to PATH (converted to the datapoint's type).")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("value", metavar="VALUE", help="the value; 'null' with --create makes a node")
+    p.add_argument("--type", choices=SET_TYPES, help="send this type (checked by the DMS)")
+    p.add_argument("--create", action="store_true", help="create the datapoint if missing")
+    p.add_argument("--stamp", metavar="TS", help=f"timestamp of the value ({TIME_HELP})")
+    p.set_defaults(handler=lambda a, o: run_client(run_set, a, o))
+
+    r = sub.add_parser("rename", parents=parents, help="rename (move) a datapoint",
+                       description="Rename OLD to NEW, children included.")
+    r.add_argument("old", metavar="OLD")
+    r.add_argument("new", metavar="NEW")
+    r.set_defaults(handler=lambda a, o: run_client(run_rename, a, o))
+
+    d = sub.add_parser("delete", parents=parents, help="delete a datapoint",
+                       description="Delete PATH; one with children needs --recursive.")
+    d.add_argument("path", metavar="PATH")
+    d.add_argument("--recursive", action="store_true", help="also delete its children")
+    d.set_defaults(handler=lambda a, o: run_client(run_delete, a, o))
+
+
+def convert(text: str, type_: str) -> Value:
+    """``text`` as a value of the DMS type ``type_``; a usage error when it is not one."""
+    try:
+        if type_ == "int":
+            return int(text)
+        if type_ == "double":
+            return float(text)
+    except ValueError:
+        raise exits.usage(f"{text!r} is not a valid {type_}") from None
+    if type_ == "bool":
+        word = text.strip().lower()
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
+        raise exits.usage(f"{text!r} is not a bool (use true/false, 1/0, on/off)")
+    return text
+
+
+def guess(text: str) -> Value:
+    """A value for a datapoint of unknown type: null, bool, int, float, else string."""
+    word = text.strip().lower()
+    if word == "null":
+        return None
+    if word in ("true", "false"):
+        return word == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+async def run_set(args: argparse.Namespace, client: Client, out: Output) -> int:
+    stamp = parse_optional(args.stamp)
+    unit = None
+    index = _INDEX.search(args.path)
+    if args.type is not None:
+        value: Value = convert(args.value, args.type)
+    elif index is not None:
+        # an array element: its type is in the suffix, and it may lie past the end
+        # (a write grows the array, a read fails), so do not read it first
+        value = convert(args.value, _INDEX_TYPES.get(index.group(1), "int"))
+    else:
+        try:
+            current = await client.get(args.path, ext_infos=["unit"])
+        except NotFound:
+            if not args.create:
+                raise
+            value = guess(args.value)
+        else:
+            unit = current.ext_infos.unit if current.ext_infos else None
+            known = current.type if current.type in SET_TYPES else None
+            value = convert(args.value, known) if known else guess(args.value)
+    kind = cast(Literal["int", "double", "string", "bool"] | None, args.type)
+    result = await client.set(args.path, value, type=kind, create=args.create, stamp=stamp)
+    if out.json_mode:
+        out.json({"code": "ok", "path": result.path, "value": result.value,
+                  "type": result.type, "stamp": result.stamp_text})
+    else:
+        shown = with_unit(result.value, result.type, unit)
+        out.line(f"{result.path} = {out.style(shown, 'bold')}  "
+                 f"{out.style(f'({result.type}, {human_stamp(result.stamp_text)})', 'dim')}")
+    return exits.OK
+
+
+async def run_rename(args: argparse.Namespace, client: Client, out: Output) -> int:
+    result = await client.rename(args.old, args.new)
+    if out.json_mode:
+        out.json({"code": "ok", "path": result.path, "newPath": result.new_path})
+    else:
+        out.line(f"renamed {result.path} -> {out.style(result.new_path, 'bold')}")
+    return exits.OK
+
+
+async def run_delete(args: argparse.Namespace, client: Client, out: Output) -> int:
+    result = await client.delete(args.path, recursive=args.recursive)
+    if out.json_mode:
+        out.json({"code": "ok", "path": result.path})
+    else:
+        out.line(f"deleted {result.path}" + (" and its children" if args.recursive else ""))
+    return exits.OK

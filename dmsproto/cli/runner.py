@@ -1,0 +1,47 @@
+"""Running an async subcommand: settings resolved, trio started, one client opened.
+
+Kept apart from argument parsing so each subcommand module only says what it does
+with a connected ``Client``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+import trio
+
+from ..client import Client
+from .connection import Settings, open_client, resolve
+from .output import Output
+
+ClientCommand = Callable[[argparse.Namespace, Client, Output], Awaitable[int]]
+
+
+def run_client(command: ClientCommand, args: argparse.Namespace, out: Output,
+               *, reconnect: bool = False) -> int:
+    """Resolve the connection settings, connect and run ``command``; its exit code."""
+    settings = resolve(args)
+    return trio.run(partial(_with_client, command, args, out, settings, reconnect))
+
+
+async def _with_client(command: ClientCommand, args: argparse.Namespace, out: Output,
+                       settings: Settings, reconnect: bool) -> int:
+    async with open_client(settings, reconnect=reconnect) as client:
+        return await command(args, client, out)
+
+
+def unwrap_group(exc: BaseException) -> BaseException:
+    """The single real exception inside (nested) exception groups, else ``exc`` itself."""
+    found: list[BaseException] = []
+
+    def walk(e: BaseException) -> None:
+        if isinstance(e, BaseExceptionGroup):
+            for sub in e.exceptions:
+                walk(sub)
+        elif not isinstance(e, trio.Cancelled):
+            found.append(e)
+
+    walk(exc)
+    return found[0] if len(found) == 1 else exc

@@ -1,0 +1,32 @@
+"""``connect(record=...)``: where the client's traffic is written, and who closes it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..capture.recorder import Recorder
+
+
+@contextmanager
+def open_recorder(
+    record: str | os.PathLike[str] | Recorder | None,
+) -> Iterator[Recorder | None]:
+    """A ``Recorder`` for the connection's lifetime.
+
+    A path is opened here (truncated) and closed when the connection ends; an
+    open ``Recorder`` belongs to the caller, who may share it between
+    connections, so it is left open.
+    """
+    if record is None or isinstance(record, Recorder):
+        yield record
+        return
+    recorder = Recorder(record)
+    try:
+        yield recorder
+    finally:
+        recorder.close()
+
+
+__all__ = ["open_recorder"]

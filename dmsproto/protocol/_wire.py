@@ -1,0 +1,125 @@
+"""One protocol version as the client core sees it, read off the generated structs.
+
+Everything version-specific the core needs (request and response types, the
+decoders, the command names, the enumerations a call may check its arguments
+against) comes from ``dmsproto._generated`` through :func:`wire_for`: the
+JSON Schemas stay the only place where a wire name or an enumeration is
+written by hand.  Commands are named by the snake_case attribute of
+``RequestFrame``/``ResponseFrame`` (the same on both); the wire spelling is
+looked up (``encode_name``) only for messages to humans.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import types
+from functools import cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import msgspec
+
+from ..codec import _decoders
+from ..errors import ProtocolVersionError
+from ..versions import DEFAULT_PROTOCOL, ProtocolVersion, get_version
+from ._lenient import lenient_decoders, twin
+
+UNSET = msgspec.UNSET
+
+
+def literal_values(tp: Any) -> tuple[str, ...]:
+    """The strings of a generated ``Literal`` alias (through ``Annotated`` and unions)."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return literal_values(get_args(tp)[0])
+    if origin is Literal:
+        return tuple(a for a in get_args(tp) if isinstance(a, str))
+    if origin is Union or origin is types.UnionType:
+        return tuple(v for a in get_args(tp) for v in literal_values(a))
+    return ()
+
+
+def field_names(struct: type[msgspec.Struct]) -> dict[str, str]:
+    """``{attribute name: wire name}`` of a generated struct."""
+    return {f.name: f.encode_name for f in msgspec.structs.fields(struct)}
+
+
+def member(values: tuple[str, ...], value: str) -> str:
+    """``value`` after checking that the schema still lists it (fails at import if not)."""
+    if value not in values:
+        raise RuntimeError(f"generated enumeration {values} lost {value!r}: update the client")
+    return value
+
+
+class Wire:
+    """The generated types, decoders and enumerations of one protocol version."""
+
+    def __init__(self, version: ProtocolVersion) -> None:
+        self.name = version.name
+        self.version = version
+        common, request, response = version.common, version.request, version.response
+        self.common = common
+        self.request = request
+        self.response = response
+        decoders = _decoders(version.name)
+        #: strict: the generated types as they are (every schema constraint checked)
+        self.strict_response: msgspec.json.Decoder[Any] = decoders["response"]
+        self.strict_event: msgspec.json.Decoder[Any] = decoders["event"]
+        #: lenient: their twins without constraints (see ``_lenient``); the default
+        self.lenient_response, self.lenient_event = lenient_decoders(version)
+        self.event_item = version.event.EventItem
+        self.lenient_event_item = twin(version.event.EventItem)
+        #: request commands: attribute name -> wire name (root members excluded)
+        root = {"tag", "whois", "user"}
+        self.commands = {
+            k: v for k, v in field_names(request.RequestFrame).items() if k not in root
+        }
+        self.response_commands = tuple(
+            k for k in field_names(response.ResponseFrame) if k not in root
+        )
+        self.tag_key = field_names(response.ResponseFrame)["tag"]
+        self.event_key = field_names(version.event.EventFrame)["event"]
+        # the usual event frame starts with its one member: a cheap test before decoding
+        head = r'^\s*\{\s*' + re.escape(json.dumps(self.event_key)) + r'\s*:'
+        self.event_head_text = re.compile(head)
+        self.event_head_bytes = re.compile(head.encode())
+        self.query_fields = field_names(common.Query)
+        self.hist_fields = field_names(common.HistDataRequest)
+        self.ext_info_keys = literal_values(common.ExtInfoKey)
+        self.event_codes = literal_values(common.EventCode)
+        self.set_types = literal_values(common.SetType)
+        self.value_types = literal_values(common.ValueType)
+        hist = {f.name: f.type for f in msgspec.structs.fields(common.HistDataRequest)}
+        self.hist_formats = literal_values(hist["format"])
+        self.compact = member(self.hist_formats, "compact")
+        codes = literal_values(common.ResultCode)
+        self.ok = member(codes, "ok")
+        #: the code of a failure the client reports itself (e.g. a missing answer)
+        self.error = member(codes, "error")
+
+    def require_command(self, command: str, what: str) -> None:
+        """Refuse, before anything is sent, a command this version does not have."""
+        if command not in self.commands:
+            raise ProtocolVersionError(
+                f"{what} is not part of protocol {self.name} (it has no such command)"
+            )
+
+    def type_of(self, module: Any, name: str, what: str) -> Any:
+        """A generated type by name, or a clear error when this version lacks it."""
+        tp = getattr(module, name, None)
+        if tp is None:
+            raise ProtocolVersionError(f"{what} is not part of protocol {self.name}")
+        return tp
+
+    def wire_name(self, struct: type[msgspec.Struct], attr: str) -> str:
+        """The wire spelling of a struct attribute (for messages)."""
+        return field_names(struct).get(attr, attr)
+
+
+@cache
+def wire_for(protocol: str = DEFAULT_PROTOCOL) -> Wire:
+    """The :class:`Wire` of a protocol version (``UnknownProtocolError`` if there is none)."""
+    return Wire(get_version(protocol))
+
+
+__all__ = ["UNSET", "Wire", "field_names", "literal_values", "member", "wire_for"]

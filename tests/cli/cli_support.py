@@ -1,0 +1,87 @@
+"""Helpers of the CLI tests: run ``python -m dmsproto`` as a subprocess, start and stop
+``dmsproto serve``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+USER = "integrator"
+PASSWORD = "s3cret-Pa55"
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """A clean environment: no user config or DMSPROTO_* settings leak into a test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMSPROTO_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env["NO_COLOR"] = "1"
+    env["XDG_CONFIG_HOME"] = str(REPO / "tests" / "cli" / "no-config-here")
+    env.update(extra)
+    return env
+
+
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 30,
+        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m dmsproto ARGS`` to completion."""
+    return subprocess.run([sys.executable, "-m", "dmsproto", *args], capture_output=True,
+                          text=True, env=env or cli_env(), timeout=timeout, input=stdin or "",
+                          cwd=REPO)
+
+
+def run_many(*commands: tuple[str, ...], env: dict[str, str] | None = None,
+             timeout: float = 30) -> list[subprocess.CompletedProcess[str]]:
+    """Several independent ``python -m dmsproto`` runs at once (the start-up dominates)."""
+    processes = [spawn(*command, env=env) for command in commands]
+    results = []
+    for command, process in zip(commands, processes, strict=True):
+        out, err = process.communicate(timeout=timeout)
+        results.append(subprocess.CompletedProcess(list(command), process.returncode, out, err))
+    return results
+
+
+def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "dmsproto", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                            env=env or cli_env(), cwd=REPO)
+
+
+def stop(process: subprocess.Popen[str], timeout: float = 10) -> tuple[str, str]:
+    """SIGINT (Ctrl-C) and collect the output; the process must end by itself."""
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=timeout)
+    return out, err
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    url: str
+    http_url: str
+
+
+def start_server(*args: str) -> Server:
+    process = spawn("serve", "--port", "0", *args)
+    assert process.stdout is not None
+    url = process.stdout.readline().strip()
+    http = process.stdout.readline().strip().removeprefix("HTTP POST ")
+    if not url.startswith(("ws://", "wss://")):
+        process.kill()
+        _, err = process.communicate()
+        raise RuntimeError(f"serve did not start: {url!r} {err}")
+    return Server(process, url, http)
+
+
+def shut_down(server: Server) -> None:
+    _, err = stop(server.process)
+    assert server.process.returncode == 0, err
+    assert "simulator stopped" in err
+
+
+@dataclass
+class TlsServer(Server):
+    cafile: Path

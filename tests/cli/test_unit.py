@@ -1,0 +1,116 @@
+"""In-process checks of the CLI's pure parts: time parsing, option precedence, output."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dmsproto.cli import build_parser
+from dmsproto.cli.connection import resolve
+from dmsproto.cli.exits import USAGE, CliError
+from dmsproto.cli.output import Output, sparkline, want_color
+from dmsproto.cli.timeparse import parse_time
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("now", NOW),
+        ("-1d", NOW - timedelta(days=1)),
+        ("-3h", NOW - timedelta(hours=3)),
+        ("-1d12h", NOW - timedelta(days=1, hours=12)),
+        ("-90m", NOW - timedelta(minutes=90)),
+        ("today", datetime(2026, 11, 23, tzinfo=UTC)),
+        ("yesterday", datetime(2026, 11, 22, tzinfo=UTC)),
+        ("2026-11-23T08:00:00Z", datetime(2026, 11, 23, 8, tzinfo=UTC)),
+        ("2015-03-20T08:49:19,000+01:00", datetime(2015, 3, 20, 7, 49, 19, tzinfo=UTC)),
+    ],
+)
+def test_times(text: str, expected: datetime) -> None:
+    assert parse_time(text, now=NOW) == expected
+
+
+def test_local_times_get_this_machines_zone() -> None:
+    day = parse_time("2026-11-23")
+    assert day.tzinfo is not None
+    assert (day.year, day.month, day.day, day.hour) == (2026, 11, 23, 0)
+    assert parse_time("2026-11-23T08:00").hour == 8
+
+
+@pytest.mark.parametrize("text", ["", "tomorrow-ish", "-1y", "2026-13-01", "1d"])
+def test_bad_times_are_usage_errors(text: str) -> None:
+    with pytest.raises(CliError) as info:
+        parse_time(text, now=NOW)
+    assert info.value.code == USAGE
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args([*argv, "get", "X"])
+
+
+def test_precedence_flag_env_file_default(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('url = "ws://file:1/json_data"\nwhois = "from-file"\n'
+                      'timeout = 3\ncafile = "ca.pem"\n', encoding="utf-8")
+    env = {"DMSPROTO_CONFIG": str(config), "DMSPROTO_URL": "ws://env:2/json_data"}
+    settings = resolve(_args(), env)
+    assert settings.url == "ws://env:2/json_data"          # env beats file
+    assert settings.whois == "from-file"                   # file beats default
+    assert settings.timeout == 3.0
+    assert settings.cafile == str(tmp_path / "ca.pem")     # relative to the file
+    assert settings.protocol == "1.4"                      # default
+    flagged = resolve(_args("--url", "ws://flag:3/json_data"), env)
+    assert flagged.url == "ws://flag:3/json_data"          # flag beats env
+    after = build_parser().parse_args(["get", "X", "--whois", "late"])
+    assert resolve(after, env).whois == "late"             # flags after the command too
+
+
+def test_config_file_refuses_passwords(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('password = "x"\n', encoding="utf-8")
+    with pytest.raises(CliError, match="DMSPROTO_PASSWORD"):
+        resolve(_args("--config", str(config)), {})
+
+
+def test_missing_named_config_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CliError) as info:
+        resolve(_args("--config", str(tmp_path / "nope.toml")), {})
+    assert info.value.code == USAGE
+
+
+def test_password_from_env_is_kept_out_of_repr() -> None:
+    settings = resolve(_args("--user", "u"), {"DMSPROTO_PASSWORD": "hunter2"})
+    assert settings.password == "hunter2"
+    assert "hunter2" not in repr(settings)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    assert want_color(_Terminal())
+    assert not want_color(io.StringIO())
+    assert not want_color(_Terminal(), disabled=True)
+    assert Output(stream=_Terminal(), err=_Terminal()).style("x", "red") == "\x1b[31mx\x1b[0m"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not want_color(_Terminal())
+    assert Output(stream=_Terminal(), err=_Terminal()).style("x", "red") == "x"
+
+
+def test_table_aligns_and_sparkline_scales() -> None:
+    stream = io.StringIO()
+    Output(stream=stream, color=False).table(["A", "BB"], [["xxx", "1"], ["y", "22"]],
+                                             align="lr")
+    assert stream.getvalue().splitlines() == ["A    BB", "xxx   1", "y    22"]
+    assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
+    assert sparkline([]) == ""

@@ -1,0 +1,88 @@
+"""connect(record=...): every frame sent and received lands in a JSON Lines capture that
+validates clean."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+from client_support import ANCHOR
+
+import dmsproto
+import dmsproto.client as dc
+from dmsproto.capture.recorder import Recorder
+from dmsproto.errors import NotFound
+from dmsproto.protocol import Get, Query, Set
+from dmsproto.sim.server import Simulator
+from dmsproto.versions import Direction
+
+pytestmark = pytest.mark.trio
+
+
+def read_capture(path: Path) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+async def session(dms: dc.Client, subscribe: bool) -> None:
+    """A bit of everything: reads, writes, a query, history, changelog, an error, events."""
+    await dms.get("Test:Int", ext_infos={"unit"})
+    await dms.get_many(["Test:Double", "Test:Text"])
+    await dms.set("Test:Double", 22.5)
+    await dms.query("Plant", regex_path=".*Istwert", max_depth=0)
+    await dms.history("Plant:Trend", start=ANCHOR - timedelta(hours=1), end=ANCHOR)
+    await dms.changelog_groups()
+    await dms.batch([Get("Test:Int"), Query("Plant", {"maxDepth": 0}), Set("Test:Int", 3)])
+    with pytest.raises(NotFound):
+        await dms.get("Missing")
+    if subscribe:
+        async with dms.subscribe("Test:Int") as sub:
+            await dms.set("Test:Int", 4)
+            assert (await sub.__anext__()).value == 4
+
+
+@pytest.mark.parametrize("transport", ["ws", "http"])
+async def test_recorded_session_validates_clean(
+    sim_factory: Callable[..., Simulator], tmp_path: Path, transport: str
+) -> None:
+    capture = tmp_path / "session.jsonl"
+    async with sim_factory() as sim:
+        url = sim.url if transport == "ws" else sim.http_url
+        async with dc.connect(url, whois="recorder", record=capture) as dms:
+            await session(dms, subscribe=transport == "ws")
+    records = read_capture(capture)
+    sends = [r for r in records if r["dir"] == "send"]
+    recvs = [r for r in records if r["dir"] == "recv"]
+    assert len(sends) == (11 if transport == "ws" else 8) and len(recvs) >= len(sends)
+    for n, record in enumerate(records):
+        assert set(record) == {"time", "dir", "data"}
+        assert isinstance(record["data"], str)
+        direction: Direction = "send" if record["dir"] == "send" else "recv"
+        assert dmsproto.validate(record["data"], direction=direction) == [], (n, record)
+    # every request precedes its answer; events are recorded too
+    first = orjson.loads(str(sends[0]["data"]))
+    answer = next(r for r in recvs if orjson.loads(str(r["data"])).get("tag") == first["tag"])
+    assert records.index(sends[0]) < records.index(answer)
+    if transport == "ws":
+        assert any(orjson.loads(str(r["data"])).get("event") for r in recvs)
+
+
+async def test_shared_recorder_stays_open(
+    sim_factory: Callable[..., Simulator], tmp_path: Path
+) -> None:
+    """An open Recorder belongs to the caller: two connections share it, neither closes it."""
+    capture = tmp_path / "shared.jsonl"
+    with Recorder(capture) as recorder:
+        async with sim_factory() as sim:
+            async with dc.connect(sim.url, record=recorder) as dms:
+                await dms.get("Test:Int")
+            assert not recorder.closed
+            async with dc.connect(sim.http_url, record=recorder) as dms:
+                await dms.get("Test:Text")
+        assert recorder.count == 4
+    records = read_capture(capture)
+    assert [r["dir"] for r in records] == ["send", "recv", "send", "recv"]
+    assert all(dmsproto.validate(r["data"], direction=r["dir"]) == []  # type: ignore[arg-type]
+               for r in records)
