@@ -72,8 +72,9 @@ def hist_response(n: int) -> bytes:
 
 def run(quick: bool) -> list[Row]:
     rows: list[Row] = []
-    cases = [("get 10,000 items", get_response(2_000 if quick else 10_000)),
-             ("histData 610,000 compact", hist_response(50_000 if quick else 610_000))]
+    n_get, n_hist = (2_000, 50_000) if quick else (10_000, 610_000)
+    cases = [(f"get {n_get:,} items", get_response(n_get)),
+             (f"histData {n_hist:,} compact", hist_response(n_hist))]
     repeat = 2 if quick else 5
     sizes = [2_000 if quick else 10_000, 0]
     for (label, data), n in zip(cases, sizes, strict=True):
