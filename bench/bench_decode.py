@@ -76,7 +76,7 @@ def run(quick: bool) -> list[Row]:
     cases = [(f"get {n_get:,} items", get_response(n_get)),
              (f"histData {n_hist:,} compact", hist_response(n_hist))]
     repeat = 2 if quick else 5
-    sizes = [2_000 if quick else 10_000, 0]
+    sizes = [n_get, 0]
     for (label, data), n in zip(cases, sizes, strict=True):
         base = best_of(lambda d=data: orjson.loads(d), repeat)
         ours = best_of(lambda d=data: dmsproto.decode(d, direction="recv"), repeat)
