@@ -79,6 +79,7 @@ Timeout = float | None | EllipsisType
 
 _END = StopAsyncIteration()
 _FAIR_EVERY = 64
+_INF = float("inf")
 
 
 def _unwrap(value: Any) -> Any:
@@ -249,11 +250,15 @@ class Client:
         self, ops: Sequence[Op], timeout: Timeout, root_tag: Any = None
     ) -> list[Any]:
         seconds = self._opts.timeout if timeout is ... else timeout
+        backend = self._backend
         if seconds is None:
-            return await self._backend.execute(ops, root_tag, float("inf"))
+            return await backend.execute(ops, root_tag, _INF)
         deadline = trio.current_time() + seconds
+        if isinstance(backend, WsBackend):
+            # bounds the call itself, in the one cancel scope it needs anyway
+            return await backend.execute(ops, root_tag, deadline, seconds)
         with trio.move_on_at(deadline):
-            return await self._backend.execute(ops, root_tag, deadline)
+            return await backend.execute(ops, root_tag, deadline)
         raise RequestTimeout(f"no response from {self._opts.url} within {seconds} s")
 
     async def _one(self, op: Op, timeout: Timeout) -> Any:
@@ -276,7 +281,8 @@ class Client:
         (1.4: state, accType, name, template, unit, comment, changelogGroup).
         ``tag`` is echoed in ``Point.tag``.
         """
-        result: Point = await self._one(Get(path, ext_infos, tag), timeout)
+        (value,) = await self._execute([Get(path, ext_infos, tag)], timeout)
+        result: Point = _unwrap(value)  # not through _one: the hottest call, one layer less
         return result
 
     async def get_many(

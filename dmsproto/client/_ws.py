@@ -405,24 +405,60 @@ class WsBackend:
                 raise ConnectionLost("client closed")
             await self.up.wait()
 
-    async def execute(self, ops: Sequence[Op], root_tag: Any, deadline: float) -> list[Any]:
+    async def execute(
+        self, ops: Sequence[Op], root_tag: Any, deadline: float, seconds: float | None = None
+    ) -> list[Any]:
+        """Send one call and wait for its answer; ``RequestTimeout`` at ``deadline``.
+
+        One cancel scope bounds the whole call.  It is shielded while the frames
+        are written (a frame cut off mid-write would corrupt the stream), so an
+        outer cancellation waits for the write; only the call's own deadline can
+        cut a write, and then the link is closed (its state is unknown).  Once
+        written, the wait for the answer is cancellable, and a timeout or a
+        cancellation there leaves the link usable (the late answer is dropped).
+        """
         link = self.link
         if link is None:
-            link = await self.wait_link()
-        call = self.proto.start_call(ops, root_tag=root_tag)
-        call.waiter = done = trio.Event()
-        debug = log.isEnabledFor(logging.DEBUG)
-        try:
-            for frame in call.frames:
-                text = frame.decode()
-                if debug:
-                    log.debug("send %s", trunc(text))
-                await link.send(text, deadline)
-            await done.wait()
-        except BaseException:
-            self.proto.abandon(call)
-            raise
-        return call.results()
+            with trio.move_on_at(deadline):
+                link = await self.wait_link()
+            if link is None:
+                raise self._timeout(seconds)
+        writing: Link | None = link  # the link while a write is under way
+        with trio.CancelScope(deadline=deadline, shield=True) as scope:
+            call = self.proto.start_call(ops, root_tag=root_tag)
+            call.waiter = done = trio.Event()
+            send = link.ws.send_message
+            recorder = link.recorder
+            debug = log.isEnabledFor(logging.DEBUG)
+            try:
+                for frame in call.frames:
+                    text = frame.decode()
+                    if recorder is not None:
+                        # recorded before the write: the answer may be read while it is under way
+                        recorder.record("send", text)
+                    if debug:
+                        log.debug("send %s", trunc(text))
+                    try:
+                        await send(text)
+                    except ConnectionClosed:
+                        raise ConnectionLost("connection to the DMS lost while sending") from None
+                writing = None
+                scope.shield = False
+                await done.wait()
+            except BaseException:
+                self.proto.abandon(call)
+                raise
+            return call.results()
+        # only the call's own deadline ends the scope without an exception
+        if writing is not None:
+            writing.error = ConnectionLost("a send timed out half-way; connection closed")
+            await writing.abort()
+            raise RequestTimeout("request could not be sent in time")
+        raise self._timeout(seconds)
+
+    def _timeout(self, seconds: float | None) -> RequestTimeout:
+        within = f"within {seconds} s" if seconds is not None else "in time"
+        return RequestTimeout(f"no response from {self.opts.url} {within}")
 
     async def aclose(self) -> None:
         """Close gracefully (bounded by ``close_timeout``); safe to call twice."""

@@ -66,6 +66,10 @@ def _is_event_frame(wire: Wire, data: str | bytes) -> bool:
 # --------------------------------------------------------------------------- calls
 
 
+_NONE_TAGGED: frozenset[str] = frozenset()
+_NO_USER_TAGS: dict[int, Any] = {}  # shared, never written to
+
+
 class Call:
     """One logical request: its operations, frames, and the responses collected so far.
 
@@ -103,8 +107,8 @@ class Call:
         self.waiter: Any = None
         # command -> list of (op index, number of request items)
         self._plan: dict[str, list[tuple[int, int]]] = {}
-        self._tagged: set[str] = set()
-        self._user_tags: dict[int, Any] = {}
+        self._tagged: set[str] | frozenset[str] = _NONE_TAGGED  # replaced when needed
+        self._user_tags: dict[int, Any] = _NO_USER_TAGS  # replaced before the first write
 
     @property
     def done(self) -> bool:
@@ -119,7 +123,14 @@ class Call:
             raise self.error
         if self.remaining:
             raise DMSProtoError("call not complete")
-        out: list[Any] = [None] * len(self.ops)
+        ops = self.ops
+        if len(ops) == 1 and len(self.responses) == 1:
+            # the usual call (one op, one frame): no merging, no bookkeeping
+            op = ops[0]
+            part = getattr(self.responses[0], op.command, UNSET)
+            if part is not UNSET and (op.expands or len(part) == self._plan[op.command][0][1]):
+                return [op.decode(part, self._wire)]
+        out: list[Any] = [None] * len(ops)
         for command, plan in self._plan.items():
             merged: list[Any] = []
             for frame in self.responses:
@@ -354,6 +365,7 @@ class ClientProtocol:
         # root tag id -> (call, chunk index); insertion order = send order
         self._pending: dict[int, tuple[Call, int]] = {}
         self._subs: dict[Any, SubscriptionState] = {}
+        self._command_sets: dict[str, frozenset[str]] = {}
         #: events whose tag matched no live subscription (counted, logged at debug)
         self.unrouted_events = 0
         #: event items that broke the schema (dropped, reported as ProtocolViolation)
@@ -378,16 +390,24 @@ class ClientProtocol:
         if not ops:
             raise EncodeError("a request needs at least one operation")
         wire = self.wire
+        first_items: list[Any] | None = None
+        if len(ops) == 1:
+            op = ops[0]
+            wire.require_command(op.command, op.what)
+            first_items = op.items(wire)
+            if len(first_items) <= self.chunk_size:
+                return self._single_call(ops, first_items, root_tag)
         call = Call(ops, wire)
         per_command: dict[str, list[Any]] = {}
         writes = False
         sets = False
         groups_seen = False
+        tagged: set[str] = set()
         op_items: list[list[Any]] = []
         for index, op in enumerate(ops):
             command = op.command
             wire.require_command(command, op.what)
-            items = op.items(wire)
+            items = op.items(wire) if first_items is None else first_items
             op_items.append(items)
             if isinstance(op, ChangelogGroups):
                 if groups_seen:
@@ -396,12 +416,12 @@ class ClientProtocol:
             call._plan.setdefault(command, []).append((index, len(items)))
             per_command.setdefault(command, []).extend(items)
             if op.expands and items:
-                call._tagged.add(command)
+                tagged.add(command)
             if op.writes:
                 writes = True
                 sets = sets or isinstance(op, Set)
         # per-item tags separate a query's answers from other items of the same command
-        call._tagged = {c for c in call._tagged if len(call._plan[c]) > 1}
+        call._tagged = {c for c in tagged if len(call._plan[c]) > 1}
         for command in call._tagged:
             per_command[command] = self._tag_items(call, command, op_items)
         self._short_form(per_command)
@@ -432,6 +452,46 @@ class ClientProtocol:
         call.remaining = len(call.ids)
         return call
 
+    def _single_call(self, ops: Sequence[Op], items: list[Any], root_tag: Any) -> Call:
+        """``start_call`` for one op in one frame (the hot path): same frame, less work.
+
+        One op is never item-tagged (tags only separate the answers of several
+        ops of one command), so the frame is the op's items under its command.
+        """
+        op = ops[0]
+        command = op.command
+        wire = self.wire
+        call = Call(ops, wire)
+        call._plan[command] = [(0, len(items))]
+        chunk = {command: items}
+        if command == Get.command:
+            self._short_form(chunk)
+        ident = self._next_id
+        tag = ident if root_tag is None else [ident, root_tag]
+        make = wire.request.RequestFrame
+        if op.writes:
+            root: dict[str, Any] = {}
+            if self.whois is not None:
+                root["whois"] = self.whois
+            if isinstance(op, Set):
+                root["user"] = self.user if self.user is not None else ""
+            frame = encode(make(tag=tag, **root, **chunk))
+        else:
+            frame = encode(make(tag=tag, **chunk))
+        if self.validate_requests:
+            self._check(frame)
+        self._next_id = ident + 1
+        call.frames.append(frame)
+        call.ids.append(ident)
+        commands = self._command_sets.get(command)
+        if commands is None:
+            commands = self._command_sets[command] = frozenset(chunk)
+        call.commands.append(commands)
+        call.responses.append(None)
+        call.remaining = 1
+        self._pending[ident] = (call, 0)
+        return call
+
     def _tag_items(self, call: Call, command: str, op_items: list[list[Any]]) -> list[Any]:
         """The command's items with per-item tags ``index`` or ``[index, user tag]``."""
         make = self.wire.request.GetItem
@@ -444,6 +504,8 @@ class ClientProtocol:
                     continue
                 user_tag = item.tag
                 if user_tag is not UNSET:
+                    if call._user_tags is _NO_USER_TAGS:
+                        call._user_tags = {}
                     call._user_tags[index] = user_tag
                     tagged.append(replace(item, tag=[index, user_tag]))
                 else:
@@ -583,7 +645,7 @@ class ClientProtocol:
 
     def _route(self, events: list[Any], out: list[ProtocolEvent]) -> None:
         subs = self._subs
-        touched: list[SubscriptionState] = []
+        touched: dict[int, SubscriptionState] = {}  # first-touch order, no list scan
         make = _decode.event
         for item in events:
             tag = item.tag
@@ -596,9 +658,8 @@ class ClientProtocol:
                 log.debug("event for no subscription (tag %.60r) dropped", tag)
                 continue
             sub.push(make(item))
-            if sub not in touched:
-                touched.append(sub)
-        for sub in touched:
+            touched[id(sub)] = sub
+        for sub in touched.values():
             out.append(SubscriptionData(sub))
 
     def _valid_events(
