@@ -156,16 +156,17 @@ class Subscription(Generic[T]):
     async def __anext__(self) -> T:
         state = self._state
         while True:
+            # Cancellation is honoured before an item is taken, never after: a cancelled
+            # __anext__ must leave the item in the buffer, not lose it.
+            await trio.lowlevel.checkpoint_if_cancelled()
             item = state.pop()
             if item is not None:
                 if type(item) is Event:
                     self._count += 1
-                    if self._count % _FAIR_EVERY:
-                        await trio.lowlevel.checkpoint_if_cancelled()
-                    else:
-                        await trio.lowlevel.checkpoint()
+                    if not self._count % _FAIR_EVERY:
+                        await trio.lowlevel.cancel_shielded_checkpoint()
                     return item  # type: ignore[return-value]
-                await trio.lowlevel.checkpoint()
+                await trio.lowlevel.cancel_shielded_checkpoint()
                 return self._gap(item)  # type: ignore[arg-type]
             final = state.final
             if final is not None:

@@ -203,3 +203,21 @@ async def _consume(
             consumer.received.append(event.value)
             if len(consumer.received) == expected:
                 break
+
+
+async def test_cancelled_next_keeps_the_event(sim_factory: Callable[..., Simulator]) -> None:
+    """A __anext__ cancelled before it runs must not take (and lose) a buffered event."""
+    async with (
+        sim_factory() as sim,
+        dc.connect(sim.url) as dms,
+        dms.subscribe("Test:Int") as sub,
+    ):
+        sim.route(sim.engine.write("Test:Int", 41))
+        await dms.get("Test:Int")  # answered after the event: it is buffered
+        assert sub.pending == 1
+        with trio.CancelScope() as scope:
+            scope.cancel()
+            await sub.__anext__()
+        assert scope.cancelled_caught
+        assert sub.pending == 1
+        assert (await sub.__anext__()).value == 41

@@ -1,0 +1,268 @@
+"""One trio run in a dedicated thread, and the portal that runs blocking calls in it.
+
+Every call from another thread becomes one task in a nursery owned by the run,
+inside its own cancel scope, so a caller that gives up (Ctrl-C) cancels exactly
+its call.  The only cross-thread operations are ``TrioToken.run_sync_soon``
+(thread-safe by design) towards the loop and a ``threading.Event`` per call
+back to the caller: nobody polls.
+
+``trio.from_thread.run`` is not used because a caller interrupted while
+waiting in it cannot cancel the task it started; this portal can.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, suppress
+from typing import Any, Generic, TypeVar
+
+import outcome
+import trio
+
+from ._errors import Closed, TrioContextError
+
+log = logging.getLogger("dmsproto")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: How long an interrupted caller waits for the loop to confirm its call is cancelled.
+CANCEL_WAIT = 5.0
+
+
+def refuse_in_trio(what: str) -> None:
+    """Raise ``TrioContextError`` when called from inside a trio run (it would deadlock)."""
+    if trio.lowlevel.in_trio_run():
+        raise TrioContextError(
+            f"{what} blocks and cannot be called from inside a trio run; "
+            "use the trio client (dmsproto.connect) there"
+        )
+
+
+class Call(Generic[T]):
+    """One blocking call in flight: what to run in the loop and, later, its outcome."""
+
+    __slots__ = ("cancelled", "done", "fn", "result", "scope", "started")
+
+    def __init__(self, fn: Callable[[], Awaitable[T]]) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.result: outcome.Outcome[T] | None = None
+        self.scope: trio.CancelScope | None = None  # loop thread only
+        self.cancelled = False  # loop thread only
+        self.started = False  # loop thread only: handed to the nursery
+
+    def finish(self, result: outcome.Outcome[T]) -> None:
+        if self.result is None:
+            self.result = result
+            self.done.set()
+
+
+class Loop(Generic[R]):
+    """A trio run in a thread of its own that keeps one resource open (the trio client).
+
+    ``start()`` opens the resource with ``opener`` inside the run and returns it
+    once ready (or raises what opening raised); ``run(fn)`` runs ``await fn()``
+    as a task of the run and blocks for its result; ``stop()`` cancels the
+    tasks, awaits ``cleanup``, closes the resource, ends the run and joins the
+    thread.
+    """
+
+    def __init__(
+        self, opener: Callable[[], AbstractAsyncContextManager[R]], *, name: str
+    ) -> None:
+        self._opener = opener
+        self._thread = threading.Thread(target=self._thread_main, name=name, daemon=True)
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._startup: outcome.Outcome[R] | None = None
+        self._token: trio.lowlevel.TrioToken | None = None
+        self._stop_requested = False
+        self._crash: BaseException | None = None
+        # loop-thread state
+        self._main_scope: trio.CancelScope | None = None
+        self._nursery: trio.Nursery | None = None
+        self._stopping: trio.Event | None = None
+        self.cleanup: Callable[[], Awaitable[None]] | None = None
+
+    # ------------------------------------------------------------ any thread
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    @property
+    def token(self) -> trio.lowlevel.TrioToken:
+        """The run's token (valid once started)."""
+        if self._token is None:
+            raise self.closed_error()
+        return self._token
+
+    @property
+    def nursery(self) -> trio.Nursery:
+        """The nursery of the run's tasks (loop thread only); ``Closed`` once stopping."""
+        if self._nursery is None:
+            raise self.closed_error()
+        return self._nursery
+
+    def closed_error(self) -> Closed:
+        error = Closed("the dmsproto.sync client is closed")
+        if self._crash is not None:
+            error = Closed(f"the dmsproto.sync event loop failed: {self._crash!r}")
+            error.__cause__ = self._crash
+        return error
+
+    def start(self) -> R:
+        """Start the thread and open the resource; blocks until it is open (or failed)."""
+        try:
+            self._thread.start()  # (waits for the thread: Ctrl-C may come here too)
+            self._ready.wait()
+        except BaseException:  # Ctrl-C while connecting: cancel, join, re-raise
+            self.stop()
+            raise
+        result = self._startup
+        if isinstance(result, outcome.Value):
+            value: R = result.value
+            return value
+        self._thread.join()
+        if result is None:
+            raise self.closed_error()
+        return result.unwrap()
+
+    def run_call(self, call: Call[T]) -> T:
+        """Run ``call`` in the loop and block for its result (or raise its exception).
+
+        Interrupted anywhere (KeyboardInterrupt), the call is cancelled in the loop
+        and, once it was handed over, its end awaited (briefly) before re-raising.
+        """
+        token = self._token
+        if token is None:
+            raise self.closed_error()
+        try:
+            try:
+                token.run_sync_soon(self._start_call, call)
+            except trio.RunFinishedError:
+                raise self.closed_error() from None
+            call.done.wait()
+        except BaseException:
+            # Interrupted, maybe even before run_sync_soon returned: the cancel
+            # queued now runs after the start (if that was queued) and ends the call.
+            if not call.done.is_set() and self.cancel(call):
+                call.done.wait(CANCEL_WAIT)
+            raise
+        result = call.result
+        if result is None:  # pragma: no cover - done is set only with a result
+            raise self.closed_error()
+        return result.unwrap()
+
+    def run(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Run ``await fn()`` in the loop and return its result (or raise its exception)."""
+        return self.run_call(Call(fn))
+
+    def cancel(self, call: Call[Any]) -> bool:
+        """Cancel ``call`` in the loop (no effect once done); ``False`` if the loop is gone."""
+        token = self._token
+        if token is None:
+            return False
+        try:
+            token.run_sync_soon(self._cancel_call, call)
+        except trio.RunFinishedError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        """End the run (orderly: cleanup, then close the resource) and join the thread."""
+        with self._lock:
+            self._stop_requested = True
+            token = self._token
+        if token is not None:
+            with suppress(trio.RunFinishedError):
+                token.run_sync_soon(self._stop_in_loop)
+        if threading.current_thread() is not self._thread and self._thread.is_alive():
+            self._thread.join()
+
+    # ------------------------------------------------------------ loop thread
+
+    def _thread_main(self) -> None:
+        try:
+            trio.run(self._main)
+        except BaseException as exc:  # reported to the caller of start(), or logged
+            if not self._report(outcome.Error(exc)):
+                self._crash = exc
+                log.error("dmsproto.sync: the event loop thread failed", exc_info=exc)
+        finally:
+            self._report(outcome.Error(self.closed_error()))
+
+    def _report(self, result: outcome.Outcome[R]) -> bool:
+        """Tell start() how opening went; ``False`` when it was told already."""
+        with self._lock:
+            if self._startup is not None:
+                return False
+            self._startup = result
+        self._ready.set()
+        return True
+
+    async def _main(self) -> None:
+        with self._lock:
+            self._token = trio.lowlevel.current_trio_token()
+            stop_early = self._stop_requested
+        self._stopping = trio.Event()
+        with trio.CancelScope() as main_scope:
+            self._main_scope = main_scope
+            if stop_early:
+                main_scope.cancel()
+            async with self._opener() as resource:
+                async with trio.open_nursery() as nursery:
+                    self._nursery = nursery
+                    self._report(outcome.Value(resource))
+                    await self._stopping.wait()
+                    self._nursery = None
+                    nursery.cancel_scope.cancel()
+                if self.cleanup is not None:
+                    await self.cleanup()
+
+    def _stop_in_loop(self) -> None:
+        if self._nursery is not None and self._stopping is not None:
+            self._stopping.set()  # orderly: cancel the tasks, clean up, close
+        elif self._main_scope is not None:
+            self._main_scope.cancel()  # still opening: give up
+
+    def _start_call(self, call: Call[Any]) -> None:
+        nursery = self._nursery
+        if nursery is None:
+            call.finish(outcome.Error(self.closed_error()))
+            return
+        if call.cancelled:  # cancelled before it was started: it must not run at all
+            call.finish(outcome.Error(Closed("the call was cancelled")))
+            return
+        call.started = True
+        nursery.start_soon(self._call_task, call)
+
+    @staticmethod
+    def _cancel_call(call: Call[Any]) -> None:
+        call.cancelled = True
+        if call.scope is not None:
+            call.scope.cancel()
+        elif not call.started:  # its start was never queued: nothing will finish it
+            call.finish(outcome.Error(Closed("the call was cancelled")))
+
+    async def _call_task(self, call: Call[Any]) -> None:
+        with trio.CancelScope() as scope:
+            call.scope = scope
+            if call.cancelled:
+                scope.cancel()
+            try:
+                value = await call.fn()
+            except Exception as exc:
+                call.finish(outcome.Error(exc))
+            except BaseException:  # Cancelled by the run's shutdown
+                call.finish(outcome.Error(self.closed_error()))
+                raise
+            else:
+                call.finish(outcome.Value(value))
+        call.finish(outcome.Error(Closed("the call was cancelled")))
+
+
+__all__ = ["CANCEL_WAIT", "Call", "Loop", "refuse_in_trio"]
