@@ -79,8 +79,35 @@ class EventGap(DMSProtoError):
     """Events may have been missed (reconnect); raised or yielded per policy."""
 
 
+class CaptureError(DMSProtoError):
+    """A capture file cannot be read (missing, unreadable, not the claimed format)."""
+
+
+class TsharkMissing(CaptureError):
+    """A pcap/pcapng capture needs ``tshark``, and it is not installed."""
+
+
+class Closed(ConnectionLost):
+    """The blocking client or subscription was closed by this program (its block was left).
+
+    A ``ConnectionLost``: code that handles a lost connection handles this too.
+    """
+
+
+class TrioContextError(DMSProtoError, RuntimeError):
+    """A blocking ``dmsproto.sync`` call was made from inside a trio run.
+
+    It would block the very event loop it waits for; use ``dmsproto.connect()``
+    (the trio client) there instead.
+    """
+
+
 __all__ = [
     "AuthenticationError",
+    "CaptureError",
+    "Closed",
+    "TrioContextError",
+    "TsharkMissing",
     "ConnectError",
     "ConnectionLost",
     "DMSError",

@@ -10,16 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DMSProtoError
+from ..errors import CaptureError, TsharkMissing
 from ..versions import Direction
-
-
-class CaptureError(DMSProtoError):
-    """A capture file cannot be read (missing, unreadable, not the claimed format)."""
-
-
-class TsharkMissing(CaptureError):
-    """A pcap/pcapng capture needs ``tshark``, and it is not installed."""
 
 
 def format_position(source: str, where: int | str) -> str:

@@ -1,23 +1,7 @@
-"""Exceptions of the blocking facade (candidates for ``dmsproto.errors``)."""
+"""Exceptions of the blocking facade; they live with all others in ``dmsproto.errors``."""
 
 from __future__ import annotations
 
-from ..errors import ConnectionLost, DMSProtoError
-
-
-class Closed(ConnectionLost):
-    """The client or subscription was closed by this program (its block was left).
-
-    A ``ConnectionLost``: code that handles a lost connection handles this too.
-    """
-
-
-class TrioContextError(DMSProtoError, RuntimeError):
-    """A blocking ``dmsproto.sync`` call was made from inside a trio run.
-
-    It would block the very event loop it waits for; use ``dmsproto.connect()``
-    (the trio client) there instead.
-    """
-
+from ..errors import Closed, TrioContextError
 
 __all__ = ["Closed", "TrioContextError"]
