@@ -102,6 +102,7 @@ def _child(fast_reads: bool) -> None:
     import trio
 
     from dmsproto.sim import Engine, Reply, Session, Simulator, load_plant
+    from dmsproto.sim.wire import as_json
 
     class BenchEngine(Engine):
         """Notices a successful set of BENCH:Run and hands it to the burst driver;
@@ -126,7 +127,7 @@ def _child(fast_reads: bool) -> None:
                 return None
             if self.value_answer is None:
                 first = super().handle_message(session, {"get": [VALUE_PATH]})
-                self.value_answer = (first.response or {})["get"][0]
+                self.value_answer = as_json(first.response)["get"][0]
             answer = dict(self.value_answer)
             if tag is not None:
                 answer["tag"] = tag
@@ -143,11 +144,11 @@ def _child(fast_reads: bool) -> None:
                     return fast
             reply = super().handle_message(session, message)
             sets = message.get("set") if isinstance(message, dict) else None
-            answers = (reply.response or {}).get("set") or []
+            answers = (reply.response.set or []) if reply.response is not None else []
             if isinstance(sets, list):
                 for item, answer in zip(sets, answers, strict=False):
                     if (isinstance(item, dict) and item.get("path") == RUN_PATH
-                            and answer.get("code") == "ok"):
+                            and answer.code == "ok"):
                         self.triggers.send_nowait((session, int(item["value"])))
             return reply
 
@@ -160,7 +161,7 @@ def _child(fast_reads: bool) -> None:
         for path in POINTS:  # one real event per datapoint, rendered by the engine
             mine = [d for d in engine.write(path, f"-1 {time.monotonic_ns()}")
                     if d.session is session]
-            templates.append(mine[0].frame["event"][0] if mine else None)
+            templates.append(as_json(mine[0].frame)["event"][0] if mine else None)
         rate_node = engine.tree.get(RATE_PATH)
         rate = int(rate_node.value) if rate_node is not None and rate_node.value else 0
         start = trio.current_time()

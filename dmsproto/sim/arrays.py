@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..versions import at_least
+from ..versions import at_least, get_version
 from .tree import ValueType
+from .wire import literal_values
 
 MAX_WRITE_INDEX = 1024
 _REF_RE = re.compile(r"^(.*)\[([^\]]*)\]([A-Za-z]*)$")
@@ -39,6 +40,11 @@ _SUFFIXES_15: dict[str, tuple[ValueType, tuple[int, int] | None]] = {
     "DWS": ("int", (-(2**31), 2**31 - 1)),
     "DWU": ("int", (0, 2**32 - 1)),
 }
+
+# The suffixes must be the schema's (ArrayIndexSuffix); what each means is ours to say.
+for _version, _table in (("1.4", _SUFFIXES_14), ("1.5", _SUFFIXES_15)):
+    if set(_table) - {""} != set(literal_values(get_version(_version).common.ArrayIndexSuffix)):
+        raise RuntimeError(f"array suffixes of {_version} differ from the schema: update arrays.py")
 
 
 class ArrayError(ValueError):

@@ -35,20 +35,21 @@ class LogEntry:
     state: str | None = None
     alarm: AlarmInfo | None = None
 
-    def to_wire(self, stamp_text: Callable[[datetime], str], *, with_path: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path} if with_path else {}
-        out["stamp"] = stamp_text(self.stamp)
-        out["text"] = self.text
-        if self.state is not None and self.alarm is not None:
-            out["state"] = self.state
-            out["priority"] = self.alarm.priority
-            out["priorityBACnet"] = self.alarm.priority_bacnet
-            out["alarmGroup"] = self.alarm.alarm_group
-            out["alarmCollectGroup"] = self.alarm.alarm_collect_group
-            out["siteGroup"] = self.alarm.site_group
-            if self.alarm.screen is not None:
-                out["screen"] = self.alarm.screen
-        return out
+    def to_struct(
+        self, entry_type: Any, stamp_text: Callable[[datetime], str], *, with_path: bool
+    ) -> Any:
+        """The version's generated ``ChangelogEntry`` for this entry."""
+        extra: dict[str, Any] = {"path": self.path} if with_path else {}
+        alarm = self.alarm
+        if self.state is not None and alarm is not None:
+            extra.update(
+                state=self.state, priority=alarm.priority,
+                priority_bacnet=alarm.priority_bacnet, alarm_group=alarm.alarm_group,
+                alarm_collect_group=alarm.alarm_collect_group, site_group=alarm.site_group,
+            )
+            if alarm.screen is not None:
+                extra["screen"] = alarm.screen
+        return entry_type(stamp=stamp_text(self.stamp), text=self.text, **extra)
 
 
 @dataclass

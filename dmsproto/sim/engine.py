@@ -4,9 +4,15 @@ The engine owns the datapoint tree, change logs and subscriptions; a transport
 (``server.py``) feeds it one request at a time per session and sends what it
 returns. Time comes only from the injected clock, so tests are deterministic.
 
+Types: each valid request item is read into the version's generated request
+struct (:mod:`.wire`) and answered with the version's generated result
+struct; :attr:`Reply.response` is the version's ``ResponseFrame`` and each
+:attr:`Delivery.frame` an ``EventFrame``, to be written with
+:func:`dmsproto.codec.encode` (:func:`.wire.as_json` gives plain JSON values).
+
 Framing rules: a request that is not JSON, not an object, has an unknown root
 member or no command at all is fatal: the response holds a fatal item
-(``{"code": "error", "message": ...}``, no path) in the array of every command
+(``code`` error and a message, no path) in the array of every command
 the request named (``get`` when it named none, as in the document's example)
 and :attr:`Reply.fatal` carries the message so a transport may close or answer
 with an HTTP error instead. A command whose value is not an array answers one
@@ -33,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import DMSError
 from ..timestamps import format_server_stamp
 from ..validation import validate
-from ..versions import UnknownProtocolError, at_least, get_version, version_key
+from ..versions import UnknownProtocolError, get_version, version_key
 from .items import Context, ItemError, error_item, fatal_item
 from .monitor import subscribe_item, unsubscribe_item
 from .plant import Plant, build
@@ -41,11 +47,14 @@ from .reads import changelog_groups, changelog_read, get_item
 from .subscriptions import EventSink, Session, SubscriptionIndex
 from .system import system_tick
 from .tree import Node
+from .wire import UNSET, Command, SimWire, wire_for
 from .writes import delete_item, rename_item, set_item
 
 FATAL_JSON = "Expected JSON encoded data, but got something else."
-ItemHandler = Callable[["Engine", Context, object], list[dict[str, Any]]]
+_STAMP_CACHE = 65_536  # formatted stamps kept (a plant's nodes share few stamps)
+ItemHandler = Callable[["Engine", Context, Any], list[Any]]
 
+#: handlers by command attribute (the generated RequestFrame's snake_case names)
 _ITEM_HANDLERS: dict[str, ItemHandler] = {
     "get": get_item,
     "set": set_item,
@@ -53,35 +62,30 @@ _ITEM_HANDLERS: dict[str, ItemHandler] = {
     "delete": delete_item,
     "subscribe": subscribe_item,
     "unsubscribe": unsubscribe_item,
-    "changelogRead": changelog_read,
+    "changelog_read": changelog_read,
 }
-COMMANDS = (
-    "get", "set", "rename", "delete", "subscribe", "unsubscribe",
-    "changelogGetGroups", "changelogRead",
-)
-#: commands a v1.3 server knows (the change-log commands came with v1.4)
-COMMANDS_13 = COMMANDS[:6]
-ROOT_FIELDS = frozenset({"tag", "whois", "user", *COMMANDS})
+_WHOLE_LIST = "changelog_get_groups"  # answered once for the whole (empty) array
 
 
 def commands_of(protocol: str) -> tuple[str, ...]:
-    """The commands a server speaking ``protocol`` knows."""
-    return COMMANDS if at_least(protocol, "1.4") else COMMANDS_13
+    """The commands (wire names) a server speaking ``protocol`` knows."""
+    return tuple(wire_for(protocol).commands)
 
 
 @dataclass
 class Delivery:
-    """An event frame for one session."""
+    """An event frame (the version's generated ``EventFrame``) for one session."""
 
     session: Session
-    frame: dict[str, Any]
+    frame: Any
 
 
 @dataclass
 class Reply:
-    """What one request produced: its response and the event frames it caused."""
+    """What one request produced: its response (the version's generated
+    ``ResponseFrame``) and the event frames it caused."""
 
-    response: dict[str, Any] | None
+    response: Any
     deliveries: list[Delivery]
     fatal: str | None = None
 
@@ -108,14 +112,16 @@ class Engine:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         version_key(protocol)  # "1.3", "1.4", "1.5", ...: raises UnknownProtocolError else
         self.protocol = protocol
-        self.commands = commands_of(protocol)
-        self.root_fields = frozenset({"tag", "whois", "user", *self.commands})
+        self.wire: SimWire = wire_for(protocol)
+        self.commands = tuple(self.wire.commands)
+        self.root_fields = self.wire.root_fields
         self.zone = _zone(zone or plant.zone)
         self.max_path_length = max_path_length
         self.validating = _known_protocol(protocol)
         self.tree, self.logs = build(plant, self.clock(), self.zone)
         self.subscriptions = SubscriptionIndex()
         self.sessions: list[Session] = []
+        self._stamps: dict[datetime, str] = {}
 
     # -- sessions -----------------------------------------------------------------------
     def open_session(
@@ -137,17 +143,22 @@ class Engine:
 
     def stamp(self, value: datetime | None) -> str | None:
         """A stamp as the server writes it (engine zone), or None."""
-        return None if value is None else format_server_stamp(value.astimezone(self.zone))
+        return None if value is None else self._format(value)
 
     def stamp_text(self, value: datetime | None) -> str:
         """A stamp as query regexes see it: ``""`` for null."""
-        return "" if value is None else format_server_stamp(value.astimezone(self.zone))
+        return "" if value is None else self._format(value)
+
+    def _format(self, value: datetime) -> str:
+        text = self._stamps.get(value)  # equal instants format alike: always in self.zone
+        if text is None:
+            if len(self._stamps) >= _STAMP_CACHE:
+                self._stamps.clear()
+            text = self._stamps[value] = format_server_stamp(value.astimezone(self.zone))
+        return text
 
     def epoch_stamp(self, t: float) -> str:
         return format_server_stamp(datetime.fromtimestamp(t, self.zone))
-
-    def node_state(self, node: Node) -> dict[str, Any]:
-        return {"value": node.value, "type": node.type, "stamp": self.stamp(node.stamp)}
 
     # -- events -------------------------------------------------------------------------
     def emit(
@@ -157,20 +168,17 @@ class Engine:
         targets = self.subscriptions.targets(code, node.path, node, self.stamp_text)
         if not targets:
             return
-        base: dict[str, Any] = {"code": code, "path": node.path}
-        if new_path is not None:
-            base["newPath"] = new_path
-        base["trigger"] = trigger
-        base.update(self.node_state(node))
+        event_item = self.wire.event.EventItem
+        value, vtype, stamp = node.value, node.type, self.stamp(node.stamp)
+        renamed = UNSET if new_path is None else new_path
         for sub in targets:
-            item = dict(base)
-            if sub.tag is not None:
-                item["tag"] = sub.tag
-            sink.add(sub.session, item)
+            sink.add(sub.session, event_item(
+                code=code, path=node.path, new_path=renamed, trigger=trigger, value=value,
+                type=vtype, stamp=stamp, tag=UNSET if sub.tag is None else sub.tag))
 
-    @staticmethod
-    def _deliveries(sink: EventSink) -> list[Delivery]:
-        return [Delivery(s, {"event": items}) for s, items in sink.items.items()]
+    def _deliveries(self, sink: EventSink) -> list[Delivery]:
+        frame = self.wire.event.EventFrame
+        return [Delivery(s, frame(event=items)) for s, items in sink.items.items()]
 
     # -- requests -----------------------------------------------------------------------
     def handle(self, session: Session, text: str | bytes) -> Reply:
@@ -189,39 +197,49 @@ class Engine:
         unknown = next((k for k in message if k not in self.root_fields), None)
         if unknown is not None:  # before the validator's wording: as the DMS says it
             frame_error = f"Unknown command '{unknown}'"
-        frame_error = frame_error or _frame_problem(message, self.root_fields, self.commands)
+        frame_error = frame_error or _frame_problem(message, self.wire, self.commands)
         if frame_error is not None:
             return self._fatal(message, frame_error)
-        whois = message.get("whois")
+        whois = message.get(self.wire.root["whois"])
         ctx = Context(session, whois if isinstance(whois, str) else None, EventSink())
-        response: dict[str, Any] = {}
-        if message.get("tag") is not None:
-            response["tag"] = message["tag"]
-        for command in (k for k in message if k in self.commands):
-            items = message[command]
-            if command in command_errors or not isinstance(items, list):
-                reason = command_errors.get(command, f"'{command}' must be an array")
-                response[command] = [fatal_item(reason)]
+        answers: dict[str, list[Any]] = {}
+        for name in (k for k in message if k in self.commands):
+            command = self.wire.commands[name]
+            items = message[name]
+            if name in command_errors or not isinstance(items, list):
+                reason = command_errors.get(name, f"'{name}' must be an array")
+                answers[command.attr] = [fatal_item(command, reason)]
                 continue
-            response[command] = self._run(command, ctx, items, item_errors)
-        return Reply(response, self._deliveries(ctx.sink))
+            answers[command.attr] = self._run(command, ctx, items, item_errors)
+        return Reply(self._frame(message, answers), self._deliveries(ctx.sink))
+
+    def _frame(self, message: dict[str, Any], answers: dict[str, list[Any]]) -> Any:
+        tag = message.get(self.wire.root["tag"])
+        return self.wire.response.ResponseFrame(tag=UNSET if tag is None else tag, **answers)
 
     def _run(
-        self, command: str, ctx: Context, items: list[Any], item_errors: dict[tuple[str, int], str]
-    ) -> list[dict[str, Any]]:
-        if command == "changelogGetGroups":
+        self, command: Command, ctx: Context, items: list[Any],
+        item_errors: dict[tuple[str, int], str],
+    ) -> list[Any]:
+        if command.attr == _WHOLE_LIST:
             return changelog_groups(self, ctx, items)
-        handler = _ITEM_HANDLERS[command]
-        out: list[dict[str, Any]] = []
-        for index, item in enumerate(items):
-            reason = item_errors.get((command, index))
+        handler = _ITEM_HANDLERS[command.attr]
+        validated = self.validating
+        out: list[Any] = []
+        for index, raw in enumerate(items):
+            reason = item_errors.get((command.name, index))
             if reason is not None:
-                out.append(error_item(item, reason))
+                out.append(error_item(command, raw, reason))
+                continue
+            try:
+                item = self.wire.convert(raw, command, validated=validated)
+            except ValueError as exc:
+                out.append(error_item(command, raw, str(exc)))
                 continue
             try:
                 out.extend(handler(self, ctx, item))
             except ItemError as exc:
-                out.append(error_item(item, exc.message, exc.code))
+                out.append(error_item(command, raw, exc.message, exc.code))
         return out
 
     def _violations(
@@ -244,13 +262,10 @@ class Engine:
         return items, commands, frame
 
     def _fatal(self, message: dict[str, Any], reason: str) -> Reply:
-        response: dict[str, Any] = {}
-        if message.get("tag") is not None:
-            response["tag"] = message["tag"]
-        named = [k for k in message if k in self.commands] or ["get"]
-        for command in named:
-            response[command] = [fatal_item(reason)]
-        return Reply(response, [], fatal=reason)
+        named = [k for k in message if k in self.commands] or [next(iter(self.wire.commands))]
+        answers = {self.wire.commands[k].attr: [fatal_item(self.wire.commands[k], reason)]
+                   for k in named}
+        return Reply(self._frame(message, answers), [], fatal=reason)
 
     # -- simulation ---------------------------------------------------------------------
     def tick(self) -> list[Delivery]:
@@ -274,9 +289,9 @@ class Engine:
         create: bool = False,
     ) -> list[Delivery]:
         """Write like a set from ``trigger`` (tests, demos); raises DMSError on failure."""
-        item: dict[str, Any] = {"path": path, "value": value, "create": create}
-        if stamp is not None:
-            item["stamp"] = format_server_stamp(stamp)
+        item = self.wire.request.SetItem(
+            path=path, value=value, create=create,
+            stamp=UNSET if stamp is None else format_server_stamp(stamp))
         sink = EventSink()
         ctx = Context(Session(user=trigger, websocket=False), None, sink)
         try:
@@ -296,17 +311,15 @@ def _known_protocol(protocol: str) -> bool:
 
 
 def _frame_problem(
-    message: dict[str, Any],
-    root_fields: frozenset[str] = ROOT_FIELDS,
-    commands: tuple[str, ...] = COMMANDS,
+    message: dict[str, Any], wire: SimWire, commands: tuple[str, ...]
 ) -> str | None:
     """What makes a parsed request unusable as a whole, if anything."""
     for key in message:
-        if key not in root_fields:
+        if key not in wire.root_fields:
             return f"Unknown command '{key}'"
     if not any(k in commands for k in message):
         return "Request contains no command"
-    for key in ("whois", "user"):
+    for key in (wire.root["whois"], wire.root["user"]):
         if key in message and not isinstance(message[key], str):
             return f"'{key}' must be a string"
     return None

@@ -32,6 +32,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from math import ceil, floor
 
+from .wire import HIST_OK, REC_CHANGE, REC_CYCLE
+
 #: The DMS answers at most this many entries per histData (document 3.2.3).
 MAX_HIST_ENTRIES = 610_000
 
@@ -76,7 +78,9 @@ class History:
     def __len__(self) -> int:
         return len(self.times)
 
-    def record(self, t: float, value: float, state: str = "ok", rec: str = "change") -> None:
+    def record(
+        self, t: float, value: float, state: str = HIST_OK, rec: str = REC_CHANGE
+    ) -> None:
         """Add a record, keeping time order (a later write with an old stamp goes back)."""
         last = not self.times or t >= self.times[-1]
         i = len(self.times) if last else bisect_right(self.times, t)
@@ -96,7 +100,7 @@ class History:
         self.changes[t] = Modification("modified", at, original)
 
     def insert_past(
-        self, t: float, value: float, at: float, state: str = "ok", rec: str = "change"
+        self, t: float, value: float, at: float, state: str = HIST_OK, rec: str = REC_CHANGE
     ) -> None:
         """Add a record stamped ``t`` that was only written at time ``at`` (> ``t``)."""
         self.record(t, value, state, rec)
@@ -160,5 +164,5 @@ class History:
             else:
                 frac = (t - times[a]) / (times[b] - times[a])
                 value = self.values[a] + (self.values[b] - self.values[a]) * frac
-            out.append(HistPoint(t, value, state, "cycle"))
+            out.append(HistPoint(t, value, state, REC_CYCLE))
         return out

@@ -1,8 +1,10 @@
-"""Reading request items defensively, and the error items answered for them.
+"""Request items as the handlers see them, and the error items answered for them.
 
-The engine cannot trust a request to have passed validation, so every field
-is checked where it is used; a problem becomes that item's error response
-(:class:`ItemError`), never an exception out of the engine.
+Handlers receive the version's generated request structs (see :mod:`.wire`):
+members were checked by the validator and by the conversion, so a handler
+checks only meaning (a path exists, a stamp parses, a regex compiles). A
+problem becomes that item's error response (:class:`ItemError`), never an
+exception out of the engine.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from ..timestamps import parse_stamp
 from .subscriptions import EventSink, Session
+from .wire import ERROR, UNSET, Command
 
 NOT_FOUND = "Data point doesn't exist"
 TYPE_MISMATCH = "Data type doesn't match"
@@ -23,7 +26,7 @@ NO_IDENTITY = "Identification required: send 'whois' with set, rename and delete
 class ItemError(Exception):
     """A request item fails: ``code`` (error, not found, no perm) and a message."""
 
-    def __init__(self, message: str, code: str = "error") -> None:
+    def __init__(self, message: str, code: str = ERROR) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -53,67 +56,43 @@ class Context:
         return trigger
 
 
-def as_object(item: object, allowed: frozenset[str]) -> dict[str, Any]:
-    """The item as an object without unknown members."""
-    if not isinstance(item, dict):
-        raise ItemError("Request item must be an object")
-    for key in item:
-        if key not in allowed:
-            raise ItemError(f"Unknown field '{key}'")
-    return item
-
-
-def req_str(item: dict[str, Any], key: str) -> str:
-    value = item.get(key)
-    if value is None:
-        raise ItemError(f"Missing field '{key}'")
-    if not isinstance(value, str):
-        raise ItemError(f"Field '{key}' must be a string")
-    return value
-
-
-def opt_bool(item: dict[str, Any], key: str) -> bool:
-    value = item.get(key, False)
-    if not isinstance(value, bool):
-        raise ItemError(f"Field '{key}' must be a boolean")
-    return value
-
-
-def stamp_field(obj: dict[str, Any], key: str, default: datetime | None) -> datetime:
+def stamp_field(raw: Any, default: datetime | None, name: str = "start") -> datetime:
     """A request timestamp (``Z`` or offset required); ``default`` when absent."""
-    raw = obj.get(key)
-    if raw is None:
+    if raw is UNSET or raw is None:
         if default is None:
-            raise ItemError(f"Missing field '{key}'")
+            raise ItemError(f"Missing field '{name}'")
         return default
-    if not isinstance(raw, str):
-        raise ItemError(f"Field '{key}' must be a timestamp string")
     try:
         return parse_stamp(raw)
     except ValueError:
         raise ItemError(f"Invalid time stamp '{raw}' (ISO 8601 with Z or offset needed)") from None
 
 
-def with_tag(out: dict[str, Any], tag: Any) -> dict[str, Any]:
-    """``out`` with the request item's tag echoed (a null tag is no tag)."""
-    if tag is not None:
-        out["tag"] = tag
-    return out
+def tag_of(item: Any) -> Any:
+    """The item's tag for echoing: absent and null are no tag."""
+    tag = item.tag
+    return None if tag is UNSET else tag
 
 
-def error_item(item: object, message: str, code: str = "error") -> dict[str, Any]:
+def tagged(tag: Any) -> dict[str, Any]:
+    """``{"tag": tag}`` as constructor keywords, or nothing for no tag."""
+    return {} if tag is None or tag is UNSET else {"tag": tag}
+
+
+def error_item(command: Command, item: object, message: str, code: str = ERROR) -> Any:
     """The response item for a failed request item: identifying members echoed."""
-    out: dict[str, Any] = {"code": code}
+    echo: dict[str, Any] = {}
     if isinstance(item, str):
-        out["path"] = item
+        if "path" in command.result.__struct_fields__:
+            echo["path"] = item
     elif isinstance(item, dict):
-        for key in ("path", "newPath", "group"):
-            if isinstance(item.get(key), str):
-                out[key] = item[key]
-    out["message"] = message
-    return with_tag(out, item.get("tag") if isinstance(item, dict) else None)
+        for attr, name in command.echo:
+            if isinstance(item.get(name), str):
+                echo[attr] = item[name]
+        echo.update(tagged(item.get(command.tag)))
+    return command.result(code=code, message=message, **echo)
 
 
-def fatal_item(message: str) -> dict[str, Any]:
+def fatal_item(command: Command, message: str) -> Any:
     """The item of a fatal error: no path, only code and message."""
-    return {"code": "error", "message": message}
+    return command.result(code=ERROR, message=message)

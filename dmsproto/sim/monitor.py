@@ -4,58 +4,59 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .items import NOT_FOUND, Context, ItemError, as_object, req_str, with_tag
+import msgspec
+
+from .items import NOT_FOUND, Context, ItemError, tag_of, tagged
 from .query import QueryError, parse_query
 from .reads import NO_READ
 from .subscriptions import Subscription, parse_events
+from .wire import NO_PERM, OK, ON_CHANGE, UNSET
+from .wire import NOT_FOUND as NOT_FOUND_CODE
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-_SUB_FIELDS = frozenset({"path", "query", "event", "tag"})
-_UNSUB_FIELDS = frozenset({"path", "tag"})
 WEBSOCKET_ONLY = "Monitoring is only possible on WebSocket connections"
 
 
-def subscribe_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, Any]]:
+def subscribe_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
+    """One ``SubscribeItem`` -> one ``SubscribeResult`` with the datapoint's state."""
     if not ctx.session.websocket:
         raise ItemError(WEBSOCKET_ONLY)
-    item = as_object(raw, _SUB_FIELDS)
-    path = req_str(item, "path")
+    path: str = item.path
     try:
-        query = parse_query(item["query"], engine.protocol) if "query" in item else None
-        events = parse_events(item.get("event", "onChange"))
+        query = parse_query(item.query, engine.protocol) if item.query is not UNSET else None
+        events = parse_events(ON_CHANGE if item.event is UNSET else item.event,
+                              engine.wire.event_codes)
     except (QueryError, ValueError) as exc:
         raise ItemError(str(exc)) from None
     node = engine.tree.get(path)
     if node is None:
-        raise ItemError(NOT_FOUND, "not found")
+        raise ItemError(NOT_FOUND, NOT_FOUND_CODE)
     if node.ext.perm == "none":
-        raise ItemError(NO_READ, "no perm")
-    tag = item.get("tag")
-    engine.subscriptions.add(
-        Subscription(ctx.session, path, tag, events, query, item.get("query"))
-    )
-    out: dict[str, Any] = {"code": "ok", "path": path}
-    if query is not None:
-        out["query"] = item["query"]
-    out.update(engine.node_state(node))
-    return [with_tag(out, tag)]
+        raise ItemError(NO_READ, NO_PERM)
+    tag = tag_of(item)
+    echo = msgspec.to_builtins(item.query) if query is not None else None
+    engine.subscriptions.add(Subscription(ctx.session, path, tag, events, query, echo))
+    extra: dict[str, Any] = {} if echo is None else {"query": echo}
+    return [engine.wire.response.SubscribeResult(
+        code=OK, path=path, value=node.value, type=node.type, stamp=engine.stamp(node.stamp),
+        **extra, **tagged(tag))]
 
 
-def unsubscribe_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, Any]]:
+def unsubscribe_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
+    """One ``UnsubscribeItem`` (path and the subscribe's tag) -> one ``SubscribeResult``."""
     if not ctx.session.websocket:
         raise ItemError(WEBSOCKET_ONLY)
-    item = as_object(raw, _UNSUB_FIELDS)
-    path = req_str(item, "path")
-    tag = item.get("tag")
+    path: str = item.path
+    tag = tag_of(item)
     sub = engine.subscriptions.remove(ctx.session, path, tag)
     if sub is None:
-        raise ItemError("No subscription on this path with this tag", "not found")
-    out: dict[str, Any] = {"code": "ok", "path": path}
+        raise ItemError("No subscription on this path with this tag", NOT_FOUND_CODE)
+    extra: dict[str, Any] = {}
     if sub.query_raw is not None:
-        out["query"] = sub.query_raw
+        extra["query"] = sub.query_raw
     node = engine.tree.get(path)
     if node is not None:
-        out.update(engine.node_state(node))
-    return [with_tag(out, tag)]
+        extra.update(value=node.value, type=node.type, stamp=engine.stamp(node.stamp))
+    return [engine.wire.response.SubscribeResult(code=OK, path=path, **extra, **tagged(tag))]

@@ -35,26 +35,17 @@ from typing import Any
 
 from ..versions import at_least
 from .tree import VALUE_TYPES, Node
+from .wire import UNSET, wire_names
 
 #: A query matching more datapoints than this is aborted (document 3.2.2).
 MAX_QUERY_MATCHES = 100_000
 
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
-_COMMON_FIELDS = {
-    "regExPath",
-    "regExValue",
-    "regExStamp",
-    "isType",
-    "hasHistData",
-    "hasAlarmData",
-    "maxDepth",
-}
-_FIELDS = _COMMON_FIELDS | {"hasChangelog"}
 
 
 def changelog_flag(protocol: str) -> str:
-    """The query member that filters on change logs in ``protocol``."""
-    return "hasChangelog" if at_least(protocol, "1.4") else "hasProtData"
+    """The generated ``Query`` attribute that filters on change logs in ``protocol``."""
+    return "has_changelog" if at_least(protocol, "1.4") else "has_prot_data"
 
 
 class QueryError(ValueError):
@@ -114,23 +105,18 @@ def value_text(node: Node) -> str:
     return str(value)
 
 
-def parse_query(raw: object, protocol: str = "1.4") -> Query:
-    """Build a :class:`Query` from the request's object, checking every member."""
-    if not isinstance(raw, dict):
-        raise QueryError("query must be an object")
-    flag = changelog_flag(protocol)
-    unknown = sorted(set(raw) - _COMMON_FIELDS - {flag})
-    if unknown:
-        raise QueryError(f"Unknown query field '{unknown[0]}'")
+def parse_query(raw: Any, protocol: str = "1.4") -> Query:
+    """Build a :class:`Query` from the request's generated ``Query`` struct."""
+    names = wire_names(raw.__class__)
     return Query(
-        path_re=_regex(raw, "regExPath"),
-        value_re=_regex(raw, "regExValue"),
-        stamp_re=_regex(raw, "regExStamp"),
-        types=_types(raw.get("isType")),
-        has_hist=_flag(raw, "hasHistData"),
-        has_changelog=_flag(raw, flag),
-        has_alarm=_flag(raw, "hasAlarmData"),
-        max_depth=_depth(raw.get("maxDepth", 1)),
+        path_re=_regex(raw.reg_ex_path, names["reg_ex_path"]),
+        value_re=_regex(raw.reg_ex_value, names["reg_ex_value"]),
+        stamp_re=_regex(raw.reg_ex_stamp, names["reg_ex_stamp"]),
+        types=_types(raw.is_type),
+        has_hist=raw.has_hist_data is True,
+        has_changelog=getattr(raw, changelog_flag(protocol), UNSET) is True,
+        has_alarm=raw.has_alarm_data is True,
+        max_depth=1 if raw.max_depth is UNSET else raw.max_depth,
     )
 
 
@@ -147,38 +133,20 @@ def search(start: Node, query: Query, stamp_text: StampText) -> list[Node]:
     return found
 
 
-def _regex(raw: dict[str, Any], key: str) -> re.Pattern[str] | None:
-    pattern = raw.get(key)
-    if pattern is None or pattern == "":
+def _regex(pattern: Any, name: str) -> re.Pattern[str] | None:
+    if pattern is UNSET or pattern == "":
         return None
-    if not isinstance(pattern, str):
-        raise QueryError(f"{key} must be a string")
     try:
         return re.compile(_NAMED_GROUP.sub("(?P<", pattern))
     except re.error as exc:
-        raise QueryError(f"Invalid regular expression in {key}: {exc}") from None
+        raise QueryError(f"Invalid regular expression in {name}: {exc}") from None
 
 
-def _types(raw: object) -> frozenset[str] | None:
-    if raw is None:
+def _types(raw: Any) -> frozenset[str] | None:
+    if raw is UNSET:
         return None
-    if not isinstance(raw, str):
-        raise QueryError("isType must be a string")
     names = {t.strip() for t in raw.split(",") if t.strip()}
     bad = sorted(names - set(VALUE_TYPES))
     if bad:
         raise QueryError(f"Unknown type '{bad[0]}' in isType")
     return frozenset(names) if names else None
-
-
-def _flag(raw: dict[str, Any], key: str) -> bool:
-    value = raw.get(key, False)
-    if not isinstance(value, bool):
-        raise QueryError(f"{key} must be a boolean")
-    return value
-
-
-def _depth(raw: object) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0 or raw != int(raw):
-        raise QueryError("maxDepth must be a whole number >= 0")
-    return int(raw)

@@ -30,6 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal
 
+import msgspec
 import trio
 from wsproto.connection import Connection as WsConnection
 from wsproto.connection import ConnectionState, ConnectionType
@@ -37,6 +38,7 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import LocalProtocolError
 
 from dmsproto.capture.recorder import Recorder
+from dmsproto.codec import encode
 from dmsproto.sim.auth import IPLists, Users, certificate_identity, parse_basic_auth
 from dmsproto.sim.engine import Delivery, Engine
 from dmsproto.sim.faults import Faults, derive_event, pad_frame
@@ -52,6 +54,7 @@ from dmsproto.sim.http import (
 )
 from dmsproto.sim.plant import Plant, load_plant
 from dmsproto.sim.subscriptions import Session
+from dmsproto.sim.wire import as_json
 from dmsproto.validation import Violation, validate
 
 __all__ = [
@@ -114,7 +117,8 @@ def _loads(text: str) -> object:
 
 
 def _encode(frame: Any) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+    """JSON text of a frame: the engine's generated structs, or plain values."""
+    return encode(frame).decode("utf-8")
 
 
 def _fragments(text: str) -> list[str]:
@@ -348,7 +352,7 @@ class _WebSocket:
         for item in plan.before:
             await self._emit(item if isinstance(item, str) else sim.encode_frame(item))
         for _ in range(plan.inject_from_response):
-            await self._emit(sim.encode_frame(derive_event(response)))
+            await self._emit(sim.encode_frame(derive_event(as_json(response))))
         if plan.close is not None and not plan.close_after_response:
             code, reason = plan.close
             await self._out_tx.send(_Out("close", code=code, reason=reason))
@@ -356,7 +360,7 @@ class _WebSocket:
         if plan.replace is not None:
             await self._emit(plan.replace)
         elif plan.oversize is not None:
-            await self._emit(pad_frame(response, plan.oversize, _encode))
+            await self._emit(pad_frame(as_json(response), plan.oversize, _encode))
         elif response is not None:
             await self._emit(sim.encode_frame(response))
         for frame in own:
@@ -503,12 +507,14 @@ class Simulator:
 
     def encode_frame(self, frame: Any) -> str:
         """JSON text of an outgoing frame, validated first when ``validate_outgoing``."""
+        data = encode(frame)
         if self.validate_outgoing:
-            violations = validate(frame, direction="recv", protocol=self.protocol)
+            plain = msgspec.json.decode(data)  # the frame as the client will see it
+            violations = validate(plain, direction="recv", protocol=self.protocol)
             if violations:
                 log.warning("simulator sent an invalid frame: %s", violations)
-                self.violations.append((frame, violations))
-        return _encode(frame)
+                self.violations.append((plain, violations))
+        return data.decode("utf-8")
 
     async def __aenter__(self) -> Simulator:
         self._cm = self._running()
@@ -670,7 +676,7 @@ class Simulator:
         if plan.replace is not None:
             body = plan.replace
         elif plan.oversize is not None:
-            body = pad_frame(reply.response, plan.oversize, _encode)
+            body = pad_frame(as_json(reply.response), plan.oversize, _encode)
         elif reply.response is None:
             body = ""
         else:

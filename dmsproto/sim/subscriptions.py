@@ -18,8 +18,7 @@ from typing import Any
 
 from .query import Query
 from .tree import SEP, Node
-
-EVENT_CODES = ("onChange", "onSet", "onCreate", "onRename", "onDelete")
+from .wire import EVENT_CODES
 
 _session_ids = itertools.count(1)
 _sub_seq = itertools.count(1)
@@ -61,17 +60,15 @@ class Subscription:
         return (self.path, tag_key(self.tag))
 
 
-def parse_events(raw: object) -> frozenset[str]:
+def parse_events(raw: str, codes: tuple[str, ...] = EVENT_CODES) -> frozenset[str]:
     """``"onChange, onSet"`` or ``"*"`` to a set of event codes (ValueError if unknown)."""
-    if not isinstance(raw, str):
-        raise ValueError("event must be a string")
     names = [n.strip() for n in raw.split(",") if n.strip()]
     if not names:
         raise ValueError("event must name at least one event")
     if "*" in names:
-        return frozenset(EVENT_CODES)
+        return frozenset(codes)
     for name in names:
-        if name not in EVENT_CODES:
+        if name not in codes:
             raise ValueError(f"Unknown event '{name}'")
     return frozenset(names)
 
@@ -140,7 +137,8 @@ class EventSink:
     """Collects the event items one request (or tick) causes, one frame per session."""
 
     def __init__(self) -> None:
-        self.items: dict[Session, list[dict[str, Any]]] = {}
+        self.items: dict[Session, list[Any]] = {}
 
-    def add(self, session: Session, item: dict[str, Any]) -> None:
+    def add(self, session: Session, item: Any) -> None:
+        """Queue one generated ``EventItem`` for ``session``."""
         self.items.setdefault(session, []).append(item)

@@ -1,5 +1,9 @@
 """Helpers for deterministic engine tests: a settable clock, a tiny plant, a harness
-that checks every frame the engine produces against the protocol schemas."""
+that checks every frame the engine produces against the protocol schemas.
+
+The harness hands frames back as plain JSON values with the wire's member names
+(encoded by :func:`dmsproto.codec.encode` and decoded again, as a client sees
+them), so a test states the expected wire form directly."""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..validation import validate
-from .engine import Engine, Reply
+from .engine import Delivery, Engine, Reply
 from .plant import load_plant
 from .subscriptions import Session
+from .wire import as_json
 
 #: The default start of a test clock: 11:00 local time in Zurich (CET).
 T0 = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
@@ -88,12 +93,32 @@ class Harness:
     def request(self, session: Session, message: object) -> Reply:
         """Send ``message`` (a str is sent as raw text) and check what comes back."""
         text = message if isinstance(message, str) else json.dumps(message)
-        reply = self.engine.handle(session, text)
-        if reply.response is not None:
-            self.check(reply.response)
-        for delivery in reply.deliveries:
-            self.check(delivery.frame)
-        return reply
+        return self.view(self.engine.handle(session, text))
+
+    def handle_message(self, session: Session, message: object, *, check: bool = True) -> Reply:
+        """``Engine.handle_message`` (an already parsed request), seen as JSON.
+
+        ``check=False`` skips the schema check (an error item that echoes an
+        invalid path breaks the response schema on purpose)."""
+        return self.view(self.engine.handle_message(session, message), check=check)
+
+    def write(self, path: str, value: Any, **options: Any) -> list[Delivery]:
+        """``Engine.write``, its event frames seen as JSON."""
+        return self.view(Reply(None, self.engine.write(path, value, **options))).deliveries
+
+    def tick(self) -> list[Delivery]:
+        """``Engine.tick``, its event frames seen as JSON."""
+        return self.view(Reply(None, self.engine.tick())).deliveries
+
+    def view(self, reply: Reply, *, check: bool = True) -> Reply:
+        """``reply`` with every frame as JSON values, each checked against the schema."""
+        response = None if reply.response is None else as_json(reply.response)
+        deliveries = [Delivery(d.session, as_json(d.frame)) for d in reply.deliveries]
+        if check:
+            for frame in [response, *(d.frame for d in deliveries)]:
+                if frame is not None:
+                    self.check(frame)
+        return Reply(response, deliveries, reply.fatal)
 
     def check(self, frame: dict[str, Any]) -> None:
         if not self.engine.validating:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from .._generated.v1_4.common import ValueType as ValueType
 from .history import History
+from .wire import ACC_TYPES, literal_values, member
 
-ValueType = Literal["int", "double", "string", "bool", "none"]
-VALUE_TYPES: tuple[ValueType, ...] = ("none", "bool", "int", "double", "string")
+#: The value types of the protocol (the same in every version), from the schema.
+VALUE_TYPES: tuple[ValueType, ...] = literal_values(ValueType)  # type: ignore[assignment]
 SEP = ":"
 
 #: accType reported in extInfos when the plant does not name one.
@@ -25,6 +27,8 @@ DEFAULT_ACC_TYPE: dict[str, str] = {
     "bool": "bool",
     "none": "none",
 }
+for _acc in DEFAULT_ACC_TYPE.values():
+    member(ACC_TYPES, _acc)  # fails at import if the schema drops one
 
 
 class PathError(ValueError):

@@ -15,7 +15,7 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from .arrays import ArrayError, parse_ref, write_element
+from .arrays import ArrayError, ArrayRef, parse_ref, write_element
 from .changelog import LogEntry
 from .items import (
     NOT_EMPTY,
@@ -23,46 +23,49 @@ from .items import (
     TYPE_MISMATCH,
     Context,
     ItemError,
-    as_object,
-    opt_bool,
-    req_str,
     stamp_field,
-    with_tag,
+    tag_of,
+    tagged,
 )
 from .query import value_text
 from .tree import Node, PathError, ValueType, split_path
+from .wire import (
+    ALARM_LEFT,
+    ALARM_OCCURRED,
+    HIST_OK,
+    NO_PERM,
+    OK,
+    ON_CHANGE,
+    ON_CREATE,
+    ON_DELETE,
+    ON_RENAME,
+    ON_SET,
+    REC_CHANGE,
+    UNSET,
+)
+from .wire import NOT_FOUND as NOT_FOUND_CODE
 
 if TYPE_CHECKING:
     from .engine import Engine
 
-_SET_FIELDS = frozenset({"path", "value", "type", "create", "stamp", "tag"})
-_RENAME_FIELDS = frozenset({"path", "newPath", "tag"})
-_DELETE_FIELDS = frozenset({"path", "recursive", "tag"})
-_SET_TYPES = ("int", "double", "string", "bool")
 NO_WRITE = "No permission to write this data point"
 _INT_RANGE = (-(2**63), 2**63 - 1)
 
 
-def set_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, Any]]:
-    item = as_object(raw, _SET_FIELDS)
-    path = req_str(item, "path")
+def set_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
+    """One ``SetItem`` -> one ``SetResult`` (value, type and stamp after the write)."""
+    path: str = item.path
     trigger = ctx.writer()
-    if "value" not in item:
-        raise ItemError("Missing field 'value'")
-    value = item["value"]
-    if value is not None and not isinstance(value, bool | int | float | str):
-        raise ItemError("Field 'value' must be a number, string, boolean or null")
-    wanted = item.get("type")
-    if wanted is not None and wanted not in _SET_TYPES:
-        raise ItemError("Field 'type' must be one of int, double, string, bool")
-    create = opt_bool(item, "create")
-    stamp = stamp_field(item, "stamp", engine.now())
+    value = item.value
+    wanted: str | None = None if item.type is UNSET else item.type
+    create = item.create is True
+    stamp = stamp_field(item.stamp, engine.now(), "stamp")
     check_path_length(engine, path)
     node = engine.tree.get(path)
     if node is None:
         ref = _array_ref(engine, path)
         if ref is not None:
-            return [_set_element(engine, ctx, item, trigger, stamp)]
+            return [_set_element(engine, ctx, item, ref, trigger, stamp)]
         if not create:
             raise ItemError(NOT_FOUND)
         node = create_node(engine, ctx, path, wanted, value, stamp, trigger)
@@ -70,14 +73,12 @@ def set_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, Any]]:
         if node is engine.tree.root:
             raise ItemError("Invalid path")
         if node.ext.perm != "rw":
-            raise ItemError(NO_WRITE, "no perm")
+            raise ItemError(NO_WRITE, NO_PERM)
         vtype, converted = convert(node.type, wanted, value, create=create)
         assign(engine, ctx, node, vtype, converted, stamp, trigger)
-    return [_result(engine, path, node, item.get("tag"))]
-
-
-def _result(engine: Engine, path: str, node: Node, tag: Any) -> dict[str, Any]:
-    return with_tag({"code": "ok", "path": path, **engine.node_state(node)}, tag)
+    return [engine.wire.response.SetResult(
+        code=OK, path=path, value=node.value, type=node.type, stamp=engine.stamp(node.stamp),
+        **tagged(tag_of(item)))]
 
 
 def check_path_length(engine: Engine, path: str) -> None:
@@ -85,7 +86,7 @@ def check_path_length(engine: Engine, path: str) -> None:
         raise ItemError(f"Path too long (max. {engine.max_path_length} characters)")
 
 
-def _array_ref(engine: Engine, path: str) -> Any:
+def _array_ref(engine: Engine, path: str) -> ArrayRef | None:
     try:
         return parse_ref(path, engine.protocol)
     except ArrayError as exc:
@@ -93,18 +94,16 @@ def _array_ref(engine: Engine, path: str) -> Any:
 
 
 def _set_element(
-    engine: Engine, ctx: Context, item: dict[str, Any], trigger: str, stamp: datetime
-) -> dict[str, Any]:
-    path: str = item["path"]
-    ref = _array_ref(engine, path)
+    engine: Engine, ctx: Context, item: Any, ref: ArrayRef, trigger: str, stamp: datetime
+) -> Any:
     base = engine.tree.get(ref.base)
     if base is None:
         raise ItemError(NOT_FOUND)
     if base.ext.perm != "rw":
-        raise ItemError(NO_WRITE, "no perm")
-    if item.get("type") not in (None, ref.type):
+        raise ItemError(NO_WRITE, NO_PERM)
+    if item.type is not UNSET and item.type != ref.type:
         raise ItemError(TYPE_MISMATCH)
-    value = item["value"]
+    value = item.value
     if ref.type == "double" and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     try:
@@ -112,9 +111,9 @@ def _set_element(
     except ArrayError as exc:
         raise ItemError(str(exc)) from None
     assign(engine, ctx, base, "string", text, stamp, trigger)
-    out = {"code": "ok", "path": path, "value": value, "type": ref.type,
-           "stamp": engine.stamp(base.stamp)}
-    return with_tag(out, item.get("tag"))
+    return engine.wire.response.SetResult(
+        code=OK, path=item.path, value=value, type=ref.type, stamp=engine.stamp(base.stamp),
+        **tagged(tag_of(item)))
 
 
 def json_type(value: object) -> ValueType:
@@ -180,7 +179,7 @@ def create_node(
     node.type, node.value = vtype, converted
     node.stamp = None if vtype == "none" else stamp
     for new in created:
-        engine.emit(ctx.sink, "onCreate", new, trigger)
+        engine.emit(ctx.sink, ON_CREATE, new, trigger)
     return node
 
 
@@ -199,12 +198,12 @@ def assign(
     node.type, node.value = vtype, value
     node.stamp = None if vtype == "none" else stamp
     if changed and node.history is not None and vtype in ("int", "double", "bool"):
-        node.history.record(stamp.timestamp(), float(value), "ok", "change")
+        node.history.record(stamp.timestamp(), float(value), HIST_OK, REC_CHANGE)
     if changed and node.ext.changelog_group is not None:
         _log_change(engine, node, old_text, stamp)
     if changed:
-        engine.emit(ctx.sink, "onChange", node, trigger)
-    engine.emit(ctx.sink, "onSet", node, trigger)
+        engine.emit(ctx.sink, ON_CHANGE, node, trigger)
+    engine.emit(ctx.sink, ON_SET, node, trigger)
 
 
 def _log_change(engine: Engine, node: Node, old_text: str, stamp: datetime) -> None:
@@ -216,14 +215,14 @@ def _log_change(engine: Engine, node: Node, old_text: str, stamp: datetime) -> N
     text = node.ext.log_texts.get(new_text, f"{label}: {old_text} -> {new_text}")
     state = None
     if node.alarm is not None:
-        state = "occurred" if node.value else "left"
+        state = ALARM_OCCURRED if node.value else ALARM_LEFT
     engine.logs.add(group, LogEntry(node.path, stamp, text, state, node.alarm))
 
 
-def rename_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, Any]]:
-    item = as_object(raw, _RENAME_FIELDS)
-    path = req_str(item, "path")
-    new_path = req_str(item, "newPath")
+def rename_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
+    """One ``RenameItem`` -> one ``RenameResult``; the subtree moves with its events."""
+    path: str = item.path
+    new_path: str = item.new_path
     trigger = ctx.writer()
     node = _existing(engine, path)
     check_path_length(engine, new_path)
@@ -239,34 +238,35 @@ def rename_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, Any
     moved = engine.tree.subtree(node)
     old_paths = [n.path for n in moved]
     for n, old in zip(moved, old_paths, strict=True):
-        engine.emit(ctx.sink, "onRename", n, trigger, new_path=new_path + old[len(path):])
+        engine.emit(ctx.sink, ON_RENAME, n, trigger, new_path=new_path + old[len(path):])
     for n in reversed(moved):
-        engine.emit(ctx.sink, "onDelete", n, trigger)
+        engine.emit(ctx.sink, ON_DELETE, n, trigger)
     created = engine.tree.move(node, new_path)
     for n, old in zip(moved, old_paths, strict=True):
         engine.logs.moved(old, n.path)
     for n in [*created, *moved]:
-        engine.emit(ctx.sink, "onCreate", n, trigger)
-    return [with_tag({"code": "ok", "path": path, "newPath": new_path}, item.get("tag"))]
+        engine.emit(ctx.sink, ON_CREATE, n, trigger)
+    return [engine.wire.response.RenameResult(code=OK, path=path, new_path=new_path,
+                                              **tagged(tag_of(item)))]
 
 
-def delete_item(engine: Engine, ctx: Context, raw: object) -> list[dict[str, Any]]:
-    item = as_object(raw, _DELETE_FIELDS)
-    path = req_str(item, "path")
-    recursive = opt_bool(item, "recursive")
+def delete_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
+    """One ``DeleteItem`` -> one ``DeleteResult``; ``recursive`` takes the subtree."""
+    path: str = item.path
+    recursive = item.recursive is True
     trigger = ctx.writer()
     node = _existing(engine, path)
     if node.children and not recursive:
         raise ItemError(NOT_EMPTY)
     doomed = engine.tree.subtree(node)
     if any(n.ext.perm != "rw" for n in doomed):
-        raise ItemError(NO_WRITE, "no perm")
+        raise ItemError(NO_WRITE, NO_PERM)
     for n in reversed(doomed):
-        engine.emit(ctx.sink, "onDelete", n, trigger)
+        engine.emit(ctx.sink, ON_DELETE, n, trigger)
     engine.tree.remove(node)
     for n in doomed:
         engine.logs.deleted(n.path)
-    return [with_tag({"code": "ok", "path": path}, item.get("tag"))]
+    return [engine.wire.response.DeleteResult(code=OK, path=path, **tagged(tag_of(item)))]
 
 
 def _existing(engine: Engine, path: str) -> Node:
@@ -275,7 +275,7 @@ def _existing(engine: Engine, path: str) -> Node:
         raise ItemError("Invalid path")
     node = engine.tree.get(path)
     if node is None:
-        raise ItemError(NOT_FOUND, "not found")
+        raise ItemError(NOT_FOUND, NOT_FOUND_CODE)
     if node.ext.perm != "rw":
-        raise ItemError(NO_WRITE, "no perm")
+        raise ItemError(NO_WRITE, NO_PERM)
     return node

@@ -57,11 +57,13 @@ def test_unknown_group_and_bad_items() -> None:
         {"code": "error", "group": "NOPE", "message": "Unknown change log group 'NOPE'",
          "tag": 1}]
     h.engine.validating = False
-    reply = h.engine.handle_message(h.session(), {"changelogRead": [
+    reply = h.handle_message(h.session(), {"changelogRead": [
         {"group": "PROT"}, {"start": "2026-01-15T00:00:00Z"}]})
     assert reply.response == {"changelogRead": [
-        {"code": "error", "group": "PROT", "message": "Missing field 'start'"},
-        {"code": "error", "message": "Missing field 'group'"}]}
+        {"code": "error", "group": "PROT",
+         "message": "Invalid request item: Object missing required field `start`"},
+        {"code": "error",
+         "message": "Invalid request item: Object missing required field `group`"}]}
 
 
 def test_value_changes_of_logged_datapoints_write_entries() -> None:

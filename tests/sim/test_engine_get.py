@@ -137,7 +137,7 @@ def test_string_array_read_errors() -> None:
 def test_v15_suffixes_only_in_15_mode() -> None:
     old = Harness()
     # handled unchecked: the error item echoes the (invalid in 1.4) path
-    reply = old.engine.handle_message(old.session(), {"get": ["A:Arr[1]STR"]})
+    reply = old.handle_message(old.session(), {"get": ["A:Arr[1]STR"]}, check=False)
     assert reply.response is not None
     assert reply.response["get"][0]["code"] == "error"
     assert reply.response["get"][0]["path"] == "A:Arr[1]STR"
@@ -179,7 +179,7 @@ def test_ten_thousand_item_get_is_fast() -> None:
     s = h.session()
     paths = ["A:Int", "A:Dbl", "A:Str", "B:X", "No:Such"] * 2000
     start = time.perf_counter()
-    reply = h.engine.handle_message(s, {"get": paths})
+    reply = h.handle_message(s, {"get": paths})
     elapsed = time.perf_counter() - start
     assert reply.response is not None and len(reply.response["get"]) == 10_000
     assert reply.response["get"][9999]["code"] == "not found"

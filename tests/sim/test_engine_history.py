@@ -142,7 +142,7 @@ def test_more_than_610000_entries_is_an_item_error() -> None:
 def test_hist_data_request_errors() -> None:
     h = Harness()
     h.engine.validating = False  # the engine's own checks
-    reply = h.engine.handle_message(h.session(), {"get": [
+    reply = h.handle_message(h.session(), {"get": [
         {"path": "A:Dbl", "histData": {"interval": 10}},
         {"path": "A:Dbl", "histData": {"start": "yesterday"}},
         {"path": "A:Dbl", "histData": {"start": "2026-01-15T09:00:00", "interval": 5}},
@@ -151,17 +151,19 @@ def test_hist_data_request_errors() -> None:
         {"path": "A:Dbl", "histData": {"start": "2026-01-15T09:00:00Z", "showPast": True}},
     ]})
     assert reply.response == {"get": [
-        {"code": "error", "path": "A:Dbl", "message": "Missing field 'start'"},
+        {"code": "error", "path": "A:Dbl", "message": "Invalid request item: Object missing "
+                                                      "required field `start` (at /histData)"},
         {"code": "error", "path": "A:Dbl",
          "message": "Invalid time stamp 'yesterday' (ISO 8601 with Z or offset needed)"},
         {"code": "error", "path": "A:Dbl",
          "message": "Invalid time stamp '2026-01-15T09:00:00' (ISO 8601 with Z or offset "
                     "needed)"},
-        {"code": "error", "path": "A:Dbl",
-         "message": "histData interval must be a number of seconds >= 0"},
-        {"code": "error", "path": "A:Dbl", "message": "histData format must be 'compact' or "
-                                                      "'detail'"},
-        {"code": "error", "path": "A:Dbl", "message": "Unknown histData field 'showPast'"},
+        {"code": "error", "path": "A:Dbl", "message": "Invalid request item: Expected `int` >= "
+                                                      "0 (at /histData/interval)"},
+        {"code": "error", "path": "A:Dbl", "message": "Invalid request item: Invalid enum value "
+                                                      "'wide' (at /histData/format)"},
+        {"code": "error", "path": "A:Dbl", "message": "Invalid request item: Object contains "
+                                                      "unknown field `showPast` (at /histData)"},
     ]}
 
 

@@ -117,15 +117,19 @@ def test_query_errors() -> None:
 def test_engine_rejects_bad_query_fields_even_without_validator() -> None:
     h = Harness()
     h.engine.validating = False
-    reply = h.engine.handle_message(h.session(), {"get": [
+    reply = h.handle_message(h.session(), {"get": [
         {"path": "A", "query": {"isType": "float"}},
         {"path": "A", "query": {"maxDepth": 1.5}},
         {"path": "A", "query": {"colour": "red"}},
     ]})
     assert reply.response == {"get": [
-        {"code": "error", "path": "A", "message": "Unknown type 'float' in isType"},
-        {"code": "error", "path": "A", "message": "maxDepth must be a whole number >= 0"},
-        {"code": "error", "path": "A", "message": "Unknown query field 'colour'"},
+        {"code": "error", "path": "A", "message": "Invalid request item: Expected `str` matching "
+         "regex '^(none|bool|int|double|string)(,(none|bool|int|double|string))*$' (at "
+         "/query/isType)"},
+        {"code": "error", "path": "A",
+         "message": "Invalid request item: Expected `int`, got `float` (at /query/maxDepth)"},
+        {"code": "error", "path": "A",
+         "message": "Invalid request item: Object contains unknown field `colour` (at /query)"},
     ]}
 
 

@@ -64,12 +64,13 @@ def test_all_events_give_on_change_then_on_set_batched_per_request() -> None:
         ("onChange", 5, {"k": 1}), ("onSet", 5, {"k": 1}), ("onSet", 5, {"k": 1})]
 
 
-def test_event_list_may_hold_spaces_and_several_names() -> None:
+def test_event_list_may_hold_several_names_but_no_spaces() -> None:
     h = Harness()
-    h.engine.validating = False  # the document's example has a space; our schema refuses it
-    s = h.session()
-    reply = h.engine.handle_message(s, {"subscribe": [{"path": "B:X",
-                                                       "event": "onSet, onDelete"}]})
+    h.engine.validating = False  # the document's example has a space; our schema refuses it,
+    s = h.session()              # and so does the generated SubscribeItem without a validator
+    reply = h.handle_message(s, {"subscribe": [{"path": "B:X", "event": "onSet, onDelete"}]})
+    assert reply.response is not None and reply.response["subscribe"][0]["code"] == "error"
+    reply = h.handle_message(s, {"subscribe": [{"path": "B:X", "event": "onSet,onDelete"}]})
     assert reply.response is not None and reply.response["subscribe"][0]["code"] == "ok"
     reply = h.request(s, {"whois": "w", "user": "", "set": [{"path": "B:X", "value": 3}],
                           "delete": [{"path": "B:X"}]})
@@ -127,11 +128,15 @@ def test_subscribe_errors() -> None:
         {"code": "no perm", "path": "A:Hidden", "message": "No permission to read this data point"},
     ]
     h.engine.validating = False
-    reply = h.engine.handle_message(s, {"subscribe": [
+    reply = h.handle_message(s, {"subscribe": [
         {"path": "B:X", "event": "onFoo"}, {"path": "B:X", "query": {"maxDepth": "x"}}]})
-    assert reply.response == {"subscribe": [
-        {"code": "error", "path": "B:X", "message": "Unknown event 'onFoo'"},
-        {"code": "error", "path": "B:X", "message": "maxDepth must be a whole number >= 0"}]}
+    assert reply.response is not None
+    bad_event, bad_depth = reply.response["subscribe"]
+    assert bad_event["code"] == "error" and bad_event["path"] == "B:X"
+    assert bad_event["message"].startswith("Invalid request item: Expected `str` matching regex")
+    assert bad_event["message"].endswith("(at /event)")
+    assert bad_depth == {"code": "error", "path": "B:X", "message": "Invalid request item: "
+                         "Expected `int`, got `str` (at /query/maxDepth)"}
 
 
 def test_http_sessions_cannot_subscribe() -> None:
@@ -236,7 +241,7 @@ def test_engine_write_helper_raises_events_and_errors() -> None:
     h = Harness()
     s = h.session()
     subscribe(h, s, {"path": "B:X", "event": "onSet"})
-    deliveries = h.engine.write("B:X", 8)
+    deliveries = h.write("B:X", 8)
     assert [d.frame for d in deliveries] == [{"event": [
         {"code": "onSet", "path": "B:X", "trigger": "<SYS>", "value": 8, "type": "int",
          "stamp": S0}]}]
@@ -248,13 +253,13 @@ def test_engine_write_helper_raises_events_and_errors() -> None:
 def test_routing_does_not_scan_unrelated_subscriptions() -> None:
     h = Harness()
     s = h.session()
-    h.engine.handle_message(s, {"subscribe": [{"path": "B:X", "tag": n} for n in range(20_000)]})
-    h.engine.handle_message(s, {"subscribe": [{"path": "A:Sub", "tag": n, "query": {}}
+    h.handle_message(s, {"subscribe": [{"path": "B:X", "tag": n} for n in range(20_000)]})
+    h.handle_message(s, {"subscribe": [{"path": "A:Sub", "tag": n, "query": {}}
                                               for n in range(2_000)]})
     assert len(h.engine.subscriptions) == 22_000
     start = time.perf_counter()
     for n in range(2_000):
-        reply = h.engine.handle_message(s, {"whois": "w", "user": "",
+        reply = h.handle_message(s, {"whois": "w", "user": "",
                                             "set": [{"path": "A:Int", "value": n}]})
         assert reply.deliveries == []
     assert time.perf_counter() - start < 2.0

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 
 from dmsproto.sim import Engine, demo_plant_path, load_plant
 from dmsproto.sim.testing import Harness, StepClock
+from dmsproto.sim.wire import as_json
 
 
 def test_tick_sets_time_every_call_and_flips_blinkers() -> None:
     h = Harness()
     s = h.session()
     h.request(s, {"subscribe": [{"path": "System", "query": {"maxDepth": 0}, "event": "*"}]})
-    first = h.engine.tick()
+    first = h.tick()
     assert len(first) == 1 and first[0].session is s
     h.check(first[0].frame)
     assert [(e["code"], e["path"], e["value"]) for e in first[0].frame["event"]] == [
@@ -27,14 +28,14 @@ def test_tick_sets_time_every_call_and_flips_blinkers() -> None:
     assert all(e["trigger"] == "<SYS>" for e in first[0].frame["event"])
     assert first[0].frame["event"][0]["stamp"] == "2026-01-15T11:00:00,000+01:00"
     h.clock.advance(0.5)
-    second = h.engine.tick()[0].frame["event"]
+    second = h.tick()[0].frame["event"]
     assert [(e["code"], e["path"], e["value"], e["stamp"]) for e in second] == [
         ("onSet", "System:Time", "11:00:00", "2026-01-15T11:00:00,500+01:00"),
         ("onChange", "System:Blinker:Blink1", False, "2026-01-15T11:00:00,500+01:00"),
         ("onSet", "System:Blinker:Blink1", False, "2026-01-15T11:00:00,500+01:00"),
     ]
     h.clock.advance(1.5)  # 2 s after start: Blink1 lit again, Blink4 in its dark half
-    third = h.engine.tick()[0].frame["event"]
+    third = h.tick()[0].frame["event"]
     assert [(e["code"], e["path"], e["value"]) for e in third] == [
         ("onChange", "System:Time", "11:00:02"),
         ("onSet", "System:Time", "11:00:02"),
@@ -47,7 +48,7 @@ def test_tick_sets_time_every_call_and_flips_blinkers() -> None:
 
 def test_tick_without_subscribers_delivers_nothing_but_updates() -> None:
     h = Harness()
-    assert h.engine.tick() == []
+    assert h.tick() == []
     node = h.engine.tree.get("System:Time")
     assert node is not None and node.value == "11:00:00"
 
@@ -85,8 +86,8 @@ def test_demo_plant_loads_fast_and_deterministically() -> None:
     second = Engine(load_plant(demo_plant_path()), clock=clock)
     request = {"get": [{"path": "Plant:AHU1:TempSupply",
                         "histData": {"start": "2026-02-28T00:00:00Z", "format": "detail"}}]}
-    a = first.handle_message(first.open_session(), request).response
-    b = second.handle_message(second.open_session(), request).response
+    a = as_json(first.handle_message(first.open_session(), request).response)
+    b = as_json(second.handle_message(second.open_session(), request).response)
     assert a == b and a is not None
     entries = a["get"][0]["histData"]
     assert entries[-1]["stamp"] == "2026-03-01T13:00:00,000+01:00"  # last 15-minute boundary
@@ -98,15 +99,14 @@ def test_demo_plant_has_the_promised_parts() -> None:
     engine = Engine(load_plant(), clock=StepClock())
     s = engine.open_session()
     assert len(engine.tree) > 250
-    reply = engine.handle_message(s, {"changelogGetGroups": [], "get": [
+    reply = h.view(engine.handle_message(s, {"changelogGetGroups": [], "get": [
         "System:Time", "System:Blinker:Blink0.5", "Plant:AHU1:Filter:Alarm", "Test:Array[2]",
         "Test:Names",
         {"path": "Plant:HC2:Pump:RunHours", "showExtInfos": ["name", "template", "unit"]},
         {"path": "", "query": {"hasAlarmData": True, "maxDepth": 0}},
         {"path": "", "query": {"hasHistData": True, "maxDepth": 0}},
-    ]})
+    ]}))
     assert reply.response is not None
-    h.check(reply.response)
     assert reply.response["changelogGetGroups"] == [{"code": "ok",
                                                      "groups": ["ABS1", "ALARMS", "PROT"]}]
     items = reply.response["get"]

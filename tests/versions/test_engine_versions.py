@@ -143,7 +143,7 @@ def test_v13_subscription_query_has_prot_data() -> None:
     reply = h.request(s, {"subscribe": [{"path": "A", "query": {"hasProtData": True,
                                                                 "maxDepth": 0}, "tag": "t"}]})
     assert reply.response is not None and reply.response["subscribe"][0]["code"] == "ok"
-    events = h.engine.write("A:Int", 45, trigger="test") + h.engine.write("B:X", 1)
+    events = h.write("A:Int", 45, trigger="test") + h.write("B:X", 1)
     assert [d.frame["event"][0]["path"] for d in events] == ["A:Int"]
 
 
