@@ -10,7 +10,7 @@ from __future__ import annotations
 import orjson
 
 import dmsproto
-from dmsproto.protocol import ClientProtocol, GetMany, ReadHistory
+from dmsproto.protocol import ClientCore, GetMany, ReadHistory
 
 from .common import Row, best_of, peak_memory
 
@@ -27,7 +27,7 @@ def _retag(data: bytes, old: int, new: int) -> bytes:
 def client_results(data: bytes, n: int, history: bool, repeat: int) -> float:
     """Best time of receiving ``data`` as the answer to a fresh call and building results."""
     old = orjson.loads(data)["tag"]
-    proto = ClientProtocol()
+    proto = ClientCore()
     op = ReadHistory("PLANT:T", _START) if history else GetMany(
         tuple(f"P{i}" for i in range(n)))
     jobs = []

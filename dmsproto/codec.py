@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from .errors import DecodeError, EncodeError
-from .versions import DEFAULT_PROTOCOL, Direction, ProtocolVersion, get_version
+from .versions import DEFAULT_VERSION, Direction, VersionBindings, get_version
 from .wirebase import HistEntry
 
 _EVENT_PREFIX = re.compile(rb'^\s*\{\s*"event"\s*:')
@@ -46,7 +46,7 @@ def _error(exc: Exception) -> DecodeError:
     return DecodeError(msgspec_path_to_pointer(path) if path else "", m.group("reason"))
 
 
-def _hist_hook(version: ProtocolVersion) -> Any:
+def _hist_hook(version: VersionBindings) -> Any:
     detail_type = version.common.HistDetailEntry
 
     def dec_hook(tp: type, obj: Any) -> Any:
@@ -89,7 +89,7 @@ def _as_bytes(data: bytes | bytearray | memoryview | str | dict[str, Any]) -> by
     return bytes(data)
 
 
-def frame_kind(data: bytes, protocol: str = DEFAULT_PROTOCOL) -> str:
+def frame_kind(data: bytes, protocol: str = DEFAULT_VERSION) -> str:
     """``event`` or ``response`` for a server frame (raises DecodeError if not an object)."""
     if _EVENT_PREFIX.match(data):
         return "event"
@@ -104,7 +104,7 @@ def decode(
     data: bytes | bytearray | memoryview | str | dict[str, Any],
     *,
     direction: Direction,
-    protocol: str = DEFAULT_PROTOCOL,
+    protocol: str = DEFAULT_VERSION,
 ) -> Any:
     """Decode one frame into the version's typed struct.
 

@@ -1,7 +1,33 @@
 """Every exception dmsproto raises, in one place, so callers can catch by kind.
 
-The hierarchy: ``DMSProtoError`` is the root. Decoding problems, item-level
-errors reported by the server, and transport problems are separate branches.
+The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
+
+    DMSProtoError
+    ├── DecodeError          a message does not decode (``pointer``, ``reason``)   [ValueError]
+    ├── EncodeError          a value cannot be written as protocol JSON            [ValueError]
+    │   └── NotInVersionError    the call or option is not in the selected version
+    ├── UnknownVersionError  a protocol version string dmsproto does not ship       [ValueError]
+    ├── DMSError             the DMS answered an item with a code other than ok
+    │   ├── NotFound             code ``not found``
+    │   └── NoPermission         code ``no perm``
+    ├── TransportError       the connection to the DMS could not be used
+    │   ├── ConnectError         opening the connection failed
+    │   │   ├── TLSError             the TLS handshake failed
+    │   │   └── AuthenticationError  the server refused the credentials
+    │   ├── ConnectionLost       the connection went away while a call depended on it
+    │   │   └── Closed               this program closed the blocking client
+    │   └── HTTPStatusError      HTTP POST answered with a status other than 200
+    ├── ProtocolError        the peer broke the protocol (malformed frame, unmatched answer)
+    ├── RequestTimeout       a call got no answer in time                        [TimeoutError]
+    ├── SubscriptionOverflow a subscriber fell behind; events were dropped and counted
+    ├── EventGap             events may have been missed (the connection was renewed)
+    ├── CaptureError         a capture file cannot be read
+    │   └── TsharkMissing        a pcap needs ``tshark``, which is not installed
+    └── TrioContextError     a blocking call was made inside a trio run           [RuntimeError]
+
+Per-item failures of bulk calls are not raised: they come back as
+``dmsproto.ItemError`` values, whose ``exception()`` gives the matching
+``DMSError`` subclass.
 """
 
 from __future__ import annotations
@@ -22,6 +48,17 @@ class DecodeError(DMSProtoError, ValueError):
 
 class EncodeError(DMSProtoError, ValueError):
     """A value cannot be written as protocol JSON (e.g. a naive datetime)."""
+
+
+class NotInVersionError(EncodeError):
+    """The call or option is not part of the selected protocol version (nothing was sent).
+
+    E.g. change-log commands under protocol 1.3, ``show_past`` before 1.5.
+    """
+
+
+class UnknownVersionError(DMSProtoError, ValueError):
+    """The protocol version string names no version dmsproto ships (see ``VERSIONS``)."""
 
 
 class DMSError(DMSProtoError):
@@ -63,6 +100,22 @@ class ConnectionLost(TransportError):
     """The connection went away while a call or subscription depended on it."""
 
 
+class Closed(ConnectionLost):
+    """The blocking client or subscription was closed by this program (its block was left).
+
+    A ``ConnectionLost``: code that handles a lost connection handles this too.
+    """
+
+
+class HTTPStatusError(TransportError):
+    """The HTTP POST transport got a status other than 200 (a fatal DMS error)."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"HTTP {status}: {body}" if body else f"HTTP {status}")
+        self.status = status
+        self.body = body
+
+
 class ProtocolError(DMSProtoError):
     """The peer broke the protocol (malformed frame, unmatched response)."""
 
@@ -87,13 +140,6 @@ class TsharkMissing(CaptureError):
     """A pcap/pcapng capture needs ``tshark``, and it is not installed."""
 
 
-class Closed(ConnectionLost):
-    """The blocking client or subscription was closed by this program (its block was left).
-
-    A ``ConnectionLost``: code that handles a lost connection handles this too.
-    """
-
-
 class TrioContextError(DMSProtoError, RuntimeError):
     """A blocking ``dmsproto.sync`` call was made from inside a trio run.
 
@@ -106,8 +152,6 @@ __all__ = [
     "AuthenticationError",
     "CaptureError",
     "Closed",
-    "TrioContextError",
-    "TsharkMissing",
     "ConnectError",
     "ConnectionLost",
     "DMSError",
@@ -115,36 +159,16 @@ __all__ = [
     "DecodeError",
     "EncodeError",
     "EventGap",
+    "HTTPStatusError",
     "NoPermission",
     "NotFound",
+    "NotInVersionError",
     "ProtocolError",
     "RequestTimeout",
     "SubscriptionOverflow",
     "TLSError",
     "TransportError",
+    "TrioContextError",
+    "TsharkMissing",
+    "UnknownVersionError",
 ]
-
-
-# --- added by the client helper (issue 4) ---------------------------------------------
-
-
-class HTTPStatusError(TransportError):
-    """The HTTP POST transport got a status other than 200 (a fatal DMS error)."""
-
-    def __init__(self, status: int, body: str) -> None:
-        super().__init__(f"HTTP {status}: {body}" if body else f"HTTP {status}")
-        self.status = status
-        self.body = body
-
-
-__all__ += ["HTTPStatusError"]
-
-
-class ProtocolVersionError(EncodeError):
-    """The call or option is not part of the selected protocol version (nothing was sent).
-
-    E.g. change-log commands under protocol 1.3, ``show_past`` before 1.5.
-    """
-
-
-__all__ += ["ProtocolVersionError"]

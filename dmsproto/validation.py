@@ -31,7 +31,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from .timestamps import parse_stamp
-from .versions import DEFAULT_PROTOCOL, Direction, get_version
+from .versions import DEFAULT_VERSION, Direction, get_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +262,7 @@ def _limits(protocol: str) -> _Limits:
 
 
 def validate(
-    message: Any, *, direction: Direction, protocol: str = DEFAULT_PROTOCOL
+    message: Any, *, direction: Direction, protocol: str = DEFAULT_VERSION
 ) -> list[Violation]:
     """Return every violation in ``message`` (a dict, or JSON as str/bytes).
 

@@ -18,17 +18,14 @@ from types import ModuleType
 from typing import Any, Literal
 
 from ._generated import VERSIONS
+from .errors import UnknownVersionError
 
 Direction = Literal["send", "recv"]
-DEFAULT_PROTOCOL = "1.4"
-
-
-class UnknownProtocolError(ValueError):
-    """The requested protocol version has no generated bindings."""
+DEFAULT_VERSION = "1.4"
 
 
 @dataclass(frozen=True)
-class ProtocolVersion:
+class VersionBindings:
     """The generated modules and bundled schemas of one protocol version."""
 
     name: str
@@ -41,10 +38,10 @@ class ProtocolVersion:
 
 @cache
 def version_key(name: str) -> tuple[int, ...]:
-    """``"1.5"`` -> ``(1, 5)``; raises :class:`UnknownProtocolError` for other text."""
+    """``"1.5"`` -> ``(1, 5)``; raises :class:`UnknownVersionError` for other text."""
     parts = name.split(".")
     if not name or not all(p.isdigit() for p in parts):
-        raise UnknownProtocolError(f"not a protocol version: {name!r} (expected e.g. '1.4')")
+        raise UnknownVersionError(f"not a protocol version: {name!r} (expected e.g. '1.4')")
     return tuple(int(p) for p in parts)
 
 
@@ -54,18 +51,18 @@ def at_least(protocol: str, minimum: str) -> bool:
 
 
 @cache
-def get_version(name: str = DEFAULT_PROTOCOL) -> ProtocolVersion:
+def get_version(name: str = DEFAULT_VERSION) -> VersionBindings:
     """Look up a protocol version such as ``"1.4"``."""
     if name not in VERSIONS:
-        raise UnknownProtocolError(
+        raise UnknownVersionError(
             f"unknown protocol version {name!r}; known: {', '.join(VERSIONS)}"
         )
     pkg = "dmsproto._generated.v" + name.replace(".", "_")
     modules = {m: importlib.import_module(f"{pkg}.{m}") for m in ("common", "request",
                                                                   "response", "event")}
     text = resources.files(pkg).joinpath("schemas.json").read_text("utf-8")
-    return ProtocolVersion(name=name, schemas=json.loads(text), **modules)
+    return VersionBindings(name=name, schemas=json.loads(text), **modules)
 
 
-__all__ = ["DEFAULT_PROTOCOL", "Direction", "ProtocolVersion", "UnknownProtocolError",
+__all__ = ["DEFAULT_VERSION", "Direction", "VersionBindings", "UnknownVersionError",
            "VERSIONS", "at_least", "get_version", "version_key"]

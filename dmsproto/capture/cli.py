@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from ..versions import DEFAULT_PROTOCOL, VERSIONS, UnknownProtocolError
+from ..versions import DEFAULT_VERSION, VERSIONS, UnknownVersionError
 from .model import CaptureError, TsharkMissing
 from .progress import ProgressBar
 from .runner import validate_files
@@ -36,8 +36,8 @@ def add_validate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="capture files: .jsonl, .har, tshark .json, .pcap/.pcapng")
-    parser.add_argument("--protocol", default=DEFAULT_PROTOCOL,
-                        help=f"protocol version (default {DEFAULT_PROTOCOL}; known: "
+    parser.add_argument("--protocol", default=DEFAULT_VERSION,
+                        help=f"protocol version (default {DEFAULT_VERSION}; known: "
                              f"{', '.join(VERSIONS)})")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="report for people (text, default) or machines (json)")
@@ -54,7 +54,7 @@ def run_validate(args: argparse.Namespace | None = None, *, stdout: TextIO | Non
     Takes the parsed namespace, or the same options as keywords
     (``run_validate(files=["a.jsonl"], format="json")``).
     """
-    values: dict[str, Any] = {"protocol": DEFAULT_PROTOCOL, "format": "text", "max_examples": 5,
+    values: dict[str, Any] = {"protocol": DEFAULT_VERSION, "format": "text", "max_examples": 5,
               "port": 9020}
     if args is not None:
         values.update(vars(args))
@@ -76,7 +76,7 @@ def run_validate(args: argparse.Namespace | None = None, *, stdout: TextIO | Non
     except TsharkMissing as exc:
         print(f"dmsproto validate: error: {exc}", file=err)
         return EXIT_NO_TSHARK
-    except (CaptureError, UnknownProtocolError) as exc:
+    except (CaptureError, UnknownVersionError) as exc:
         print(f"dmsproto validate: error: {exc}", file=err)
         return EXIT_INPUT
     finally:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..validation import validate
-from ..versions import DEFAULT_PROTOCOL, get_version
+from ..versions import DEFAULT_VERSION, get_version
 from .checker import COMMANDS, Checker
 from .fastcheck import FrameValidator
 from .model import BadRecord, Record
@@ -84,13 +84,13 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
 
 
 def validate_files(paths: Iterable[str | os.PathLike[str]], *,
-                   protocol: str = DEFAULT_PROTOCOL, max_examples: int = 5,
+                   protocol: str = DEFAULT_VERSION, max_examples: int = 5,
                    port: int | None = 9020, progress: Progress | None = None) -> Report:
     """Validate capture files (any supported format) and return the report.
 
     Raises :class:`~.model.CaptureError` for a file that cannot be read and
     :class:`~.model.TsharkMissing` for a pcap without tshark; an unknown protocol
-    raises :class:`~dmsproto.versions.UnknownProtocolError`.
+    raises :class:`~dmsproto.versions.UnknownVersionError`.
     """
     names = [os.fspath(p) for p in paths]
     get_version(protocol)

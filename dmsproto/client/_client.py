@@ -34,7 +34,7 @@ from ..errors import (
     SubscriptionOverflow,
     TransportError,
 )
-from ..protocol.core import ClientProtocol, SubscriptionState
+from ..protocol.core import ClientCore, SubscriptionState
 from ..protocol.ops import (
     ChangelogGroups,
     ChangelogRead,
@@ -209,7 +209,7 @@ class Client:
     response(s).  See the module docstring for the error conventions.
     """
 
-    def __init__(self, backend: WsBackend | HttpBackend, proto: ClientProtocol, opts: Options):
+    def __init__(self, backend: WsBackend | HttpBackend, proto: ClientCore, opts: Options):
         self._backend = backend
         self._proto = proto
         self._opts = opts
@@ -236,14 +236,14 @@ class Client:
         return self._backend.reconnects if isinstance(self._backend, WsBackend) else 0
 
     @property
-    def protocol(self) -> ClientProtocol:
-        """The sans-I/O core (counters such as ``dropped_responses``; advanced use)."""
-        return self._proto
+    def protocol(self) -> str:
+        """The protocol version this client speaks (``connect(protocol=...)``)."""
+        return self._proto.version
 
     @property
-    def protocol_version(self) -> str:
-        """The protocol version this client speaks (``connect(protocol=...)``)."""
-        return self._proto.protocol
+    def core(self) -> ClientCore:
+        """The sans-I/O core (counters such as ``dropped_responses``; advanced use)."""
+        return self._proto
 
     # -------------------------------------------------------------- execution
 
@@ -328,7 +328,7 @@ class Client:
         ``max_depth``: 1 = the given level (server default), 0 = unlimited.
         ``types``: subset of none, bool, int, double, string.  Regexes are PCRE.
         ``has_changelog`` (protocol >= 1.4) is called ``has_prot_data`` in 1.3;
-        the one the version lacks raises ``ProtocolVersionError``.
+        the one the version lacks raises ``NotInVersionError``.
         """
         q = query_object(
             regex_path=regex_path,
@@ -426,7 +426,7 @@ class Client:
         ``interval`` whole seconds (server default 900; 0 = every recorded value).
         ``format="compact"`` gives a column-wise ``History``; ``"detail"`` gives
         a ``HistoryDetail`` list of entries with state and record reason.
-        Protocol 1.5 only (``ProtocolVersionError`` before): ``show_past`` also
+        Protocol 1.5 only (``NotInVersionError`` before): ``show_past`` also
         reads the values changed or inserted in the past into ``.past``;
         ``show_original`` adds ``value_original`` to modified detail entries
         (``mod``, ``stamp_modified`` come with them).
@@ -446,7 +446,7 @@ class Client:
     ) -> list[ChangelogEntry]:
         """The changelog of one datapoint (alarm datapoints fill the alarm fields).
 
-        Protocol >= 1.4: under 1.3 it raises ``ProtocolVersionError`` before sending
+        Protocol >= 1.4: under 1.3 it raises ``NotInVersionError`` before sending
         (as do ``changelog_groups`` and ``changelog_read``).
         """
         result: list[ChangelogEntry] = await self._one(
@@ -697,7 +697,7 @@ async def connect(
 
     ``protocol`` ("1.3", "1.4", "1.5") selects the generated types requests are
     built from and answers decoded into; what a version lacks raises
-    ``ProtocolVersionError`` before anything is sent.  ``validate_requests``
+    ``NotInVersionError`` before anything is sent.  ``validate_requests``
     also checks every request frame with ``dmsproto.validate`` (``EncodeError``
     listing the violations; off by default, as the types already keep requests
     well-formed).  ``record`` writes every frame sent and received to a JSON
@@ -725,7 +725,7 @@ async def connect(
         chunk_size=chunk_size,
         max_message_size=max_message_size,
     )
-    proto = ClientProtocol(
+    proto = ClientCore(
         whois=whois,
         user=user,
         chunk_size=chunk_size,
@@ -747,7 +747,7 @@ async def connect(
 
 @asynccontextmanager
 async def _ws_client(
-    opts: Options, proto: ClientProtocol, recorder: Recorder | None
+    opts: Options, proto: ClientCore, recorder: Recorder | None
 ) -> AsyncIterator[Client]:
     """The WebSocket client: its supervisor runs in a nursery owned by this block."""
     backend = WsBackend(opts, proto, recorder)

@@ -23,7 +23,7 @@ from ..errors import (
     HTTPStatusError,
     ProtocolError,
 )
-from ..protocol.core import ClientProtocol, ProtocolViolation
+from ..protocol.core import BadFrame, ClientCore
 from ..protocol.ops import Op
 from ._net import open_stream, tls_error_from
 from ._options import Options
@@ -110,7 +110,7 @@ class HttpBackend:
     transport = "http"
 
     def __init__(
-        self, opts: Options, proto: ClientProtocol, recorder: Recorder | None = None
+        self, opts: Options, proto: ClientCore, recorder: Recorder | None = None
     ) -> None:
         self.opts = opts
         self.proto = proto
@@ -197,7 +197,7 @@ class HttpBackend:
                 if debug:
                     log.debug("recv %s", trunc(body))
                 for ev in self.proto.receive(body):
-                    if isinstance(ev, ProtocolViolation):
+                    if isinstance(ev, BadFrame):
                         raise ev.error
         except BaseException:
             self.proto.abandon(call)

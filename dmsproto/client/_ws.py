@@ -29,7 +29,7 @@ from ..errors import (
 from ..protocol.core import (
     Call,
     CallDone,
-    ClientProtocol,
+    ClientCore,
     SubscriptionData,
     SubscriptionState,
 )
@@ -183,7 +183,7 @@ class WsBackend:
     transport = "ws"
 
     def __init__(
-        self, opts: Options, proto: ClientProtocol, recorder: Recorder | None = None
+        self, opts: Options, proto: ClientCore, recorder: Recorder | None = None
     ) -> None:
         self.opts = opts
         self.proto = proto

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import msgspec
 
 from ..codec import _hist_hook
-from ..versions import ProtocolVersion
+from ..versions import VersionBindings
 from ..wirebase import WireStruct
 
 
@@ -64,7 +64,7 @@ def twin(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
     return made
 
 
-def lenient_decoders(version: ProtocolVersion) -> tuple[Any, Any]:
+def lenient_decoders(version: VersionBindings) -> tuple[Any, Any]:
     """(response, event) decoders into the twins of ``ResponseFrame`` and ``EventFrame``."""
     hook = _hist_hook(version)
     return (

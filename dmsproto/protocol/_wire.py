@@ -20,8 +20,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import msgspec
 
 from ..codec import _decoders
-from ..errors import ProtocolVersionError
-from ..versions import DEFAULT_PROTOCOL, ProtocolVersion, get_version
+from ..errors import NotInVersionError
+from ..versions import DEFAULT_VERSION, VersionBindings, get_version
 from ._lenient import lenient_decoders, twin
 
 UNSET = msgspec.UNSET
@@ -54,7 +54,7 @@ def member(values: tuple[str, ...], value: str) -> str:
 class Wire:
     """The generated types, decoders and enumerations of one protocol version."""
 
-    def __init__(self, version: ProtocolVersion) -> None:
+    def __init__(self, version: VersionBindings) -> None:
         self.name = version.name
         self.version = version
         common, request, response = version.common, version.request, version.response
@@ -100,7 +100,7 @@ class Wire:
     def require_command(self, command: str, what: str) -> None:
         """Refuse, before anything is sent, a command this version does not have."""
         if command not in self.commands:
-            raise ProtocolVersionError(
+            raise NotInVersionError(
                 f"{what} is not part of protocol {self.name} (it has no such command)"
             )
 
@@ -108,7 +108,7 @@ class Wire:
         """A generated type by name, or a clear error when this version lacks it."""
         tp = getattr(module, name, None)
         if tp is None:
-            raise ProtocolVersionError(f"{what} is not part of protocol {self.name}")
+            raise NotInVersionError(f"{what} is not part of protocol {self.name}")
         return tp
 
     def wire_name(self, struct: type[msgspec.Struct], attr: str) -> str:
@@ -117,8 +117,8 @@ class Wire:
 
 
 @cache
-def wire_for(protocol: str = DEFAULT_PROTOCOL) -> Wire:
-    """The :class:`Wire` of a protocol version (``UnknownProtocolError`` if there is none)."""
+def wire_for(protocol: str = DEFAULT_VERSION) -> Wire:
+    """The :class:`Wire` of a protocol version (``UnknownVersionError`` if there is none)."""
     return Wire(get_version(protocol))
 
 

@@ -1,13 +1,13 @@
 """The sans-I/O client core: calls in, frames out; frames in, completions and events out.
 
-``ClientProtocol`` knows nothing of sockets, trio or HTTP (like h11/wsproto):
+``ClientCore`` knows nothing of sockets, trio or HTTP (like h11/wsproto):
 
 * ``start_call(ops)`` assigns root tags, splits requests above ``chunk_size``
   items into several frames and returns a ``Call`` whose ``frames`` the
   transport sends;
 * ``receive(frame)`` takes one received text/bytes frame and returns what
   happened: ``CallDone`` (every frame of a call answered), ``SubscriptionData``
-  (events were queued for a subscription) or ``ProtocolViolation``;
+  (events were queued for a subscription) or ``BadFrame``;
 * ``Call.results()`` turns the collected response items into one typed value
   (or ``ItemError``) per operation, in the order of the operations.
 
@@ -37,7 +37,7 @@ from ..codec import encode, frame_kind
 from ..errors import ConnectionLost, DMSProtoError, EncodeError, ProtocolError
 from ..results import Event, Gap
 from ..validation import validate
-from ..versions import DEFAULT_PROTOCOL
+from ..versions import DEFAULT_VERSION
 from . import _decode
 from ._wire import UNSET, Wire, wire_for
 from .ops import ChangelogGroups, Get, Op, Set, Subscribe, Unsubscribe
@@ -213,14 +213,14 @@ class SubscriptionData:
 
 
 @dataclass(frozen=True, slots=True)
-class ProtocolViolation:
+class BadFrame:
     """The peer sent something we cannot use; ``fatal`` means close the connection."""
 
     error: ProtocolError
     fatal: bool
 
 
-ProtocolEvent = CallDone | SubscriptionData | ProtocolViolation
+CoreEvent = CallDone | SubscriptionData | BadFrame
 
 
 # ------------------------------------------------------------------- subscriptions
@@ -314,7 +314,7 @@ class SubscriptionState:
 # ------------------------------------------------------------------------- the core
 
 
-class ClientProtocol:
+class ClientCore:
     """State of one client connection to a DMS, independent of any I/O.
 
     ``protocol`` selects the generated types requests are built from and
@@ -339,7 +339,7 @@ class ClientProtocol:
         user: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         short_get: bool = True,
-        protocol: str = DEFAULT_PROTOCOL,
+        protocol: str = DEFAULT_VERSION,
         validate_requests: bool = False,
         strict_decoding: bool = False,
     ) -> None:
@@ -368,13 +368,13 @@ class ClientProtocol:
         self._command_sets: dict[str, frozenset[str]] = {}
         #: events whose tag matched no live subscription (counted, logged at debug)
         self.unrouted_events = 0
-        #: event items that broke the schema (dropped, reported as ProtocolViolation)
+        #: event items that broke the schema (dropped, reported as BadFrame)
         self.invalid_events = 0
         #: responses with an unknown root tag (e.g. late answers to cancelled calls)
         self.dropped_responses = 0
 
     @property
-    def protocol(self) -> str:
+    def version(self) -> str:
         """The protocol version spoken (e.g. ``"1.4"``)."""
         return self.wire.name
 
@@ -385,7 +385,7 @@ class ClientProtocol:
 
         ``root_tag`` (batch only) is sent beside our correlation id and given
         back untouched.  Raises ``EncodeError`` for unencodable arguments and
-        ``ProtocolVersionError`` for what the protocol version lacks.
+        ``NotInVersionError`` for what the protocol version lacks.
         """
         if not ops:
             raise EncodeError("a request needs at least one operation")
@@ -613,7 +613,7 @@ class ClientProtocol:
 
     # ----------------------------------------------------------------- receive
 
-    def receive(self, data: str | bytes | bytearray | memoryview) -> list[ProtocolEvent]:
+    def receive(self, data: str | bytes | bytearray | memoryview) -> list[CoreEvent]:
         """Process one received frame (a whole WebSocket message or HTTP body).
 
         The frame is decoded straight into the version's generated
@@ -623,7 +623,7 @@ class ClientProtocol:
         """
         if not isinstance(data, str | bytes):
             data = bytes(data)
-        out: list[ProtocolEvent] = []
+        out: list[CoreEvent] = []
         wire = self.wire
         if _is_event_frame(wire, data):
             try:
@@ -631,7 +631,7 @@ class ClientProtocol:
             except msgspec.ValidationError as exc:
                 events = self._valid_events(data, exc, out)
             except msgspec.DecodeError as exc:
-                return [ProtocolViolation(ProtocolError(f"frame is not JSON: {exc}"), True)]
+                return [BadFrame(ProtocolError(f"frame is not JSON: {exc}"), True)]
             self._route(events, out)
             return out
         try:
@@ -639,11 +639,11 @@ class ClientProtocol:
         except msgspec.ValidationError as exc:
             return self._invalid_response(data, exc)
         except msgspec.DecodeError as exc:
-            return [ProtocolViolation(ProtocolError(f"frame is not JSON: {exc}"), True)]
+            return [BadFrame(ProtocolError(f"frame is not JSON: {exc}"), True)]
         self._response(frame, data, out)
         return out
 
-    def _route(self, events: list[Any], out: list[ProtocolEvent]) -> None:
+    def _route(self, events: list[Any], out: list[CoreEvent]) -> None:
         subs = self._subs
         touched: dict[int, SubscriptionState] = {}  # first-touch order, no list scan
         make = _decode.event
@@ -663,14 +663,14 @@ class ClientProtocol:
             out.append(SubscriptionData(sub))
 
     def _valid_events(
-        self, data: str | bytes, exc: msgspec.ValidationError, out: list[ProtocolEvent]
+        self, data: str | bytes, exc: msgspec.ValidationError, out: list[CoreEvent]
     ) -> list[Any]:
         """The schema-valid items of an event frame that failed as a whole."""
         raw = msgspec.json.decode(data)
         items = raw.get(self.wire.event_key) if type(raw) is dict else None
         if type(items) is not list:
             error = _decode_error(exc)
-            out.append(ProtocolViolation(ProtocolError(f"bad event frame: {error}"), False))
+            out.append(BadFrame(ProtocolError(f"bad event frame: {error}"), False))
             return []
         valid: list[Any] = []
         item_type = self._event_item
@@ -680,31 +680,31 @@ class ClientProtocol:
             except msgspec.ValidationError as bad:
                 self.invalid_events += 1
                 error = _decode_error(bad)
-                out.append(ProtocolViolation(
+                out.append(BadFrame(
                     ProtocolError(f"event {n} dropped, it breaks the schema: {error}"), False
                 ))
         return valid
 
     def _invalid_response(
         self, data: str | bytes, exc: msgspec.ValidationError
-    ) -> list[ProtocolEvent]:
+    ) -> list[CoreEvent]:
         """A response that breaks the schema fails its own call, not the connection."""
         error = _decode_error(exc)
         if not error.pointer:
-            return [ProtocolViolation(ProtocolError("frame is not a JSON object"), True)]
+            return [BadFrame(ProtocolError("frame is not a JSON object"), True)]
         problem = ProtocolError(f"response breaks protocol {self.wire.name}: {error}")
         raw = msgspec.json.decode(data)
         tag = raw.get(self.wire.tag_key)
         ident = tag[0] if type(tag) is list and tag else tag
         entry = self._pending.get(ident) if type(ident) is int else None
         if entry is None:
-            return [ProtocolViolation(problem, False)]
+            return [BadFrame(problem, False)]
         call = entry[0]
         self.abandon(call)
         call.error = problem
-        return [CallDone(call), ProtocolViolation(problem, False)]
+        return [CallDone(call), BadFrame(problem, False)]
 
-    def _response(self, frame: Any, data: str | bytes, out: list[ProtocolEvent]) -> None:
+    def _response(self, frame: Any, data: str | bytes, out: list[CoreEvent]) -> None:
         tag = frame.tag
         ident = tag[0] if type(tag) is list and tag else tag
         entry = self._pending.pop(ident, None) if type(ident) is int else None
@@ -716,7 +716,7 @@ class ClientProtocol:
                     self._route(self._decode_event(data).event, out)
                     return
                 out.append(
-                    ProtocolViolation(ProtocolError("frame has no known response member"), False)
+                    BadFrame(ProtocolError("frame has no known response member"), False)
                 )
                 return
             if tag is UNSET:
@@ -745,10 +745,10 @@ __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "Call",
     "CallDone",
-    "ClientProtocol",
+    "ClientCore",
     "OverflowPolicy",
-    "ProtocolEvent",
-    "ProtocolViolation",
+    "CoreEvent",
+    "BadFrame",
     "SubscriptionData",
     "SubscriptionState",
     "tag_key",

@@ -7,7 +7,7 @@ generated response structs that belong to it into a typed value.  ``command``
 is the snake_case attribute of ``RequestFrame``/``ResponseFrame`` it uses.
 Client methods wrap one operation; ``batch`` sends several in one request.
 Decoding returns an ``ItemError`` instead of raising so bulk calls can report
-per item.  Arguments a version does not know raise ``ProtocolVersionError``
+per item.  Arguments a version does not know raise ``NotInVersionError``
 before anything is sent.
 """
 
@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 
 import msgspec
 
-from ..errors import EncodeError, ProtocolVersionError
+from ..errors import EncodeError, NotInVersionError
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,
@@ -83,7 +83,7 @@ def query_object(
     """The version's ``Query`` struct; unset parameters are left to the server's defaults.
 
     ``has_changelog`` exists from v1.4 on, ``has_prot_data`` (its v1.3 name) only
-    in v1.3: the other one raises ``ProtocolVersionError``.
+    in v1.3: the other one raises ``NotInVersionError``.
     """
     wire = protocol if isinstance(protocol, Wire) else wire_for(protocol)
     given: dict[str, Any] = {
@@ -98,7 +98,7 @@ def query_object(
     kwargs = {k: v for k, v in given.items() if v is not None}
     for name in kwargs:
         if name not in wire.query_fields:
-            raise ProtocolVersionError(
+            raise NotInVersionError(
                 f"query option {name.replace('reg_ex', 'regex')!r} is not part of "
                 f"protocol {wire.name}"
             )
@@ -313,7 +313,7 @@ class ReadHistory(Op):
         for name in ("show_past", "show_original"):
             if getattr(self, name):
                 if name not in wire.hist_fields:
-                    raise ProtocolVersionError(
+                    raise NotInVersionError(
                         f"history({name}=True) is not part of protocol {wire.name} "
                         "(it needs 1.5)"
                     )

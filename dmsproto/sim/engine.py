@@ -39,8 +39,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import DMSError
 from ..timestamps import format_server_stamp
 from ..validation import validate
-from ..versions import UnknownProtocolError, get_version, version_key
-from .items import Context, ItemError, error_item, fatal_item
+from ..versions import UnknownVersionError, get_version, version_key
+from .items import Context, ItemRefused, error_item, fatal_item
 from .monitor import subscribe_item, unsubscribe_item
 from .plant import Plant, build
 from .reads import changelog_groups, changelog_read, get_item
@@ -110,7 +110,7 @@ class Engine:
         max_path_length: int = 160,
     ) -> None:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        version_key(protocol)  # "1.3", "1.4", "1.5", ...: raises UnknownProtocolError else
+        version_key(protocol)  # "1.3", "1.4", "1.5", ...: raises UnknownVersionError else
         self.protocol = protocol
         self.wire: SimWire = wire_for(protocol)
         self.commands = tuple(self.wire.commands)
@@ -238,7 +238,7 @@ class Engine:
                 continue
             try:
                 out.extend(handler(self, ctx, item))
-            except ItemError as exc:
+            except ItemRefused as exc:
                 out.append(error_item(command, raw, exc.message, exc.code))
         return out
 
@@ -296,7 +296,7 @@ class Engine:
         ctx = Context(Session(user=trigger, websocket=False), None, sink)
         try:
             set_item(self, ctx, item)
-        except ItemError as exc:
+        except ItemRefused as exc:
             raise DMSError(path, exc.code, exc.message) from None
         return self._deliveries(sink)
 
@@ -305,7 +305,7 @@ def _known_protocol(protocol: str) -> bool:
     """Whether the validator has schemas for ``protocol`` (else the engine checks alone)."""
     try:
         get_version(protocol)
-    except UnknownProtocolError:
+    except UnknownVersionError:
         return False
     return True
 

@@ -3,7 +3,7 @@
 Handlers receive the version's generated request structs (see :mod:`.wire`):
 members were checked by the validator and by the conversion, so a handler
 checks only meaning (a path exists, a stamp parses, a regex compiles). A
-problem becomes that item's error response (:class:`ItemError`), never an
+problem becomes that item's error response (:class:`ItemRefused`), never an
 exception out of the engine.
 """
 
@@ -23,7 +23,7 @@ NOT_EMPTY = "Path is not empty"
 NO_IDENTITY = "Identification required: send 'whois' with set, rename and delete"
 
 
-class ItemError(Exception):
+class ItemRefused(Exception):
     """A request item fails: ``code`` (error, not found, no perm) and a message."""
 
     def __init__(self, message: str, code: str = ERROR) -> None:
@@ -52,7 +52,7 @@ class Context:
         """The trigger of write commands; refuses unidentified writers."""
         trigger = self.trigger
         if trigger is None:
-            raise ItemError(NO_IDENTITY)
+            raise ItemRefused(NO_IDENTITY)
         return trigger
 
 
@@ -60,12 +60,14 @@ def stamp_field(raw: Any, default: datetime | None, name: str = "start") -> date
     """A request timestamp (``Z`` or offset required); ``default`` when absent."""
     if raw is UNSET or raw is None:
         if default is None:
-            raise ItemError(f"Missing field '{name}'")
+            raise ItemRefused(f"Missing field '{name}'")
         return default
     try:
         return parse_stamp(raw)
     except ValueError:
-        raise ItemError(f"Invalid time stamp '{raw}' (ISO 8601 with Z or offset needed)") from None
+        raise ItemRefused(
+            f"Invalid time stamp '{raw}' (ISO 8601 with Z or offset needed)"
+        ) from None
 
 
 def tag_of(item: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .items import NOT_FOUND, Context, ItemError, tag_of, tagged
+from .items import NOT_FOUND, Context, ItemRefused, tag_of, tagged
 from .query import QueryError, parse_query
 from .reads import NO_READ
 from .subscriptions import Subscription, parse_events
@@ -22,19 +22,19 @@ WEBSOCKET_ONLY = "Monitoring is only possible on WebSocket connections"
 def subscribe_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     """One ``SubscribeItem`` -> one ``SubscribeResult`` with the datapoint's state."""
     if not ctx.session.websocket:
-        raise ItemError(WEBSOCKET_ONLY)
+        raise ItemRefused(WEBSOCKET_ONLY)
     path: str = item.path
     try:
         query = parse_query(item.query, engine.protocol) if item.query is not UNSET else None
         events = parse_events(ON_CHANGE if item.event is UNSET else item.event,
                               engine.wire.event_codes)
     except (QueryError, ValueError) as exc:
-        raise ItemError(str(exc)) from None
+        raise ItemRefused(str(exc)) from None
     node = engine.tree.get(path)
     if node is None:
-        raise ItemError(NOT_FOUND, NOT_FOUND_CODE)
+        raise ItemRefused(NOT_FOUND, NOT_FOUND_CODE)
     if node.ext.perm == "none":
-        raise ItemError(NO_READ, NO_PERM)
+        raise ItemRefused(NO_READ, NO_PERM)
     tag = tag_of(item)
     echo = msgspec.to_builtins(item.query) if query is not None else None
     engine.subscriptions.add(Subscription(ctx.session, path, tag, events, query, echo))
@@ -47,12 +47,12 @@ def subscribe_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 def unsubscribe_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     """One ``UnsubscribeItem`` (path and the subscribe's tag) -> one ``SubscribeResult``."""
     if not ctx.session.websocket:
-        raise ItemError(WEBSOCKET_ONLY)
+        raise ItemRefused(WEBSOCKET_ONLY)
     path: str = item.path
     tag = tag_of(item)
     sub = engine.subscriptions.remove(ctx.session, path, tag)
     if sub is None:
-        raise ItemError("No subscription on this path with this tag", NOT_FOUND_CODE)
+        raise ItemRefused("No subscription on this path with this tag", NOT_FOUND_CODE)
     extra: dict[str, Any] = {}
     if sub.query_raw is not None:
         extra["query"] = sub.query_raw

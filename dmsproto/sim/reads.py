@@ -18,7 +18,7 @@ from ..wirebase import HistEntry
 from .arrays import ArrayError, parse_ref, read_element
 from .changelog import MAX_CHANGELOG_ENTRIES, TooManyLogEntries
 from .history import MAX_HIST_ENTRIES, HistPoint, TooManyEntries
-from .items import NOT_FOUND, Context, ItemError, stamp_field, tag_of, tagged
+from .items import NOT_FOUND, Context, ItemRefused, stamp_field, tag_of, tagged
 from .query import QueryError, parse_query, search
 from .tree import DEFAULT_ACC_TYPE, Node
 from .wire import ERROR, NO_PERM, OK, UNSET
@@ -76,20 +76,20 @@ def get_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
         try:
             query = parse_query(item.query, engine.protocol)
         except QueryError as exc:
-            raise ItemError(str(exc)) from None
+            raise ItemRefused(str(exc)) from None
         start = engine.tree.get(path)
         if start is None:
-            raise ItemError(NOT_FOUND, NOT_FOUND_CODE)
+            raise ItemRefused(NOT_FOUND, NOT_FOUND_CODE)
         try:
             found = search(start, query, engine.stamp_text)
         except QueryError as exc:
-            raise ItemError(str(exc)) from None
+            raise ItemRefused(str(exc)) from None
         return [_answer(engine, n, extras) for n in found if n.ext.perm != "none"]
     node = engine.tree.get(path)
     if node is None:
         return [_array_answer(engine, path, extras.tag)]
     if node.ext.perm == "none":
-        raise ItemError(NO_READ, NO_PERM)
+        raise ItemRefused(NO_READ, NO_PERM)
     return [_answer(engine, node, extras)]
 
 
@@ -129,16 +129,16 @@ def _array_answer(engine: Engine, path: str, tag: Any) -> Any:
     try:
         ref = parse_ref(path, engine.protocol)
     except ArrayError as exc:
-        raise ItemError(str(exc)) from None
+        raise ItemRefused(str(exc)) from None
     base = engine.tree.get(ref.base) if ref is not None else None
     if ref is None or base is None:
-        raise ItemError(NOT_FOUND, NOT_FOUND_CODE)
+        raise ItemRefused(NOT_FOUND, NOT_FOUND_CODE)
     if base.ext.perm == "none":
-        raise ItemError(NO_READ, NO_PERM)
+        raise ItemRefused(NO_READ, NO_PERM)
     try:
         value = read_element(base.value if base.type == "string" else None, ref)
     except ArrayError as exc:
-        raise ItemError(str(exc)) from None
+        raise ItemRefused(str(exc)) from None
     return engine.wire.response.GetResult(code=OK, path=path, value=value, type=ref.type,
                                           stamp=engine.stamp(base.stamp), **tagged(tag))
 
@@ -247,11 +247,11 @@ def changelog_read(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     start = stamp_field(item.start, None)
     end = stamp_field(item.end, engine.now(), "end")
     if not engine.logs.has_group(group):
-        raise ItemError(f"Unknown change log group '{group}'")
+        raise ItemRefused(f"Unknown change log group '{group}'")
     try:
         entries = engine.logs.read_group(group, start, end)
     except TooManyLogEntries:
-        raise ItemError(
+        raise ItemRefused(
             f"changelog exceeds {MAX_CHANGELOG_ENTRIES:,} entries".replace(",", "'")
             + ": refine start/end"
         ) from None

@@ -23,7 +23,7 @@ import msgspec
 
 from .._generated import VERSIONS
 from ..codec import encode, msgspec_path_to_pointer
-from ..versions import DEFAULT_PROTOCOL, ProtocolVersion, get_version, version_key
+from ..versions import DEFAULT_VERSION, VersionBindings, get_version, version_key
 
 UNSET = msgspec.UNSET
 
@@ -77,7 +77,7 @@ def wire_names(struct: type[msgspec.Struct]) -> dict[str, str]:
     return {f.name: f.encode_name for f in msgspec.structs.fields(struct)}
 
 
-_V14 = get_version(DEFAULT_PROTOCOL).common
+_V14 = get_version(DEFAULT_VERSION).common
 _CODES = literal_values(_V14.ResultCode)
 OK = member(_CODES, "ok")
 ERROR = member(_CODES, "error")
@@ -121,7 +121,7 @@ class Command:
 class SimWire:
     """The generated types and enumerations of one protocol version, for the engine."""
 
-    def __init__(self, version: ProtocolVersion) -> None:
+    def __init__(self, version: VersionBindings) -> None:
         self.version = version
         self.name = version.name
         self.common = version.common

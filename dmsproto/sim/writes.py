@@ -22,7 +22,7 @@ from .items import (
     NOT_FOUND,
     TYPE_MISMATCH,
     Context,
-    ItemError,
+    ItemRefused,
     stamp_field,
     tag_of,
     tagged,
@@ -67,13 +67,13 @@ def set_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
         if ref is not None:
             return [_set_element(engine, ctx, item, ref, trigger, stamp)]
         if not create:
-            raise ItemError(NOT_FOUND)
+            raise ItemRefused(NOT_FOUND)
         node = create_node(engine, ctx, path, wanted, value, stamp, trigger)
     else:
         if node is engine.tree.root:
-            raise ItemError("Invalid path")
+            raise ItemRefused("Invalid path")
         if node.ext.perm != "rw":
-            raise ItemError(NO_WRITE, NO_PERM)
+            raise ItemRefused(NO_WRITE, NO_PERM)
         vtype, converted = convert(node.type, wanted, value, create=create)
         assign(engine, ctx, node, vtype, converted, stamp, trigger)
     return [engine.wire.response.SetResult(
@@ -83,14 +83,14 @@ def set_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 
 def check_path_length(engine: Engine, path: str) -> None:
     if len(path) > engine.max_path_length:
-        raise ItemError(f"Path too long (max. {engine.max_path_length} characters)")
+        raise ItemRefused(f"Path too long (max. {engine.max_path_length} characters)")
 
 
 def _array_ref(engine: Engine, path: str) -> ArrayRef | None:
     try:
         return parse_ref(path, engine.protocol)
     except ArrayError as exc:
-        raise ItemError(str(exc)) from None
+        raise ItemRefused(str(exc)) from None
 
 
 def _set_element(
@@ -98,18 +98,18 @@ def _set_element(
 ) -> Any:
     base = engine.tree.get(ref.base)
     if base is None:
-        raise ItemError(NOT_FOUND)
+        raise ItemRefused(NOT_FOUND)
     if base.ext.perm != "rw":
-        raise ItemError(NO_WRITE, NO_PERM)
+        raise ItemRefused(NO_WRITE, NO_PERM)
     if item.type is not UNSET and item.type != ref.type:
-        raise ItemError(TYPE_MISMATCH)
+        raise ItemRefused(TYPE_MISMATCH)
     value = item.value
     if ref.type == "double" and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     try:
         text = write_element(base.value if base.type == "string" else None, ref, value)
     except ArrayError as exc:
-        raise ItemError(str(exc)) from None
+        raise ItemRefused(str(exc)) from None
     assign(engine, ctx, base, "string", text, stamp, trigger)
     return engine.wire.response.SetResult(
         code=OK, path=item.path, value=value, type=ref.type, stamp=engine.stamp(base.stamp),
@@ -140,21 +140,21 @@ def convert(current: ValueType, wanted: str | None, value: Any, *, create: bool)
     given = json_type(value)
     target: ValueType = cast(ValueType, wanted) if wanted is not None else given
     if wanted is not None and not (given == wanted or (given == "int" and wanted == "double")):
-        raise ItemError(TYPE_MISMATCH)
+        raise ItemRefused(TYPE_MISMATCH)
     if current == "none":
         if value is None and wanted is None:
             return "none", None
         if not create or value is None:
-            raise ItemError(TYPE_MISMATCH)
+            raise ItemRefused(TYPE_MISMATCH)
         current = target
     if not (target == current or (target == "int" and current == "double")):
-        raise ItemError(TYPE_MISMATCH)
+        raise ItemRefused(TYPE_MISMATCH)
     if current == "double":
         value = float(value)
         if not math.isfinite(value):
-            raise ItemError("Value out of range")
+            raise ItemRefused("Value out of range")
     elif current == "int" and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
-        raise ItemError("Value out of range")
+        raise ItemRefused("Value out of range")
     return current, value
 
 
@@ -173,7 +173,7 @@ def create_node(
         if path == "":
             raise PathError("Invalid path")
     except PathError as exc:
-        raise ItemError(str(exc)) from None
+        raise ItemRefused(str(exc)) from None
     vtype, converted = convert("none", wanted, value, create=True)
     node, created = engine.tree.ensure(path)
     node.type, node.value = vtype, converted
@@ -230,11 +230,11 @@ def rename_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
         if not split_path(new_path):
             raise PathError("Invalid path")
     except PathError as exc:
-        raise ItemError(str(exc)) from None
+        raise ItemRefused(str(exc)) from None
     if new_path in engine.tree:
-        raise ItemError("Destination path already exists")
+        raise ItemRefused("Destination path already exists")
     if new_path.startswith(path + ":"):
-        raise ItemError("A path cannot be moved below itself")
+        raise ItemRefused("A path cannot be moved below itself")
     moved = engine.tree.subtree(node)
     old_paths = [n.path for n in moved]
     for n, old in zip(moved, old_paths, strict=True):
@@ -257,10 +257,10 @@ def delete_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     trigger = ctx.writer()
     node = _existing(engine, path)
     if node.children and not recursive:
-        raise ItemError(NOT_EMPTY)
+        raise ItemRefused(NOT_EMPTY)
     doomed = engine.tree.subtree(node)
     if any(n.ext.perm != "rw" for n in doomed):
-        raise ItemError(NO_WRITE, NO_PERM)
+        raise ItemRefused(NO_WRITE, NO_PERM)
     for n in reversed(doomed):
         engine.emit(ctx.sink, ON_DELETE, n, trigger)
     engine.tree.remove(node)
@@ -272,10 +272,10 @@ def delete_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 def _existing(engine: Engine, path: str) -> Node:
     """The node a rename/delete acts on: must exist, not be the root, be writable."""
     if path == "":
-        raise ItemError("Invalid path")
+        raise ItemRefused("Invalid path")
     node = engine.tree.get(path)
     if node is None:
-        raise ItemError(NOT_FOUND, NOT_FOUND_CODE)
+        raise ItemRefused(NOT_FOUND, NOT_FOUND_CODE)
     if node.ext.perm != "rw":
-        raise ItemError(NO_WRITE, NO_PERM)
+        raise ItemRefused(NO_WRITE, NO_PERM)
     return node

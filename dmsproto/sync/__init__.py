@@ -61,8 +61,8 @@ trio: inside a trio run every blocking entry point raises ``TrioContextError``;
 
 from __future__ import annotations
 
+from ..errors import Closed, TrioContextError
 from ._client import Client, connect
-from ._errors import Closed, TrioContextError
 from ._subs import CallbackSubscription, Subscription
 
 __all__ = [

@@ -21,6 +21,7 @@ import trio
 from .. import client as dc
 from ..capture.recorder import Recorder
 from ..client import ReconnectPolicy
+from ..errors import Closed
 from ..protocol.ops import Op, Stamp
 from ..results import (
     ChangelogEntry,
@@ -37,7 +38,6 @@ from ..results import (
     SetResult,
 )
 from ._dispatch import Dispatcher
-from ._errors import Closed
 from ._loop import Loop, refuse_in_trio
 from ._subs import CallbackSubscription, Subscription
 
@@ -89,9 +89,9 @@ class Client:
         return self._client.reconnects
 
     @property
-    def protocol_version(self) -> str:
+    def protocol(self) -> str:
         """The protocol version this client speaks (``connect(protocol=...)``)."""
-        return self._client.protocol_version
+        return self._client.protocol
 
     @property
     def closed(self) -> bool:

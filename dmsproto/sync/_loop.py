@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 import outcome
 import trio
 
-from ._errors import Closed, TrioContextError
+from ..errors import Closed, TrioContextError
 
 log = logging.getLogger("dmsproto")
 

@@ -20,10 +20,9 @@ import outcome
 import trio
 
 from ..client import Subscription as TrioSubscription
-from ..errors import EventGap, SubscriptionOverflow
+from ..errors import Closed, EventGap, SubscriptionOverflow
 from ..results import Event, Gap, SubscribeResult
 from ._dispatch import Dispatcher
-from ._errors import Closed
 from ._loop import Call, Loop, refuse_in_trio
 
 log = logging.getLogger("dmsproto")

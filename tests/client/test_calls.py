@@ -168,7 +168,7 @@ async def test_chunking_of_large_requests(
         assert len(results) == len(paths)
         assert [r.path for r in results] == paths
         assert isinstance(results[-1], ItemError)
-        assert dms.protocol._next_id - 1 == 4  # 25 items in chunks of 7 = 4 requests
+        assert dms.core._next_id - 1 == 4  # 25 items in chunks of 7 = 4 requests
 
 
 async def test_concurrent_calls_interleave(sim_factory: Callable[..., Simulator]) -> None:
@@ -184,7 +184,7 @@ async def test_concurrent_calls_interleave(sim_factory: Callable[..., Simulator]
             for n in range(50):
                 nursery.start_soon(worker, n)
         assert seen == {n: n for n in range(50)}
-        assert dms.protocol.pending_calls == 0
+        assert dms.core.pending_calls == 0
 
 
 async def test_errors_in_the_block_are_not_wrapped(sim_factory: Callable[..., Simulator]) -> None:
@@ -202,11 +202,11 @@ async def test_errors_in_the_block_are_not_wrapped(sim_factory: Callable[..., Si
 async def test_default_chunking_and_big_messages(sim_factory: Callable[..., Simulator]) -> None:
     """12,000 paths: two requests of at most 10,000 items, answers above 1 MiB each."""
     async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        before = dms.protocol._next_id
+        before = dms.core._next_id
         name = "Missing:Point:With:A:Longer:Name:Number"
         paths = [f"{name}{i:06d}" if i % 100 else "Test:Int" for i in range(12_000)]
         results = await dms.get_many(paths)
-        assert dms.protocol._next_id - before == 2
+        assert dms.core._next_id - before == 2
         errors = [r.raw for r in results[:10_000] if isinstance(r, ItemError)]
         assert len(orjson.dumps(errors)) > 1 << 20  # above trio-websocket's default limit
         assert [r.path for r in results] == paths

@@ -44,7 +44,7 @@ async def test_drop_mid_request_fails_pending_calls(
                 for _ in range(5):
                     nursery.start_soon(call)
                 await hold.reached.wait()
-                assert dms.protocol.pending_calls == 5
+                assert dms.core.pending_calls == 5
                 hold.release()
         assert len(failures) == 5
         assert not dms.connected
@@ -133,11 +133,11 @@ async def test_cancel_mid_call_drops_late_response(
                 nursery.start_soon(dms.get, "Test:Int")
                 await hold.reached.wait()
                 nursery.cancel_scope.cancel()
-            assert dms.protocol.pending_calls == 0
+            assert dms.core.pending_calls == 0
             hold.release()  # the late answer comes after the cancel
             point = await dms.get("Test:Double")
         assert point.path == "Test:Double" and point.value == 21.5
-        assert dms.protocol.dropped_responses == 1
+        assert dms.core.dropped_responses == 1
 
 
 async def test_call_timeout(
@@ -153,7 +153,7 @@ async def test_call_timeout(
             await dms.get("Test:Int", timeout=1.0)  # queued behind the delayed one
         point = await dms.get("Test:Int", timeout=None)
         assert point.value == 1
-        assert dms.protocol.dropped_responses == 2
+        assert dms.core.dropped_responses == 2
 
 
 class _Proxy:

@@ -10,12 +10,12 @@ import pytest
 
 from dmsproto.errors import ConnectionLost, EncodeError, NotFound, ProtocolError
 from dmsproto.protocol import (
+    BadFrame,
     CallDone,
     ChangelogGroups,
-    ClientProtocol,
+    ClientCore,
     Get,
     GetMany,
-    ProtocolViolation,
     Query,
     Set,
     SubscriptionData,
@@ -30,13 +30,13 @@ def ok(path: str, value: Any = 1, **extra: Any) -> dict[str, Any]:
     return {"code": "ok", "path": path, "value": value, "type": "int", "stamp": STAMP, **extra}
 
 
-def answer(proto: ClientProtocol, frame: bytes, **commands: Any) -> list[Any]:
+def answer(proto: ClientCore, frame: bytes, **commands: Any) -> list[Any]:
     tag = orjson.loads(frame)["tag"]
     return proto.receive(orjson.dumps({"tag": tag, **commands}))
 
 
 def test_get_uses_root_tag_and_short_form() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     call = proto.start_call([Get("A:B")])
     [frame] = call.frames
     assert orjson.loads(frame) == {"tag": 1, "get": ["A:B"]}
@@ -51,7 +51,7 @@ def test_get_uses_root_tag_and_short_form() -> None:
 
 
 def test_writes_carry_whois_and_user() -> None:
-    proto = ClientProtocol(whois="me", user="operator")
+    proto = ClientCore(whois="me", user="operator")
     call = proto.start_call([Set("A", 1.5, type="double", create=True)])
     assert orjson.loads(call.frames[0]) == {
         "tag": 1, "whois": "me", "user": "operator",
@@ -64,7 +64,7 @@ def test_writes_carry_whois_and_user() -> None:
 
 
 def test_responses_out_of_order_and_interleaved_with_events() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     sub = proto.add_subscription("A", tag="s")
     first = proto.start_call([Get("A")])
     second = proto.start_call([Get("B")])
@@ -78,7 +78,7 @@ def test_responses_out_of_order_and_interleaved_with_events() -> None:
 
 
 def test_chunking_merges_in_order() -> None:
-    proto = ClientProtocol(chunk_size=3)
+    proto = ClientCore(chunk_size=3)
     paths = tuple(f"P{i}" for i in range(8))
     call = proto.start_call([GetMany(paths)])
     frames = [orjson.loads(f) for f in call.frames]
@@ -93,7 +93,7 @@ def test_chunking_merges_in_order() -> None:
 
 
 def test_query_items_are_separated_by_item_tags() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     ops = [Get("X"), Query("Root", {"maxDepth": 0}, tag="user"), Get("Y")]
     call = proto.start_call(ops)
     sent = orjson.loads(call.frames[0])["get"]
@@ -109,7 +109,7 @@ def test_query_items_are_separated_by_item_tags() -> None:
 
 
 def test_changelog_groups_correlate_by_root_tag() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     call = proto.start_call([ChangelogGroups()])
     assert orjson.loads(call.frames[0]) == {"tag": 1, "changelogGetGroups": []}
     answer(proto, call.frames[0], changelogGetGroups=[{"code": "ok", "groups": ["A", "B"]}])
@@ -117,7 +117,7 @@ def test_changelog_groups_correlate_by_root_tag() -> None:
 
 
 def test_late_response_after_abandon_is_dropped() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     call = proto.start_call([Get("A")])
     proto.abandon(call)
     assert answer(proto, call.frames[0], get=[ok("A")]) == []
@@ -125,7 +125,7 @@ def test_late_response_after_abandon_is_dropped() -> None:
 
 
 def test_untagged_fatal_error_matches_oldest_call() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     call = proto.start_call([Get("A")])
     events = proto.receive(orjson.dumps({"get": [{"code": "error", "message": "bad input"}]}))
     assert events == [CallDone(call)]
@@ -134,13 +134,13 @@ def test_untagged_fatal_error_matches_oldest_call() -> None:
 
 
 def test_malformed_frames() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     [violation] = proto.receive(b"{nope")
-    assert isinstance(violation, ProtocolViolation) and violation.fatal
+    assert isinstance(violation, BadFrame) and violation.fatal
     [violation] = proto.receive(b"[1, 2]")
-    assert isinstance(violation, ProtocolViolation) and violation.fatal
+    assert isinstance(violation, BadFrame) and violation.fatal
     [violation] = proto.receive(b'{"tag": 99, "unknown": []}')
-    assert isinstance(violation, ProtocolViolation) and not violation.fatal
+    assert isinstance(violation, BadFrame) and not violation.fatal
     call = proto.start_call([Get("A"), Get("B")])
     answer(proto, call.frames[0], get=[ok("A")])  # one item short
     with pytest.raises(ProtocolError, match="1 response items for 2"):
@@ -148,7 +148,7 @@ def test_malformed_frames() -> None:
 
 
 def test_connection_lost_fails_pending_calls() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     calls = [proto.start_call([Get("A")]) for _ in range(3)]
     failed = proto.connection_lost()
     assert {id(c) for c in failed} == {id(c) for c in calls}
@@ -159,7 +159,7 @@ def test_connection_lost_fails_pending_calls() -> None:
 
 
 def test_overflow_is_counted_and_reported_in_place() -> None:
-    proto = ClientProtocol()
+    proto = ClientCore()
     sub = proto.add_subscription("A", tag=7, maxlen=2)
     frame = {"event": [{"code": "onChange", "path": "A", "value": v, "tag": 7} for v in range(5)]}
     proto.receive(orjson.dumps(frame))
@@ -172,7 +172,7 @@ def test_overflow_is_counted_and_reported_in_place() -> None:
 def test_tags_route_by_json_identity() -> None:
     assert len({tag_key(1), tag_key(1.0), tag_key(True), tag_key("1")}) == 4
     assert tag_key({"a": 1, "b": 2}) == tag_key({"b": 2, "a": 1})
-    proto = ClientProtocol()
+    proto = ClientCore()
     proto.add_subscription("A", tag={"x": 1})
     with pytest.raises(ValueError):
         proto.add_subscription("B", tag={"x": 1})

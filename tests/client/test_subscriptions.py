@@ -94,7 +94,7 @@ async def test_subscribe_to_missing_path_raises(sim_factory: Callable[..., Simul
         with pytest.raises(NotFound):
             async with dms.subscribe("Does:Not:Exist"):
                 pass  # pragma: no cover
-        assert dms.protocol.subscriptions == []
+        assert dms.core.subscriptions == []
 
 
 async def test_overflow_raises_then_continues(sim_factory: Callable[..., Simulator]) -> None:
@@ -143,7 +143,7 @@ async def test_cancelled_subscribe_is_taken_back(sim_factory: Callable[..., Simu
             nursery.cancel_scope.cancel()
             hold.release()
         await dms.get("Test:Int")  # after the unsubscribe's answer
-        assert dms.protocol.subscriptions == []
+        assert dms.core.subscriptions == []
         assert sim.engine.write("Test:Int", 5) == []  # the server forgot it too
 
 

@@ -11,11 +11,11 @@ import pytest
 from client_support import ANCHOR, PLANT, clock
 
 import dmsproto.client as dc
-from dmsproto.errors import EncodeError, ProtocolError, ProtocolVersionError
-from dmsproto.protocol import ClientProtocol, Get, ReadHistory
+from dmsproto.errors import EncodeError, NotInVersionError, ProtocolError
+from dmsproto.protocol import ClientCore, Get, ReadHistory
 from dmsproto.results import History, HistoryDetail, Point
 from dmsproto.sim.server import Simulator
-from dmsproto.versions import UnknownProtocolError
+from dmsproto.versions import UnknownVersionError
 
 TREND_CHANGES = [
     {"mod": "modified", "ago": 3600, "value": 99.0, "modifiedAgo": 600},
@@ -40,7 +40,7 @@ async def test_v15_client_reads_hist_data_past_and_value_original(
     sim = make_sim(plant_with_changes(), clock=clock, protocol="1.5")
     async with sim, dc.connect(sim.url if transport == "ws" else sim.http_url,
                                protocol="1.5") as dms:
-        assert dms.protocol_version == "1.5"
+        assert dms.protocol == "1.5"
         start, end = ANCHOR - timedelta(hours=2), ANCHOR
         detail = await dms.history("Plant:Trend", start=start, end=end, interval=0,
                                    format="detail", show_past=True, show_original=True)
@@ -84,57 +84,57 @@ async def test_v13_refuses_changelog_calls_before_sending(
 ) -> None:
     sim = make_sim(PLANT, clock=clock, protocol="1.3")
     async with sim, dc.connect(sim.url, protocol="1.3", ) as dms:
-        sent_before = dms.protocol._next_id
-        with pytest.raises(ProtocolVersionError, match=r"changelog_groups.*1\.3"):
+        sent_before = dms.core._next_id
+        with pytest.raises(NotInVersionError, match=r"changelog_groups.*1\.3"):
             await dms.changelog_groups()
-        with pytest.raises(ProtocolVersionError, match=r"changelog_read.*1\.3"):
+        with pytest.raises(NotInVersionError, match=r"changelog_read.*1\.3"):
             await dms.changelog_read("ABS1", start=ANCHOR)
-        with pytest.raises(ProtocolVersionError, match=r"changelog.*1\.3"):
+        with pytest.raises(NotInVersionError, match=r"changelog.*1\.3"):
             await dms.changelog("Plant:Pump", start=ANCHOR)
-        with pytest.raises(ProtocolVersionError, match=r"has_changelog.*1\.3"):
+        with pytest.raises(NotInVersionError, match=r"has_changelog.*1\.3"):
             await dms.query("", has_changelog=True)
         with pytest.raises(EncodeError, match="unknown ext_infos"):
             await dms.get("Test:Int", ext_infos={"state"})  # v1.4 addition
-        assert dms.protocol._next_id == sent_before  # nothing was sent
+        assert dms.core._next_id == sent_before  # nothing was sent
         assert (await dms.get("Test:Int", ext_infos={"unit"})).ext_infos is not None
 
 
 def test_version_specific_options_are_refused_elsewhere() -> None:
-    v14 = ClientProtocol(protocol="1.4")
-    with pytest.raises(ProtocolVersionError, match=r"show_past.*1\.5"):
+    v14 = ClientCore(protocol="1.4")
+    with pytest.raises(NotInVersionError, match=r"show_past.*1\.5"):
         v14.start_call([ReadHistory("A", ANCHOR, show_past=True)])
-    with pytest.raises(ProtocolVersionError, match="has_prot_data"):
+    with pytest.raises(NotInVersionError, match="has_prot_data"):
         from dmsproto.protocol import query_object
 
         query_object(has_prot_data=True, protocol="1.4")
-    with pytest.raises(UnknownProtocolError):
-        ClientProtocol(protocol="9.9")
-    v15 = ClientProtocol(protocol="1.5")
+    with pytest.raises(UnknownVersionError):
+        ClientCore(protocol="9.9")
+    v15 = ClientCore(protocol="1.5")
     call = v15.start_call([ReadHistory("A", ANCHOR, format="detail", show_original=True)])
     [item] = orjson.loads(call.frames[0])["get"]
     assert item["histData"]["showOriginal"] is True and "showPast" not in item["histData"]
 
 
 def test_validate_requests_checks_the_frame_with_the_schema() -> None:
-    proto = ClientProtocol(validate_requests=True)
+    proto = ClientCore(validate_requests=True)
     proto.start_call([Get("A:B")])  # valid: no error
     long_path = "A:" + "x" * 200
     with pytest.raises(EncodeError, match="path-length"):
         proto.start_call([Get(long_path)])
     assert proto.pending_calls == 1  # the refused frame was never registered
-    ClientProtocol().start_call([Get(long_path)])  # without the option the server decides
+    ClientCore().start_call([Get(long_path)])  # without the option the server decides
 
 
 def test_lenient_and_strict_decoding_of_a_drifting_server() -> None:
     """An odd stamp is accepted by default and fails only its call when strict."""
     frame = {"get": [{"code": "ok", "path": "A", "value": 1, "type": "uint", "stamp": "soon"}]}
-    lenient = ClientProtocol()
+    lenient = ClientCore()
     call = lenient.start_call([Get("A")])
     lenient.receive(orjson.dumps({"tag": call.ids[0], **frame}))
     [point] = call.results()
     assert isinstance(point, Point) and (point.type, point.stamp_text) == ("uint", "soon")
 
-    strict = ClientProtocol(strict_decoding=True)
+    strict = ClientCore(strict_decoding=True)
     call = strict.start_call([Get("A")])
     other = strict.start_call([Get("B")])
     events = strict.receive(orjson.dumps({"tag": call.ids[0], **frame}))
@@ -144,7 +144,7 @@ def test_lenient_and_strict_decoding_of_a_drifting_server() -> None:
 
 
 def test_invalid_event_items_are_dropped_and_reported() -> None:
-    proto = ClientProtocol(strict_decoding=True)
+    proto = ClientCore(strict_decoding=True)
     sub = proto.add_subscription("A", tag="s")
     items = [
         {"code": "onChange", "path": "A", "value": 1, "tag": "s"},
@@ -153,7 +153,7 @@ def test_invalid_event_items_are_dropped_and_reported() -> None:
     ]
     events = proto.receive(orjson.dumps({"event": items}))
     kinds = sorted(type(e).__name__ for e in events)
-    assert kinds == ["ProtocolViolation", "SubscriptionData"]
+    assert kinds == ["BadFrame", "SubscriptionData"]
     assert proto.invalid_events == 1
     got = [sub.pop(), sub.pop(), sub.pop()]
     assert [getattr(g, "value", None) for g in got] == [1, 3, None]

@@ -201,4 +201,4 @@ def test_signatures_follow_the_trio_client() -> None:
     trio_public = {n for n in vars(dc.Client) if not n.startswith("_")}
     sync_public = {n for n in vars(ds.Client) if not n.startswith("_")}
     # the trio client's sans-I/O core is not thread-safe: not offered here
-    assert trio_public - sync_public == {"aclose", "protocol"}
+    assert trio_public - sync_public == {"aclose", "core"}

@@ -140,7 +140,7 @@ def test_ctrl_c_in_process_cancels_the_call_and_keeps_the_client(sim: SimThread)
         hold = sim.hold_next("get")
         with ctrl_c_once(lambda: sim.wait(hold.reached.wait)), pytest.raises(KeyboardInterrupt):
             dms.get("Test:Int")  # no timeout: only the interrupt ends it
-        assert dms._client.protocol.pending_calls == 0  # cancelled in the loop, not left behind
+        assert dms._client.core.pending_calls == 0  # cancelled in the loop, not left behind
         sim.release(hold)
         assert dms.get("Test:Double").value == 21.5  # the connection is still fine
 

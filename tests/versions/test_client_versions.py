@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 import dmsproto.client as dc
-from dmsproto.errors import ProtocolVersionError
+from dmsproto.errors import NotInVersionError
 from dmsproto.sim.plant import demo_plant_path
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
@@ -37,7 +37,7 @@ async def test_v15_client_reads_hist_data_past_and_value_original(
     start = datetime(2026, 1, 14, 10, 0, tzinfo=UTC)
     async with make_sim(demo_plant_path(), clock=clock, protocol="1.5") as sim, \
             dc.connect(url_of(sim, transport), protocol="1.5") as dms:
-        assert dms.protocol_version == "1.5"
+        assert dms.protocol == "1.5"
         detail = await dms.history(OUTDOOR, start=start, interval=0, format="detail",
                                    show_past=True, show_original=True)
         assert detail.past is not None
@@ -61,7 +61,7 @@ async def test_v15_client_reads_hist_data_past_and_value_original(
 
 async def test_v14_client_refuses_v15_options(make_sim: Callable[..., Simulator]) -> None:
     async with make_sim(demo_plant_path(), clock=clock) as sim, dc.connect(sim.url) as dms:
-        with pytest.raises(ProtocolVersionError):
+        with pytest.raises(NotInVersionError):
             await dms.history(OUTDOOR, start=NOW, show_past=True)
 
 
@@ -73,9 +73,9 @@ async def test_v13_client_searches_with_has_prot_data(
             dc.connect(url_of(sim, transport), protocol="1.3") as dms:
         found = await dms.query("", has_prot_data=True, max_depth=0)
         assert [p.path for p in found] == ["A:Alarm", "A:Int"]
-        with pytest.raises(ProtocolVersionError):
+        with pytest.raises(NotInVersionError):
             await dms.query("", has_changelog=True)
-        with pytest.raises(ProtocolVersionError):
+        with pytest.raises(NotInVersionError):
             await dms.changelog_groups()
         # the connection is still fine: nothing was sent for the refused calls
         assert (await dms.get("A:Int")).value == 44
@@ -83,7 +83,7 @@ async def test_v13_client_searches_with_has_prot_data(
 
 async def test_v14_client_refuses_has_prot_data(make_sim: Callable[..., Simulator]) -> None:
     async with make_sim(tiny_plant(), clock=clock) as sim, dc.connect(sim.url) as dms:
-        with pytest.raises(ProtocolVersionError):
+        with pytest.raises(NotInVersionError):
             await dms.query("", has_prot_data=True)
         assert [p.path for p in await dms.query("", has_changelog=True, max_depth=0)] == [
             "A:Alarm", "A:Int"]

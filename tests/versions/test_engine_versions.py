@@ -13,7 +13,7 @@ from dmsproto.sim.engine import Engine
 from dmsproto.sim.history import History
 from dmsproto.sim.plant import PlantError, demo_plant_path, load_plant
 from dmsproto.sim.testing import Harness, tiny_plant
-from dmsproto.versions import UnknownProtocolError
+from dmsproto.versions import UnknownVersionError
 
 OUTDOOR = "Plant:AHU1:TempOutdoor"  # the demo plant corrected two records and backfilled one
 T0_LOCAL = "2026-01-15T11:00:00,000+01:00"
@@ -148,7 +148,7 @@ def test_v13_subscription_query_has_prot_data() -> None:
 
 
 def test_engine_refuses_text_that_is_not_a_version() -> None:
-    with pytest.raises(UnknownProtocolError):
+    with pytest.raises(UnknownVersionError):
         Engine(load_plant(tiny_plant()), protocol="latest")
     assert Engine(load_plant(tiny_plant()), protocol="0.1").validating is False
 
