@@ -17,11 +17,15 @@ from importlib import resources
 from types import ModuleType
 from typing import Any, Literal
 
-from ._generated import VERSIONS
+from ._generated import VERSIONS, Version
 from .errors import UnknownVersionError
 
 Direction = Literal["send", "recv"]
-DEFAULT_VERSION = "1.4"
+"""Which side spoke, everywhere (captures, validation, the simulator's recordings):
+``"send"`` = the client spoke (client to DMS), ``"recv"`` = the DMS spoke (DMS to client)."""
+
+DEFAULT_VERSION: Version = "1.4"
+"""The version spoken when none is named: the one every DMS of the field speaks today."""
 
 
 @dataclass(frozen=True)
@@ -64,5 +68,5 @@ def get_version(name: str = DEFAULT_VERSION) -> VersionBindings:
     return VersionBindings(name=name, schemas=json.loads(text), **modules)
 
 
-__all__ = ["DEFAULT_VERSION", "Direction", "VersionBindings", "UnknownVersionError",
+__all__ = ["DEFAULT_VERSION", "Direction", "Version", "VersionBindings", "UnknownVersionError",
            "VERSIONS", "at_least", "get_version", "version_key"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import trio
 
+from ..versions import DEFAULT_VERSION
 from . import exits
 from .output import Output
 
@@ -34,7 +35,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     s.add_argument("--users", metavar="FILE", help="users file (Basic auth / certificates)")
     s.add_argument("--tick", type=float, default=1.0, metavar="S",
                    help="seconds between System:Time ticks (0 = none) [1]")
-    s.add_argument("--protocol", dest="sim_protocol", default="1.4", metavar="X.Y",
+    s.add_argument("--protocol", dest="sim_protocol", default=DEFAULT_VERSION, metavar="X.Y",
                    help="protocol version to speak [1.4]")
     s.set_defaults(handler=run_serve)
 

@@ -29,10 +29,10 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..client import Client, ReconnectPolicy, connect
-from ..versions import VERSIONS
+from ..versions import DEFAULT_VERSION, VERSIONS, Version
 from .exits import usage
 
 DEFAULT_URL = "ws://127.0.0.1:9020/json_data"
@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "user": None,
     "whois": "dmsproto",
     "timeout": 10.0,
-    "protocol": "1.4",
+    "protocol": DEFAULT_VERSION,
     "record": None,
 }
 _PATH_KEYS = ("cafile", "cert", "key", "record")
@@ -63,7 +63,7 @@ class Settings:
     user: str | None
     whois: str
     timeout: float
-    protocol: str
+    protocol: Version
     record: str | None = None
     check_hostname: bool = True
     insecure_auth: bool = False
@@ -87,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timeout", default=sup, type=float, metavar="S",
                        help="seconds to wait for the connection and each answer [10]")
     group.add_argument("--protocol", default=sup, choices=sorted(VERSIONS),
-                       help="protocol version of the DMS [1.4]")
+                       help=f"protocol version of the DMS [{DEFAULT_VERSION}]")
     group.add_argument("--record", default=sup, metavar="FILE",
                        help="write every frame to a JSON Lines capture (see validate)")
     group.add_argument("--no-check-hostname", dest="no_check_hostname", action="store_true",
@@ -157,7 +157,7 @@ def resolve(args: argparse.Namespace, environ: Mapping[str, str] | None = None,
     return Settings(
         url=str(merged["url"]), cafile=merged["cafile"], cert=merged["cert"],
         key=merged["key"], user=user, whois=str(merged["whois"]), timeout=timeout,
-        protocol=str(merged["protocol"]), record=merged["record"] or None,
+        protocol=cast(Version, str(merged["protocol"])), record=merged["record"] or None,
         check_hostname=not getattr(args, "no_check_hostname", False),
         insecure_auth=bool(getattr(args, "insecure_auth", False)),
         password=password,

@@ -67,6 +67,7 @@ from ..results import (
     SetResult,
     SubscribeResult,
 )
+from ..versions import DEFAULT_VERSION, Version
 from ._http import HttpBackend
 from ._options import Options, ReconnectPolicy, make_options
 from ._record import open_recorder
@@ -669,7 +670,7 @@ async def connect(
     buffer_size: int = 100_000,
     chunk_size: int = 10_000,
     max_message_size: int = 1 << 30,
-    protocol: str = "1.4",
+    protocol: Version = DEFAULT_VERSION,
     validate_requests: bool = False,
     record: str | os.PathLike[str] | Recorder | None = None,
 ) -> AsyncIterator[Client]:

@@ -34,6 +34,7 @@ from ..results import (
     SubscribeResult,
 )
 from ..timestamps import format_stamp
+from ..versions import DEFAULT_VERSION
 from . import _decode
 from ._decode import opt
 from ._wire import UNSET, Wire, wire_for
@@ -78,7 +79,7 @@ def query_object(
     has_prot_data: bool | None = None,
     has_alarm_data: bool | None = None,
     max_depth: int | None = None,
-    protocol: str | Wire = "1.4",
+    protocol: str | Wire = DEFAULT_VERSION,
 ) -> Any:
     """The version's ``Query`` struct; unset parameters are left to the server's defaults.
 
@@ -135,7 +136,9 @@ def is_empty(struct: msgspec.Struct) -> bool:
     return all(v is UNSET for v in msgspec.structs.astuple(struct))
 
 
-def event_spec(events: Iterable[str] | str | None, protocol: str | Wire = "1.4") -> str | None:
+def event_spec(
+    events: Iterable[str] | str | None, protocol: str | Wire = DEFAULT_VERSION
+) -> str | None:
     """The ``event`` filter (comma list or ``*``); ``None`` keeps the default onChange."""
     if events is None:
         return None

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..versions import at_least, get_version
+from ..versions import DEFAULT_VERSION, at_least, get_version
 from .tree import ValueType
 from .wire import literal_values
 
@@ -62,7 +62,7 @@ class ArrayRef:
     bounds: tuple[int, int] | None
 
 
-def parse_ref(path: str, protocol: str = "1.4") -> ArrayRef | None:
+def parse_ref(path: str, protocol: str = DEFAULT_VERSION) -> ArrayRef | None:
     """Parse an indexed path; ``None`` when ``path`` has no index part."""
     m = _REF_RE.match(path)
     if m is None:

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..errors import DMSError
 from ..timestamps import format_server_stamp
 from ..validation import validate
-from ..versions import UnknownVersionError, get_version, version_key
+from ..versions import DEFAULT_VERSION, UnknownVersionError, get_version, version_key
 from .items import Context, ItemRefused, error_item, fatal_item
 from .monitor import subscribe_item, unsubscribe_item
 from .plant import Plant, build
@@ -105,7 +105,7 @@ class Engine:
         plant: Plant,
         *,
         clock: Callable[[], datetime] | None = None,
-        protocol: str = "1.4",
+        protocol: str = DEFAULT_VERSION,
         zone: str | None = None,
         max_path_length: int = 160,
     ) -> None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..versions import at_least
+from ..versions import DEFAULT_VERSION, at_least
 from .tree import VALUE_TYPES, Node
 from .wire import UNSET, wire_names
 
@@ -105,7 +105,7 @@ def value_text(node: Node) -> str:
     return str(value)
 
 
-def parse_query(raw: Any, protocol: str = "1.4") -> Query:
+def parse_query(raw: Any, protocol: str = DEFAULT_VERSION) -> Query:
     """Build a :class:`Query` from the request's generated ``Query`` struct."""
     names = wire_names(raw.__class__)
     return Query(

@@ -56,6 +56,7 @@ from dmsproto.sim.plant import Plant, load_plant
 from dmsproto.sim.subscriptions import Session
 from dmsproto.sim.wire import as_json
 from dmsproto.validation import Violation, validate
+from dmsproto.versions import DEFAULT_VERSION
 
 __all__ = [
     "FRAGMENT_SIZE",
@@ -420,7 +421,7 @@ class Simulator:
         clock: Any = None,
         tick_interval: float | None = 1.0,
         faults: Faults | None = None,
-        protocol: str = "1.4",
+        protocol: str = DEFAULT_VERSION,
         validate_outgoing: bool = False,
         engine: Engine | None = None,
         outbound_queue_size: int = 1000,
@@ -718,7 +719,7 @@ async def serve(
     users: Users | str | os.PathLike[str] | None = None,
     allow: IPLists | None = None,
     tick_interval: float | None = 1.0,
-    protocol: str = "1.4",
+    protocol: str = DEFAULT_VERSION,
     announce: Callable[[str], object] = print,
     task_status: trio.TaskStatus[Simulator] = trio.TASK_STATUS_IGNORED,
 ) -> None:

@@ -37,6 +37,7 @@ from ..results import (
     RenameResult,
     SetResult,
 )
+from ..versions import DEFAULT_VERSION, Version
 from ._dispatch import Dispatcher
 from ._loop import Loop, refuse_in_trio
 from ._subs import CallbackSubscription, Subscription
@@ -436,7 +437,7 @@ def connect(
     buffer_size: int = 100_000,
     chunk_size: int = 10_000,
     max_message_size: int = 1 << 30,
-    protocol: str = "1.4",
+    protocol: Version = DEFAULT_VERSION,
     validate_requests: bool = False,
     record: str | os.PathLike[str] | Recorder | None = None,
     callback_queue_size: int = 10_000,
