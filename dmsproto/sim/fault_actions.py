@@ -28,6 +28,7 @@ __all__ = [
     "Close",
     "Delay",
     "Drop",
+    "Encoder",
     "End",
     "Extra",
     "Hold",

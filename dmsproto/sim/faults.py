@@ -100,7 +100,7 @@ class _Commands:
             if isinstance(request, str):
                 try:
                     request = json.loads(request)
-                except ValueError:
+                except (ValueError, RecursionError):  # not JSON, or nested too deep
                     request = None
             self._names = frozenset(request) if isinstance(request, Mapping) else frozenset()
         return name in self._names
@@ -117,6 +117,7 @@ class FaultParameter:
 
     @property
     def metavar(self) -> str:
+        """The parameter's name in help and messages, e.g. ``SECONDS``."""
         return self.name.upper()
 
 

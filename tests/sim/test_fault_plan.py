@@ -267,3 +267,10 @@ def test_every_plan_keeps_the_order(armings: list[Any], requests: list[Any]) -> 
         assert all(action.on(transport) == action for action in plan)
         assert faults.pending <= before
         assert (faults.pending == before) == (plan == (Respond(),))  # used ones act
+
+
+def test_a_request_nested_too_deep_matches_no_command() -> None:
+    faults = Faults()
+    faults.drop_after_response(match="get")
+    assert faults.plan("[" * 100_000 + "]" * 100_000, "websocket") == (Respond(),)
+    assert faults.pending == 1
