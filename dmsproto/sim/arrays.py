@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..versions import DEFAULT_VERSION, at_least, get_version
+from .messages import TYPE_MISMATCH, out_of_range
 from .tree import ValueType
 from .wire import literal_values
 
-MAX_WRITE_INDEX = 1024
 _REF_RE = re.compile(r"^(.*)\[([^\]]*)\]([A-Za-z]*)$")
 
 #: suffix -> (reported type, integer range or None)
@@ -96,11 +96,12 @@ def read_element(text: object, ref: ArrayRef) -> Any:
     return _decode(raw, ref)
 
 
-def write_element(text: object, ref: ArrayRef, value: Any) -> str:
-    """``text`` with element ``ref.index`` replaced by ``value`` (growing with NULLs)."""
+def write_element(text: object, ref: ArrayRef, value: Any, max_index: int) -> str:
+    """``text`` with element ``ref.index`` replaced by ``value`` (growing with NULLs);
+    ``max_index`` is the highest index a write may name (the schema's)."""
     opening, closing, elements = split_array(text)
-    if not 1 <= ref.index <= MAX_WRITE_INDEX:
-        raise ArrayError(f"Array index {ref.index} out of range (1..{MAX_WRITE_INDEX})")
+    if not 1 <= ref.index <= max_index:
+        raise ArrayError(f"Array index {ref.index} out of range (1..{max_index})")
     encoded = _encode(value, ref)
     while len(elements) < ref.index:
         elements.append("NULL")
@@ -130,7 +131,7 @@ def _decode(raw: str, ref: ArrayRef) -> Any:
 
 
 def _encode(value: Any, ref: ArrayRef) -> str:
-    mismatch = ArrayError("Data type doesn't match")
+    mismatch = ArrayError(TYPE_MISMATCH)
     if ref.type == "bool":
         if not isinstance(value, bool):
             raise mismatch
@@ -148,5 +149,5 @@ def _encode(value: Any, ref: ArrayRef) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         raise mismatch
     if ref.bounds is not None and not ref.bounds[0] <= value <= ref.bounds[1]:
-        raise ArrayError(f"Value {value} out of range ({ref.bounds[0]}..{ref.bounds[1]})")
+        raise ArrayError(out_of_range(ref.suffix or "int", *ref.bounds))
     return str(value)

@@ -113,7 +113,8 @@ def test_item_violations_become_that_items_error(monkeypatch: pytest.MonkeyPatch
     reply = h.handle_message(h.session(), {"get": ["B:X", {"path": "A:Int", "tag": 2}]})
     assert reply.response == {"get": [
         {"code": "ok", "path": "B:X", "value": 0, "type": "int", "stamp": S0},
-        {"code": "error", "path": "A:Int", "message": "path too long", "tag": 2},
+        {"code": "error", "path": "A:Int", "message": "Path too long (max. 160 characters)",
+         "tag": 2},
     ]}
 
 
@@ -124,7 +125,8 @@ def test_command_violation_answers_fatal_item(monkeypatch: pytest.MonkeyPatch) -
     reply = h.handle_message(h.session(), {"get": ["B:X"], "set": []})
     assert reply.fatal is None
     assert reply.response is not None
-    assert reply.response["set"] == [{"code": "error", "message": "set must be an array"}]
+    assert reply.response["set"] == [{"code": "error",
+                                      "message": "Invalid data type of field 'set'"}]
     assert reply.response["get"][0]["code"] == "ok"
 
 
@@ -133,10 +135,10 @@ def test_root_violation_is_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
         Violation("/whois", "type", 1, "whois must be a string")]))
     h = Harness()
     reply = h.handle_message(h.session(), {"get": ["B:X"], "set": [], "tag": "t"})
-    assert reply.fatal == "whois must be a string"
-    assert reply.response == {"tag": "t",
-                              "get": [{"code": "error", "message": "whois must be a string"}],
-                              "set": [{"code": "error", "message": "whois must be a string"}]}
+    fatal = "Invalid data type of field 'whois'"
+    assert reply.fatal == fatal
+    assert reply.response == {"tag": "t", "get": [{"code": "error", "message": fatal}],
+                              "set": [{"code": "error", "message": fatal}]}
 
 
 def test_set_without_user_is_refused_as_the_schema_requires() -> None:

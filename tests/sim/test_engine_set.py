@@ -186,17 +186,13 @@ def test_unusable_paths_and_values() -> None:
     assert reply.response == {"set": [
         {"code": "error", "path": "", "message": "Invalid path"},
         {"code": "error", "path": "A::B", "message": "Invalid path"},
-        {"code": "error", "path": "B:X", "message": "Value out of range"},
+        {"code": "error", "path": "B:X",
+         "message": "Value out of range (int32: -2147483648 to 2147483647)"},
         # without the validator, the generated SetItem refuses what does not fit its types
-        {"code": "error", "path": "B:X",
-         "message": "Invalid request item: Object missing required field `value`"},
-        {"code": "error", "path": "B:X",
-         "message": "Invalid request item: Expected `bool | int | float | str | null`, got "
-                    "`array` (at /value)"},
-        {"code": "error", "path": "B:X",
-         "message": "Invalid request item: Invalid enum value 'float' (at /type)"},
-        {"code": "error", "path": "B:X",
-         "message": "Invalid request item: Expected `bool`, got `str` (at /create)"},
+        {"code": "error", "path": "B:X", "message": "Missing field 'value'"},
+        {"code": "error", "path": "B:X", "message": "Invalid data type of field 'value'"},
+        {"code": "error", "path": "B:X", "message": "Invalid value 'float' of field 'type'"},
+        {"code": "error", "path": "B:X", "message": "Invalid data type of field 'create'"},
     ]}
 
 
