@@ -175,8 +175,12 @@ def for_decoding(text: str) -> str:
 
 
 def _field(pointer: str) -> str:
-    """The last member name in a JSON pointer (array indices skipped), or ''."""
-    for part in reversed(pointer.split("/")[1:]):
+    """The last member name in a JSON pointer (array indices skipped), or '' for the
+    root and for a command's item itself (``/get/3``)."""
+    parts = pointer.split("/")[1:]
+    if len(parts) == 2 and parts[1].isdigit():
+        return ""
+    for part in reversed(parts):
         if not part.isdigit():
             return part.replace("~1", "/").replace("~0", "~")
     return ""
