@@ -105,6 +105,18 @@ class Limits:
     subscriptions: int = MAX_SUBSCRIPTIONS
 
 
+def describe_limits() -> str:
+    """The limits in one paragraph, for ``serve --help``."""
+    return (
+        f"limits (dmsproto.sim.limits): {MAX_MESSAGE_BYTES} bytes per message, "
+        f"{MAX_JSON_DEPTH} nesting levels, {MAX_QUERY_MATCHES} query matches, "
+        f"{MAX_HIST_ENTRIES} histData and {MAX_CHANGELOG_ENTRIES} changelog entries per "
+        f"array (cut, still ok), {MAX_ANSWER_ITEMS} response items and "
+        f"{MAX_ANSWER_ENTRIES} entries per request, {MAX_SUBSCRIPTIONS} subscriptions per "
+        f"connection, a POST body within {BODY_TIMEOUT:g} s."
+    )
+
+
 __all__ = [
     "BODY_TIMEOUT",
     "CLOSE_TIMEOUT",
@@ -123,4 +135,5 @@ __all__ = [
     "OUTBOUND_QUEUE",
     "RECEIVE_BYTES",
     "REQUEST_QUEUE",
+    "describe_limits",
 ]
