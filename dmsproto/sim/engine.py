@@ -39,12 +39,13 @@ answers to a command it does not know).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
 
 from ..errors import DMSError
 from ..timestamps import format_server_stamp
@@ -72,6 +73,7 @@ from .wire import UNSET, Command, SimWire, wire_for
 from .writes import delete_item, rename_item, set_item
 
 _STAMP_CACHE = 65_536  # formatted stamps kept (a plant's nodes share few stamps)
+_PARSER_DEPTH = "depth limit"  # how orjson names a text nested past its 1024 levels
 ItemHandler = Callable[["Engine", Context, Any], list[Any]]
 
 #: handlers by command attribute (the generated RequestFrame's snake_case names)
@@ -117,10 +119,6 @@ def _zone(name: str | None) -> tzinfo:
         return ZoneInfo(name or "Europe/Zurich")
     except (ZoneInfoNotFoundError, ValueError):
         return UTC
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 class Engine:
@@ -228,15 +226,17 @@ class Engine:
 
     # -- requests -----------------------------------------------------------------------
     def handle(self, session: Session, text: str | bytes) -> Reply:
-        """One request message as received (text, or UTF-8 bytes)."""
+        """One request message as received (text, or UTF-8 bytes).
+
+        Not JSON: not UTF-8, a lone surrogate, ``NaN``, a number past a double
+        (``1e999``), or nested past the parser (too deep; answered as such).
+        Integers past 64 bits are read as doubles, as the validator reads them.
+        """
         try:
-            if not isinstance(text, str):
-                text = text.decode("utf-8")
-            message = json.loads(text, parse_constant=_no_constants)
-        except ValueError:
-            return self._fatal({}, FATAL_JSON)
-        except RecursionError:  # nested deeper than the parser goes: far past the limit
-            return self._fatal({}, too_deep(self.limits.json_depth))
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            deep = _PARSER_DEPTH in str(exc)
+            return self._fatal({}, too_deep(self.limits.json_depth) if deep else FATAL_JSON)
         return self.handle_message(session, message)
 
     def handle_message(self, session: Session, message: object) -> Reply:
