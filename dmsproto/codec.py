@@ -14,7 +14,8 @@ The helpers other packages build on are public here: :func:`frame_decoders`
 (the strict decoders of one version), :func:`hist_entry_hook` (how a
 ``histData`` entry of either wire form becomes a ``HistEntry``),
 :func:`decode_error` (a msgspec error as a ``DecodeError``) and
-:func:`frame_kind`.
+:func:`frame_kind`; :class:`TypedDecoders` is what the generated per-version
+modules are made of.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, TypeAlias
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 import msgspec
 
@@ -37,6 +38,10 @@ FrameData: TypeAlias = bytes | bytearray | memoryview | str | dict[str, Any]
 FrameKind = Literal["request", "response", "event"]
 """The three frame types of every version: a request (the client spoke), a
 response or an event (the DMS spoke)."""
+
+RequestT = TypeVar("RequestT")
+ResponseT = TypeVar("ResponseT")
+EventT = TypeVar("EventT")
 
 _EVENT_PREFIX = re.compile(rb'^\s*\{\s*"event"\s*:')
 _MSGSPEC_AT = re.compile(r"^(?P<reason>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.S)
@@ -245,6 +250,44 @@ def decode_frame(
     return frame
 
 
+class TypedDecoders(Generic[RequestT, ResponseT, EventT]):
+    """The decoders of one version, typed with its three frame structs.
+
+    The generated ``frames`` module of each version (``dmsproto.frames.v1_5``)
+    makes one, with its own ``RequestFrame``, ``ResponseFrame`` and
+    ``EventFrame`` as type arguments, and exports its methods; a type checker
+    then knows the exact struct each returns.  The type arguments are not
+    checked at run time: they must be the structs of ``protocol``.
+
+    Every method takes ``data``, JSON text (bytes or str) or the frame as a
+    dict, and raises ``DecodeError`` (with ``.pointer`` and ``.reason``) when
+    it is not a frame of that kind and version.
+    """
+
+    def __init__(self, protocol: str) -> None:
+        self.protocol = protocol
+
+    def decode_request(self, data: FrameData) -> RequestT:
+        """The ``RequestFrame`` in ``data`` (the client spoke)."""
+        frame: RequestT = decode_as(data, "request", self.protocol)
+        return frame
+
+    def decode_response(self, data: FrameData) -> ResponseT:
+        """The ``ResponseFrame`` in ``data`` (the DMS answered); an event frame is refused."""
+        frame: ResponseT = decode_as(data, "response", self.protocol)
+        return frame
+
+    def decode_event(self, data: FrameData) -> EventT:
+        """The ``EventFrame`` in ``data`` (the DMS reported changes)."""
+        frame: EventT = decode_as(data, "event", self.protocol)
+        return frame
+
+    def decode_server_frame(self, data: FrameData) -> ResponseT | EventT:
+        """What the DMS sent: the ``EventFrame`` if ``data`` has ``event``, else the response."""
+        frame: ResponseT | EventT = decode_frame(data, direction="recv", protocol=self.protocol)
+        return frame
+
+
 def _enc_hook(obj: Any) -> Any:
     if isinstance(obj, HistEntry):
         return obj.to_wire()
@@ -281,6 +324,7 @@ __all__ = [
     "FrameData",
     "FrameDecoders",
     "FrameKind",
+    "TypedDecoders",
     "decode_as",
     "decode_error",
     "decode_frame",

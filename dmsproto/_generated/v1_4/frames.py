@@ -6,14 +6,15 @@
 
 Public as ``dmsproto.frames.v1_4``.  The item structs are in the
 modules ``request``, ``response``, ``event`` and ``common``
-(e.g. ``response.GetResult``).
+(e.g. ``response.GetResult``); the decoders are the methods of
+``dmsproto.codec.TypedDecoders``, typed with this version's frames.
 """
 
 from __future__ import annotations
 
 from typing import Final, TypeAlias
 
-from dmsproto.codec import FrameData, decode_as, decode_frame
+from dmsproto.codec import TypedDecoders
 
 from . import common, event, request, response
 from .event import EventFrame
@@ -29,70 +30,11 @@ ServerFrame: TypeAlias = ResponseFrame | EventFrame
 Frame: TypeAlias = RequestFrame | ResponseFrame | EventFrame
 """Any frame of this version."""
 
-
-def decode_request(data: FrameData) -> RequestFrame:
-    """Decode a request frame (the client spoke) of protocol 1.4.
-
-    Args:
-        data: JSON text (bytes or str), or the frame as a dict.
-
-    Returns:
-        The frame, typed as this version's struct.
-
-    Raises:
-        DecodeError: ``data`` is not such a frame (``.pointer`` says where).
-    """
-    frame: RequestFrame = decode_as(data, 'request', VERSION)
-    return frame
-
-
-def decode_response(data: FrameData) -> ResponseFrame:
-    """Decode a response frame (the DMS answered a request) of protocol 1.4.
-
-    Args:
-        data: JSON text (bytes or str), or the frame as a dict.
-
-    Returns:
-        The frame, typed as this version's struct.
-
-    Raises:
-        DecodeError: ``data`` is not such a frame (``.pointer`` says where).
-    """
-    frame: ResponseFrame = decode_as(data, 'response', VERSION)
-    return frame
-
-
-def decode_event(data: FrameData) -> EventFrame:
-    """Decode an event frame (the DMS reported changes) of protocol 1.4.
-
-    Args:
-        data: JSON text (bytes or str), or the frame as a dict.
-
-    Returns:
-        The frame, typed as this version's struct.
-
-    Raises:
-        DecodeError: ``data`` is not such a frame (``.pointer`` says where).
-    """
-    frame: EventFrame = decode_as(data, 'event', VERSION)
-    return frame
-
-
-def decode_server_frame(data: FrameData) -> ServerFrame:
-    """Decode a frame the DMS sent (an event frame if it has ``event``, else a response) of protocol 1.4.
-
-    Args:
-        data: JSON text (bytes or str), or the frame as a dict.
-
-    Returns:
-        The frame, typed as this version's struct.
-
-    Raises:
-        DecodeError: ``data`` is not such a frame (``.pointer`` says where).
-    """
-    frame: ServerFrame = decode_frame(data, direction='recv', protocol=VERSION)
-    return frame
-
+_decoders = TypedDecoders[RequestFrame, ResponseFrame, EventFrame](VERSION)
+decode_request = _decoders.decode_request
+decode_response = _decoders.decode_response
+decode_event = _decoders.decode_event
+decode_server_frame = _decoders.decode_server_frame
 
 __all__ = [
     'EventFrame',
