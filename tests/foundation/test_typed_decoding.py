@@ -16,7 +16,7 @@ from dmsproto.versions import VERSIONS
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
-PROGRAMS = HERE / "typing"
+PROGRAMS = HERE / "typed_programs"
 ERROR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: (?P<message>.*)$")
 
 GET = b'{"get":[{"code":"ok","path":"A","value":1.5,"type":"double","stamp":null}]}'
