@@ -111,7 +111,7 @@ class ConnectOptions(TypedDict, total=False):
     )]
     timeout: Annotated[float | None, Opt(
         10.0,
-        "seconds to wait for each answer (every call's default; None: no limit)",
+        "seconds to wait for each answer (the default of every call)",
         cli=Cli(metavar="S"),
         above=0,
     )]

@@ -73,7 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The connection flags; absent ones stay unset so flags, env and file can be merged."""
     group = parser.add_argument_group(
         "connection (flags > environment > config file)",
-        f"The password comes from ${PASSWORD_ENV} or a prompt.")
+        f"The password comes from ${PASSWORD_ENV} or a prompt; --timeout also bounds "
+        "connecting.")
     add_flags(group, ConnectOptions, merge=True)
     group.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
                        help=f"TOML config file [${CONFIG_ENV} or ~/.config/dmsproto/config.toml]")
@@ -120,7 +121,8 @@ def resolve(args: argparse.Namespace, environ: Mapping[str, str] | None = None,
         ask_password: read the password (environment or prompt) when a user needs one.
 
     Returns:
-        The options of every option the command line offers, and the password.
+        Every option the command line offers (given or default), and the password
+        when a user needs one.
 
     Raises:
         CliError: a usage error for a bad value, config file or missing password.

@@ -9,6 +9,7 @@ a declaration built on the spot shows the generated CLI parts follow it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import typing
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from dmsproto.cli import build_parser
 from dmsproto.cli.connection import resolve
 from dmsproto.cli.exits import CliError
 from dmsproto.cli.flags import add_flags, config_key, env_name, flag_values, from_text, offered
+from dmsproto.client._options import Options, make_options
 from dmsproto.declare import Cli, Opt, declared
 from dmsproto.declare import resolve as resolve_options
 from dmsproto.errors import ConnectError, EncodeError, NotInVersionError
@@ -80,6 +82,26 @@ def test_resolved_options_come_from_the_declaration() -> None:
         resolve_options(ConnectOptions, {"timeout": 0}, what="connect()", error=ConnectError)
     with pytest.raises(ValueError, match=r"buffer_size must be an int >= 1, got 2\.5"):
         resolve_options(ConnectOptions, {"buffer_size": 2.5}, what="connect()")
+
+
+def test_every_option_reaches_the_resolved_options() -> None:
+    """An option is kept in ``Options`` under its name, or folded into a derived value."""
+    kept = {f.name for f in dataclasses.fields(Options)}
+    folded = {"url": "scheme/host/port/path", "password": "authorization",
+              "cafile": "ssl_context", "certfile": "ssl_context", "keyfile": "ssl_context",
+              "check_hostname": "ssl_context", "allow_insecure_auth": "a check"}
+    assert set(CONNECT) - kept == set(folded)
+    opts = make_options(None, {"timeout": 2.5, "record": "x.jsonl", "protocol": "1.3"})
+    assert (opts.timeout, opts.record, opts.protocol, opts.url) == (
+        2.5, "x.jsonl", "1.3", "ws://127.0.0.1:9020/json_data")
+
+
+def test_the_docstrings_list_every_option_with_its_help() -> None:
+    for declaration in (ConnectOptions, SyncOptions, QueryFilter):
+        doc = declaration.__doc__ or ""
+        for option in declared(declaration).values():
+            assert f"    {option.name}: {option.opt.help}" in doc
+    assert "(default: " not in ConnectOptions.__doc__.split("    password:")[1].split("\n")[0]
 
 
 def test_the_protocol_option_is_the_version_literal() -> None:
