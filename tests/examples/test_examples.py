@@ -4,46 +4,27 @@ runs it (a subprocess, the URL in ``DMSPROTO_URL``), and type-checks under mypy 
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import trio
+from example_support import ROOT, Ran, env_with_url, run_process_bounded
 
 import dmsproto
 from dmsproto.sim import Simulator
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 MakeSim = Callable[..., Simulator]
 
 
-@dataclass
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def _env(url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DMSPROTO_")}
-    if url is not None:
-        env["DMSPROTO_URL"] = url
-    return env
-
-
 async def run_example(name: str, *args: str, url: str | None = None,
-                      cwd: Path | None = None, seconds: float = 60) -> Ran:
-    """Run ``examples/<name>`` to its end, bounded by ``seconds``."""
-    with trio.fail_after(seconds):
-        done = await trio.run_process(
-            [sys.executable, str(EXAMPLES / name), *args], capture_stdout=True,
-            capture_stderr=True, check=False, env=_env(url), cwd=cwd or ROOT)
-    return Ran(done.returncode, done.stdout.decode(), done.stderr.decode())
+                      cwd: Path | None = None) -> Ran:
+    """Run ``examples/<name>`` to its end (bounded)."""
+    return await run_process_bounded([sys.executable, str(EXAMPLES / name), *args],
+                                      url=url, cwd=cwd)
 
 
 class Lines:
@@ -128,7 +109,7 @@ async def test_watch_alarms_survives_a_dms_restart(make_sim: MakeSim) -> None:
             port = first.port
             process = await trio.lowlevel.open_process(
                 [sys.executable, str(EXAMPLES / "watch_alarms.py"), "--count", "2"],
-                stdout=subprocess.PIPE, env=_env(first.url), cwd=ROOT)
+                stdout=subprocess.PIPE, env=env_with_url(first.url), cwd=ROOT)
             lines = Lines(process)
             try:
                 assert "active: Plant:AHU1:Filter:Alarm" in await lines.until("alarm datapoints")
@@ -189,7 +170,7 @@ async def test_pytest_example_passes() -> None:
         done = await trio.run_process(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
              str(EXAMPLES / "test_with_simulator.py")],
-            capture_stdout=True, capture_stderr=True, check=False, env=_env(None), cwd=ROOT)
+            capture_stdout=True, capture_stderr=True, check=False, env=env_with_url(None), cwd=ROOT)
     out = done.stdout.decode()
     assert done.returncode == 0, out
     assert "3 passed" in out
