@@ -47,7 +47,8 @@ async def main(url: str = "ws://127.0.0.1:9020/json_data") -> None:
         for entry in log.entries:
             print(entry.stamp, entry.path, entry.text, entry.state)
 
-        results = await dms.batch([Get("Site:Note"), Set("Site:Count", 1, create=True), Query("Site", {})])
+        results = await dms.batch([Get("Site:Note"), Set("Site:Count", 1, create=True),
+                                   Query("Site", {})])
         print([r.ok for r in results])
 
         async with dms.subscribe("Site", events={"onChange", "onRename"}, max_depth=0) as sub:
