@@ -73,7 +73,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     s.add_argument("--tick", type=float, default=1.0, metavar="S",
                    help="seconds between System:Time ticks; 0 = no ticks and no blinkers [1]")
     s.add_argument("--protocol", dest="sim_protocol", default=DEFAULT_VERSION, metavar="X.Y",
-                   help="protocol version to speak [1.4]")
+                   help=f"protocol version to speak [{DEFAULT_VERSION}]")
     s.add_argument("--fault", action="append", default=[], metavar="KIND[:ARG]...",
                    help="arm a one-shot fault, e.g. hold:get, delay:30:get or "
                    "http-status:403 (repeatable; the kinds are listed below)")
