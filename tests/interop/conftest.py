@@ -114,8 +114,9 @@ def node_modules() -> Path:
         "node-ws7", Path("node_modules/ws/package.json"), _build_node_ws) / "node_modules")
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """``dmsproto serve`` (demo plant, 1 s ticks) running as a subprocess."""
-    with serving(tmp_path, "--tick", "1") as running:
+@pytest.fixture(params=["1.4", "1.5"])
+def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Served]:
+    """``dmsproto serve`` (demo plant, 1 s ticks) as a subprocess, speaking 1.4 and 1.5
+    (the field clients were written for 1.4; a DMS they meet may be newer)."""
+    with serving(tmp_path, "--tick", "1", "--protocol", request.param) as running:
         yield running
