@@ -6,9 +6,9 @@ writes our JSON Lines format; ``dmsproto.capture.cli`` hosts ``dmsproto validate
 
 from __future__ import annotations
 
+from ..recorder import Recorder
 from .model import BadRecord, CaptureError, Message, TsharkMissing
 from .readers import detect_format, read_capture
-from .recorder import Recorder
 from .report import Example, Report
 from .runner import validate_files, validate_records
 

@@ -19,10 +19,10 @@ from typing import Any, Literal, TypeVar, overload
 import trio
 
 from .. import client as dc
-from ..capture.recorder import Recorder
 from ..client import ReconnectPolicy
 from ..errors import Closed
 from ..protocol.ops import Op, Stamp
+from ..recorder import Recorder
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,

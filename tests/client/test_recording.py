@@ -13,9 +13,9 @@ from client_support import ANCHOR
 
 import dmsproto
 import dmsproto.client as dc
-from dmsproto.capture.recorder import Recorder
 from dmsproto.errors import NotFound
 from dmsproto.protocol import Get, Query, Set
+from dmsproto.recorder import Recorder
 from dmsproto.sim.server import Simulator
 from dmsproto.versions import Direction
 
