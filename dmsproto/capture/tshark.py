@@ -83,6 +83,7 @@ class _Conn:
 
     dms: bool
     server_port: str | None
+    assumed: bool = False
 
 
 class DmsTraffic:
@@ -92,8 +93,9 @@ class DmsTraffic:
     in the capture is the DMS's when its target is the base path, on whatever port;
     its server port gives each frame's direction.  A stream without a captured
     handshake (the capture started later) is taken to be the DMS's when it uses
-    ``port`` (the DMS default 9020 unless told), and :meth:`notes` says so.  HTTP
-    POSTs to the base path and their 200 answers count on any port.
+    ``port`` (the DMS default 9020 unless told; ``None``: any port), and
+    :meth:`notes` says so.  HTTP POSTs to the base path and their 200 answers count
+    on any port.
     """
 
     def __init__(self, source: str, port: int | None, base_path: str = BASE_PATH) -> None:
@@ -103,6 +105,7 @@ class DmsTraffic:
         self._conns: dict[str, _Conn] = {}
         self.assumed = 0
         self.skipped = 0
+        self.unplaced = 0
 
     def messages(self, layers: Any, offset: int = 0) -> Iterator[Record]:
         """The DMS messages in one exported packet (usually zero or one)."""
@@ -131,19 +134,28 @@ class DmsTraffic:
                 return
             conn = self._conns.get(tcp)
             if conn is None:
-                ports = {_first(fields, "tcp_srcport"), _first(fields, "tcp_dstport")}
-                if self.port is None or self.port not in ports:
-                    self.skipped += len(texts)
-                    return
-                self.assumed += len(texts)
-                conn = self._conns[tcp] = _Conn(True, self.port)
+                conn = self._unannounced(fields, tcp, len(texts))
             if not conn.dms:
                 return
+            if conn.assumed:
+                self.assumed += len(texts)
             direction = _ws_direction(fields, conn.server_port)
         for k, (text, binary) in enumerate(texts):
             where = f"frame {number}" if k == 0 else f"frame {number} (message {k + 1})"
             yield Message(direction, text, self.source, where, time, stream, len(text), offset,
                           binary)
+
+    def _unannounced(self, fields: dict[str, list[Any]], tcp: str, count: int) -> _Conn:
+        """A WebSocket stream whose handshake is not in the capture: the DMS's by port."""
+        ports = {_first(fields, "tcp_srcport"), _first(fields, "tcp_dstport")} - {None}
+        if not ports or self.port is None:
+            self.unplaced += count  # an export without ports, or no port named: take it
+            return _Conn(True, None)
+        if self.port not in ports:
+            self.skipped += count
+            return _Conn(False, None)
+        conn = self._conns[tcp] = _Conn(True, self.port, assumed=True)
+        return conn
 
     def _http_body(self, fields: dict[str, list[Any]],
                    method: str | None) -> list[tuple[str, bool]]:
@@ -179,6 +191,10 @@ class DmsTraffic:
             yield Note(self.source, f"{self.assumed} WebSocket messages without a captured "
                                     f"handshake were taken as DMS traffic by port {self.port} "
                                     "(--port)")
+        if self.unplaced:
+            reason = "no port was named" if self.port is None else "the export has no TCP ports"
+            yield Note(self.source, f"{self.unplaced} WebSocket messages without a captured "
+                                    f"handshake were taken as DMS traffic ({reason})")
         if self.skipped:
             yield Note(self.source, f"{self.skipped} WebSocket messages on other ports without "
                                     "a captured handshake were left out (--port names the DMS "
