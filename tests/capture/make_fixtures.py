@@ -22,6 +22,8 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -171,23 +173,30 @@ def har(jsonl: Path) -> dict[str, Any]:
                     "pages": [], "entries": entries}}
 
 
-async def run_session(name: str, session: Any) -> None:
+@asynccontextmanager
+async def capturing(name: str, port: int) -> AsyncIterator[None]:
+    """tshark writes ``name.pcapng`` of the loopback traffic on ``port`` meanwhile."""
     pcap = HERE / f"{name}.pcapng"
     capture = await trio.lowlevel.open_process(
-        ["tshark", "-i", "lo", "-f", f"tcp port {PORT}", "-w", str(pcap), "-q"],
+        ["tshark", "-i", "lo", "-f", f"tcp port {port}", "-w", str(pcap), "-q"],
         stderr=subprocess.PIPE)
     assert capture.stderr is not None
     seen = b""
     while b"Capturing on" not in seen:
         seen += await capture.stderr.receive_some(1024)
     await trio.sleep(0.5)  # dumpcap says "Capturing" a moment before it really captures
-    with Recorder(HERE / f"{name}.jsonl", truncate=True) as rec:
-        async with Simulator(port=PORT, clock=StepClock(), tick_interval=None,
-                             close_timeout=0.5) as sim:
-            await session(sim, rec)
+    yield
     await trio.sleep(0.5)
     capture.terminate()
     await capture.wait()
+
+
+async def run_session(name: str, session: Any) -> None:
+    async with capturing(name, PORT):
+        with Recorder(HERE / f"{name}.jsonl", truncate=True) as rec:
+            async with Simulator(port=PORT, clock=StepClock(), tick_interval=None,
+                                 close_timeout=0.5) as sim:
+                await session(sim, rec)
 
 
 def export_json(name: str, fields: bool) -> None:
@@ -305,20 +314,9 @@ async def field_session(rec: Recorder) -> None:
 
 
 async def run_field() -> None:
-    pcap = HERE / "field.pcapng"
-    capture = await trio.lowlevel.open_process(
-        ["tshark", "-i", "lo", "-f", f"tcp port {FIELD_PORT}", "-w", str(pcap), "-q"],
-        stderr=subprocess.PIPE)
-    assert capture.stderr is not None
-    seen = b""
-    while b"Capturing on" not in seen:
-        seen += await capture.stderr.receive_some(1024)
-    await trio.sleep(0.5)
-    with Recorder(HERE / "field.jsonl", truncate=True, label="make_fixtures field") as rec:
-        await field_session(rec)
-    await trio.sleep(0.5)
-    capture.terminate()
-    await capture.wait()
+    async with capturing("field", FIELD_PORT):
+        with Recorder(HERE / "field.jsonl", truncate=True, label="make_fixtures field") as rec:
+            await field_session(rec)
 
 
 def field_har(jsonl: Path) -> dict[str, Any]:

@@ -3,30 +3,20 @@ messages, and the two field clients' traffic (binary frames, a non-default port)
 
 from __future__ import annotations
 
-import argparse
-import io
 import json
 from pathlib import Path
 
 import pytest
 
 from dmsproto.capture import validate_files
-from dmsproto.capture.cli import add_validate_arguments, run_validate
 from dmsproto.validation import RULES
 
 from .conftest import FIXTURES, require_tshark
+from .test_cli import cli
 
 FIELD_FORMATS = ["jsonl", "har", "pcapng"]
 #: the field clients' traffic: no error; these warnings, each once per sending
 FIELD_WARNINGS = {"binary-frame": 3, "empty-command": 2, "changelog-groups-item": 1}
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="dmsproto validate")
-    add_validate_arguments(parser)
-    out, err = io.StringIO(), io.StringIO()
-    code = run_validate(parser.parse_args(list(argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("fmt", FIELD_FORMATS)
