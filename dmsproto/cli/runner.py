@@ -13,7 +13,6 @@ from functools import partial
 import trio
 
 from ..client import Client
-from ..recorder import truncate_capture
 from .connection import Settings, open_client, resolve
 from .output import Output
 
@@ -24,15 +23,7 @@ def run_client(command: ClientCommand, args: argparse.Namespace, out: Output,
                *, reconnect: bool = False) -> int:
     """Resolve the connection settings, connect and run ``command``; its exit code."""
     settings = resolve(args)
-    start_recording(settings)
     return trio.run(partial(_with_client, command, args, out, settings, reconnect))
-
-
-def start_recording(settings: Settings) -> None:
-    """``--record FILE`` adds this command's session to the capture; with
-    ``record_truncate`` set it starts the capture afresh instead."""
-    if settings.record is not None and getattr(settings, "record_truncate", False):
-        truncate_capture(settings.record)
 
 
 async def _with_client(command: ClientCommand, args: argparse.Namespace, out: Output,
