@@ -133,7 +133,7 @@ def test_the_fast_path_never_hides_a_violation(protocol: str, kind: str, directi
     twin = jsonschema_rs.Draft202012Validator(strict_twin(schema))
     exact = compiled(protocol, kind)
 
-    @settings(max_examples=15, deadline=None, database=None,
+    @settings(max_examples=10, deadline=None, database=None,
               phases=(Phase.explicit, Phase.reuse, Phase.generate),
               suppress_health_check=list(HealthCheck))
     @given(from_schema(copy.deepcopy(schema)))
