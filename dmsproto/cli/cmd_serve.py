@@ -82,7 +82,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run_serve(args: argparse.Namespace, out: Output) -> int:
     # imported here: the client commands do not need the simulator
-    from ..capture.recorder import Recorder
+    from ..recorder import Recorder
     from ..sim import Simulator, server_ssl_context
     from ..sim.auth import IPLists
     from ..sim.faults import Faults

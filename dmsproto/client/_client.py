@@ -23,7 +23,6 @@ from typing import Any, Generic, Literal, TypeVar, Unpack, overload
 
 import trio
 
-from ..capture.recorder import Recorder
 from ..errors import (
     ConnectionLost,
     DMSProtoError,
@@ -52,6 +51,7 @@ from ..protocol.ops import (
     is_empty,
     query_object,
 )
+from ..recorder import Recorder
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,

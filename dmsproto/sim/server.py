@@ -47,8 +47,8 @@ from wsproto.connection import ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import LocalProtocolError
 
-from dmsproto.capture.recorder import Recorder
 from dmsproto.codec import encode
+from dmsproto.recorder import Recorder
 from dmsproto.sim.auth import IPLists, Users, certificate_identity, parse_basic_auth
 from dmsproto.sim.engine import Delivery, Engine
 from dmsproto.sim.fault_actions import (
@@ -462,7 +462,7 @@ class Simulator:
     ``allow`` holds the IP lists (default: plain from the local host only).
     ``tick_interval`` seconds between System:Time ticks (None: no ticker and no
     blinkers; call ``tick()``); the blinkers flip at their own periods meanwhile.
-    ``record`` (a path or a :class:`~dmsproto.capture.Recorder`) records every message in
+    ``record`` (a path or a :class:`~dmsproto.recorder.Recorder`) records every message in
     the JSON Lines capture format that ``dmsproto validate`` reads.
     """
 

@@ -72,11 +72,9 @@ async function main() {
   const subscriber = await phase(SUBSCRIBE_NODE, (f) => answered("subscribe")(f)
     && hasEvent("System:Time")(f));
   // 3. the write node, on its own connection: its write reaches the subscriber
-  const written = new Promise((resolve) => {
+  const written = new Promise((resolve) => {  // phase() keeps collecting its frames
     subscriber.ws.on("message", (data) => {
-      const frame = JSON.parse(data);
-      subscriber.frames.push(frame);
-      if (hasEvent("Test:Int")([frame])) resolve();
+      if (hasEvent("Test:Int")([JSON.parse(data)])) resolve();
     });
   });
   const writer = await phase(writeNode("Test:Int", "45"), answered("set"));

@@ -143,7 +143,9 @@ def test_fractional_interval() -> None:
     assert reply.response is not None
     item = reply.response["get"][0]
     assert item["code"] == "ok"
-    assert [next(iter(e)) for e in item["histData"]] == ["2026-01-15T11:00:00,000+01:00"]
+    stamps = [next(iter(e)) for e in item["histData"]]  # between the 10:45 and 11:00 records
+    assert stamps[:2] == ["2026-01-15T10:59:00,000+01:00", "2026-01-15T10:59:00,500+01:00"]
+    assert len(stamps) == 121 and stamps[-1] == "2026-01-15T11:00:00,000+01:00"
 
 
 def test_rename_and_delete_events_carry_the_time_of_the_event() -> None:
