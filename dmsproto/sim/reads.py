@@ -119,7 +119,7 @@ def _answer(engine: Engine, ctx: Context, node: Node, extras: Extras) -> Any:
 
 def _array_answer(engine: Engine, path: str, tag: Any) -> Any:
     try:
-        ref = parse_ref(path, engine.protocol)
+        ref = parse_ref(path, engine.wire.name)
     except ArrayError as exc:
         raise ItemRefused(str(exc)) from None
     base = engine.tree.get(ref.base) if ref is not None else None

@@ -92,7 +92,7 @@ def check_path_length(engine: Engine, path: str) -> None:
 
 def _array_ref(engine: Engine, path: str) -> ArrayRef | None:
     try:
-        return parse_ref(path, engine.protocol)
+        return parse_ref(path, engine.wire.name)
     except ArrayError as exc:
         raise ItemRefused(str(exc)) from None
 
