@@ -56,12 +56,12 @@ from .limits import Limits
 from .messages import (
     FATAL_JSON,
     NO_COMMAND,
+    NOT_A_STRING,
+    NOT_AN_ARRAY,
     NOT_AN_OBJECT,
+    TOO_DEEP,
+    UNKNOWN_COMMAND,
     for_violation,
-    not_a_string,
-    not_an_array,
-    too_deep,
-    unknown_command,
 )
 from .monitor import subscribe_item, unsubscribe_item
 from .plant import Plant, build
@@ -236,7 +236,7 @@ class Engine:
             message = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
             deep = _PARSER_DEPTH in str(exc)
-            return self._fatal({}, too_deep(self.limits.json_depth) if deep else FATAL_JSON)
+            return self._fatal({}, TOO_DEEP.format(self.limits.json_depth) if deep else FATAL_JSON)
         return self.handle_message(session, message)
 
     def handle_message(self, session: Session, message: object) -> Reply:
@@ -244,11 +244,11 @@ class Engine:
         if not isinstance(message, dict):
             return self._fatal({}, NOT_AN_OBJECT)
         if _deeper_than(message, self.limits.json_depth):
-            return self._fatal(message, too_deep(self.limits.json_depth))
+            return self._fatal(message, TOO_DEEP.format(self.limits.json_depth))
         item_errors, command_errors, frame_error = self._violations(message)
         unknown = next((k for k in message if k not in self.root_fields), None)
         if unknown is not None:
-            frame_error = unknown_command(unknown)
+            frame_error = UNKNOWN_COMMAND.format(unknown)
         frame_error = frame_error or _frame_problem(message, self.wire, self.commands)
         if frame_error is not None:
             return self._fatal(message, frame_error)
@@ -260,7 +260,7 @@ class Engine:
             command = self.wire.commands[name]
             items = message[name]
             if name in command_errors or not isinstance(items, list):
-                reason = command_errors.get(name, not_an_array(name))
+                reason = command_errors.get(name, NOT_AN_ARRAY.format(name))
                 answers[command.attr] = [fatal_item(command, reason)]
                 continue
             answers[command.attr] = self._run(command, ctx, items, item_errors)
@@ -403,10 +403,10 @@ def _frame_problem(
     """What makes a parsed request unusable as a whole, if anything."""
     for key in message:
         if key not in wire.root_fields:
-            return unknown_command(key)
+            return UNKNOWN_COMMAND.format(key)
     if not any(k in commands for k in message):
         return NO_COMMAND
     for key in (wire.root["whois"], wire.root["user"]):
         if key in message and not isinstance(message[key], str):
-            return not_a_string(key)
+            return NOT_A_STRING.format(key)
     return None

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .limits import MAX_ANSWER_ENTRIES, MAX_ANSWER_ITEMS
-from .messages import NO_IDENTITY, invalid_stamp, missing_field, too_many
+from .messages import MISSING_FIELD, NO_IDENTITY, invalid_stamp, too_many
 from .stamps import parse_request_stamp
 from .subscriptions import EventSink, Session
 from .wire import ERROR, UNSET, Command
@@ -98,7 +98,7 @@ def stamp_field(raw: Any, default: datetime | None, name: str = "start") -> date
     """A request timestamp (``Z`` or offset required); ``default`` when absent."""
     if raw is UNSET or raw is None:
         if default is None:
-            raise ItemRefused(missing_field(name))
+            raise ItemRefused(MISSING_FIELD.format(name))
         return default
     try:
         return parse_request_stamp(raw)

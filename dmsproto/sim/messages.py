@@ -36,33 +36,22 @@ DESTINATION_EXISTS = "Destination path already exists"
 BELOW_ITSELF = "A path cannot be moved below itself"
 INVALID_ITEM = "Invalid request item"
 
-
-def unknown_command(name: str) -> str:
-    return f"Unknown command '{name}'"
-
-
-def not_an_array(name: str) -> str:
-    return f"'{name}' must be an array"
-
-
-def not_a_string(name: str) -> str:
-    return f"'{name}' must be a string"
-
-
-def too_deep(levels: int) -> str:
-    return f"Request nested too deep (more than {levels} levels)"
-
-
-def path_too_long(limit: int) -> str:
-    return f"Path too long (max. {limit} characters)"
+# templates: .format() the name, value or limit in
+UNKNOWN_COMMAND = "Unknown command '{}'"
+NOT_AN_ARRAY = "'{}' must be an array"
+NOT_A_STRING = "'{}' must be a string"
+TOO_DEEP = "Request nested too deep (more than {} levels)"
+PATH_TOO_LONG = "Path too long (max. {} characters)"
+MISSING_FIELD = "Missing field '{}'"
+UNKNOWN_EVENT = "Unknown event '{}'"
+UNKNOWN_GROUP = "Unknown change log group '{}'"
+UNKNOWN_TYPE = "Unknown type '{}' in isType"
+UNKNOWN_FIELD = "Unknown field '{}'"
 
 
 def invalid_stamp(value: object) -> str:
     return f"Invalid time stamp {_quoted(value)} (ISO 8601 with Z or offset needed)"
 
-
-def missing_field(name: str) -> str:
-    return f"Missing field '{name}'"
 
 
 def out_of_range(kind: str, low: float, high: float) -> str:
@@ -84,16 +73,7 @@ def invalid_regex(field: str, position: int | None) -> str:
     return f"Invalid regular expression in {field}{where}"
 
 
-def unknown_event(name: str) -> str:
-    return f"Unknown event '{name}'"
 
-
-def unknown_group(group: str) -> str:
-    return f"Unknown change log group '{group}'"
-
-
-def unknown_type(name: str) -> str:
-    return f"Unknown type '{name}' in isType"
 
 
 # --- validator findings and decoding errors -------------------------------------------
@@ -117,11 +97,12 @@ def for_violation(rule: str, pointer: str, value: Any, *, max_path: int) -> str:
     if rule == "frame":
         return NOT_AN_OBJECT if value is not None and not isinstance(value, dict) else NO_COMMAND
     if rule == "required" or rule == "set-user":
-        return missing_field(field or "user")
+        return MISSING_FIELD.format(field or "user")
     if rule == "additionalProperties":
-        return unknown_command(field) if pointer.count("/") == 1 else f"Unknown field '{field}'"
+        known = UNKNOWN_COMMAND if pointer.count("/") == 1 else UNKNOWN_FIELD
+        return known.format(field)
     if rule == "path-length":
-        return path_too_long(max_path)
+        return PATH_TOO_LONG.format(max_path)
     if rule == "array-index":
         return f"Invalid array index in {_quoted(value)}"
     if rule == "timestamp":
@@ -160,9 +141,9 @@ def for_decoding(text: str) -> str:
     what, where = (m.group("what"), m.group("where")) if m else (text, None)
     named = re.search(r"`([^`]*)`", what)
     if what.startswith("Object missing required field") and named:
-        return missing_field(named.group(1))
+        return MISSING_FIELD.format(named.group(1))
     if what.startswith("Object contains unknown field") and named:
-        return f"Unknown field '{named.group(1)}'"
+        return UNKNOWN_FIELD.format(named.group(1))
     field = _field_from_msgspec(where or "")
     if not field:
         return INVALID_ITEM

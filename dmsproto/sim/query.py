@@ -36,7 +36,7 @@ from typing import Any
 
 from ..versions import DEFAULT_VERSION, at_least
 from .limits import MAX_QUERY_MATCHES
-from .messages import invalid_regex, too_many, unknown_type
+from .messages import UNKNOWN_TYPE, invalid_regex, too_many
 from .tree import VALUE_TYPES, Node
 from .wire import UNSET, wire_names
 
@@ -158,5 +158,5 @@ def _types(raw: Any) -> frozenset[str] | None:
     names = {t.strip() for t in raw.split(",") if t.strip()}
     bad = sorted(names - set(VALUE_TYPES))
     if bad:
-        raise QueryError(unknown_type(bad[0]))
+        raise QueryError(UNKNOWN_TYPE.format(bad[0]))
     return frozenset(names) if names else None

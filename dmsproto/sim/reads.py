@@ -19,7 +19,7 @@ from .access import DEFAULT_ACC_TYPE
 from .arrays import ArrayError, parse_ref, read_element
 from .history import HistPoint
 from .items import Context, ItemRefused, stamp_field, tag_of, tagged
-from .messages import NO_READ, NOT_FOUND, unknown_group
+from .messages import NO_READ, NOT_FOUND, UNKNOWN_GROUP
 from .query import QueryError, parse_query, search
 from .tree import Node
 from .wire import NO_PERM, OK, UNSET
@@ -247,7 +247,7 @@ def changelog_read(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     start = stamp_field(item.start, None)
     end = stamp_field(item.end, engine.now(), "end")
     if not engine.logs.has_group(group):
-        raise ItemRefused(unknown_group(group))
+        raise ItemRefused(UNKNOWN_GROUP.format(group))
     entries = engine.logs.read_group(group, start, end, engine.limits.changelog_entries)
     ctx.budget.take_entries(len(entries))
     entry = engine.wire.common.ChangelogEntry

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .messages import UNKNOWN_EVENT
 from .query import Query
 from .tree import SEP, Node
 from .wire import EVENT_CODES
@@ -76,7 +77,7 @@ def parse_events(raw: str, codes: tuple[str, ...] = EVENT_CODES) -> frozenset[st
         return frozenset(codes)
     for name in names:
         if name not in codes:
-            raise ValueError(f"Unknown event '{name}'")
+            raise ValueError(UNKNOWN_EVENT.format(name))
     return frozenset(names)
 
 

@@ -30,8 +30,8 @@ from .messages import (
     NO_WRITE,
     NOT_EMPTY,
     NOT_FOUND,
+    PATH_TOO_LONG,
     TYPE_MISMATCH,
-    path_too_long,
 )
 from .query import value_text
 from .tree import Node, PathError, ValueType, split_path
@@ -87,7 +87,7 @@ def set_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 
 def check_path_length(engine: Engine, path: str) -> None:
     if len(path) > engine.max_path_length:
-        raise ItemRefused(path_too_long(engine.max_path_length))
+        raise ItemRefused(PATH_TOO_LONG.format(engine.max_path_length))
 
 
 def _array_ref(engine: Engine, path: str) -> ArrayRef | None:
