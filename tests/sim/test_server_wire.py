@@ -132,6 +132,26 @@ async def test_text_frame_that_is_not_utf8_closes_with_1007(
         await trio.aclose_forcefully(raw.stream)
 
 
+async def test_100000_levels_of_nesting_answer_a_fatal_item_and_the_connection_stays(
+    make_sim: Callable[..., Simulator], http_request: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="dmsproto")
+    deep = b'{"get":["Test:Int"],"tag":' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    expected = {"get": [{"code": "error",
+                         "message": "Request nested too deep (more than 64 levels)"}]}
+    async with make_sim(PLANT) as sim:
+        raw = await RawWebSocket.connect(sim.port)
+        await raw.send_binary(deep)
+        assert await reply_of(raw) == expected
+        await raw.send_binary(GET)
+        assert (await reply_of(raw))["get"][0]["value"] == 1
+        await trio.aclose_forcefully(raw.stream)
+        reply = await http_request(sim.port, "POST", "/json_data", deep)
+        assert reply is not None and json.loads(reply.body) == expected
+    assert not any("Recursion" in r.getMessage() or r.exc_info for r in caplog.records)
+
+
 # --- the 4 MiB limit counts bytes ------------------------------------------------------
 
 
