@@ -169,6 +169,9 @@ class Proxy:
             why = "lost"
         except ProtocolError as exc:
             why = f"the client sent no HTTP/1.1 ({exc})"
+        except trio.Cancelled:
+            why = "the proxy stopped"
+            raise
         except Exception as exc:  # one connection's failure must not stop the proxy
             log.exception("proxy connection %s failed", name)
             self.witness.notice(name, "error", f"internal error: {type(exc).__name__}: {exc}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import sys
 from pathlib import Path
@@ -39,10 +40,8 @@ async def handshake(cafile: Path, made: object, host: str) -> bytes | BaseExcept
 
     async def serve(stream: trio.SocketStream) -> None:
         tls = trio.SSLStream(stream, server, server_side=True)
-        try:
+        with contextlib.suppress(trio.BrokenResourceError):  # the client refused us
             await tls.send_all(b"hello")
-        except trio.BrokenResourceError:
-            pass  # the client refused our certificate
         await trio.aclose_forcefully(tls)
 
     with trio.fail_after(10):
