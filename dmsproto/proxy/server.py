@@ -23,15 +23,10 @@ import trio
 from ..errors import ConnectError, ConnectionLost, ProtocolError
 from .config import Limits, Upstream
 from .exchange import HttpForwarder
+from .handshake import Accepted, accept_client, handshake_problem, upstream_upgrade
 from .http1 import Peer, end_to_end, is_websocket_upgrade, text_response
 from .upstream import describe_failure, open_upstream
-from .websocket import (
-    Accepted,
-    WebSocketSession,
-    accept_client,
-    handshake_problem,
-    upstream_upgrade,
-)
+from .websocket import WebSocketSession
 from .witness import Witness
 
 log = logging.getLogger("dmsproto.proxy")
