@@ -175,6 +175,10 @@ def _clock(epoch: float) -> str:
     return datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _short(value: Any, limit: int = 60) -> str:
     import orjson
 
@@ -247,5 +251,6 @@ class Console:
             return
         self.out.line(report.to_text())
         events = ", ".join(f"{n} {k}" for k, n in notices.items())
-        self.out.line(f"{witness.connections} client connections; {witness.errors} errors, "
-                      f"{witness.warnings} warnings" + (f"; {events}" if events else ""))
+        self.out.line(f"{_count(witness.connections, 'client connection')}; "
+                      f"{_count(witness.errors, 'error')}, {_count(witness.warnings, 'warning')}"
+                      + (f"; {events}" if events else ""))

@@ -66,7 +66,7 @@ class Backlog:
         direction, message = self._items.popleft()
         self.size -= len(message)
         self.witness.message(self.name, direction, message)
-        if not self.full:
+        if not self.full and not self._room.is_set():
             self._room.set()
 
     async def run(self) -> None:

@@ -108,7 +108,7 @@ async def test_violations_print_live_and_the_summary_on_ctrl_c(
         notes = await err.rest()
     assert " c1 send #1 error type /get/0/path = 5: 5 is not of type 'string'" in live
     assert "1 violations of 1 rules" in summary
-    assert "1 client connections; 1 errors, 0 warnings" in summary
+    assert "1 client connection; 1 error, 0 warnings" in summary
     stderr = "\n".join([*err.seen, notes])
     assert f"recording to {record}" in stderr
     assert " c1 open: from 127.0.0.1:" in stderr
