@@ -24,7 +24,7 @@ from typing import Any
 
 import trio
 
-from ..capture.report import format_time
+from ..capture.report import _short, format_time
 from ..errors import ConnectError, MissingExtraError
 from ..versions import DEFAULT_VERSION, VERSIONS
 from . import exits
@@ -177,16 +177,6 @@ def _clock(epoch: float) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    import orjson
-
-    try:
-        text = orjson.dumps(value).decode()
-    except TypeError:
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Console:
