@@ -6,8 +6,9 @@ of ProMoS NT / Saia Visi.Plus.
 
 from __future__ import annotations
 
+from ._generated.decoding import decode
 from .client import Client, ReconnectPolicy, Subscription, connect
-from .codec import decode, encode
+from .codec import encode
 from .errors import (
     AuthenticationError,
     ConnectError,
