@@ -13,7 +13,8 @@ message, nothing recorded).  The client is the raw trio-websocket loop of
 * the proxy process's CPU time per request and response (from ``/proc``): what
   one proxy can carry.
 
-Direct and proxied rounds alternate; the best round of each counts.
+Direct and proxied rounds alternate (each goes first every other round); the
+best round of each counts.
 """
 
 from __future__ import annotations
@@ -109,8 +110,10 @@ async def measure(direct_url: str, proxy_url: str, proxy_pid: int, count: int,
             open_websocket_url(proxy_url, **WS_OPTIONS) as proxied:
         for ws in (direct, proxied):
             await timed_sequential(ws, 100, tags)  # warm-up
+        order = [("direct", direct), ("proxy", proxied)]
         for _ in range(rounds):
-            for name, ws in (("direct", direct), ("proxy", proxied)):
+            order.reverse()  # neither goes first every time
+            for name, ws in order:
                 fig = best[name]
                 cpu0 = cpu_seconds(proxy_pid)
                 fig.p50 = min(fig.p50, await timed_sequential(ws, count, tags))
@@ -129,7 +132,7 @@ async def measure(direct_url: str, proxy_url: str, proxy_pid: int, count: int,
 
 
 def run(quick: bool) -> list[Row]:
-    count, per_task, rounds = (200, 2, 2) if quick else (2000, 20, 5)
+    count, per_task, rounds = (200, 2, 2) if quick else (2000, 20, 10)
     with sim_process(fast_reads=True) as url, proxy_process(url) as (proxy_url, pid):
         best = trio.run(measure, url, proxy_url, pid, count, per_task, rounds)
     direct, proxy = best["direct"], best["proxy"]
