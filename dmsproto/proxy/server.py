@@ -13,7 +13,7 @@ import itertools
 import logging
 import ssl
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from functools import partial
 from types import TracebackType
 
@@ -30,6 +30,8 @@ from .websocket import WebSocketSession
 from .witness import Witness
 
 log = logging.getLogger("dmsproto.proxy")
+BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+               b"Content-Length: 12\r\nConnection: close\r\n\r\nBad request.")
 
 
 def _url_host(host: str) -> str:
@@ -164,6 +166,9 @@ class Proxy:
             why = "lost"
         except ProtocolError as exc:
             why = f"the client sent no HTTP/1.1 ({exc})"
+            with trio.move_on_after(self.limits.close_timeout), \
+                    suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+                await stream.send_all(BAD_REQUEST)  # as the DMS answers it
         except trio.Cancelled:
             why = "the proxy stopped"
             raise

@@ -150,3 +150,18 @@ async def test_a_client_breaking_the_framing_is_closed_and_reported(
         ("websocket", "send", 3)]
     assert "broke the WebSocket protocol" in seen.events("websocket")[0].text
     assert proxy.witness.errors == 1
+
+
+async def test_a_client_speaking_no_http_gets_400_and_others_go_on(
+        make_sim: Callable[..., Simulator], http_request: Any) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen):
+        stream = await trio.open_tcp_stream("127.0.0.1", proxy.port)
+        await stream.send_all(b"\x16\x03\x01 this is no HTTP\r\n\r\n")
+        with trio.fail_after(STEP):
+            answer = await stream.receive_some(1000)
+        await stream.aclose()
+        assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(b"Bad request.")
+        good = await http_request(proxy.port, "POST", "/json_data", GET.encode())
+        assert good is not None and good.status == 200
+    assert seen.events("close")[0].text.startswith("the client sent no HTTP/1.1")

@@ -112,3 +112,13 @@ async def test_clean_traffic_gives_no_findings(make_sim: Callable[..., Simulator
         await client.close()
     assert seen.findings == []
     assert proxy.witness.checker.report.messages == 7
+
+
+def test_the_protocol_version_decides_the_rules() -> None:
+    from dmsproto.proxy import LiveChecker
+
+    request = '{"tag": 1, "changelogGetGroups": []}'
+    assert LiveChecker("1.4").check("send", request, "c1", 0.0) == []
+    older = LiveChecker("1.3").check("send", request, "c1", 0.0)
+    assert [(f.rule, f.pointer) for f in older] == [
+        ("frame", ""), ("additionalProperties", "/changelogGetGroups")]
