@@ -73,6 +73,11 @@ class Upstream:
         return f"{host}:{self.port}"
 
     @property
+    def where(self) -> str:
+        """The DMS in messages: ``the DMS at host:port``."""
+        return f"the DMS at {self.authority}"
+
+    @property
     def host_header(self) -> bytes:
         """The ``Host`` header for upstream requests."""
         return self.authority.encode("idna" if not self.host.isascii() else "ascii")

@@ -154,7 +154,7 @@ class HttpForwarder:
                 with trio.fail_after(self.limits.connect_timeout):
                     stream = await open_upstream(self.upstream)
             except (ConnectError, trio.TooSlowError) as exc:
-                text = describe_failure(exc, self.upstream) if isinstance(exc, ConnectError) \
+                text = describe_failure(exc, self.upstream.where) if isinstance(exc, ConnectError) \
                     else f"no connection to the DMS at {self.upstream.authority} within " \
                          f"{self.limits.connect_timeout:g} s"
                 self.witness.notice(self.name, "upstream-failed", text)
@@ -214,7 +214,7 @@ class HttpForwarder:
 
     async def _dms_lost(self, exc: BaseException, when: str) -> _Outcome:
         """The DMS connection broke: tell, and drop the client's too (as it would have seen)."""
-        why = describe_failure(exc, self.upstream)
+        why = describe_failure(exc, self.upstream.where)
         self.witness.notice(self.name, "upstream-lost", f"the DMS connection broke {when}: {why}")
         await self.aclose()
         return _Outcome(False)

@@ -107,7 +107,7 @@ class Proxy:
             with trio.fail_after(self.limits.connect_timeout):
                 stream = await open_upstream(self.upstream)
         except ConnectError as exc:
-            return describe_failure(exc, self.upstream)
+            return describe_failure(exc, self.upstream.where)
         except trio.TooSlowError:
             return (f"no connection to the DMS at {self.upstream.authority} within "
                     f"{self.limits.connect_timeout:g} s")
@@ -162,7 +162,7 @@ class Proxy:
         except (trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError,
                 ConnectionLost) as exc:
             self.witness.notice(name, "client-lost", f"the client connection broke: "
-                                f"{describe_failure(exc, self.upstream)}")
+                                f"{describe_failure(exc, 'the client')}")
             why = "lost"
         except ProtocolError as exc:
             why = f"the client sent no HTTP/1.1 ({exc})"
@@ -226,7 +226,7 @@ class Proxy:
                 text = (f"no WebSocket handshake with the DMS at {self.upstream.authority} "
                         f"within {self.limits.connect_timeout:g} s"
                         if isinstance(exc, trio.TooSlowError)
-                        else describe_failure(exc, self.upstream))
+                        else describe_failure(exc, self.upstream.where))
                 self.witness.notice(name, "upstream-failed", text)
                 await client.send(*text_response(502, f"Bad gateway: {text}."))
                 return "no DMS"

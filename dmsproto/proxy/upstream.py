@@ -26,12 +26,11 @@ async def open_upstream(upstream: Upstream) -> UpstreamStream:
         ConnectError: the DMS cannot be reached.
         TLSError: the TLS handshake failed.
     """
-    where = upstream.authority
+    where = upstream.where
     try:
         tcp = await trio.open_tcp_stream(upstream.host, upstream.port)
     except OSError as exc:
-        raise ConnectError(f"cannot connect to the DMS at {where}: "
-                           f"{exc.strerror or exc}") from exc
+        raise ConnectError(f"cannot connect to {where}: {exc.strerror or exc}") from exc
     if upstream.ssl_context is None:
         return tcp
     stream = trio.SSLStream(tcp, upstream.ssl_context, server_hostname=upstream.host,
@@ -40,20 +39,20 @@ async def open_upstream(upstream: Upstream) -> UpstreamStream:
         await stream.do_handshake()
     except (trio.BrokenResourceError, ssl.SSLError, OSError) as exc:
         await trio.aclose_forcefully(tcp)
-        tls = tls_error_from(exc, f"the DMS at {where}")
+        tls = tls_error_from(exc, where)
         if tls is not None:
             raise tls from exc
-        raise ConnectError(f"the DMS at {where} closed the connection during the TLS "
-                           "handshake") from exc
+        raise ConnectError(f"{where} closed the connection during the TLS handshake") from exc
     except BaseException:
         await trio.aclose_forcefully(tcp)
         raise
     return stream
 
 
-def describe_failure(exc: BaseException, upstream: Upstream) -> str:
-    """One line for a failure reaching or talking to the DMS, with a TLS cause named."""
-    tls = tls_error_from(exc, f"the DMS at {upstream.authority}")
+def describe_failure(exc: BaseException, where: str) -> str:
+    """One line for a failure of the connection with ``where`` ("the client", "the DMS
+    at host:port"), naming a TLS cause when there is one."""
+    tls = tls_error_from(exc, where)
     if tls is not None:
         return str(tls)
     text = " ".join(str(exc).split())

@@ -8,6 +8,7 @@ would have seen it directly); the requests it left unanswered are reported as
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -165,3 +166,19 @@ async def test_a_client_speaking_no_http_gets_400_and_others_go_on(
         good = await http_request(proxy.port, "POST", "/json_data", GET.encode())
         assert good is not None and good.status == 200
     assert seen.events("close")[0].text.startswith("the client sent no HTTP/1.1")
+
+
+async def test_a_client_refusing_the_proxys_certificate_is_reported_as_the_clients(
+        make_sim: Callable[..., Simulator]) -> None:
+    from dmsproto._selfsigned import make_self_signed, server_context
+
+    sim = make_sim(tiny_plant())
+    context = server_context(make_self_signed())
+    async with sim, running_proxy(sim.url, ssl_context=context) as (proxy, seen):
+        stream = trio.SSLStream(await trio.open_tcp_stream("127.0.0.1", proxy.port),
+                                ssl.create_default_context(), server_hostname="127.0.0.1")
+        with pytest.raises(trio.BrokenResourceError):
+            await stream.do_handshake()  # the client does not trust the certificate
+        await trio.aclose_forcefully(stream)
+        lost = await seen.wait_notice("client-lost")
+    assert "the client" in lost.text and "DMS" not in lost.text
