@@ -41,6 +41,15 @@ from .witness import Witness
 _OWN_REQUEST: Final = frozenset({b"host", b"content-length", b"expect"})
 
 
+def _as_text(body: bytes) -> str | bytes:
+    """A body as the text it is (``bytes`` stand for binary frames in checking), or the
+    bytes when they are not UTF-8 (the ``json`` rule says so)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+
+
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     """How a forwarded request ended: may the client go on, the DMS's status, the body."""
@@ -87,13 +96,13 @@ class HttpForwarder:
         self.witness.open_stream(stream)
         answered = True
         try:
-            findings = self.witness.message(stream, "send", body)
+            findings = self.witness.message(stream, "send", _as_text(body))
             if self.block_invalid and any(f.severity == "error" for f in findings):
                 await self._refuse(stream, body, findings)
                 return self.client.reusable
             outcome = await self._forward(request, body, keep_body=True)
             if outcome.status == 200 and outcome.body is not None:
-                self.witness.message(stream, "recv", outcome.body)
+                self.witness.message(stream, "recv", _as_text(outcome.body))
             elif outcome.status == 200:
                 self.witness.notice(stream, "unvalidated",
                                     f"a response over {self.limits.max_message:,} bytes "

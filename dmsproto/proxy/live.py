@@ -9,8 +9,9 @@ hands back what it found as :class:`Finding` values with a severity.  A
 :class:`~dmsproto.capture.report.Report` collects the same findings for the
 summary, which therefore reads like ``validate``'s report.
 
-Binary WebSocket frames arrive as ``bytes`` and are checked as JSON text like text
-frames.  A finding whose violation has no severity counts as an error.
+Binary WebSocket frames arrive as ``bytes`` (text frames and HTTP bodies as ``str``;
+a body that is not UTF-8 as ``bytes``) and are checked as JSON text like text frames.
+A finding whose violation has no severity counts as an error.
 """
 
 from __future__ import annotations
