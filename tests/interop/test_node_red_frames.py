@@ -33,13 +33,13 @@ def answer(frames: list[dict[str, Any]], key: str) -> dict[str, Any]:
 
 
 @pytest.mark.timeout(300)
-def test_node_red_nodes_frames(node_modules: Path, tmp_path: Path) -> None:
+def test_node_red_nodes_frames(node_ws_modules: Path, tmp_path: Path) -> None:
     node = shutil.which("node")
-    assert node is not None  # the node_modules fixture needs it too
+    assert node is not None  # the node_ws_modules fixture needs it too
     with serving(tmp_path, "--tick", "1", "--debug") as served:
         done = subprocess.run([node, str(SCRIPT), served.url], capture_output=True, text=True,
                               timeout=120, stdin=subprocess.DEVNULL,
-                              env={**os.environ, "NODE_PATH": str(node_modules)})
+                              env={**os.environ, "NODE_PATH": str(node_ws_modules)})
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
 
