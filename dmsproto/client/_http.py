@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 import select
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h11
 import trio
 
-from ..capture.recorder import Recorder
 from ..errors import (
     AuthenticationError,
     ConnectError,
@@ -23,11 +22,14 @@ from ..errors import (
     HTTPStatusError,
     ProtocolError,
 )
-from ..protocol.core import BadFrame, ClientCore
+from ..protocol.core import BadFrame, CallDone, ClientCore, SubscriptionData
 from ..protocol.ops import Op
 from ._net import open_stream, tls_error_from
 from ._options import Options
 from ._ws import trunc
+
+if TYPE_CHECKING:
+    from ..capture.recorder import Recorder
 
 log = logging.getLogger("dmsproto")
 
@@ -197,8 +199,11 @@ class HttpBackend:
                 if debug:
                     log.debug("recv %s", trunc(body))
                 for ev in self.proto.receive(body):
-                    if isinstance(ev, BadFrame):
-                        raise ev.error
+                    match ev:
+                        case BadFrame(error):
+                            raise error
+                        case CallDone() | SubscriptionData():
+                            pass  # the answer is read from ``call`` below; no push over HTTP
         except BaseException:
             self.proto.abandon(call)
             raise

@@ -10,12 +10,12 @@ not with the number of subscriptions elsewhere in the tree.
 from __future__ import annotations
 
 import itertools
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..tags import tag_key
 from .query import Query
 from .tree import SEP, Node
 from .wire import EVENT_CODES
@@ -32,15 +32,10 @@ class Session:
     user: str | None = None
     websocket: bool = True
     id: int = field(default_factory=lambda: next(_session_ids))
-    subscriptions: dict[tuple[str, str | None], Subscription] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, Hashable], Subscription] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"Session(id={self.id}, peer={self.peer!r}, user={self.user!r})"
-
-
-def tag_key(tag: Any) -> str | None:
-    """A hashable identity of a tag: equal JSON values give equal keys."""
-    return None if tag is None else json.dumps(tag, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(eq=False)
@@ -56,7 +51,7 @@ class Subscription:
     seq: int = field(default_factory=lambda: next(_sub_seq))
 
     @property
-    def key(self) -> tuple[str, str | None]:
+    def key(self) -> tuple[str, Hashable]:
         return (self.path, tag_key(self.tag))
 
 

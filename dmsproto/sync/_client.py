@@ -14,12 +14,11 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from types import EllipsisType
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import trio
 
 from .. import client as dc
-from ..capture.recorder import Recorder
 from ..client import ReconnectPolicy
 from ..errors import Closed
 from ..protocol.ops import Op, Stamp
@@ -41,6 +40,9 @@ from ..versions import DEFAULT_VERSION, Version
 from ._dispatch import Dispatcher
 from ._loop import Loop, refuse_in_trio
 from ._subs import CallbackSubscription, Subscription
+
+if TYPE_CHECKING:
+    from ..capture.recorder import Recorder
 
 T = TypeVar("T")
 Timeout = float | None | EllipsisType
