@@ -200,8 +200,8 @@ class HttpBackend:
                     log.debug("recv %s", trunc(body))
                 for ev in self.proto.receive(body):
                     match ev:
-                        case BadFrame(error):
-                            raise error
+                        case BadFrame():
+                            raise ev.error
                         case CallDone() | SubscriptionData():
                             pass  # the answer is read from ``call`` below; no push over HTTP
         except BaseException:

@@ -400,22 +400,25 @@ class WsBackend:
                 if debug:
                     log.debug("recv %s", trunc(message))
                 for ev in receive(message):
+                    # bare class patterns: sub-patterns would cost a __match_args__ lookup
                     match ev:
-                        case SubscriptionData(sub):
-                            lot = lots.get(sub)
+                        case SubscriptionData():
+                            lot = lots.get(ev.subscription)
                             if lot is not None:
                                 lot.unpark_all()
-                        case CallDone(call):
-                            done = waiters.pop(call, None)
+                        case CallDone():
+                            done = waiters.pop(ev.call, None)
                             if done is not None:
                                 done.set()
-                        case BadFrame(error, fatal=True):
-                            log.error("protocol violation from %s: %s", self.opts.url, error)
-                            link.error = error
-                            await link.abort()
-                            return
-                        case BadFrame(error):
-                            log.warning("ignored from %s: %s", self.opts.url, error)
+                        case BadFrame():
+                            if ev.fatal:
+                                log.error(
+                                    "protocol violation from %s: %s", self.opts.url, ev.error
+                                )
+                                link.error = ev.error
+                                await link.abort()
+                                return
+                            log.warning("ignored from %s: %s", self.opts.url, ev.error)
         except ConnectionClosed as exc:
             reason = exc.reason
             if link.error is None and reason is not None and reason.code not in (1000, 1006):
