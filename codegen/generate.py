@@ -5,7 +5,9 @@ Structs, snake_case attributes with the exact wire names kept as field names)
 and writes ``dmsproto/_generated/v<X>_<Y>/``:
 
 - ``common.py``, ``request.py``, ``response.py``, ``event.py``: the structs;
-- ``schemas.json``: the frame schemas bundled for the validators.
+- ``schemas.json``: the frame schemas bundled for the validators;
+- ``frames.py``: typed decoders of that version (see :mod:`codegen.entry_points`,
+  which also writes ``dmsproto.decode``'s overloads into ``decoding.py``).
 
 Output is deterministic and carries a header naming its inputs and their hash,
 so ``--check`` can compare byte for byte.
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import FRAME_FILES, bundle, load_version
+from .entry_points import package_of, write_entry_points
 from .resolve import foreign_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +53,7 @@ def version_folders() -> list[Path]:
 
 def package_name(folder: Path) -> str:
     """``v1.4`` -> ``v1_4``."""
-    return folder.name.replace(".", "_")
+    return package_of(folder.name[1:])
 
 
 def _class_name(name: str) -> str:
@@ -157,6 +160,7 @@ def generate_all(dest_root: Path) -> list[str]:
         '"""A protocol version with generated bindings (the ``protocol=`` keyword)."""\n'
     )
     (dest_root / "__init__.py").write_text(init, "utf-8")
+    write_entry_points(dest_root, versions, ROOT)
     return versions
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._generated.decoding import decode
 from .client import Client, ReconnectPolicy, Subscription, connect
-from .codec import decode, encode
+from .codec import encode
 from .errors import (
     AuthenticationError,
     ConnectError,

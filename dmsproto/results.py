@@ -17,11 +17,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal, get_args, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args, overload
 
 from .errors import DMSError, NoPermission, NotFound
 from .timestamps import parse_stamp
 from .versions import get_version
+
+if TYPE_CHECKING:
+    from .protocol.ops import Op
 
 __all__ = [
     "ChangelogEntry",
@@ -40,9 +43,16 @@ __all__ = [
     "RenameResult",
     "SetResult",
     "SubscribeResult",
+    "OpValue",
+    "Value",
     "error_for",
     "stamp_of",
 ]
+
+
+Value: TypeAlias = int | float | str | bool | None
+"""A datapoint value as the DMS sends it: JSON integers stay ``int``, fractions
+``float``; ``None`` is a node without value (type ``none``) or a JSON ``null``."""
 
 
 @lru_cache(maxsize=8192)
@@ -107,7 +117,7 @@ class Point(_PointSlots):
     """
 
     path: str
-    value: Any
+    value: Value
     type: str | None
     stamp_text: str | None
     has_child: bool
@@ -138,7 +148,7 @@ class Event(_EventSlots):
     path: str
     new_path: str | None
     trigger: str | None
-    value: Any
+    value: Value
     type: str | None
     stamp_text: str | None
     tag: Any
@@ -329,7 +339,7 @@ class SetResult:
     """The datapoint after a successful ``set``."""
 
     path: str
-    value: Any
+    value: Value
     type: str | None
     stamp_text: str | None
     tag: Any = None
@@ -357,7 +367,7 @@ class SubscribeResult:
     """The current state reported when a subscription was made (or renewed)."""
 
     path: str
-    value: Any
+    value: Value
     type: str | None
     stamp_text: str | None
     query: Any = None
@@ -402,11 +412,12 @@ class ItemResult:
     """One operation's outcome in a ``batch``: ``value`` on ok, ``error`` otherwise.
 
     ``op`` is the operation as given; ``value`` is what the matching single call
-    would return (``Point``, ``SetResult``, ``list[Point]`` for a query, ...).
+    would return (``Point``, ``SetResult``, ``list[Point]`` for a query, ...: one
+    of ``OpValue``, which ``isinstance`` narrows).
     """
 
-    op: Any
-    value: Any = None
+    op: Op
+    value: OpValue | None = None
     error: ItemError | None = None
 
     @property
@@ -434,8 +445,27 @@ class ItemResult:
     def message(self) -> str | None:
         return None if self.error is None else self.error.message
 
-    def unwrap(self) -> Any:
+    def unwrap(self) -> OpValue | None:
         """The value, or raise the item's typed exception."""
         if self.error is not None:
             raise self.error.exception()
         return self.value
+
+
+OpValue: TypeAlias = (
+    Point
+    | list[Point | ItemError]
+    | list[Point]
+    | History
+    | HistoryDetail
+    | list[ChangelogEntry]
+    | SetResult
+    | RenameResult
+    | DeleteResult
+    | list[str]
+    | ChangelogReadResult
+    | SubscribeResult
+)
+"""What an operation of ``dmsproto.protocol`` gives on success (``ItemResult.value``):
+what the matching single call returns, e.g. ``Point`` for ``Get``, ``list[Point]``
+for ``Query``, ``History | HistoryDetail`` for ``ReadHistory``."""

@@ -19,12 +19,29 @@ from .output import Output
 
 DEFAULT_PORT = 9020
 DEFAULT_TLS_PORT = 9021
+FAULT_KINDS_HERE = "{fault kinds}"
+"""Stands in the help for the fault kinds, read from their declarations when shown."""
+
+
+class _HelpWithFaultKinds(argparse.RawDescriptionHelpFormatter):
+    """Lists the simulator's fault kinds in ``serve --help`` only: other commands and
+    usage errors do not import the simulator."""
+
+    def add_text(self, text: str | None) -> None:
+        if text == FAULT_KINDS_HERE:
+            from ..sim.faults import describe_fault_kinds
+
+            text = ("faults (--fault KIND[:ARG]..., values in order or NAME=VALUE, MATCH is "
+                    "a command\nname or * for any request; each is used by the first "
+                    "matching request):\n" + describe_fault_kinds())
+        super().add_text(text)
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     s = sub.add_parser("serve", parents=parents, help="run the DMS simulator",
                        description="Run the DMS simulator (WebSocket and HTTP POST on one port) "
-                       "until Ctrl-C. Prints its WebSocket URL as the first line.")
+                       "until Ctrl-C. Prints its WebSocket URL as the first line.",
+                       epilog=FAULT_KINDS_HERE, formatter_class=_HelpWithFaultKinds)
     s.add_argument("--plant", metavar="FILE", help="plant file (JSON) [the demo plant]")
     s.add_argument("--host", default="127.0.0.1", help="address to bind [127.0.0.1]")
     s.add_argument("--port", type=int, default=None,
@@ -36,13 +53,17 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     s.add_argument("--tick", type=float, default=1.0, metavar="S",
                    help="seconds between System:Time ticks (0 = none) [1]")
     s.add_argument("--protocol", dest="sim_protocol", default=DEFAULT_VERSION, metavar="X.Y",
-                   help="protocol version to speak [1.4]")
+                   help=f"protocol version to speak [{DEFAULT_VERSION}]")
+    s.add_argument("--fault", action="append", default=[], metavar="KIND[:ARG]...",
+                   help="arm a one-shot fault, e.g. hold:get, delay:30:get or "
+                   "http-status:403 (repeatable; the kinds are listed below)")
     s.set_defaults(handler=run_serve)
 
 
 def run_serve(args: argparse.Namespace, out: Output) -> int:
     # imported here: the client commands do not need the simulator
     from ..sim import Simulator, server_ssl_context
+    from ..sim.faults import Faults
     from ..sim.plant import PlantError
 
     if args.tls_key and not args.tls_cert:
@@ -53,12 +74,18 @@ def run_serve(args: argparse.Namespace, out: Output) -> int:
             context = server_ssl_context(args.tls_cert, args.tls_key, client_ca=args.client_ca)
         except (OSError, ValueError) as exc:
             raise exits.usage(f"cannot load the TLS certificate: {exc}") from None
+    faults = Faults()
+    for spec in args.fault:
+        try:
+            faults.arm_from_text(spec)
+        except ValueError as exc:
+            raise exits.usage(f"--fault {spec}: {exc}") from None
     port = args.port if args.port is not None else (
         DEFAULT_TLS_PORT if context is not None else DEFAULT_PORT)
     try:
         sim = Simulator(args.plant, host=args.host, port=port, ssl_context=context,
                         users=args.users, tick_interval=args.tick or None,
-                        protocol=args.sim_protocol)
+                        protocol=args.sim_protocol, faults=faults)
     except (PlantError, OSError, ValueError) as exc:
         what = f"plant file {args.plant}" if args.plant else "the demo plant"
         raise exits.usage(f"cannot load {what}: {exc}") from None

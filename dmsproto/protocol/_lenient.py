@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
-from ..codec import _hist_hook
+from ..codec import hist_entry_hook
 from ..versions import VersionBindings
 from ..wirebase import WireStruct
 
@@ -66,7 +66,7 @@ def twin(cls: type[msgspec.Struct]) -> type[msgspec.Struct]:
 
 def lenient_decoders(version: VersionBindings) -> tuple[Any, Any]:
     """(response, event) decoders into the twins of ``ResponseFrame`` and ``EventFrame``."""
-    hook = _hist_hook(version)
+    hook = hist_entry_hook(version)
     return (
         msgspec.json.Decoder(twin(version.response.ResponseFrame), dec_hook=hook),
         msgspec.json.Decoder(twin(version.event.EventFrame), dec_hook=hook),

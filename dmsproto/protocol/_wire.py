@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
-from ..codec import _decoders
+from ..codec import frame_decoders
 from ..errors import NotInVersionError
 from ..versions import DEFAULT_VERSION, VersionBindings, get_version
 from ._lenient import lenient_decoders, twin
@@ -61,10 +61,10 @@ class Wire:
         self.common = common
         self.request = request
         self.response = response
-        decoders = _decoders(version.name)
+        decoders = frame_decoders(version.name)
         #: strict: the generated types as they are (every schema constraint checked)
-        self.strict_response: msgspec.json.Decoder[Any] = decoders["response"]
-        self.strict_event: msgspec.json.Decoder[Any] = decoders["event"]
+        self.strict_response: msgspec.json.Decoder[Any] = decoders.response
+        self.strict_event: msgspec.json.Decoder[Any] = decoders.event
         #: lenient: their twins without constraints (see ``_lenient``); the default
         self.lenient_response, self.lenient_event = lenient_decoders(version)
         self.event_item = version.event.EventItem

@@ -34,8 +34,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from ..codec import _error as _decode_error
-from ..codec import encode, frame_kind
+from ..codec import decode_error, encode, frame_kind
 from ..errors import ConnectionLost, DMSProtoError, EncodeError, ProtocolError
 from ..results import Event, Gap
 from ..tags import tag_key
@@ -661,7 +660,7 @@ class ClientCore:
         raw = msgspec.json.decode(data)
         items = raw.get(self.wire.event_key) if type(raw) is dict else None
         if type(items) is not list:
-            error = _decode_error(exc)
+            error = decode_error(exc)
             out.append(BadFrame(ProtocolError(f"bad event frame: {error}"), False))
             return []
         valid: list[Any] = []
@@ -671,7 +670,7 @@ class ClientCore:
                 valid.append(msgspec.convert(item, item_type))
             except msgspec.ValidationError as bad:
                 self.invalid_events += 1
-                error = _decode_error(bad)
+                error = decode_error(bad)
                 out.append(BadFrame(
                     ProtocolError(f"event {n} dropped, it breaks the schema: {error}"), False
                 ))
@@ -681,7 +680,7 @@ class ClientCore:
         self, data: str | bytes, exc: msgspec.ValidationError
     ) -> list[CoreEvent]:
         """A response that breaks the schema fails its own call, not the connection."""
-        error = _decode_error(exc)
+        error = decode_error(exc)
         if not error.pointer:
             return [BadFrame(ProtocolError("frame is not a JSON object"), True)]
         problem = ProtocolError(f"response breaks protocol {self.wire.name}: {error}")
@@ -704,7 +703,7 @@ class ClientCore:
             keys = {c for c in self.wire.response_commands if getattr(frame, c) is not UNSET}
             if not keys:
                 raw = data.encode() if isinstance(data, str) else data
-                if frame_kind(raw, self.wire.name) == "event":
+                if frame_kind(raw) == "event":
                     self._route(self._decode_event(data).event, out)
                     return
                 out.append(

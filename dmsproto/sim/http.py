@@ -14,17 +14,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import h11
 import trio
 from wsproto.utilities import generate_accept_token
+
+from .fault_actions import Action, Answer, Drop, Encoder, HttpStatus, NoAnswer, Wait
 
 __all__ = [
     "BASE_PATH",
     "MAX_REQUEST_CHARS",
     "HttpConnection",
     "PostResult",
+    "carry_out_post",
     "handle_request",
     "header",
     "is_websocket_upgrade",
@@ -49,6 +52,43 @@ class PostResult:
     """Close the connection after the answer (a drop-after-response fault)."""
     status: int = 200
     """Anything but 200 sends ``body`` as a plain-text error."""
+
+
+async def carry_out_post(actions: tuple[Action, ...], response: Any, encode: Encoder
+                         ) -> PostResult:
+    """Walk one POST's fault plan: the HTTP POST executor.
+
+    The order, and which actions reach HTTP POST at all, are the interpreter's
+    (:class:`~dmsproto.sim.fault_actions.Phase`); here each action only becomes part
+    of the one answer.
+
+    Args:
+        actions: the plan from :meth:`~dmsproto.sim.faults.Faults.plan`.
+        response: the engine's response to the request (None for none).
+        encode: how the response becomes JSON text.
+
+    Returns:
+        The answer to send (``body`` None: close the connection unanswered).
+
+    Raises:
+        ValueError: an action HTTP POST cannot carry out (the interpreter keeps them out).
+    """
+    answer = PostResult(None)
+    for action in actions:
+        match action:
+            case Wait():
+                await action.wait()
+            case HttpStatus(status=status, text=text):
+                answer = PostResult(text, status=status)
+            case NoAnswer():
+                answer = PostResult(None)
+            case Answer():
+                answer = PostResult(action.render(response, encode) or "")
+            case Drop():
+                return PostResult(answer.body, close=True, status=answer.status)
+            case _:
+                raise ValueError(f"HTTP POST cannot carry out {action!r}")
+    return answer
 
 
 PostHandler = Callable[[str, str | None], Awaitable[PostResult]]

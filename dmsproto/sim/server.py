@@ -18,7 +18,6 @@ ticker) go into that channel too; a connection whose channel overflows is droppe
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import ssl
@@ -41,12 +40,22 @@ from dmsproto.capture.recorder import Recorder
 from dmsproto.codec import encode
 from dmsproto.sim.auth import IPLists, Users, certificate_identity, parse_basic_auth
 from dmsproto.sim.engine import Delivery, Engine
-from dmsproto.sim.faults import Faults, derive_event, pad_frame
+from dmsproto.sim.fault_actions import (
+    Action,
+    Answer,
+    Close,
+    Drop,
+    Extra,
+    NoAnswer,
+    Wait,
+)
+from dmsproto.sim.faults import Faults
 from dmsproto.sim.http import (
     BASE_PATH,
     MAX_REQUEST_CHARS,
     HttpConnection,
     PostResult,
+    carry_out_post,
     handle_request,
     header,
     is_websocket_upgrade,
@@ -54,7 +63,6 @@ from dmsproto.sim.http import (
 )
 from dmsproto.sim.plant import Plant, load_plant
 from dmsproto.sim.subscriptions import Session
-from dmsproto.sim.wire import as_json
 from dmsproto.validation import Violation, validate
 from dmsproto.versions import DEFAULT_VERSION
 
@@ -108,18 +116,6 @@ class _Out:
     text: str = ""
     code: int = 1000
     reason: str = ""
-
-
-def _loads(text: str) -> object:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _encode(frame: Any) -> str:
-    """JSON text of a frame: the engine's generated structs, or plain values."""
-    return encode(frame).decode("utf-8")
 
 
 def _fragments(text: str) -> list[str]:
@@ -333,46 +329,39 @@ class _WebSocket:
             return False
         own = [d.frame for d in reply.deliveries if d.session is session]
         sim.route([d for d in reply.deliveries if d.session is not session])
-        plan = sim.faults.plan(_loads(text), websocket=True)
-        response = reply.response
-        if plan.empty:
-            if response is not None:
-                await self._emit(sim.encode_frame(response))
-            for frame in own:
-                await self._emit(sim.encode_frame(frame))
-            return True
+        return await self._carry_out(sim.faults.plan(text, "websocket"), reply.response, own)
 
-        if plan.delay:
-            await trio.sleep(plan.delay)
-        for hold in plan.holds:
-            hold.reached.set()
-            await hold.wait_released()
-        if plan.drop_before:
-            await self._out_tx.send(_Out("drop"))
-            return False
-        for item in plan.before:
-            await self._emit(item if isinstance(item, str) else sim.encode_frame(item))
-        for _ in range(plan.inject_from_response):
-            await self._emit(sim.encode_frame(derive_event(as_json(response))))
-        if plan.close is not None and not plan.close_after_response:
-            code, reason = plan.close
-            await self._out_tx.send(_Out("close", code=code, reason=reason))
-            return False
-        if plan.replace is not None:
-            await self._emit(plan.replace)
-        elif plan.oversize is not None:
-            await self._emit(pad_frame(as_json(response), plan.oversize, _encode))
-        elif response is not None:
-            await self._emit(sim.encode_frame(response))
-        for frame in own:
-            await self._emit(sim.encode_frame(frame))
-        if plan.drop_after:
-            await self._out_tx.send(_Out("drop"))
-            return False
-        if plan.close is not None:
-            code, reason = plan.close
-            await self._out_tx.send(_Out("close", code=code, reason=reason))
-            return False
+    async def _carry_out(self, actions: tuple[Action, ...], response: Any,
+                         own: list[Any]) -> bool:
+        """Walk one request's fault plan; False once it ends the connection.
+
+        The WebSocket executor of the plan (order and what a WebSocket can do:
+        :class:`~dmsproto.sim.fault_actions.Phase`). ``own`` are the event frames the
+        request raised for this connection: they follow the answer.
+        """
+        encode = self._sim.encode_frame
+        for action in actions:
+            match action:
+                case Wait():
+                    await action.wait()
+                case Extra():
+                    await self._emit(action.render(response, encode))
+                case NoAnswer():
+                    pass
+                case Answer():
+                    text = action.render(response, encode)
+                    if text is not None:
+                        await self._emit(text)
+                    for frame in own:
+                        await self._emit(encode(frame))
+                case Drop():
+                    await self._out_tx.send(_Out("drop"))
+                    return False
+                case Close(code=code, reason=reason):
+                    await self._out_tx.send(_Out("close", code=code, reason=reason))
+                    return False
+                case _:
+                    raise ValueError(f"a WebSocket cannot carry out {action!r}")
         return True
 
 
@@ -666,25 +655,11 @@ class Simulator:
         finally:
             self.engine.close_session(session)
         self.route([d for d in reply.deliveries if d.session is not session])
-        plan = self.faults.plan(_loads(text), websocket=False)
-        if plan.delay:
-            await trio.sleep(plan.delay)
-        for hold in plan.holds:
-            hold.reached.set()
-            await hold.wait_released()
-        if plan.drop_before:
-            return PostResult(None)
-        if plan.replace is not None:
-            body = plan.replace
-        elif plan.oversize is not None:
-            body = pad_frame(as_json(reply.response), plan.oversize, _encode)
-        elif reply.response is None:
-            body = ""
-        else:
-            body = self.encode_frame(reply.response)
-        if body:
-            self.record("recv", body, conn)
-        return PostResult(body, close=plan.drop_after)
+        result = await carry_out_post(self.faults.plan(text, "http"), reply.response,
+                                      self.encode_frame)
+        if result.body and result.status == 200:
+            self.record("recv", result.body, conn)
+        return result
 
     async def _run_websocket(self, stream: trio.abc.Stream, trailing: bytes, *, peer: str,
                              user: str | None, valid_path: bool) -> None:

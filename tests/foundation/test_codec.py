@@ -84,7 +84,7 @@ def test_event_frame_detected_whatever_the_key_order() -> None:
 )
 def test_decode_errors_name_the_pointer(text: str, direction: str, pointer: str) -> None:
     with pytest.raises(dmsproto.DecodeError) as info:
-        dmsproto.decode(text, direction=direction)  # type: ignore[arg-type]
+        dmsproto.decode(text, direction=direction)  # type: ignore[call-overload]
     assert info.value.pointer == pointer
     assert info.value.reason
 

@@ -49,7 +49,7 @@ def test_generated_messages_round_trip(kind: str, direction: str) -> None:
         violations = dmsproto.validate(message, direction=direction)  # type: ignore[arg-type]
         # hypothesis-jsonschema ignores if/then (e.g. onRename needs newPath): skip those
         assume(all(v.rule in NAMED_RULES | {"frame"} for v in violations))
-        frame = dmsproto.decode(json.dumps(message), direction=direction)  # type: ignore[arg-type]
+        frame = dmsproto.decode(json.dumps(message), direction=direction)  # type: ignore[call-overload]
         assert json.loads(dmsproto.encode(frame)) == message
 
     check()
@@ -67,7 +67,7 @@ def test_generated_messages_round_trip(kind: str, direction: str) -> None:
        st.sampled_from(["send", "recv"]))
 def test_junk_only_raises_decode_error(data: bytes | str, direction: str) -> None:
     try:
-        dmsproto.decode(data, direction=direction)  # type: ignore[arg-type]
+        dmsproto.decode(data, direction=direction)  # type: ignore[call-overload]
     except dmsproto.DecodeError as exc:
         assert exc.pointer == "" or exc.pointer.startswith("/")
     violations = dmsproto.validate(data, direction=direction)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ import pytest
 import trio
 from trio_websocket import ConnectionClosed, open_websocket_url
 
+from dmsproto.sim.fault_actions import Close, Drop, Respond
 from dmsproto.sim.faults import DEFAULT_OVERSIZE, Faults
 from dmsproto.sim.server import Simulator
 
@@ -170,12 +171,12 @@ async def test_faults_shared_and_cleared() -> None:
     faults.drop_after_response()
     faults.close_next(4001)
     assert faults.pending == 2
-    plan = faults.plan({"get": []}, websocket=False)  # HTTP leaves close_next armed
-    assert plan.drop_after and plan.close is None
+    plan = faults.plan({"get": []}, "http")  # HTTP leaves close_next armed
+    assert Drop() in plan and not any(isinstance(action, Close) for action in plan)
     assert faults.pending == 1
     faults.clear()
     assert faults.pending == 0
-    assert faults.plan({"get": []}, websocket=True).empty
+    assert faults.plan({"get": []}, "websocket") == (Respond(),)  # no fault: just answer
 
 
 # --- HTTP -----------------------------------------------------------------------------
@@ -220,3 +221,73 @@ async def test_http_malformed_and_hold(make_sim: Callable[..., Simulator],
             assert results == []
             hold.release()
         assert json.loads(results[0].body)["get"][0]["value"] == 1
+
+
+async def test_http_status(make_sim: Callable[..., Simulator],
+                           http_request: Callable[..., Any]) -> None:
+    async with make_sim(PLANT) as sim, open_websocket_url(sim.url) as ws:
+        sim.faults.http_status_next(403)
+        sim.faults.http_status_next(503, "Busy.", match="set")
+        await ws.send_message(SET)  # a WebSocket cannot answer with a status: left armed
+        assert (await receive(ws))["set"][0]["code"] == "ok"
+        assert sim.faults.pending == 2
+        reply = await http_request(sim.port, "POST", "/json_data", GET.encode())
+        assert (reply.status, reply.body) == (403, b"Forbidden.")
+        assert reply.headers[b"content-type"].startswith(b"text/plain")
+        reply = await http_request(sim.port, "POST", "/json_data", SET.encode())
+        assert (reply.status, reply.body) == (503, b"Busy.")
+        reply = await http_request(sim.port, "POST", "/json_data", GET.encode())
+        assert reply.status == 200
+
+
+async def test_http_one_malformed_body_per_request(make_sim: Callable[..., Simulator],
+                                                  http_request: Callable[..., Any]) -> None:
+    async with make_sim(PLANT) as sim:
+        sim.faults.malformed_next("first")
+        sim.faults.malformed_next("second", replace=True)
+        bodies = [(await http_request(sim.port, "POST", "/json_data", GET.encode())).body
+                  for _ in range(3)]
+        assert bodies[:2] == [b"first", b"second"]
+        assert json.loads(bodies[2])["get"][0]["value"] == 1
+
+
+async def test_websocket_faults_wait_for_a_websocket(make_sim: Callable[..., Simulator],
+                                                    http_request: Callable[..., Any]) -> None:
+    async with make_sim(PLANT) as sim:
+        frame = {"event": [{"code": "onSet", "path": "X", "trigger": "<DMS>", "value": 1,
+                            "type": "int", "stamp": None}]}
+        sim.faults.inject_event_before_response(frame, match=None)
+        sim.faults.close_next(4002, "later")
+        reply = await http_request(sim.port, "POST", "/json_data", GET.encode())
+        assert json.loads(reply.body)["get"][0]["value"] == 1
+        assert sim.faults.pending == 2
+        async with open_websocket_url(sim.url) as ws:
+            await ws.send_message(GET)
+            assert await receive(ws) == frame
+            with pytest.raises(ConnectionClosed) as caught:
+                await ws.get_message()  # closed instead of answered
+            assert caught.value.reason is not None
+            assert (caught.value.reason.code, caught.value.reason.reason) == (4002, "later")
+
+
+async def test_fault_order_on_the_wire(make_sim: Callable[..., Simulator],
+                                       autojump_clock: trio.testing.MockClock) -> None:
+    """Armed in reverse, the faults still act delay, hold, frames, answer, end."""
+    del autojump_clock
+    async with make_sim(PLANT, idle_timeout=1e6, close_timeout=1e6) as sim, \
+            open_websocket_url(sim.url) as ws:
+        sim.faults.close_next(4003, "done", after_response=True)
+        sim.faults.malformed_next("garbage{")
+        hold = sim.faults.hold_next()
+        sim.faults.delay_next(30.0)
+        start = trio.current_time()
+        await ws.send_message(GET)
+        await hold.reached.wait()
+        assert trio.current_time() - start < 30.0  # armed first, held first
+        hold.release()
+        assert await ws.get_message() == "garbage{"
+        assert trio.current_time() - start >= 30.0
+        assert (await receive(ws))["get"][0]["value"] == 1
+        with pytest.raises(ConnectionClosed) as caught:
+            await ws.get_message()
+        assert caught.value.reason is not None and caught.value.reason.code == 4003
