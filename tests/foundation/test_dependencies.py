@@ -105,25 +105,23 @@ def _scan() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     return eager, lazy
 
 
+def _undeclared(imports: dict[str, set[str]], declared: set[str]) -> dict[str, list[str]]:
+    """The imported modules no declared distribution provides, with the files importing them."""
+    provided = _distributions(set(imports))
+    return {m: sorted(files) for m, files in imports.items() if not provided[m] & declared}
+
+
 def test_module_scope_imports_are_required_dependencies() -> None:
     required, _ = _declared()
     eager, _ = _scan()
-    missing = {
-        module: sorted(files)
-        for module, files in eager.items()
-        if not _distributions({module})[module] & required
-    }
+    missing = _undeclared(eager, required)
     assert not missing, f"imported at module scope but not in [project.dependencies]: {missing}"
 
 
 def test_function_local_imports_are_declared() -> None:
     required, features = _declared()
     _, lazy = _scan()
-    missing = {
-        module: sorted(files)
-        for module, files in lazy.items()
-        if not _distributions({module})[module] & (required | features)
-    }
+    missing = _undeclared(lazy, required | features)
     assert not missing, f"imported but declared nowhere: {missing}"
 
 
