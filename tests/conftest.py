@@ -5,12 +5,16 @@ from __future__ import annotations
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import h11
 import pytest
 import trio
 
+from dmsproto import declare
+from dmsproto.declare import Cli, Opt
+from dmsproto.filters import QueryFilter
+from dmsproto.options import ConnectOptions
 from dmsproto.sim.server import Simulator
 
 
@@ -115,3 +119,31 @@ def http_request() -> Callable[..., Any]:
 @pytest.fixture
 def http_client() -> type[HttpClient]:
     return HttpClient
+
+
+@dataclass(frozen=True)
+class Extension:
+    """The names of the option and the filter ``extended_declarations`` adds."""
+
+    option: str = "retries"
+    option_flag: str = "--retries"
+    option_env: str = "DMSPROTO_RETRIES"
+    filter: str = "has_unit"
+    filter_flag: str = "--has-unit"
+
+
+@pytest.fixture
+def extended_declarations(monkeypatch: pytest.MonkeyPatch) -> Extension:
+    """One more connection option and one more query filter, added the way a maintainer
+    adds one: a single annotated field in ``ConnectOptions`` / ``QueryFilter``.
+
+    Tests with this fixture show that every front door (both clients, the CLI's flags,
+    environment and config file) takes them with no other edit.
+    """
+    names = Extension()
+    monkeypatch.setitem(ConnectOptions.__annotations__, names.option, Annotated[
+        int, Opt(3, "how often to retry", cli=Cli(metavar="N"), at_least=0)])
+    monkeypatch.setitem(QueryFilter.__annotations__, names.filter, Annotated[
+        bool | None, Opt(None, "only datapoints with a unit", cli=Cli(switch=True))])
+    monkeypatch.setattr(declare, "_DECLARED", {})  # read the declarations afresh
+    return names

@@ -6,8 +6,10 @@ import argparse
 from typing import Any
 
 from ..client import Client
+from ..filters import QueryFilter
 from ..results import ItemError, Point
 from . import exits
+from .flags import add_flags, flag_values
 from .output import (
     Output,
     error_json,
@@ -20,7 +22,8 @@ from .output import (
 )
 from .runner import run_client
 
-QUERY_TYPES = ("none", "bool", "int", "double", "string")
+LS_DEFAULTS = {"max_depth": 1}
+"""``ls`` lists one level unless told otherwise (the DMS's own default, sent explicitly)."""
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -35,15 +38,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                         description="List the tree below PATH (a tree), or search it with "
                         "filters (a table). Regexes are PCRE, matched by the DMS.")
     ls.add_argument("path", nargs="?", default="", metavar="PATH", help="start (default: root)")
-    ls.add_argument("--depth", type=int, default=1, metavar="N",
-                    help="levels below PATH (0 = unlimited) [1]")
-    ls.add_argument("--regex-path", metavar="RE", help="only paths matching RE")
-    ls.add_argument("--regex-value", metavar="RE", help="only values matching RE")
-    ls.add_argument("--type", dest="types", metavar="T,...",
-                    help=f"only these types ({','.join(QUERY_TYPES)})")
-    ls.add_argument("--has-history", action="store_true", help="only with trend history")
-    ls.add_argument("--has-changelog", action="store_true", help="only with a change log")
-    ls.add_argument("--has-alarms", action="store_true", help="only alarm datapoints")
+    add_flags(ls.add_argument_group("filters"), QueryFilter, defaults=LS_DEFAULTS)
     shape = ls.add_mutually_exclusive_group()
     shape.add_argument("--tree", action="store_const", const="tree", dest="shape",
                        help="draw a tree (default without filters)")
@@ -87,21 +82,9 @@ async def run_get(args: argparse.Namespace, client: Client, out: Output) -> int:
 
 
 async def run_ls(args: argparse.Namespace, client: Client, out: Output) -> int:
-    if args.depth < 0:
-        raise exits.usage("--depth must be >= 0 (0 = unlimited)")
-    filtered = any([args.regex_path, args.regex_value, args.types, args.has_history,
-                    args.has_changelog, args.has_alarms])
-    points = await client.query(
-        args.path,
-        regex_path=args.regex_path,
-        regex_value=args.regex_value,
-        types=args.types,
-        has_hist_data=args.has_history or None,
-        has_changelog=args.has_changelog or None,
-        has_alarm_data=args.has_alarms or None,
-        max_depth=args.depth,
-        ext_infos=["unit", "name"],
-    )
+    filters = flag_values(args, QueryFilter)
+    filtered = any(name != "max_depth" for name in filters)  # the depth shapes the tree
+    points = await client.query(args.path, ext_infos=["unit", "name"], **filters)
     if out.json_mode:
         out.json([point_json(p) for p in points])
         return exits.OK

@@ -15,8 +15,10 @@ from typing import Any
 import trio
 
 from ..client import Client, Subscription
+from ..filters import QueryFilter
 from ..results import Event, Gap
 from . import exits
+from .flags import add_flags, flag_values
 from .output import Output, format_value, human_stamp
 from .runner import run_client
 
@@ -30,10 +32,9 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     w.add_argument("paths", nargs="+", metavar="PATH")
     w.add_argument("--events", default=None, metavar="E,...",
                    help=f"event kinds: {','.join(EVENT_CODES)} or * [onChange]")
-    w.add_argument("--depth", type=int, default=None, metavar="N",
-                   help="also watch N levels below each PATH (0 = unlimited)")
     w.add_argument("--count", type=int, default=None, metavar="N",
                    help="stop after N events")
+    add_flags(w.add_argument_group("filters"), QueryFilter)
     w.set_defaults(handler=lambda a, o: run_client(run_watch, a, o, reconnect=True))
 
 
@@ -71,15 +72,13 @@ class _Counter:
 async def run_watch(args: argparse.Namespace, client: Client, out: Output) -> int:
     if args.count is not None and args.count < 1:
         raise exits.usage("--count must be >= 1")
-    if args.depth is not None and args.depth < 0:
-        raise exits.usage("--depth must be >= 0 (0 = unlimited)")
+    filters = flag_values(args, QueryFilter)
     with trio.CancelScope() as scope:
         counter = _Counter(args.count, scope)
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_stop_on_signal, scope, out)
             for path in args.paths:
-                sub = client.subscribe(path, events=args.events, max_depth=args.depth,
-                                       gaps="yield")
+                sub = client.subscribe(path, events=args.events, gaps="yield", **filters)
                 await nursery.start(_follow, sub, out, counter)  # subscribed before the next
             names = ", ".join(args.paths)
             out.note(out.style(f"watching {names} (Ctrl-C to stop)", "dim", err=True))

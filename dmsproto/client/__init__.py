@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
+from ..options import ReconnectPolicy
 from ._client import Client, Subscription, connect
-from ._options import ReconnectPolicy
 
 __all__ = ["Client", "ReconnectPolicy", "Subscription", "connect"]

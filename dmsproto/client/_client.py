@@ -16,12 +16,10 @@ response is dropped.
 from __future__ import annotations
 
 import logging
-import os
-import ssl
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from types import EllipsisType, TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Unpack, overload
 
 import trio
 
@@ -34,6 +32,8 @@ from ..errors import (
     TransportError,
 )
 from ..excgroups import sole_exception
+from ..filters import QueryFilter
+from ..options import ConnectOptions
 from ..protocol.core import ClientCore, SubscriptionState
 from ..protocol.ops import (
     ChangelogGroups,
@@ -67,9 +67,8 @@ from ..results import (
     SetResult,
     SubscribeResult,
 )
-from ..versions import DEFAULT_VERSION, Version
 from ._http import HttpBackend
-from ._options import Options, ReconnectPolicy, make_options
+from ._options import Options, make_options
 from ._record import open_recorder
 from ._ws import WsBackend
 
@@ -324,38 +323,31 @@ class Client:
         self,
         path: str = "",
         *,
-        regex_path: str | None = None,
-        regex_value: str | None = None,
-        regex_stamp: str | None = None,
-        types: Iterable[str] | str | None = None,
-        has_hist_data: bool | None = None,
-        has_changelog: bool | None = None,
-        has_prot_data: bool | None = None,
-        has_alarm_data: bool | None = None,
-        max_depth: int | None = None,
         ext_infos: Iterable[str] | None = None,
         tag: Any = None,
         timeout: Timeout = ...,
+        **filters: Unpack[QueryFilter],
     ) -> list[Point]:
         """Search from ``path`` (``""`` = root): every matching datapoint.
 
-        ``max_depth``: 1 = the given level (server default), 0 = unlimited.
-        ``types``: subset of none, bool, int, double, string.  Regexes are PCRE.
-        ``has_changelog`` (protocol >= 1.4) is called ``has_prot_data`` in 1.3;
-        the one the version lacks raises ``NotInVersionError``.
+        Args:
+            path: where the search starts.
+            ext_infos: extra information per point, as for ``get``.
+            tag: echoed in each ``Point.tag``.
+            timeout: seconds (``None``: forever; ``...``: the ``connect()`` default).
+            **filters: the filters of :class:`~dmsproto.filters.QueryFilter`
+                (``regex_path``, ``types``, ``max_depth``, ...), evaluated by the DMS.
+
+        Returns:
+            The matching datapoints.
+
+        Raises:
+            NotInVersionError: a filter the protocol version lacks (``has_changelog``
+                before 1.4, ``has_prot_data`` after 1.3), before anything is sent.
+            EncodeError: a bad filter value.
+            TypeError: an unknown filter.
         """
-        q = query_object(
-            regex_path=regex_path,
-            regex_value=regex_value,
-            regex_stamp=regex_stamp,
-            types=types,
-            has_hist_data=has_hist_data,
-            has_changelog=has_changelog,
-            has_prot_data=has_prot_data,
-            has_alarm_data=has_alarm_data,
-            max_depth=max_depth,
-            protocol=self._proto.wire,
-        )
+        q = query_object(protocol=self._proto.wire, **filters)
         result: list[Point] = await self._one(Query(path, q, ext_infos, tag), timeout)
         return result
 
@@ -519,18 +511,10 @@ class Client:
         path: str,
         *,
         events: Iterable[str] | str | None = ...,
-        regex_path: str | None = ...,
-        regex_value: str | None = ...,
-        regex_stamp: str | None = ...,
-        types: Iterable[str] | str | None = ...,
-        has_hist_data: bool | None = ...,
-        has_changelog: bool | None = ...,
-        has_prot_data: bool | None = ...,
-        has_alarm_data: bool | None = ...,
-        max_depth: int | None = ...,
         tag: Any = ...,
         buffer_size: int | None = ...,
         gaps: Literal["raise"] = ...,
+        **filters: Unpack[QueryFilter],
     ) -> Subscription[Event]: ...
 
     @overload
@@ -539,18 +523,10 @@ class Client:
         path: str,
         *,
         events: Iterable[str] | str | None = ...,
-        regex_path: str | None = ...,
-        regex_value: str | None = ...,
-        regex_stamp: str | None = ...,
-        types: Iterable[str] | str | None = ...,
-        has_hist_data: bool | None = ...,
-        has_changelog: bool | None = ...,
-        has_prot_data: bool | None = ...,
-        has_alarm_data: bool | None = ...,
-        max_depth: int | None = ...,
         tag: Any = ...,
         buffer_size: int | None = ...,
         gaps: Literal["yield"],
+        **filters: Unpack[QueryFilter],
     ) -> Subscription[Event | Gap]: ...
 
     def subscribe(
@@ -558,25 +534,31 @@ class Client:
         path: str,
         *,
         events: Iterable[str] | str | None = None,
-        regex_path: str | None = None,
-        regex_value: str | None = None,
-        regex_stamp: str | None = None,
-        types: Iterable[str] | str | None = None,
-        has_hist_data: bool | None = None,
-        has_changelog: bool | None = None,
-        has_prot_data: bool | None = None,
-        has_alarm_data: bool | None = None,
-        max_depth: int | None = None,
         tag: Any = None,
         buffer_size: int | None = None,
         gaps: Literal["raise", "yield"] = "raise",
+        **filters: Unpack[QueryFilter],
     ) -> Subscription[Event] | Subscription[Event | Gap]:
         """Monitor ``path``: ``async with dms.subscribe(...) as sub: async for ev in sub``.
 
-        ``events``: onChange (default), onSet, onCreate, onRename, onDelete or "*".
-        Query parameters (as for ``query``) are evaluated by the server per event.
-        ``tag`` must be unique on the connection (generated when omitted).
-        WebSocket only: over HTTP this raises ``TransportError`` at once.
+        Args:
+            path: the datapoint (with ``max_depth``: the subtree) to watch.
+            events: onChange (default), onSet, onCreate, onRename, onDelete or "*".
+            tag: unique on the connection (generated when omitted).
+            buffer_size: events buffered for the consumer (default: ``connect()``'s).
+            gaps: ``"raise"``: lost events raise in iteration; ``"yield"``: a ``Gap``
+                marker is yielded instead.
+            **filters: the filters of :class:`~dmsproto.filters.QueryFilter`, as for
+                ``query``; the DMS evaluates them per event.
+
+        Returns:
+            The ``Subscription`` (subscribed when its block is entered).
+
+        Raises:
+            TransportError: over HTTP (no server push), at once.
+            NotInVersionError: a filter or event the protocol version lacks.
+            EncodeError: a bad filter or event value.
+            TypeError: an unknown filter.
         """
         if not isinstance(self._backend, WsBackend):
             raise TransportError(
@@ -586,18 +568,7 @@ class Client:
         if gaps not in ("raise", "yield"):
             raise ValueError("gaps must be 'raise' or 'yield'")
         wire = self._proto.wire
-        q = query_object(
-            regex_path=regex_path,
-            regex_value=regex_value,
-            regex_stamp=regex_stamp,
-            types=types,
-            has_hist_data=has_hist_data,
-            has_changelog=has_changelog,
-            has_prot_data=has_prot_data,
-            has_alarm_data=has_alarm_data,
-            max_depth=max_depth,
-            protocol=wire,
-        )
+        q = query_object(protocol=wire, **filters)
         state = self._proto.add_subscription(
             path,
             event=event_spec(events, wire),
@@ -643,90 +614,39 @@ class Client:
 
 @asynccontextmanager
 async def connect(
-    url: str = "ws://127.0.0.1:9020/json_data",
-    *,
-    whois: str | None = "dmsproto",
-    user: str | None = None,
-    password: str | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-    cafile: str | os.PathLike[str] | None = None,
-    certfile: str | os.PathLike[str] | None = None,
-    keyfile: str | os.PathLike[str] | None = None,
-    check_hostname: bool = True,
-    allow_insecure_auth: bool = False,
-    timeout: float | None = 10.0,
-    connect_timeout: float = 10.0,
-    close_timeout: float = 2.0,
-    ping_interval: float | None = 20.0,
-    ping_timeout: float = 20.0,
-    reconnect: bool | ReconnectPolicy = False,
-    buffer_size: int = 100_000,
-    chunk_size: int = 10_000,
-    max_message_size: int = 1 << 30,
-    protocol: Version = DEFAULT_VERSION,
-    validate_requests: bool = False,
-    record: str | os.PathLike[str] | Recorder | None = None,
+    url: str | None = None, /, **options: Unpack[ConnectOptions]
 ) -> AsyncIterator[Client]:
     """Connect to a DMS and yield a ``Client``; everything is closed on leaving the block.
 
-    ``url``: ``ws://`` / ``wss://`` (WebSocket: all commands and subscriptions) or
-    ``http://`` / ``https://`` (HTTP POST: no subscriptions).  Port defaults to the
-    DMS's 9020 (plain) / 9021 (TLS); path to ``/json_data``.
+    ``async with dmsproto.connect("wss://dms:9021/json_data", cafile="dms.pem") as dms:``
 
-    ``whois`` names this program (the ``trigger`` of the events our writes cause);
-    ``user`` is sent as the logged-in person and, with ``password``, as Basic auth
-    (refused over plain ws/http unless ``allow_insecure_auth``).  TLS: ``cafile``
-    to trust the DMS's self-signed certificate (or a full ``ssl_context``),
-    ``certfile``/``keyfile`` for a client certificate.
+    Args:
+        url: the DMS's URL (also ``url=``): ``ws://``/``wss://`` (WebSocket: every
+            command and subscriptions) or ``http://``/``https://`` (HTTP POST: no
+            subscriptions); by default ``ConnectOptions``'s.
+        **options: the options of :class:`~dmsproto.options.ConnectOptions`, each
+            described there: ``whois``, ``user``/``password``, the TLS files,
+            ``timeout`` and the other timeouts, ``reconnect``, ``protocol``,
+            ``record``, ...
 
-    ``timeout`` is the default per-call timeout; ``connect_timeout`` bounds the
-    TCP, TLS and WebSocket handshakes (a TLS failure raises ``TLSError``, refused
-    credentials ``AuthenticationError``, anything else ``ConnectError``).
-    ``ping_interval``/``ping_timeout``: keepalive; no pong in time means a dead
-    peer and the connection is treated as lost.  ``reconnect=True`` (or a
-    ``ReconnectPolicy``) reconnects with exponential backoff and jitter and
-    renews every subscription, each of which then reports the gap.
-    ``buffer_size`` is the default per-subscription event buffer; requests
-    with more than ``chunk_size`` items are split.
+    Yields:
+        The connected ``Client``.
 
-    ``protocol`` ("1.3", "1.4", "1.5") selects the generated types requests are
-    built from and answers decoded into; what a version lacks raises
-    ``NotInVersionError`` before anything is sent.  ``validate_requests``
-    also checks every request frame with ``dmsproto.validate`` (``EncodeError``
-    listing the violations; off by default, as the types already keep requests
-    well-formed).  ``record`` writes every frame sent and received to a JSON
-    Lines capture (a path, truncated first, or an open ``Recorder`` you close
-    yourself); ``dmsproto validate`` checks such a file.
+    Raises:
+        TLSError: the TLS handshake failed.
+        AuthenticationError: the DMS refused the credentials.
+        ConnectError: a bad URL or option value, or no connection.
+        TypeError: an unknown option.
     """
-    opts = make_options(
-        url,
-        whois=whois,
-        user=user,
-        password=password,
-        ssl_context=ssl_context,
-        cafile=cafile,
-        certfile=certfile,
-        keyfile=keyfile,
-        check_hostname=check_hostname,
-        allow_insecure_auth=allow_insecure_auth,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        close_timeout=close_timeout,
-        ping_interval=ping_interval,
-        ping_timeout=ping_timeout,
-        reconnect=reconnect,
-        buffer_size=buffer_size,
-        chunk_size=chunk_size,
-        max_message_size=max_message_size,
-    )
+    opts = make_options(url, options)
     proto = ClientCore(
-        whois=whois,
-        user=user,
-        chunk_size=chunk_size,
-        protocol=protocol,
-        validate_requests=validate_requests,
+        whois=opts.whois,
+        user=opts.user,
+        chunk_size=opts.chunk_size,
+        protocol=opts.protocol,
+        validate_requests=opts.validate_requests,
     )
-    with open_recorder(record) as recorder:
+    with open_recorder(opts.record) as recorder:
         if not opts.websocket:
             http = HttpBackend(opts, proto, recorder)
             try:

@@ -1,44 +1,40 @@
-"""Connection options: the URL, security and timing settings, checked once at connect()."""
+"""The connection options resolved: ``connect()``'s keywords checked once, as ``Options``.
+
+The options are declared in :class:`dmsproto.options.ConnectOptions`; this module
+reads a call's keywords against that declaration (defaults, bounds, unknown names)
+and derives what the transports need: the URL's parts, the TLS context, the
+Authorization header and the reconnect policy.
+"""
 
 from __future__ import annotations
 
 import base64
 import os
-import random
 import ssl
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..capture.recorder import Recorder
+from ..declare import resolve
 from ..errors import ConnectError
+from ..options import ConnectOptions, PathArg, ReconnectPolicy
+from ..versions import Version
 
 DEFAULT_PORTS = {"ws": 9020, "http": 9020, "wss": 9021, "https": 9021}
 DEFAULT_PATH = "/json_data"
 
 
 @dataclass(frozen=True, slots=True)
-class ReconnectPolicy:
-    """Automatic reconnection: exponential backoff with jitter.
-
-    The n-th retry waits ``min(max_delay, initial_delay * multiplier**(n-1))``
-    reduced by a random fraction up to ``jitter`` (0..1).  ``max_attempts``
-    ``None`` retries forever; after the last failed attempt the client gives up
-    and every waiting call and subscription gets ``ConnectionLost``.
-    """
-
-    initial_delay: float = 0.5
-    max_delay: float = 30.0
-    multiplier: float = 2.0
-    jitter: float = 0.5
-    max_attempts: int | None = None
-
-    def delay(self, attempt: int) -> float:
-        base = min(self.max_delay, self.initial_delay * self.multiplier ** max(0, attempt - 1))
-        return base * (1.0 - self.jitter * random.random())
-
-
-@dataclass(frozen=True, slots=True)
 class Options:
-    """Everything ``connect()`` was given, validated; never shows the password."""
+    """The options of one connection, resolved and checked; never shows the password.
+
+    Attributes named like a declared option hold its value (given or default);
+    the others are derived: ``scheme``/``host``/``port``/``path`` from ``url``,
+    ``ssl_context`` from the TLS options, ``reconnect`` as a policy (``None``:
+    none), ``authorization`` from ``user`` and ``password``.
+    """
 
     scheme: str
     host: str
@@ -56,6 +52,9 @@ class Options:
     buffer_size: int
     chunk_size: int
     max_message_size: int
+    protocol: Version
+    validate_requests: bool
+    record: PathArg | Recorder | None
     authorization: bytes | None = field(default=None, repr=False)
 
     @property
@@ -107,31 +106,27 @@ def build_ssl_context(
     return ctx
 
 
-def make_options(
-    url: str,
-    *,
-    whois: str | None,
-    user: str | None,
-    password: str | None,
-    ssl_context: ssl.SSLContext | None,
-    cafile: str | os.PathLike[str] | None,
-    certfile: str | os.PathLike[str] | None,
-    keyfile: str | os.PathLike[str] | None,
-    check_hostname: bool,
-    allow_insecure_auth: bool,
-    timeout: float | None,
-    connect_timeout: float,
-    close_timeout: float,
-    ping_interval: float | None,
-    ping_timeout: float,
-    reconnect: bool | ReconnectPolicy,
-    buffer_size: int,
-    chunk_size: int,
-    max_message_size: int,
-) -> Options:
-    """Parse and check the connect() arguments (``ConnectError`` on bad input)."""
+def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
+    """Read ``connect()``'s arguments against :class:`ConnectOptions` and check them.
+
+    Args:
+        url: the positional URL, or ``None`` (then ``url=`` or the declared default).
+        given: the keyword options.
+
+    Returns:
+        The resolved ``Options``.
+
+    Raises:
+        TypeError: an unknown option, or the URL given twice.
+        ConnectError: a bad URL, value or combination, or TLS files that do not load.
+    """
+    if url is not None:
+        if "url" in given:
+            raise TypeError("connect() got the url twice (positional and url=)")
+        given = {**given, "url": url}
+    values = resolve(ConnectOptions, given, what="connect()", error=ConnectError)
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(values["url"])
         port = parts.port
     except ValueError as exc:
         raise ConnectError(f"bad URL: {exc}") from None
@@ -141,6 +136,7 @@ def make_options(
     host = parts.hostname
     if not host:
         raise ConnectError("URL has no host")
+    user, password = values["user"], values["password"]
     if parts.username is not None and user is None:
         user = unquote(parts.username)
     if parts.password is not None and password is None:
@@ -153,7 +149,7 @@ def make_options(
     if password is not None:
         if user is None:
             raise ConnectError("password given without user")
-        if not tls and not allow_insecure_auth:
+        if not tls and not values["allow_insecure_auth"]:
             raise ConnectError(
                 f"refusing to send Basic credentials over plain {scheme}:// "
                 "(use wss/https, or pass allow_insecure_auth=True)"
@@ -163,40 +159,28 @@ def make_options(
     ctx = None
     if tls:
         ctx = build_ssl_context(
-            ssl_context=ssl_context,
-            cafile=cafile,
-            certfile=certfile,
-            keyfile=keyfile,
-            check_hostname=check_hostname,
+            ssl_context=values["ssl_context"],
+            cafile=values["cafile"],
+            certfile=values["certfile"],
+            keyfile=values["keyfile"],
+            check_hostname=values["check_hostname"],
         )
-    elif ssl_context is not None or certfile is not None:
+    elif values["ssl_context"] is not None or values["certfile"] is not None:
         raise ConnectError(f"TLS settings given for a plain {scheme}:// URL")
-    if timeout is not None and timeout <= 0:
-        raise ConnectError("timeout must be > 0 or None")
-    if ping_interval is not None and ping_interval <= 0:
-        raise ConnectError("ping_interval must be > 0 or None")
-    if buffer_size < 1 or chunk_size < 1:
-        raise ConnectError("buffer_size and chunk_size must be >= 1")
-    policy = ReconnectPolicy() if reconnect is True else (reconnect or None)
-    return Options(
-        scheme=scheme,
-        host=host,
-        port=port if port is not None else DEFAULT_PORTS[scheme],
-        path=path,
-        whois=whois,
-        user=user,
-        ssl_context=ctx,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        close_timeout=close_timeout,
-        ping_interval=ping_interval,
-        ping_timeout=ping_timeout,
-        reconnect=policy,
-        buffer_size=buffer_size,
-        chunk_size=chunk_size,
-        max_message_size=max_message_size,
-        authorization=authorization,
-    )
+    reconnect = values["reconnect"]
+    derived: dict[str, Any] = {
+        "scheme": scheme,
+        "host": host,
+        "port": port if port is not None else DEFAULT_PORTS[scheme],
+        "path": path,
+        "user": user,
+        "ssl_context": ctx,
+        "reconnect": ReconnectPolicy() if reconnect is True else (reconnect or None),
+        "authorization": authorization,
+    }
+    kept = {f.name: values[f.name] for f in fields(Options)
+            if f.name in values and f.name not in derived}
+    return Options(**derived, **kept)
 
 
-__all__ = ["Options", "ReconnectPolicy", "build_ssl_context", "make_options"]
+__all__ = ["Options", "build_ssl_context", "make_options"]

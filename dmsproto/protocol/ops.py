@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Unpack
 
 import msgspec
 
+from ..declare import check_names, declared
 from ..errors import EncodeError, NotInVersionError
+from ..filters import QueryFilter
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,
@@ -69,57 +71,61 @@ def _ext_list(ext_infos: Iterable[str] | None, wire: Wire) -> list[str] | msgspe
 
 
 def query_object(
-    *,
-    regex_path: str | None = None,
-    regex_value: str | None = None,
-    regex_stamp: str | None = None,
-    types: Iterable[str] | str | None = None,
-    has_hist_data: bool | None = None,
-    has_changelog: bool | None = None,
-    has_prot_data: bool | None = None,
-    has_alarm_data: bool | None = None,
-    max_depth: int | None = None,
-    protocol: str | Wire = DEFAULT_VERSION,
+    *, protocol: str | Wire = DEFAULT_VERSION, **filters: Unpack[QueryFilter]
 ) -> Any:
-    """The version's ``Query`` struct; unset parameters are left to the server's defaults.
+    """The version's ``Query`` struct for these filters; unset ones are left to the server.
 
-    ``has_changelog`` exists from v1.4 on, ``has_prot_data`` (its v1.3 name) only
-    in v1.3: the other one raises ``NotInVersionError``.
+    Args:
+        protocol: the protocol version (or its ``Wire``).
+        **filters: the filters of :class:`~dmsproto.filters.QueryFilter`; ``None`` is
+            the same as not given.
+
+    Returns:
+        The version's generated ``Query`` struct.
+
+    Raises:
+        TypeError: an unknown filter.
+        NotInVersionError: a filter the version lacks (``has_changelog`` exists from
+            1.4 on, ``has_prot_data``, its 1.3 name, only in 1.3).
+        EncodeError: a bad value (an unknown type name, a negative ``max_depth``).
     """
     wire = protocol if isinstance(protocol, Wire) else wire_for(protocol)
-    given: dict[str, Any] = {
-        "reg_ex_path": regex_path,
-        "reg_ex_value": regex_value,
-        "reg_ex_stamp": regex_stamp,
-        "has_hist_data": has_hist_data,
-        "has_changelog": has_changelog,
-        "has_prot_data": has_prot_data,
-        "has_alarm_data": has_alarm_data,
-    }
-    kwargs = {k: v for k, v in given.items() if v is not None}
-    for name in kwargs:
-        if name not in wire.query_fields:
-            raise NotInVersionError(
-                f"query option {name.replace('reg_ex', 'regex')!r} is not part of "
-                f"protocol {wire.name}"
-            )
-    for name in ("has_hist_data", "has_changelog", "has_prot_data", "has_alarm_data"):
-        if name in kwargs:
-            kwargs[name] = bool(kwargs[name])
-    if types is not None:
-        kwargs["is_type"] = ",".join(_names(types, wire.value_types, "types"))
-    if max_depth is not None:
-        if isinstance(max_depth, bool) or not isinstance(max_depth, int) or max_depth < 0:
-            raise EncodeError(f"max_depth must be an int >= 0 (0 = unlimited), got {max_depth!r}")
-        kwargs["max_depth"] = max_depth
-    return wire.common.Query(**kwargs)
+    check_names(QueryFilter, filters, "query_object()")
+    known = declared(QueryFilter)
+    members: dict[str, Any] = {}
+    given: dict[str, Any] = dict(filters)
+    for name, value in given.items():
+        if value is None:
+            continue
+        option = known[name]
+        if option.wire not in wire.query_fields:
+            raise NotInVersionError(f"query option {name!r} is not part of protocol {wire.name}")
+        problem = option.problem(value)
+        if problem is not None:
+            raise EncodeError(problem)
+        if name == "types":
+            value = ",".join(_names(value, wire.value_types, "types"))
+        elif option.kind is bool:
+            value = bool(value)
+        members[option.wire] = value
+    return wire.common.Query(**members)
 
 
-def as_query(query: Mapping[str, Any] | msgspec.Struct, wire: Wire) -> Any:
-    """A query given as the version's struct, or as a mapping (wire or attribute names)."""
+QueryArg = QueryFilter | Mapping[str, Any] | msgspec.Struct
+"""A query: filters as for ``Client.query``, the version's ``Query`` struct, or a
+mapping with the struct's wire or attribute names (``{"regExPath": ".*", "maxDepth": 0}``)."""
+
+
+def as_query(query: QueryArg, wire: Wire) -> Any:
+    """The version's ``Query`` struct for a query given in any of the ``QueryArg`` forms.
+
+    A mapping whose every key is a filter name is read as filters (``query_object``).
+    """
     struct = wire.common.Query
     if isinstance(query, struct):
         return query
+    if isinstance(query, Mapping) and query.keys() <= declared(QueryFilter).keys():
+        return query_object(protocol=wire, **query)
     if isinstance(query, msgspec.Struct):
         query = msgspec.structs.asdict(query)
     if not isinstance(query, Mapping):
@@ -243,12 +249,13 @@ class GetMany(Op):
 class Query(Op):
     """Search below ``path`` -> ``list[Point]`` (every match; many response items).
 
-    ``query`` is the version's ``Query`` struct (see ``query_object``) or a
-    mapping with its wire or attribute names (``{"regExPath": ".*", "maxDepth": 0}``).
+    ``query``: filters as for ``Client.query`` (``{"regex_path": ".*", "max_depth": 0}``),
+    the version's ``Query`` struct (see ``query_object``), or a mapping with the struct's
+    wire or attribute names (``{"regExPath": ".*", "maxDepth": 0}``).
     """
 
     path: str
-    query: Mapping[str, Any] | msgspec.Struct
+    query: QueryArg
     ext_infos: Iterable[str] | None = None
     tag: Any = None
     command: ClassVar[str] = "get"
@@ -515,13 +522,13 @@ def _subscribe_result(item: Any, path: str) -> SubscribeResult:
 class Subscribe(Op):
     """Subscribe (used by the client's subscription registry) -> ``SubscribeResult``.
 
-    ``query`` is the version's ``Query`` struct or a mapping (as for ``Query``).
+    ``query`` is given as for ``Query`` (filters, struct or mapping), or ``None``.
     """
 
     path: str
     tag: Any
     event: str | None = None
-    query: Mapping[str, Any] | msgspec.Struct | None = None
+    query: QueryArg | None = None
     command: ClassVar[str] = "subscribe"
     what: ClassVar[str] = "subscribe"
 
@@ -573,6 +580,7 @@ __all__ = [
     "GetMany",
     "Op",
     "Query",
+    "QueryArg",
     "ReadChangelog",
     "ReadHistory",
     "Rename",

@@ -63,13 +63,16 @@ from __future__ import annotations
 
 from ..errors import Closed, TrioContextError
 from ._client import Client, connect
+from ._options import CallbackOptions, SyncOptions
 from ._subs import CallbackSubscription, Subscription
 
 __all__ = [
+    "CallbackOptions",
     "CallbackSubscription",
     "Client",
     "Closed",
     "Subscription",
+    "SyncOptions",
     "TrioContextError",
     "connect",
 ]

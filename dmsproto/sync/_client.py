@@ -7,20 +7,20 @@ per-call ``timeout`` (``...`` = the ``connect()`` default, ``None`` = none).
 
 from __future__ import annotations
 
-import os
-import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from types import EllipsisType
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, Unpack, cast, overload
 
 import trio
 
 from .. import client as dc
-from ..client import ReconnectPolicy
+from ..declare import check_names, pick, resolve
 from ..errors import Closed
+from ..filters import QueryFilter
+from ..options import ConnectOptions
 from ..protocol.ops import Op, Stamp
 from ..results import (
     ChangelogEntry,
@@ -36,13 +36,10 @@ from ..results import (
     RenameResult,
     SetResult,
 )
-from ..versions import DEFAULT_VERSION, Version
 from ._dispatch import Dispatcher
 from ._loop import Loop, refuse_in_trio
+from ._options import CallbackOptions, SyncOptions
 from ._subs import CallbackSubscription, Subscription
-
-if TYPE_CHECKING:
-    from ..capture.recorder import Recorder
 
 T = TypeVar("T")
 Timeout = float | None | EllipsisType
@@ -140,29 +137,32 @@ class Client:
         self,
         path: str = "",
         *,
-        regex_path: str | None = None,
-        regex_value: str | None = None,
-        regex_stamp: str | None = None,
-        types: Iterable[str] | str | None = None,
-        has_hist_data: bool | None = None,
-        has_changelog: bool | None = None,
-        has_alarm_data: bool | None = None,
-        has_prot_data: bool | None = None,
-        max_depth: int | None = None,
         ext_infos: Iterable[str] | None = None,
         tag: Any = None,
         timeout: Timeout = ...,
+        **filters: Unpack[QueryFilter],
     ) -> list[Point]:
-        """Search from ``path`` (``""`` = root): every matching datapoint."""
-        kinds = types if types is None or isinstance(types, str) else tuple(types)
+        """Search from ``path`` (``""`` = root): every matching datapoint.
+
+        Args:
+            path: where the search starts.
+            ext_infos: extra information per point, as for ``get``.
+            tag: echoed in each ``Point.tag``.
+            timeout: seconds (``None``: forever; ``...``: the ``connect()`` default).
+            **filters: the filters of :class:`~dmsproto.filters.QueryFilter`.
+
+        Returns:
+            The matching datapoints.
+
+        Raises:
+            NotInVersionError: a filter the protocol version lacks.
+            EncodeError: a bad filter value.
+            TypeError: an unknown filter.
+        """
+        given = _frozen_filters(filters)
         ext = None if ext_infos is None else tuple(ext_infos)
-        return self._run(lambda c: c.query(
-            path, regex_path=regex_path, regex_value=regex_value, regex_stamp=regex_stamp,
-            types=kinds, has_hist_data=has_hist_data, has_changelog=has_changelog,
-            has_alarm_data=has_alarm_data, has_prot_data=has_prot_data, max_depth=max_depth,
-            ext_infos=ext, tag=tag,
-            timeout=timeout,
-        ))
+        return self._run(lambda c: c.query(path, ext_infos=ext, tag=tag, timeout=timeout,
+                                           **given))
 
     def set(
         self,
@@ -258,39 +258,24 @@ class Client:
 
     @overload
     def subscribe(
-        self, path: str, *, events: Iterable[str] | str | None = ...,
-        regex_path: str | None = ..., regex_value: str | None = ...,
-        regex_stamp: str | None = ..., types: Iterable[str] | str | None = ...,
-        has_hist_data: bool | None = ..., has_changelog: bool | None = ...,
-        has_alarm_data: bool | None = ..., has_prot_data: bool | None = ...,
-        max_depth: int | None = ..., tag: Any = ...,
+        self, path: str, *, events: Iterable[str] | str | None = ..., tag: Any = ...,
         buffer_size: int | None = ..., gaps: Literal["raise"] = ..., callback: None = ...,
-        on_gap: None = ...,
+        on_gap: None = ..., **filters: Unpack[QueryFilter],
     ) -> Subscription[Event]: ...
 
     @overload
     def subscribe(
-        self, path: str, *, events: Iterable[str] | str | None = ...,
-        regex_path: str | None = ..., regex_value: str | None = ...,
-        regex_stamp: str | None = ..., types: Iterable[str] | str | None = ...,
-        has_hist_data: bool | None = ..., has_changelog: bool | None = ...,
-        has_alarm_data: bool | None = ..., has_prot_data: bool | None = ...,
-        max_depth: int | None = ..., tag: Any = ...,
+        self, path: str, *, events: Iterable[str] | str | None = ..., tag: Any = ...,
         buffer_size: int | None = ..., gaps: Literal["yield"], callback: None = ...,
-        on_gap: None = ...,
+        on_gap: None = ..., **filters: Unpack[QueryFilter],
     ) -> Subscription[Event | Gap]: ...
 
     @overload
     def subscribe(
-        self, path: str, *, events: Iterable[str] | str | None = ...,
-        regex_path: str | None = ..., regex_value: str | None = ...,
-        regex_stamp: str | None = ..., types: Iterable[str] | str | None = ...,
-        has_hist_data: bool | None = ..., has_changelog: bool | None = ...,
-        has_alarm_data: bool | None = ..., has_prot_data: bool | None = ...,
-        max_depth: int | None = ..., tag: Any = ...,
+        self, path: str, *, events: Iterable[str] | str | None = ..., tag: Any = ...,
         buffer_size: int | None = ..., gaps: Literal["raise", "yield"] = ...,
-        callback: Callable[[Event], object],
-        on_gap: Callable[[Gap], object] | None = ...,
+        callback: Callable[[Event], object], on_gap: Callable[[Gap], object] | None = ...,
+        **filters: Unpack[QueryFilter],
     ) -> CallbackSubscription: ...
 
     def subscribe(
@@ -298,45 +283,49 @@ class Client:
         path: str,
         *,
         events: Iterable[str] | str | None = None,
-        regex_path: str | None = None,
-        regex_value: str | None = None,
-        regex_stamp: str | None = None,
-        types: Iterable[str] | str | None = None,
-        has_hist_data: bool | None = None,
-        has_changelog: bool | None = None,
-        has_alarm_data: bool | None = None,
-        has_prot_data: bool | None = None,
-        max_depth: int | None = None,
         tag: Any = None,
         buffer_size: int | None = None,
         gaps: Literal["raise", "yield"] = "raise",
         callback: Callable[[Event], object] | None = None,
         on_gap: Callable[[Gap], object] | None = None,
+        **filters: Unpack[QueryFilter],
     ) -> Subscription[Event] | Subscription[Event | Gap] | CallbackSubscription:
         """Monitor ``path``; returns once the server confirmed (``NotFound`` etc. raise here).
 
         Without ``callback``: a ``Subscription`` to iterate (``with dms.subscribe(p)
         as sub: for event in sub``).  With ``callback``: a ``CallbackSubscription``
-        whose events run ``callback(event)`` in the client's callback thread (lost
-        events go to ``on_gap(gap)``, or are logged).  Other arguments as for the
-        trio client's ``subscribe`` (``gaps`` applies to iteration only).
+        whose events run ``callback(event)`` in the client's callback thread.
+
+        Args:
+            path: the datapoint (with ``max_depth``: the subtree) to watch.
+            events: onChange (default), onSet, onCreate, onRename, onDelete or "*".
+            tag: unique on the connection (generated when omitted).
+            buffer_size: events buffered for the consumer (default: ``connect()``'s).
+            gaps: for iteration: ``"raise"`` lost events, or ``"yield"`` a ``Gap``.
+            callback: run for each event, in the callback thread.
+            on_gap: run for each ``Gap`` of a callback subscription (else logged).
+            **filters: the filters of :class:`~dmsproto.filters.QueryFilter`, as for
+                ``query``; the DMS evaluates them per event.
+
+        Returns:
+            The confirmed subscription.
+
+        Raises:
+            ValueError: a bad ``gaps``, or ``on_gap`` without ``callback``.
+            TypeError: an unknown filter.
         """
         refuse_in_trio("dmsproto.sync.Client.subscribe()")
         if gaps not in ("raise", "yield"):
             raise ValueError("gaps must be 'raise' or 'yield'")
         if on_gap is not None and callback is None:
             raise ValueError("on_gap needs callback")
-        kinds = types if types is None or isinstance(types, str) else tuple(types)
+        given = _frozen_filters(filters)
         spec = events if events is None or isinstance(events, str) else tuple(events)
         trio_client = self._client
 
         def make() -> dc.Subscription[Event | Gap]:
             return trio_client.subscribe(
-                path, events=spec, regex_path=regex_path,
-                regex_value=regex_value, regex_stamp=regex_stamp, types=kinds,
-                has_hist_data=has_hist_data, has_changelog=has_changelog,
-                has_alarm_data=has_alarm_data, has_prot_data=has_prot_data,
-                max_depth=max_depth, tag=tag, buffer_size=buffer_size, gaps="yield",
+                path, events=spec, tag=tag, buffer_size=buffer_size, gaps="yield", **given
             )
 
         if callback is not None:
@@ -417,61 +406,45 @@ class Client:
         return f"<dmsproto.sync.Client {self.url} {state}>"
 
 
+def _frozen_filters(filters: QueryFilter) -> QueryFilter:
+    """The filters with any iterable read into a tuple here, in the caller's thread."""
+    given: dict[str, Any] = dict(filters)
+    for name, value in given.items():
+        if isinstance(value, Iterable) and not isinstance(value, str):
+            given[name] = tuple(value)
+    return cast(QueryFilter, given)
+
+
 @contextmanager
-def connect(
-    url: str = "ws://127.0.0.1:9020/json_data",
-    *,
-    whois: str | None = "dmsproto",
-    user: str | None = None,
-    password: str | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-    cafile: str | os.PathLike[str] | None = None,
-    certfile: str | os.PathLike[str] | None = None,
-    keyfile: str | os.PathLike[str] | None = None,
-    check_hostname: bool = True,
-    allow_insecure_auth: bool = False,
-    timeout: float | None = 10.0,
-    connect_timeout: float = 10.0,
-    close_timeout: float = 2.0,
-    ping_interval: float | None = 20.0,
-    ping_timeout: float = 20.0,
-    reconnect: bool | ReconnectPolicy = False,
-    buffer_size: int = 100_000,
-    chunk_size: int = 10_000,
-    max_message_size: int = 1 << 30,
-    protocol: Version = DEFAULT_VERSION,
-    validate_requests: bool = False,
-    record: str | os.PathLike[str] | Recorder | None = None,
-    callback_queue_size: int = 10_000,
-    slow_callback: float = 1.0,
-) -> Iterator[Client]:
+def connect(url: str | None = None, /, **options: Unpack[SyncOptions]) -> Iterator[Client]:
     """Connect to a DMS and yield a blocking ``Client``; leaving the block closes it all.
 
-    Options as for ``dmsproto.connect()`` (the trio client), plus, for callback
-    subscriptions: ``callback_queue_size`` events may wait for the callback
-    thread (then delivery pauses and the subscription buffers take over), and a
-    callback running ``slow_callback`` seconds or longer is reported (logger
-    ``dmsproto``).  Connecting raises what the trio client raises
-    (``ConnectError``, ``TLSError``, ``AuthenticationError``);
-    ``TrioContextError`` inside a trio run.
+    Args:
+        url: the DMS's URL, as for ``dmsproto.connect()``.
+        **options: the options of :class:`~dmsproto.options.ConnectOptions` (as for
+            ``dmsproto.connect()``) and of :class:`CallbackOptions`
+            (``callback_queue_size``, ``slow_callback``).
+
+    Yields:
+        The connected blocking ``Client``.
+
+    Raises:
+        ConnectError: as the trio client (also ``TLSError``, ``AuthenticationError``).
+        TypeError: an unknown option.
+        ValueError: a bad callback option.
+        TrioContextError: called inside a trio run.
     """
     refuse_in_trio("dmsproto.sync.connect()")
-    if callback_queue_size < 1:
-        raise ValueError("callback_queue_size must be >= 1")
-    opener = partial(
-        dc.connect, url, whois=whois, user=user, password=password, ssl_context=ssl_context,
-        cafile=cafile, certfile=certfile, keyfile=keyfile, check_hostname=check_hostname,
-        allow_insecure_auth=allow_insecure_auth, timeout=timeout,
-        connect_timeout=connect_timeout, close_timeout=close_timeout,
-        ping_interval=ping_interval, ping_timeout=ping_timeout, reconnect=reconnect,
-        buffer_size=buffer_size, chunk_size=chunk_size, max_message_size=max_message_size,
-        protocol=protocol, validate_requests=validate_requests, record=record,
-    )
+    what = "dmsproto.sync.connect()"
+    own = resolve(CallbackOptions, pick(options, CallbackOptions), what=what)
+    rest = {k: v for k, v in options.items() if k not in own}
+    check_names(ConnectOptions, rest, what)  # here, not in the loop thread
+    opener = partial(dc.connect, url, **cast(ConnectOptions, rest))
     loop: Loop[dc.Client] = Loop(opener, name="dmsproto-loop")
     try:
         trio_client = loop.start()
-        client = Client(loop, trio_client, callback_queue_size=callback_queue_size,
-                        slow_callback=slow_callback)
+        client = Client(loop, trio_client, callback_queue_size=own["callback_queue_size"],
+                        slow_callback=own["slow_callback"])
     except BaseException:
         loop.stop()
         raise

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 import io
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from cli_support import Server
 
-from dmsproto.cli import build_parser
+from dmsproto.cli import build_parser, main
 from dmsproto.cli.connection import resolve
 from dmsproto.cli.exits import USAGE, CliError
 from dmsproto.cli.output import Output, sparkline, want_color
 from dmsproto.cli.timeparse import parse_time
+
+if TYPE_CHECKING:
+    from conftest import Extension
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -60,15 +66,15 @@ def test_precedence_flag_env_file_default(tmp_path: Path) -> None:
                       'timeout = 3\ncafile = "ca.pem"\n', encoding="utf-8")
     env = {"DMSPROTO_CONFIG": str(config), "DMSPROTO_URL": "ws://env:2/json_data"}
     settings = resolve(_args(), env)
-    assert settings.url == "ws://env:2/json_data"          # env beats file
-    assert settings.whois == "from-file"                   # file beats default
-    assert settings.timeout == 3.0
-    assert settings.cafile == str(tmp_path / "ca.pem")     # relative to the file
-    assert settings.protocol == "1.4"                      # default
+    assert settings.options["url"] == "ws://env:2/json_data"  # env beats file
+    assert settings.options["whois"] == "from-file"  # file beats default
+    assert settings.options["timeout"] == 3.0
+    assert settings.options["cafile"] == str(tmp_path / "ca.pem")  # relative to the file
+    assert settings.options["protocol"] == "1.4"  # default
     flagged = resolve(_args("--url", "ws://flag:3/json_data"), env)
-    assert flagged.url == "ws://flag:3/json_data"          # flag beats env
+    assert flagged.options["url"] == "ws://flag:3/json_data"  # flag beats env
     after = build_parser().parse_args(["get", "X", "--whois", "late"])
-    assert resolve(after, env).whois == "late"             # flags after the command too
+    assert resolve(after, env).options["whois"] == "late"  # flags after the command too
 
 
 def test_config_file_refuses_passwords(tmp_path: Path) -> None:
@@ -86,8 +92,36 @@ def test_missing_named_config_is_an_error(tmp_path: Path) -> None:
 
 def test_password_from_env_is_kept_out_of_repr() -> None:
     settings = resolve(_args("--user", "u"), {"DMSPROTO_PASSWORD": "hunter2"})
-    assert settings.password == "hunter2"
+    assert settings.options["password"] == "hunter2"
     assert "hunter2" not in repr(settings)
+
+
+def test_an_added_option_and_filter_reach_the_command_line(
+    extended_declarations: Extension, server: Server, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ext = extended_declarations
+    config = tmp_path / "c.toml"
+    config.write_text(f"{ext.option} = 2\n", encoding="utf-8")
+    env = {"DMSPROTO_CONFIG": str(config)}
+    assert resolve(_args(), env).options[ext.option] == 2  # type: ignore[literal-required]
+    env[ext.option_env] = "4"
+    assert resolve(_args(), env).options[ext.option] == 4  # type: ignore[literal-required]
+    flagged = _args(ext.option_flag, "7")
+    assert resolve(flagged, env).options[ext.option] == 7  # type: ignore[literal-required]
+    with pytest.raises(CliError, match=f"{ext.option} must be an int >= 0"):
+        resolve(_args(ext.option_flag, "-1"), {})
+    # end to end, in this process: the option reaches connect(), the filter the ops
+    logger = logging.getLogger("dmsproto")
+    handlers, level = list(logger.handlers), logger.level
+    try:
+        assert main(["get", "System:Version", ext.option_flag, "1", "--url", server.url]) == 0
+        for command in ("ls", "watch"):
+            assert main([command, "Plant", ext.filter_flag, "--url", server.url]) == USAGE
+            assert f"'{ext.filter}' is not part of protocol" in capsys.readouterr().err
+    finally:  # main() sets up the logger of a command run
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
 
 
 class _Terminal(io.StringIO):

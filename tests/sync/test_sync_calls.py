@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sync_support import ANCHOR, SimThread
@@ -17,6 +18,7 @@ from dmsproto.errors import (
     DMSError,
     NoPermission,
     NotFound,
+    NotInVersionError,
     RequestTimeout,
 )
 from dmsproto.protocol import ChangelogGroups, Delete, Get, Set
@@ -28,6 +30,9 @@ from dmsproto.results import (
     Point,
     SetResult,
 )
+
+if TYPE_CHECKING:
+    from conftest import Extension
 
 TRANSPORTS = ["ws", "http"]
 
@@ -183,14 +188,11 @@ def _params(fn: object) -> dict[str, object]:
 
 
 def test_signatures_follow_the_trio_client() -> None:
-    """Every option and call argument of the trio client exists here, with its default.
+    """Every call argument of the trio client exists here, with its default.
 
-    Fails when the trio client grows an option the facade does not pass on yet.
+    (Both ``connect``s take their options from one declaration: see
+    ``tests/foundation/test_declarations.py``.)
     """
-    trio_connect = _params(dc.connect.__wrapped__)  # type: ignore[attr-defined]
-    sync_connect = _params(ds.connect.__wrapped__)  # type: ignore[attr-defined]
-    assert {k: v for k, v in sync_connect.items() if k in trio_connect} == trio_connect
-    assert set(sync_connect) - set(trio_connect) == {"callback_queue_size", "slow_callback"}
     for name in ("get", "get_many", "query", "set", "rename", "delete", "history",
                  "changelog", "changelog_groups", "changelog_read", "batch", "subscribe"):
         trio_params = _params(getattr(dc.Client, name))
@@ -202,3 +204,20 @@ def test_signatures_follow_the_trio_client() -> None:
     sync_public = {n for n in vars(ds.Client) if not n.startswith("_")}
     # the trio client's sans-I/O core is not thread-safe: not offered here
     assert trio_public - sync_public == {"aclose", "core"}
+
+
+def test_an_added_option_and_filter_reach_the_blocking_client(
+    extended_declarations: Extension, sim: SimThread
+) -> None:
+    ext = extended_declarations
+    added: dict[str, Any] = {ext.option: 5}
+    with ds.connect(sim.url, **added) as dms:
+        assert dms.get("Test:Int").value == 1
+        missing = f"'{ext.filter}' is not part of protocol 1.4"  # decided by the ops
+        with pytest.raises(NotInVersionError, match=missing):
+            dms.query("", **{ext.filter: True})
+        with pytest.raises(NotInVersionError, match=missing):
+            dms.subscribe("Test", **{ext.filter: True})
+    with (pytest.raises(ConnectError, match=f"{ext.option} must be an int >= 0"),
+          ds.connect(sim.url, **{ext.option: -1})):
+        pass  # pragma: no cover
