@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "dmsproto"
 #: extras for developing dmsproto, not features of it
-DEVELOPMENT_EXTRAS = {"test", "codegen", "dev"}
+DEVELOPMENT_EXTRAS = {"test", "codegen", "docs", "dev"}
 #: packages that are data, never imported (zoneinfo reads tzdata where the OS has no zone files)
 DATA_ONLY = {"tzdata"}
 
