@@ -23,6 +23,7 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
     ├── EventGap             events may have been missed (the connection was renewed)
     ├── CaptureError         a capture file cannot be read
     │   └── TsharkMissing        a pcap needs ``tshark``, which is not installed
+    ├── MissingExtraError    an optional extra is not installed                   [ImportError]
     └── TrioContextError     a blocking call was made inside a trio run           [RuntimeError]
 
 Per-item failures of bulk calls are not raised: they come back as
@@ -140,6 +141,10 @@ class TsharkMissing(CaptureError):
     """A pcap/pcapng capture needs ``tshark``, and it is not installed."""
 
 
+class MissingExtraError(DMSProtoError, ImportError):
+    """An optional extra is not installed; the message names the ``pip install`` to run."""
+
+
 class TrioContextError(DMSProtoError, RuntimeError):
     """A blocking ``dmsproto.sync`` call was made from inside a trio run.
 
@@ -160,6 +165,7 @@ __all__ = [
     "EncodeError",
     "EventGap",
     "HTTPStatusError",
+    "MissingExtraError",
     "NoPermission",
     "NotFound",
     "NotInVersionError",

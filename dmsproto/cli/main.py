@@ -19,6 +19,7 @@ from ..excgroups import sole_exception
 from . import (
     cmd_changelog,
     cmd_history,
+    cmd_proxy,
     cmd_read,
     cmd_serve,
     cmd_validate,
@@ -68,6 +69,7 @@ def build_parser(*, load_validate: bool = False) -> argparse.ArgumentParser:
     cmd_history.register(sub, client_parents)
     cmd_changelog.register(sub, client_parents)
     cmd_serve.register(sub, [common])
+    cmd_proxy.register(sub, [common])
     cmd_validate.register(sub, [], load=load_validate)
     return parser
 

@@ -19,7 +19,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from types import EllipsisType, TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Unpack, overload
+from typing import Any, Generic, Literal, TypeVar, Unpack, overload
 
 import trio
 
@@ -52,6 +52,7 @@ from ..protocol.ops import (
     is_empty,
     query_object,
 )
+from ..recorder import Recorder
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,
@@ -71,9 +72,6 @@ from ._http import HttpBackend
 from ._options import Options, make_options
 from ._record import open_recorder
 from ._ws import WsBackend
-
-if TYPE_CHECKING:
-    from ..capture.recorder import Recorder
 
 log = logging.getLogger("dmsproto")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import select
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import h11
 import trio
@@ -24,12 +24,10 @@ from ..errors import (
 )
 from ..protocol.core import BadFrame, CallDone, ClientCore, SubscriptionData
 from ..protocol.ops import Op
+from ..recorder import Recorder
 from ._net import open_stream, tls_error_from
 from ._options import Options
 from ._ws import trunc
-
-if TYPE_CHECKING:
-    from ..capture.recorder import Recorder
 
 log = logging.getLogger("dmsproto")
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ..capture.recorder import Recorder
+from ..recorder import Recorder
 
 
 @contextmanager
@@ -19,14 +17,11 @@ def open_recorder(
 
     A path is opened here (truncated) and closed when the connection ends; an
     open ``Recorder`` belongs to the caller, who may share it between
-    connections, so it is left open.  The recorder's module loads only when a
-    path is given (a client that does not record never imports it).
+    connections, so it is left open.
     """
-    if record is None or not isinstance(record, str | os.PathLike):
+    if record is None or isinstance(record, Recorder):
         yield record
         return
-    from ..capture.recorder import Recorder
-
     recorder = Recorder(record)
     try:
         yield recorder

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import trio
 from trio_websocket import ConnectionClosed, ConnectionRejected, wrap_client_stream
@@ -35,12 +35,10 @@ from ..protocol.core import (
     SubscriptionState,
 )
 from ..protocol.ops import Op
+from ..recorder import Recorder
 from ..results import ItemError
 from ._net import WatchedStream, open_stream, tls_error_from
 from ._options import Options
-
-if TYPE_CHECKING:
-    from ..capture.recorder import Recorder
 
 log = logging.getLogger("dmsproto")
 

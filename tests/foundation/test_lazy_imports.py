@@ -1,5 +1,5 @@
-"""``import dmsproto`` stays light: the validator, the capture tools and the simulator
-load only when used.
+"""``import dmsproto`` stays light: the validator, the capture tools, the simulator, the
+proxy and the command line load only when used.
 
 Each check runs in a fresh interpreter, so what other tests imported does not count.
 """
@@ -15,10 +15,13 @@ import pytest
 
 HEAVY = [
     "dmsproto.capture",
+    "dmsproto.cli",
+    "dmsproto.proxy",
     "dmsproto.sim",
     "dmsproto.validation",
     "jsonschema",
     "jsonschema_rs",
+    "pcre2",
     "referencing",
 ]
 
