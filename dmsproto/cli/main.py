@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 
 from .. import __version__
+from ..excgroups import sole_exception
 from . import (
     cmd_changelog,
     cmd_history,
@@ -29,7 +30,6 @@ from . import (
     exits,
 )
 from .output import Output
-from .runner import unwrap_group
 
 DESCRIPTION = """\
 The command line of dmsproto: read, search, write and watch datapoints of a ProMoS /
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return exits.FAILURE
     except Exception as exc:
-        real = unwrap_group(exc)
+        real = sole_exception(exc) or exc
         if isinstance(real, KeyboardInterrupt):
             out.note("dmsproto: interrupted")
             return exits.INTERRUPTED
