@@ -12,6 +12,7 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
     │   └── NoPermission         code ``no perm``
     ├── TransportError       the connection to the DMS could not be used
     │   ├── ConnectError         opening the connection failed
+    │   │   ├── InvalidOptions       bad URL or options: nothing was tried        [ValueError]
     │   │   ├── TLSError             the TLS handshake failed
     │   │   └── AuthenticationError  the server refused the credentials
     │   ├── ConnectionLost       the connection went away while a call depended on it
@@ -21,6 +22,7 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
     ├── RequestTimeout       a call got no answer in time                        [TimeoutError]
     ├── SubscriptionOverflow a subscriber fell behind; events were dropped and counted
     ├── EventGap             events may have been missed (the connection was renewed)
+    ├── MissingExtra         an optional extra is not installed                 [ImportError]
     ├── CaptureError         a capture file cannot be read
     │   └── TsharkMissing        a pcap needs ``tshark``, which is not installed
     └── TrioContextError     a blocking call was made inside a trio run           [RuntimeError]
@@ -88,6 +90,17 @@ class ConnectError(TransportError):
     """Opening the connection failed (refused, unreachable, bad URL)."""
 
 
+class InvalidOptions(ConnectError, ValueError):
+    """The connection options are wrong, so nothing was tried.
+
+    A malformed URL (``127.0.0.1:9020``, ``ftp://x``), a password over plain
+    ``ws://``/``http://`` without ``allow_insecure_auth``, TLS settings for a plain
+    URL, TLS files that do not load, an option outside its bounds.  A
+    ``ConnectError`` (callers that catch that keep working) and a ``ValueError``:
+    the caller's input is at fault, not the network.
+    """
+
+
 class TLSError(ConnectError):
     """The TLS handshake failed (untrusted certificate, missing client cert)."""
 
@@ -132,6 +145,17 @@ class EventGap(DMSProtoError):
     """Events may have been missed (reconnect); raised or yielded per policy."""
 
 
+class MissingExtra(DMSProtoError, ImportError):
+    """A feature needs an optional extra that is not installed; the message names it.
+
+    E.g. ``History.to_pandas()`` without ``pip install 'dmsproto[pandas]'``.
+    """
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        super().__init__(f"{feature} needs {module}: pip install 'dmsproto[{extra}]'")
+        self.extra = extra
+
+
 class CaptureError(DMSProtoError):
     """A capture file cannot be read (missing, unreadable, not the claimed format)."""
 
@@ -160,6 +184,8 @@ __all__ = [
     "EncodeError",
     "EventGap",
     "HTTPStatusError",
+    "InvalidOptions",
+    "MissingExtra",
     "NoPermission",
     "NotFound",
     "NotInVersionError",

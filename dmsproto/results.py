@@ -24,6 +24,10 @@ from .timestamps import parse_stamp
 from .versions import get_version
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    import pandas as pd
+
     from .protocol.ops import Op
 
 __all__ = [
@@ -228,6 +232,34 @@ class HistoryDetail(list[HistoryDetailEntry]):
         self.path = path
         self.past = past
 
+    def to_pandas(self, tz: str | tzinfo = "UTC") -> pd.DataFrame:
+        """The entries as a ``DataFrame`` indexed by a timezone-aware ``stamp``.
+
+        Columns ``value`` (float64), ``state``, ``rec``, ``mod`` (categorical),
+        ``value_original`` (float64, NaN where absent), ``stamp_modified``; see
+        :mod:`dmsproto.tables`.
+
+        Args:
+            tz: the zone of the times (default UTC; the DMS's offsets change at
+                daylight saving time).
+
+        Raises:
+            MissingExtra: pandas is not installed (``pip install 'dmsproto[pandas]'``).
+        """
+        from .tables import detail_frame
+
+        return detail_frame(self, tz)
+
+    def to_arrow(self, tz: str | tzinfo = "UTC") -> Any:
+        """The entries as a ``pyarrow.Table`` with the columns of :meth:`to_pandas`.
+
+        Raises:
+            MissingExtra: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
+        """
+        from .tables import detail_table
+
+        return detail_table(self, tz)
+
 
 class History(Sequence[HistoryEntry]):
     """Compact history of one datapoint, stored column-wise.
@@ -289,6 +321,33 @@ class History(Sequence[HistoryEntry]):
     def stamps(self) -> list[datetime]:
         """All timestamps parsed (costly for big histories: use only when needed)."""
         return [_parse_cached(s) for s in self.stamp_texts]
+
+    def to_pandas(self, tz: str | tzinfo = "UTC") -> pd.DataFrame:
+        """The values as a ``DataFrame``: column ``value`` (float64), index ``stamp``.
+
+        The index is timezone-aware; the path is kept in ``attrs["path"]``.  See
+        :mod:`dmsproto.tables`.
+
+        Args:
+            tz: the zone of the times (default UTC; the DMS's offsets change at
+                daylight saving time).
+
+        Raises:
+            MissingExtra: pandas is not installed (``pip install 'dmsproto[pandas]'``).
+        """
+        from .tables import history_frame
+
+        return history_frame(self, tz)
+
+    def to_arrow(self, tz: str | tzinfo = "UTC") -> Any:
+        """The values as a ``pyarrow.Table``: ``stamp`` (``timestamp[ms, tz]``), ``value``.
+
+        Raises:
+            MissingExtra: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
+        """
+        from .tables import history_table
+
+        return history_table(self, tz)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, History):

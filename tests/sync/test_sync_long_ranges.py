@@ -1,0 +1,28 @@
+"""The blocking client reads long ranges in parts as the trio client does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sync_support import ANCHOR, SimThread
+
+import dmsproto.sim.history as sim_history
+from dmsproto import sync
+from dmsproto.errors import EncodeError
+from dmsproto.protocol.ranges import RangeProgress
+
+
+def test_history_over_the_limit_with_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    with SimThread() as sim, sync.connect(sim.url) as dms:
+        start = ANCHOR - timedelta(days=1)
+        whole = dms.history("Plant:Trend", start=start, end=ANCHOR, interval=0)
+        assert len(whole) > 60
+        monkeypatch.setattr(sim_history, "MAX_HIST_ENTRIES", 20)
+        seen: list[RangeProgress] = []
+        split = dms.history("Plant:Trend", start=start, end=ANCHOR, interval=0,
+                            progress=seen.append)
+        assert split.stamp_texts == whole.stamp_texts and split.values == whole.values
+        assert len(seen) >= len(whole) // 20 and seen[-1].fraction == 1.0
+        with pytest.raises(EncodeError, match="ISO 8601"):
+            dms.history("Plant:Trend", start="-1d")
