@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import sys
 import tomllib
 from collections.abc import AsyncIterator, Mapping
@@ -78,6 +79,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_flags(group, ConnectOptions, merge=True)
     group.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE",
                        help=f"TOML config file [${CONFIG_ENV} or ~/.config/dmsproto/config.toml]")
+
+
+def cli_wording(text: str) -> str:
+    """``text`` with each connection option's keyword replaced by its flag.
+
+    ``pass allow_insecure_auth=True`` reads ``pass --insecure-auth``; ``cafile`` reads
+    ``--cafile``.  The names come from the declaration, so they cannot drift apart.
+    """
+    for option in offered(ConnectOptions, "flag"):
+        text = re.sub(rf"\b{option.name}\b(=\w+)?", f"--{option.cli_name}", text)
+    return text
 
 
 def config_path(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Path | None, bool]:

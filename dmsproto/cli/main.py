@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 
 from .. import __version__
+from ..errors import ConnectError, ConnectionLost, InvalidOptions
 from . import (
     cmd_changelog,
     cmd_history,
@@ -127,16 +129,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.note("dmsproto: interrupted")
         return exits.INTERRUPTED
-    except BrokenPipeError:
-        # the reader went away (`| head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return exits.FAILURE
     except Exception as exc:
         real = unwrap_group(exc)
         if isinstance(real, KeyboardInterrupt):
             out.note("dmsproto: interrupted")
             return exits.INTERRUPTED
+        if isinstance(real, BrokenPipeError):
+            # the reader went away (`| head`): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return exits.FAILURE
         if debug:
             traceback.print_exception(exc, file=sys.stderr)
-        out.note(f"dmsproto: {describe(real)}")
+        out.note(f"dmsproto: {explain(real)}")
         return exits.exit_code(real)
+
+
+def explain(exc: BaseException) -> str:
+    """The error line: the message in the command line's words, with a hint where one helps.
+
+    Option names in the library's messages (``allow_insecure_auth=True``) become the
+    flags that set them (``--insecure-auth``); a WebSocket refused with close code
+    1003 (the DMS's "Invalid path.") points at the path of ``--url``.
+    """
+    text = describe(exc)
+    if isinstance(exc, InvalidOptions):
+        return connection.cli_wording(text)
+    if isinstance(exc, ConnectError | ConnectionLost) and re.search(r"\b1003\b", text):
+        return f"{text} (check the path in --url: the DMS serves /json_data)"
+    return text
