@@ -22,6 +22,7 @@ from . import (
     cmd_history,
     cmd_read,
     cmd_serve,
+    cmd_sites,
     cmd_validate,
     cmd_watch,
     cmd_write,
@@ -69,6 +70,7 @@ def build_parser(*, load_validate: bool = False) -> argparse.ArgumentParser:
     cmd_watch.register(sub, client_parents)
     cmd_history.register(sub, client_parents)
     cmd_changelog.register(sub, client_parents)
+    cmd_sites.register(sub, [common])
     cmd_serve.register(sub, [common])
     cmd_validate.register(sub, [], load=load_validate)
     return parser
