@@ -23,6 +23,7 @@ from . import (
     cmd_read,
     cmd_serve,
     cmd_sites,
+    cmd_users,
     cmd_validate,
     cmd_watch,
     cmd_write,
@@ -71,6 +72,7 @@ def build_parser(*, load_validate: bool = False) -> argparse.ArgumentParser:
     cmd_history.register(sub, client_parents)
     cmd_changelog.register(sub, client_parents)
     cmd_sites.register(sub, [common])
+    cmd_users.register(sub, [common])
     cmd_serve.register(sub, [common])
     cmd_validate.register(sub, [], load=load_validate)
     return parser
