@@ -19,6 +19,7 @@ from .. import __version__
 from ..errors import ConnectError, ConnectionLost, InvalidOptions
 from . import (
     cmd_changelog,
+    cmd_completion,
     cmd_history,
     cmd_read,
     cmd_serve,
@@ -73,6 +74,7 @@ def build_parser(*, load_validate: bool = False) -> argparse.ArgumentParser:
     cmd_changelog.register(sub, client_parents)
     cmd_sites.register(sub, [common])
     cmd_users.register(sub, [common])
+    cmd_completion.register(sub, [])
     cmd_serve.register(sub, [common])
     cmd_validate.register(sub, [], load=load_validate)
     return parser
