@@ -1,10 +1,10 @@
-"""Developer sessions: tests, lint, typecheck, codegen (``-- --check``), bench."""
+"""Developer sessions: tests, lint, typecheck, codegen (``-- --check``), docs, bench."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "codegen_check"]
+nox.options.sessions = ["tests", "lint", "typecheck", "codegen_check", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
@@ -46,7 +46,18 @@ def codegen_check(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with --strict (``-- serve`` to preview)."""
+    session.install("-e", ".[docs]")
+    session.env["NO_MKDOCS_2_WARNING"] = "1"
+    if session.posargs[:1] == ["serve"]:
+        session.run("python", "-m", "mkdocs", "serve", "--strict", *session.posargs[1:])
+    else:
+        session.run("python", "-m", "mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks with ratios to baselines measured in the same run (``-- --quick``)."""
-    session.install("-e", ".[test]")
+    session.install("-e", ".[test,codegen]")
     session.run("python", "-m", "bench", *session.posargs)

@@ -7,7 +7,10 @@ and writes ``dmsproto/_generated/v<X>_<Y>/``:
 - ``common.py``, ``request.py``, ``response.py``, ``event.py``: the structs;
 - ``schemas.json``: the frame schemas bundled for the validators;
 - ``frames.py``: typed decoders of that version (see :mod:`codegen.entry_points`,
-  which also writes ``dmsproto.decode``'s overloads into ``decoding.py``).
+  which also writes ``dmsproto.decode``'s overloads into ``decoding.py``);
+
+and the version's protocol reference for the docs site under
+``docs/reference/protocol/v<X.Y>/`` (see :mod:`codegen.reference`).
 
 Output is deterministic and carries a header naming its inputs and their hash,
 so ``--check`` can compare byte for byte.
@@ -28,12 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import FRAME_FILES, bundle, load_version
-from .entry_points import package_of, write_entry_points
+from .entry_points import default_version, package_of, write_entry_points
+from .reference import python_name, write_reference
 from .resolve import foreign_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schema"
 OUTPUT_DIR = ROOT / "dmsproto" / "_generated"
+#: the protocol reference of the docs site (Markdown), written beside the code
+REFERENCE_DIR = ROOT / "docs" / "reference" / "protocol"
 
 BASE = "dmsproto.wirebase.WireStruct"
 STRICT_BASE = "dmsproto.wirebase.StrictWireStruct"
@@ -56,8 +62,6 @@ def package_name(folder: Path) -> str:
     return package_of(folder.name[1:])
 
 
-def _class_name(name: str) -> str:
-    return name[0].upper() + name[1:]
 
 
 def base_class_map(files: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -70,7 +74,7 @@ def base_class_map(files: dict[str, dict[str, Any]]) -> dict[str, str]:
         for name, sub in objects.items():
             if sub.get("type") == "object":
                 strict = sub.get("additionalProperties") is False
-                mapping[_class_name(name)] = STRICT_BASE if strict else BASE
+                mapping[python_name(name)] = STRICT_BASE if strict else BASE
     return dict(sorted(mapping.items()))
 
 
@@ -176,36 +180,49 @@ def _differences(a: Path, b: Path) -> list[str]:
     return out
 
 
+def generate_into(code_root: Path, reference_root: Path) -> list[str]:
+    """Write the bindings and the protocol reference of every version; return the versions."""
+    versions = generate_all(code_root)
+    write_reference(version_folders(), reference_root, default_version(ROOT))
+    return versions
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument(
         "--check", action="store_true", help="fail when the committed output is stale"
     )
     args = parser.parse_args(argv)
+    outputs = {"_generated": OUTPUT_DIR, "reference": REFERENCE_DIR}
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
-            fresh = Path(tmp) / "_generated"
-            fresh.mkdir()
-            generate_all(fresh)
-            if not OUTPUT_DIR.is_dir():
-                print("codegen --check: dmsproto/_generated/ is missing", file=sys.stderr)
-                return 1
-            diffs = _differences(OUTPUT_DIR, fresh)
+            fresh = {name: Path(tmp) / name for name in outputs}
+            fresh["_generated"].mkdir()
+            generate_into(fresh["_generated"], fresh["reference"])
+            diffs = []
+            for name, committed in outputs.items():
+                if not committed.is_dir():
+                    diffs.append(f"missing: {committed.relative_to(ROOT)}/")
+                else:
+                    diffs += _differences(committed, fresh[name])
         if diffs:
-            print("codegen --check: generated code is stale; run `python -m codegen`:",
+            print("codegen --check: generated files are stale; run `python -m codegen`:",
                   file=sys.stderr)
             for d in diffs:
                 print("  " + d, file=sys.stderr)
             return 1
-        print("codegen --check: generated code is up to date")
+        print("codegen --check: generated code and reference are up to date")
         return 0
     tmp_root = Path(tempfile.mkdtemp())
     try:
-        versions = generate_all(tmp_root)
-        if OUTPUT_DIR.exists():
-            shutil.rmtree(OUTPUT_DIR)
-        shutil.copytree(tmp_root, OUTPUT_DIR)
+        (tmp_root / "_generated").mkdir()
+        versions = generate_into(tmp_root / "_generated", tmp_root / "reference")
+        for name, committed in outputs.items():
+            if committed.exists():
+                shutil.rmtree(committed)
+            shutil.copytree(tmp_root / name, committed)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
-    print(f"codegen: wrote {OUTPUT_DIR.relative_to(ROOT)} for versions {', '.join(versions)}")
+    print(f"codegen: wrote {OUTPUT_DIR.relative_to(ROOT)} and {REFERENCE_DIR.relative_to(ROOT)} "
+          f"for versions {', '.join(versions)}")
     return 0

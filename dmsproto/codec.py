@@ -52,7 +52,14 @@ _MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 def msgspec_path_to_pointer(path: str) -> str:
-    """``$.set[0].path`` -> ``/set/0/path`` (RFC 6901)."""
+    """A msgspec error location as a JSON pointer: ``$.set[0].path`` -> ``/set/0/path``.
+
+    Args:
+        path: the location msgspec names in its error message.
+
+    Returns:
+        The RFC 6901 pointer that every report of ours uses.
+    """
     out = []
     for m in _PATH_PART.finditer(path[1:]):
         name, index, quoted = m.groups()
@@ -170,6 +177,12 @@ def frame_kind(data: bytes) -> Literal["event", "response"]:
     """Whether a frame the DMS sent is an ``event`` or a ``response`` frame.
 
     An event frame is the object with an ``event`` member, wherever it stands.
+
+    Args:
+        data: the frame's JSON text.
+
+    Returns:
+        ``"event"`` or ``"response"``.
 
     Raises:
         DecodeError: ``data`` is not a JSON object.

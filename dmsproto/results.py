@@ -65,7 +65,17 @@ def _parse_cached(text: str) -> datetime:
 
 
 def stamp_of(text: str | None) -> datetime | None:
-    """Parse a server timestamp (``None`` stays ``None``); cached per text."""
+    """Parse a server timestamp, cached per text (a trend repeats few distinct stamps).
+
+    Args:
+        text: the timestamp as the server sent it, or ``None``.
+
+    Returns:
+        An aware ``datetime``; ``None`` stays ``None``.
+
+    Raises:
+        ValueError: ``text`` is not a zoned ISO 8601 timestamp.
+    """
     if text is None:
         return None
     return _parse_cached(text)
@@ -90,13 +100,34 @@ _CODE_CLASSES = _code_classes()
 
 
 def error_for(path: str | None, code: str, message: str | None) -> DMSError:
-    """The typed exception for a non-ok item code."""
+    """The typed exception for a non-ok item code.
+
+    Args:
+        path: the item's path (``None`` for a fatal command error).
+        code: the item's code (``not found``, ``no perm``, ``error``).
+        message: the server's message, if any.
+
+    Returns:
+        ``NotFound`` or ``NoPermission`` for their codes, ``DMSError`` for any other.
+    """
     return _CODE_CLASSES.get(code, DMSError)(path, code, message)
 
 
 @dataclass(frozen=True, slots=True)
 class ExtInfos:
-    """Extra information about a datapoint (``showExtInfos``); absent ones are ``None``."""
+    """Extra information about a datapoint, asked for with ``ext_infos=`` (``showExtInfos``).
+
+    Every attribute is ``None`` when it was not asked for or the DMS did not send it.
+
+    Attributes:
+        state: the datapoint's state (``ok``, ``error``, ...; protocol 1.4 and later).
+        acc_type: the access type (``double64``, ``uint32``, ...).
+        name: the datapoint's display name.
+        template: the template the node was made from.
+        unit: the engineering unit (``°C``).
+        comment: the free-text comment.
+        changelog_group: the change-log group it writes to (1.4 and later).
+    """
 
     state: str | None = None
     acc_type: str | None = None
@@ -113,11 +144,17 @@ class _PointSlots:
 
 @dataclass(frozen=True, slots=True)
 class Point(_PointSlots):
-    """One datapoint as read by ``get``/``query``.
+    """One datapoint as read by ``get``, ``get_many`` or ``query``.
 
-    ``type`` is ``int``, ``double``, ``string``, ``bool`` or ``none``;
-    ``stamp`` is ``None`` after a DMS restart and on nodes of type ``none``.
-    ``tag`` is the per-item tag echoed by the server (``None`` when not sent).
+    Attributes:
+        path: the datapoint's path.
+        value: its value (``None`` on a node without value).
+        type: ``int``, ``double``, ``string``, ``bool`` or ``none``.
+        stamp_text: the timestamp as the server wrote it; ``None`` after a DMS
+            restart and on nodes of type ``none`` (``stamp`` parses it).
+        has_child: whether the datapoint has children.
+        ext_infos: the extra information asked for, else ``None``.
+        tag: the per-item tag echoed by the server (``None`` when not sent).
     """
 
     path: str
@@ -130,7 +167,7 @@ class Point(_PointSlots):
 
     @property
     def stamp(self) -> datetime | None:
-        """The timestamp as an aware ``datetime`` (parsed on first use)."""
+        """The timestamp as an aware ``datetime`` (parsed on first use), or ``None``."""
         return stamp_of(self.stamp_text)
 
 
@@ -142,10 +179,15 @@ class _EventSlots:
 class Event(_EventSlots):
     """A change reported by the server for a subscription.
 
-    ``code`` is ``onChange``, ``onSet``, ``onCreate``, ``onRename`` or
-    ``onDelete``; ``new_path`` is set for ``onRename``; ``value`` is the value
-    after the change (before it for ``onDelete``); ``trigger`` names the writer.
-    ``tag`` is the subscription's tag.
+    Attributes:
+        code: ``onChange``, ``onSet``, ``onCreate``, ``onRename`` or ``onDelete``.
+        path: the datapoint that changed.
+        new_path: its new path, for ``onRename`` only.
+        trigger: who wrote (the writer's ``whois``; ``<SYS>`` for the DMS itself).
+        value: the value after the change (before it, for ``onDelete``).
+        type: the value's type.
+        stamp_text: the timestamp as the server wrote it (``stamp`` parses it).
+        tag: the subscription's tag.
     """
 
     code: str
@@ -159,6 +201,7 @@ class Event(_EventSlots):
 
     @property
     def stamp(self) -> datetime | None:
+        """The timestamp as an aware ``datetime``, or ``None``."""
         return stamp_of(self.stamp_text)
 
 
@@ -166,10 +209,15 @@ class Event(_EventSlots):
 class Gap:
     """Marker: events were lost at this point of a subscription's stream.
 
-    ``reason`` is ``"reconnect"`` (the connection dropped; the subscription was
-    renewed on a new connection) or ``"overflow"`` (the consumer fell behind and
-    the bounded buffer was full).  ``dropped`` counts the events discarded on
-    overflow; it is ``None`` for a reconnect, where the count is unknowable.
+    Subscriptions opened with ``gaps="yield"`` yield it among the events; with
+    ``gaps="raise"`` the loss is raised as ``EventGap`` or ``SubscriptionOverflow``.
+
+    Attributes:
+        reason: ``"reconnect"`` (the connection dropped; the subscription was
+            renewed on a new connection) or ``"overflow"`` (the consumer fell
+            behind and the bounded buffer was full).
+        dropped: how many events were discarded on overflow; ``None`` for a
+            reconnect, where the count is unknowable.
     """
 
     reason: Literal["reconnect", "overflow"]
@@ -178,21 +226,36 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One compact history value."""
+    """One compact history value.
+
+    Attributes:
+        stamp_text: the timestamp as the server wrote it (``stamp`` parses it).
+        value: the recorded value.
+    """
 
     stamp_text: str
     value: float
 
     @property
     def stamp(self) -> datetime:
+        """The timestamp as an aware ``datetime``."""
         return _parse_cached(self.stamp_text)
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryDetailEntry:
-    """One detailed history value: ``state`` ok|comErr|inv, ``rec`` cycle|change|diff|unknown.
+    """One detailed history value (``history(..., format="detail")``).
 
-    ``mod``, ``value_original`` and ``stamp_modified`` are v1.5 additions (``None`` if absent).
+    Attributes:
+        stamp_text: the timestamp as the server wrote it (``stamp`` parses it).
+        value: the recorded value.
+        state: ``ok``, ``comErr`` or ``inv``.
+        rec: why it was recorded: ``cycle``, ``change``, ``diff`` or ``unknown``.
+        mod: protocol 1.5: ``modified`` or ``past`` when the value was changed or
+            inserted afterwards, else ``None``.
+        value_original: protocol 1.5 with ``show_original``: the value before it
+            was modified.
+        stamp_modified: protocol 1.5: when it was modified.
     """
 
     stamp_text: str
@@ -205,6 +268,7 @@ class HistoryDetailEntry:
 
     @property
     def stamp(self) -> datetime:
+        """The timestamp as an aware ``datetime``."""
         return _parse_cached(self.stamp_text)
 
     @property
@@ -216,8 +280,10 @@ class HistoryDetailEntry:
 class HistoryDetail(list[HistoryDetailEntry]):
     """Detailed history of one datapoint: a list of ``HistoryDetailEntry``.
 
-    ``past`` holds the v1.5 ``histDataPast`` entries (values changed or inserted
-    in the past) when they were asked for with ``show_past``, else ``None``.
+    Attributes:
+        path: the datapoint's path.
+        past: protocol 1.5 with ``show_past``: the ``histDataPast`` entries (values
+            changed or inserted in the past), else ``None``.
     """
 
     __slots__ = ("past", "path")
@@ -264,10 +330,16 @@ class HistoryDetail(list[HistoryDetailEntry]):
 class History(Sequence[HistoryEntry]):
     """Compact history of one datapoint, stored column-wise.
 
-    ``stamp_texts`` and ``values`` are plain lists (ready for numpy or pandas);
-    indexing or iterating yields ``HistoryEntry`` objects built on demand.
-    ``past`` holds the v1.5 ``histDataPast`` entries (values changed or inserted
-    in the past) when they were asked for with ``show_past``, else ``None``.
+    Column-wise because a trend can hold hundreds of thousands of values: two
+    plain lists are cheap to build and ready for numpy or pandas.  Indexing or
+    iterating yields ``HistoryEntry`` objects built on demand.
+
+    Attributes:
+        path: the datapoint's path.
+        stamp_texts: the timestamps as the server wrote them.
+        values: the values, in the same order.
+        past: protocol 1.5 with ``show_past``: the ``histDataPast`` entries (values
+            changed or inserted in the past), else ``None``.
     """
 
     __slots__ = ("past", "path", "stamp_texts", "values")
@@ -286,7 +358,15 @@ class History(Sequence[HistoryEntry]):
 
     @classmethod
     def from_wire(cls, path: str, items: list[dict[str, float]]) -> History:
-        """Split ``[{stamp: value}, ...]`` into two columns."""
+        """Build from the compact wire form, split into two columns.
+
+        Args:
+            path: the datapoint's path.
+            items: the ``histData`` array, ``[{stamp: value}, ...]``.
+
+        Returns:
+            The history, in the order of ``items``.
+        """
         stamps: list[str] = []
         values: list[float] = []
         add_s = stamps.append
@@ -367,10 +447,20 @@ class History(Sequence[HistoryEntry]):
 
 @dataclass(frozen=True, slots=True)
 class ChangelogEntry:
-    """One changelog record; alarm datapoints fill the alarm fields.
+    """One change-log record; alarm datapoints fill the alarm fields.
 
-    ``path`` is ``None`` when the log was read for one datapoint (the server
-    omits it); ``state`` is occurred|left|acknowledged for alarms.
+    Attributes:
+        stamp_text: the timestamp as the server wrote it (``stamp`` parses it).
+        text: the log text.
+        path: the datapoint; ``None`` when the log was read for one datapoint
+            (the server omits it then).
+        state: for alarms: ``occurred``, ``left`` or ``acknowledged``.
+        priority: the alarm priority.
+        priority_bacnet: the alarm priority on the BACnet scale.
+        alarm_group: the alarm group.
+        alarm_collect_group: the alarm collect group.
+        site_group: the site group.
+        screen: the screen the alarm belongs to.
     """
 
     stamp_text: str
@@ -386,16 +476,26 @@ class ChangelogEntry:
 
     @property
     def stamp(self) -> datetime:
+        """The timestamp as an aware ``datetime``."""
         return _parse_cached(self.stamp_text)
 
     @property
     def is_alarm(self) -> bool:
+        """Whether the record carries alarm fields (a priority or a state)."""
         return self.priority is not None or self.state is not None
 
 
 @dataclass(frozen=True, slots=True)
 class SetResult:
-    """The datapoint after a successful ``set``."""
+    """The datapoint after a successful ``set``.
+
+    Attributes:
+        path: the datapoint's path.
+        value: the value now stored.
+        type: its type.
+        stamp_text: the timestamp of the write as the server wrote it.
+        tag: the per-item tag echoed by the server.
+    """
 
     path: str
     value: Value
@@ -405,11 +505,20 @@ class SetResult:
 
     @property
     def stamp(self) -> datetime | None:
+        """The timestamp as an aware ``datetime``, or ``None``."""
         return stamp_of(self.stamp_text)
 
 
 @dataclass(frozen=True, slots=True)
 class RenameResult:
+    """A successful ``rename``.
+
+    Attributes:
+        path: the old path.
+        new_path: the new path (children moved with it).
+        tag: the per-item tag echoed by the server.
+    """
+
     path: str
     new_path: str
     tag: Any = None
@@ -417,13 +526,29 @@ class RenameResult:
 
 @dataclass(frozen=True, slots=True)
 class DeleteResult:
+    """A successful ``delete``.
+
+    Attributes:
+        path: the deleted datapoint.
+        tag: the per-item tag echoed by the server.
+    """
+
     path: str
     tag: Any = None
 
 
 @dataclass(frozen=True, slots=True)
 class SubscribeResult:
-    """The current state reported when a subscription was made (or renewed)."""
+    """The current state reported when a subscription was made (or renewed).
+
+    Attributes:
+        path: the subscribed path.
+        value: its value at that moment.
+        type: its type.
+        stamp_text: its timestamp as the server wrote it.
+        query: the query echoed by the server, if one was sent.
+        tag: the subscription's tag.
+    """
 
     path: str
     value: Value
@@ -434,12 +559,19 @@ class SubscribeResult:
 
     @property
     def stamp(self) -> datetime | None:
+        """The timestamp as an aware ``datetime``, or ``None``."""
         return stamp_of(self.stamp_text)
 
 
 @dataclass(frozen=True, slots=True)
 class ChangelogReadResult:
-    """Entries of one changelog group read by ``changelogRead``."""
+    """Entries of one change-log group, read by ``changelog_read`` (``changelogRead``).
+
+    Attributes:
+        group: the group's name.
+        entries: its records, as the server ordered them.
+        tag: the per-item tag echoed by the server.
+    """
 
     group: str
     entries: list[ChangelogEntry]
@@ -450,7 +582,13 @@ class ChangelogReadResult:
 class ItemError:
     """A response item whose code is not ``ok`` (returned, not raised, by bulk calls).
 
-    ``path`` is ``None`` for a fatal command error; ``raw`` is the item as received.
+    Attributes:
+        code: ``not found``, ``no perm`` or ``error``.
+        path: the item's path; ``None`` for a fatal command error.
+        message: the server's message, if any.
+        tag: the per-item tag echoed by the server.
+        raw: the item as received.
+        ok: always False (``ItemResult.ok`` and this read alike).
     """
 
     code: str
@@ -462,7 +600,11 @@ class ItemError:
     ok = False
 
     def exception(self) -> DMSError:
-        """The typed exception (``NotFound``, ``NoPermission`` or ``DMSError``)."""
+        """The typed exception a single call would raise for this item.
+
+        Returns:
+            ``NotFound``, ``NoPermission`` or ``DMSError``.
+        """
         return error_for(self.path, self.code, self.message)
 
 
@@ -470,9 +612,12 @@ class ItemError:
 class ItemResult:
     """One operation's outcome in a ``batch``: ``value`` on ok, ``error`` otherwise.
 
-    ``op`` is the operation as given; ``value`` is what the matching single call
-    would return (``Point``, ``SetResult``, ``list[Point]`` for a query, ...: one
-    of ``OpValue``, which ``isinstance`` narrows).
+    Attributes:
+        op: the operation as given.
+        value: on ok, what the matching single call would return (``Point``,
+            ``SetResult``, ``list[Point]`` for a query, ...: one of ``OpValue``,
+            which ``isinstance`` narrows); else ``None``.
+        error: the item's error, else ``None``.
     """
 
     op: Op
@@ -481,10 +626,12 @@ class ItemResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the item's code is ``ok``."""
         return self.error is None
 
     @property
     def code(self) -> str:
+        """The item's code (``ok`` on success)."""
         return "ok" if self.error is None else self.error.code
 
     @property
@@ -502,10 +649,18 @@ class ItemResult:
 
     @property
     def message(self) -> str | None:
+        """The server's message for an error (``None`` on ok)."""
         return None if self.error is None else self.error.message
 
     def unwrap(self) -> OpValue | None:
-        """The value, or raise the item's typed exception."""
+        """The value, or raise the item's typed exception.
+
+        Returns:
+            ``value``.
+
+        Raises:
+            DMSError: the item failed (``NotFound`` and ``NoPermission`` for their codes).
+        """
         if self.error is not None:
             raise self.error.exception()
         return self.value

@@ -24,7 +24,18 @@ STAMP_RE = re.compile(
 def parse_stamp(text: str) -> datetime:
     """Parse a DMS/ISO 8601 timestamp into a timezone-aware ``datetime``.
 
-    Raises ``ValueError`` when the text is not a zoned ISO 8601 timestamp.
+    Accepts the server's form (``2015-03-20T08:49:19,000+01:00``) and any ISO 8601
+    date-time with ``Z`` or a numeric offset (a dot or a comma before the fraction).
+
+    Args:
+        text: the timestamp as the wire carries it.
+
+    Returns:
+        An aware ``datetime`` in the offset the text names.
+
+    Raises:
+        ValueError: the text is not a zoned ISO 8601 timestamp, or its offset is out
+            of range.
     """
     m = STAMP_RE.match(text)
     if m is None:
@@ -48,7 +59,17 @@ def parse_stamp(text: str) -> datetime:
 
 
 def format_stamp(value: datetime) -> str:
-    """Write ``value`` in the recommended request form: UTC, milliseconds, ``Z``."""
+    """Write ``value`` in the recommended request form: UTC, milliseconds, ``Z``.
+
+    Args:
+        value: an aware ``datetime``; it is converted to UTC.
+
+    Returns:
+        Text like ``2015-04-28T07:10:11,023Z``.
+
+    Raises:
+        EncodeError: ``value`` is naive (the DMS cannot guess its zone).
+    """
     if value.tzinfo is None or value.utcoffset() is None:
         raise EncodeError(
             "naive datetime refused: the DMS cannot guess its zone; "
@@ -59,7 +80,17 @@ def format_stamp(value: datetime) -> str:
 
 
 def format_server_stamp(value: datetime) -> str:
-    """Write ``value`` the way the DMS server does: comma millis, numeric offset."""
+    """Write ``value`` the way the DMS server does: comma millis, numeric offset.
+
+    Args:
+        value: an aware ``datetime``; its own offset is kept.
+
+    Returns:
+        Text like ``2015-03-20T08:49:19,000+01:00``.
+
+    Raises:
+        EncodeError: ``value`` is naive.
+    """
     if value.tzinfo is None or value.utcoffset() is None:
         raise EncodeError("naive datetime refused")
     offset = value.utcoffset()

@@ -42,7 +42,17 @@ class VersionBindings:
 
 @cache
 def version_key(name: str) -> tuple[int, ...]:
-    """``"1.5"`` -> ``(1, 5)``; raises :class:`UnknownVersionError` for other text."""
+    """The sort key of a version string: ``"1.5"`` -> ``(1, 5)``, so 1.10 sorts after 1.9.
+
+    Args:
+        name: a version string of dot-separated numbers.
+
+    Returns:
+        The numbers as a tuple.
+
+    Raises:
+        UnknownVersionError: ``name`` is not dot-separated numbers.
+    """
     parts = name.split(".")
     if not name or not all(p.isdigit() for p in parts):
         raise UnknownVersionError(f"not a protocol version: {name!r} (expected e.g. '1.4')")
@@ -50,13 +60,34 @@ def version_key(name: str) -> tuple[int, ...]:
 
 
 def at_least(protocol: str, minimum: str) -> bool:
-    """Whether ``protocol`` is ``minimum`` or newer (``at_least("1.5", "1.4")`` is True)."""
+    """Whether ``protocol`` is ``minimum`` or newer (``at_least("1.5", "1.4")`` is True).
+
+    Args:
+        protocol: the version in use.
+        minimum: the first version that has the behaviour asked about.
+
+    Returns:
+        True when ``protocol`` sorts at or after ``minimum``.
+
+    Raises:
+        UnknownVersionError: either argument is not a version string.
+    """
     return version_key(protocol) >= version_key(minimum)
 
 
 @cache
 def get_version(name: str = DEFAULT_VERSION) -> VersionBindings:
-    """Look up a protocol version such as ``"1.4"``."""
+    """Look up the generated bindings of a protocol version such as ``"1.4"``.
+
+    Args:
+        name: a shipped version (one of ``VERSIONS``).
+
+    Returns:
+        Its generated modules and bundled validator schemas (cached).
+
+    Raises:
+        UnknownVersionError: no bindings were generated for ``name``.
+    """
     if name not in VERSIONS:
         raise UnknownVersionError(
             f"unknown protocol version {name!r}; known: {', '.join(VERSIONS)}"

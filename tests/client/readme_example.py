@@ -1,4 +1,5 @@
-"""The README's client examples, type-checked by ``test_readme_example.py`` (mypy --strict)."""
+"""The trio client's whole API in one program, type-checked by ``test_readme_example.py``
+(mypy --strict); the README's own examples are run by ``tests/examples/test_readme.py``."""
 
 from __future__ import annotations
 
@@ -17,28 +18,28 @@ async def main(url: str = "ws://127.0.0.1:9020/json_data") -> None:
         point = await dms.get("System:Time")  # typed result
         print(point.path, point.value, point.type, point.stamp)
 
-        for result in await dms.get_many(["A:B", "A:C"], ext_infos={"unit", "name"}):
+        for result in await dms.get_many(["Site:Note", "Site:Count"], ext_infos={"unit", "name"}):
             if isinstance(result, ItemError):  # bulk calls return errors per item
                 print("failed:", result.path, result.code, result.message)
             elif result.ext_infos is not None:
                 print(result.path, result.value, result.ext_infos.unit)
 
-        found = await dms.query("EXMPL1", regex_path=".*:Istwert", max_depth=0)
+        found = await dms.query("Plant", regex_path=":Temp$", max_depth=0)
         print([p.path for p in found])
 
-        await dms.set("A:B", 21.5, type="double", create=True)
-        await dms.rename("A:B", "A:X")
-        await dms.delete("A", recursive=True)
+        await dms.set("Site:Note", 21.5, type="double", create=True)
+        await dms.rename("Site:Note", "Site:Remark")
+        await dms.delete("Site", recursive=True)
         try:
-            await dms.get("A:X")
+            await dms.get("Site:Remark")
         except NotFound as exc:  # single calls raise typed exceptions
             print("gone:", exc.path)
 
         end = datetime.now(UTC)
-        trend: History = await dms.history("A:B", start=end - timedelta(days=1), end=end,
+        trend: History = await dms.history("Site:Note", start=end - timedelta(days=1), end=end,
                                            interval=900)
         print(len(trend), trend.values[:3])
-        detail = await dms.history("A:B", start=end - timedelta(hours=1), format="detail")
+        detail = await dms.history("Site:Note", start=end - timedelta(hours=1), format="detail")
         print([(e.stamp, e.value, e.state) for e in detail])
 
         groups = await dms.changelog_groups()
@@ -46,10 +47,11 @@ async def main(url: str = "ws://127.0.0.1:9020/json_data") -> None:
         for entry in log.entries:
             print(entry.stamp, entry.path, entry.text, entry.state)
 
-        results = await dms.batch([Get("A:B"), Set("A:C", 1, create=True), Query("A", {})])
+        results = await dms.batch([Get("Site:Note"), Set("Site:Count", 1, create=True),
+                                   Query("Site", {})])
         print([r.ok for r in results])
 
-        async with dms.subscribe("A", events={"onChange", "onRename"}, max_depth=0) as sub:
+        async with dms.subscribe("Site", events={"onChange", "onRename"}, max_depth=0) as sub:
             with trio.move_on_after(10):
                 try:
                     async for event in sub:
