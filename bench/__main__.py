@@ -10,7 +10,8 @@ from types import ModuleType
 
 from .common import Row
 
-BENCHES = ["bench_decode", "bench_codegen", "bench_capture", "bench_roundtrip", "bench_events"]
+BENCHES = ["bench_decode", "bench_codegen", "bench_capture", "bench_roundtrip", "bench_events",
+           "bench_proxy"]
 
 
 def _load(name: str) -> ModuleType | None:

@@ -262,9 +262,20 @@ class Renderer:
 
     @staticmethod
     def constraints(schema: dict[str, Any]) -> str:
-        """Every keyword the type does not show, as ``keyword value``."""
-        return ", ".join(f"{key} {_code(value)}" for key, value in schema.items()
-                         if key not in _SHAPE)
+        """Every keyword the type does not show, as ``keyword value``.
+
+        ``x-rules`` names the validator's named rules that apply at this place
+        (``dmsproto validate --list-rules`` describes them).
+        """
+        parts = []
+        for key, value in schema.items():
+            if key in _SHAPE:
+                continue
+            if key == "x-rules":
+                parts.append("named rules " + ", ".join(_code(rule) for rule in value))
+            else:
+                parts.append(f"{key} {_code(value)}")
+        return ", ".join(parts)
 
     def description(self, schema: Any, current: str) -> str:
         if not isinstance(schema, dict):

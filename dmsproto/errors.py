@@ -22,9 +22,9 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
     ├── RequestTimeout       a call got no answer in time                        [TimeoutError]
     ├── SubscriptionOverflow a subscriber fell behind; events were dropped and counted
     ├── EventGap             events may have been missed (the connection was renewed)
-    ├── MissingExtra         an optional extra is not installed                 [ImportError]
     ├── CaptureError         a capture file cannot be read
     │   └── TsharkMissing        a pcap needs ``tshark``, which is not installed
+    ├── MissingExtraError    an optional extra is not installed                   [ImportError]
     └── TrioContextError     a blocking call was made inside a trio run           [RuntimeError]
 
 Per-item failures of bulk calls are not raised: they come back as
@@ -145,23 +145,16 @@ class EventGap(DMSProtoError):
     """Events may have been missed (reconnect); raised or yielded per policy."""
 
 
-class MissingExtra(DMSProtoError, ImportError):
-    """A feature needs an optional extra that is not installed; the message names it.
-
-    E.g. ``History.to_pandas()`` without ``pip install 'dmsproto[pandas]'``.
-    """
-
-    def __init__(self, feature: str, extra: str, module: str) -> None:
-        super().__init__(f"{feature} needs {module}: pip install 'dmsproto[{extra}]'")
-        self.extra = extra
-
-
 class CaptureError(DMSProtoError):
     """A capture file cannot be read (missing, unreadable, not the claimed format)."""
 
 
 class TsharkMissing(CaptureError):
     """A pcap/pcapng capture needs ``tshark``, and it is not installed."""
+
+
+class MissingExtraError(DMSProtoError, ImportError):
+    """An optional extra is not installed; the message names the ``pip install`` to run."""
 
 
 class TrioContextError(DMSProtoError, RuntimeError):
@@ -185,7 +178,7 @@ __all__ = [
     "EventGap",
     "HTTPStatusError",
     "InvalidOptions",
-    "MissingExtra",
+    "MissingExtraError",
     "NoPermission",
     "NotFound",
     "NotInVersionError",

@@ -20,9 +20,9 @@ import ssl
 from dataclasses import dataclass
 from typing import Annotated, TypedDict
 
-from .capture.recorder import Recorder
 from .declare import Cli, Opt, describe
 from .protocol.core import DEFAULT_CHUNK_SIZE
+from .recorder import Recorder
 from .versions import DEFAULT_VERSION, Version
 
 
@@ -160,7 +160,8 @@ class ConnectOptions(TypedDict, total=False):
     record: Annotated[PathArg | Recorder | None, Opt(
         None,
         "write every frame sent and received to a JSON Lines capture that dmsproto validate "
-        "checks (a file, truncated first, or an open Recorder, left open)",
+        "checks (a file, this connection's session added to it, or an open Recorder, left "
+        "open)",
         cli=Cli(metavar="FILE"),
     )]
 

@@ -310,7 +310,7 @@ class HistoryDetail(list[HistoryDetailEntry]):
                 daylight saving time).
 
         Raises:
-            MissingExtra: pandas is not installed (``pip install 'dmsproto[pandas]'``).
+            MissingExtraError: pandas is not installed (``pip install 'dmsproto[pandas]'``).
         """
         from .tables import detail_frame
 
@@ -320,7 +320,7 @@ class HistoryDetail(list[HistoryDetailEntry]):
         """The entries as a ``pyarrow.Table`` with the columns of :meth:`to_pandas`.
 
         Raises:
-            MissingExtra: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
+            MissingExtraError: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
         """
         from .tables import detail_table
 
@@ -413,7 +413,7 @@ class History(Sequence[HistoryEntry]):
                 daylight saving time).
 
         Raises:
-            MissingExtra: pandas is not installed (``pip install 'dmsproto[pandas]'``).
+            MissingExtraError: pandas is not installed (``pip install 'dmsproto[pandas]'``).
         """
         from .tables import history_frame
 
@@ -423,7 +423,7 @@ class History(Sequence[HistoryEntry]):
         """The values as a ``pyarrow.Table``: ``stamp`` (``timestamp[ms, tz]``), ``value``.
 
         Raises:
-            MissingExtra: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
+            MissingExtraError: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
         """
         from .tables import history_table
 

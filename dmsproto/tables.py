@@ -2,7 +2,7 @@
 
 ``History.to_pandas()``/``to_arrow()`` and the same methods of ``HistoryDetail``
 call into this module; pandas and pyarrow are imported only then, so a plain
-install never needs them.  Without them those methods raise ``MissingExtra``.
+install never needs them.  Without them those methods raise ``MissingExtraError``.
 
 The columns, in both forms:
 
@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from .errors import MissingExtra
+from .errors import MissingExtraError
 from .timestamps import parse_stamp
 
 if TYPE_CHECKING:
@@ -64,11 +64,15 @@ def epoch_ms(texts: Iterable[str | None]) -> list[int | None]:
     return out
 
 
+def _hint(feature: str, module: str) -> str:
+    return f"{feature} needs {module}: pip install 'dmsproto[{EXTRA}]'"
+
+
 def _pandas(feature: str) -> Any:
     try:
         import pandas
     except ImportError:
-        raise MissingExtra(feature, EXTRA, "pandas") from None
+        raise MissingExtraError(_hint(feature, "pandas")) from None
     return pandas
 
 
@@ -76,7 +80,7 @@ def _pyarrow(feature: str) -> Any:
     try:
         import pyarrow
     except ImportError:
-        raise MissingExtra(feature, EXTRA, "pyarrow") from None
+        raise MissingExtraError(_hint(feature, "pyarrow")) from None
     return pyarrow
 
 

@@ -1,17 +1,19 @@
-"""Validate captured DMS traffic: readers, cross-message checks, reports, a recorder.
+"""Validate captured DMS traffic: readers, cross-message checks, reports.
 
-``validate_files(["session.jsonl"]) -> Report``; ``Recorder("session.jsonl")``
-writes our JSON Lines format; ``dmsproto.capture.cli`` hosts ``dmsproto validate``.
+``validate_files(["session.jsonl"]) -> Report``; ``dmsproto.capture.cli`` hosts
+``dmsproto validate``.  The writer of our JSON Lines format lives apart, in
+:mod:`dmsproto.recorder` (the client imports it on every connection); it is also
+reachable here as ``Recorder``.
 """
 
 from __future__ import annotations
 
-from .model import BadRecord, CaptureError, Message, TsharkMissing
+from ..recorder import Recorder
+from .model import BadRecord, CaptureError, Message, Note, SessionStart, TsharkMissing
 from .readers import detect_format, read_capture
-from .recorder import Recorder
 from .report import Example, Report
 from .runner import validate_files, validate_records
 
-__all__ = ["BadRecord", "CaptureError", "Example", "Message", "Recorder", "Report",
-           "TsharkMissing", "detect_format", "read_capture", "validate_files",
+__all__ = ["BadRecord", "CaptureError", "Example", "Message", "Note", "Recorder", "Report",
+           "SessionStart", "TsharkMissing", "detect_format", "read_capture", "validate_files",
            "validate_records"]

@@ -1,9 +1,11 @@
 """Reader for HAR files saved from browser developer tools.
 
 WebSocket messages are under ``log.entries[i]._webSocketMessages`` (Chrome/Edge:
-``type`` send/receive, ``time`` epoch seconds, ``opcode`` 1 = text, ``data``);
-HTTP POSTs to ``.../json_data`` carry a request body and a response body.  Each
-entry is its own stream; positions are JSON pointers into the HAR file.
+``type`` send/receive, ``time`` epoch seconds, ``opcode`` 1 = text, 2 = binary with
+base64 ``data``); HTTP POSTs carry a request body and a response body.  Only entries
+whose URL path ends with the DMS base path (``/json_data``, 2.5) count, WebSocket
+and POST alike: a browser session holds other traffic too.  Each entry is its own
+stream; positions are JSON pointers into the HAR file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from ..versions import Direction
 from .model import BadRecord, CaptureError, Message, Record
 
 _TYPES: dict[str, Direction] = {"send": "send", "receive": "recv", "recv": "recv"}
+BASE_PATH = "/json_data"
+"""The DMS's base path for HTTP and WebSocket (2.5)."""
+_TEXT, _BINARY = 1, 2
 
 
 def load_json_file(path: str | Path, what: str) -> Any:
@@ -34,8 +39,9 @@ def load_json_file(path: str | Path, what: str) -> Any:
         raise CaptureError(f"{path} is not a {what} (not JSON: {exc})") from exc
 
 
-def read_har(path: str | Path, *, label: str | None = None) -> Iterator[Record]:
-    """Yield the DMS messages of a HAR file in entry order."""
+def read_har(path: str | Path, *, label: str | None = None,
+             base_path: str = BASE_PATH) -> Iterator[Record]:
+    """Yield the DMS messages of a HAR file in entry order (entries to ``base_path``)."""
     source = label or str(path)
     har = load_json_file(path, "HAR file")
     try:
@@ -48,10 +54,14 @@ def read_har(path: str | Path, *, label: str | None = None) -> Iterator[Record]:
             continue
         base = f"#/log/entries/{i}"
         stream = f"{source}{base}"
+        request = entry.get("request")
+        url = str(request.get("url", "")) if isinstance(request, dict) else ""
+        if not is_dms_url(url, base_path):
+            continue
         messages = entry.get("_webSocketMessages")
         if isinstance(messages, list):
             yield from _websocket(messages, source, base, stream, size)
-        elif _is_dms_post(entry):
+        elif isinstance(request, dict) and request.get("method") == "POST":
             yield from _post(entry, source, base, stream, size)
 
 
@@ -62,24 +72,32 @@ def _websocket(messages: list[Any], source: str, base: str, stream: str,
         if not isinstance(m, dict):
             yield BadRecord(source, where, "WebSocket message is not an object", offset=size)
             continue
-        if m.get("opcode", 1) != 1:
-            continue  # binary, close, ping, pong: not DMS messages
+        opcode = m.get("opcode", _TEXT)
+        if opcode not in (_TEXT, _BINARY):
+            continue  # close, ping, pong: not DMS messages
         direction = _TYPES.get(str(m.get("type")))
         data = m.get("data")
         if direction is None or not isinstance(data, str):
             yield BadRecord(source, where, 'needs "type" send|receive and text "data"',
                             time=m.get("time"), offset=size)
             continue
+        if opcode == _BINARY:
+            try:
+                data = base64.b64decode(data, validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                yield BadRecord(source, where, "binary WebSocket message is not base64 of "
+                                "UTF-8 text", time=m.get("time"), offset=size)
+                continue
         yield Message(direction, data, source, where, m.get("time"),
-                      stream, len(data), size)
+                      stream, len(data), size, opcode == _BINARY)
 
 
-def _is_dms_post(entry: dict[str, Any]) -> bool:
-    request = entry.get("request")
-    if not isinstance(request, dict) or request.get("method") != "POST":
-        return False
-    url = str(request.get("url", "")).split("?", 1)[0].rstrip("/")
-    return url.endswith("/json_data")
+def is_dms_url(url: str, base_path: str = BASE_PATH) -> bool:
+    """Whether ``url`` (absolute, or a request target) addresses the DMS base path."""
+    target = url.split("?", 1)[0].split("#", 1)[0]
+    if "://" in target:
+        target = "/" + target.split("://", 1)[1].partition("/")[2]
+    return target.rstrip("/").endswith(base_path.rstrip("/") or "/")
 
 
 def _post(entry: dict[str, Any], source: str, base: str, stream: str,
@@ -107,4 +125,4 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
                   len(text), size)
 
 
-__all__ = ["load_json_file", "read_har"]
+__all__ = ["BASE_PATH", "is_dms_url", "load_json_file", "read_har"]

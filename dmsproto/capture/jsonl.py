@@ -1,9 +1,12 @@
-"""Reader for our JSON Lines capture format (what :class:`~.recorder.Recorder` writes).
+"""Reader for our JSON Lines capture format (what :class:`dmsproto.recorder.Recorder` writes).
 
 One object per line: ``{"time": <ISO 8601 text or epoch seconds>, "dir": "send" |
-"recv", "data": <the message as JSON text, or as a JSON value>}`` and an optional
-``"conn"`` naming the connection when one file holds several.  Each line is parsed
-once with orjson; ``data`` given as text is left for the validator to parse.
+"recv", "data": <the message as JSON text, or as a JSON value>}``, an optional
+``"conn"`` naming the connection when one file holds several, and ``"binary": true``
+for a message sent in a binary WebSocket frame.  A line ``{"time": ..., "session":
+"<id>", ...}`` starts a recording session: the connections of each session are
+streams of their own.  Each line is parsed once with orjson; ``data`` given as text
+is left for the validator to parse.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from typing import Any
 
 import orjson
 
+from ..recorder import SESSION_KEY
 from ..versions import Direction
-from .model import BadRecord, CaptureError, Message, Record
+from .model import BadRecord, CaptureError, Message, Record, SessionStart
 
 _DIRECTIONS: dict[str, Direction] = {"send": "send", "recv": "recv"}
 
@@ -29,6 +33,7 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
         raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
     loads = orjson.loads
     offset = 0
+    stream = source
     with handle:
         for lineno, line in enumerate(handle, 1):
             offset += len(line)
@@ -36,6 +41,13 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
                 continue
             try:
                 record: Any = loads(line)
+                if type(record) is dict and SESSION_KEY in record and "dir" not in record:
+                    session = str(record[SESSION_KEY])
+                    stream = f"{source}@{session}"
+                    found = record.get("label")
+                    yield SessionStart(source, lineno, session,
+                                       found if isinstance(found, str) else None, offset)
+                    continue
                 direction = _DIRECTIONS[record["dir"]]
                 data = record["data"]
             except orjson.JSONDecodeError as exc:
@@ -47,7 +59,8 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
                 continue
             conn = record.get("conn")
             yield Message(direction, data, source, lineno, record.get("time"),
-                          source if conn is None else f"{source}#{conn}", len(line), offset)
+                          stream if conn is None else f"{stream}#{conn}", len(line), offset,
+                          record.get("binary") is True)
 
 
 def _short_line(line: bytes) -> str:

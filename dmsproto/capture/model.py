@@ -2,7 +2,8 @@
 
 Readers differ (JSON Lines, HAR, tshark); the validator and the cross-message
 checker only ever see :class:`Message` (or :class:`BadRecord` for a capture
-record that is not a message at all), so a new input format is one new reader.
+record that is not a message at all, :class:`SessionStart` where a recording
+session begins), so a new input format is one new reader.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ class Message:
     reader did not parse it; the validator parses raw text once.  ``stream`` names
     the connection (requests pair with responses, events with subscriptions, only
     within one stream).  ``offset`` is how many bytes of the input are consumed,
-    for the progress bar.
+    for the progress bar.  ``binary`` marks a message that travelled in a binary
+    WebSocket frame.
     """
 
     direction: Direction
@@ -40,6 +42,7 @@ class Message:
     stream: str
     size: int
     offset: int = 0
+    binary: bool = False
 
     @property
     def position(self) -> str:
@@ -62,6 +65,30 @@ class BadRecord:
         return format_position(self.source, self.where)
 
 
-Record = Message | BadRecord
+@dataclass(slots=True)
+class SessionStart:
+    """A recording session begins (a session marker of our JSON Lines format).
 
-__all__ = ["BadRecord", "CaptureError", "Message", "Record", "TsharkMissing", "format_position"]
+    The reader names the streams of each session apart, so the cross-message
+    checks never pair a request of one session with a response of another.
+    """
+
+    source: str
+    where: int | str
+    session: str
+    label: str | None = None
+    offset: int = 0
+
+
+@dataclass(slots=True)
+class Note:
+    """Something a reader assumed and the user should know (e.g. which port is the DMS's)."""
+
+    source: str
+    text: str
+
+
+Record = Message | BadRecord | SessionStart | Note
+
+__all__ = ["BadRecord", "CaptureError", "Message", "Note", "Record", "SessionStart",
+           "TsharkMissing", "format_position"]

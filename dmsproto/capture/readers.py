@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .har import read_har
+from .har import BASE_PATH, read_har
 from .jsonl import read_jsonl
 from .model import CaptureError, Record
-from .tshark import read_pcap, read_tshark_json
+from .tshark import DMS_PORT, read_pcap, read_tshark_json
 
 FORMATS = ("jsonl", "har", "tshark-json", "pcap")
 _PCAP_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
@@ -42,23 +42,28 @@ def detect_format(path: str | Path) -> str:
         if b'"log"' in head:
             return "har"
     if not head:
-        return "jsonl"  # an empty capture: nothing to check, nothing wrong
+        return "jsonl"  # an empty capture: read as one, it holds no message
     raise CaptureError(f"{path}: unknown capture format (expected JSON Lines, HAR, "
                        "tshark JSON, pcap or pcapng)")
 
 
-def read_capture(path: str | Path, *, port: int | None = 9020,
-                 fmt: str | None = None) -> Iterator[Record]:
-    """Every record of one capture file, in capture order."""
+def read_capture(path: str | Path, *, port: int | None = DMS_PORT,
+                 fmt: str | None = None, base_path: str = BASE_PATH) -> Iterator[Record]:
+    """Every record of one capture file, in capture order.
+
+    ``base_path`` picks the DMS's entries of a HAR file and the DMS's connections
+    of a network capture; ``port`` is the DMS port assumed for WebSocket
+    connections whose handshake a network capture lacks.
+    """
     kind = fmt or detect_format(path)
     if kind == "jsonl":
         return read_jsonl(path)
     if kind == "har":
-        return read_har(path)
+        return read_har(path, base_path=base_path)
     if kind == "tshark-json":
-        return read_tshark_json(path, port=port)
+        return read_tshark_json(path, port=port, base_path=base_path)
     if kind == "pcap":
-        return read_pcap(path, port=port)
+        return read_pcap(path, port=port, base_path=base_path)
     raise CaptureError(f"unknown capture format {kind!r}; known: {', '.join(FORMATS)}")
 
 

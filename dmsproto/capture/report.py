@@ -3,7 +3,9 @@
 Only the first ``max_examples`` findings of each rule are kept with their details
 (position, time, direction, JSON pointer, offending value, text); the rest are
 counted.  So a capture with millions of broken frames still gives a short report
-in constant memory.  Rendered as text for people and as JSON for machines.
+in constant memory.  Each rule carries its severity (``error`` or ``warning``, from
+:data:`dmsproto.validation.RULES`).  Rendered as text for people and as JSON for
+machines.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from typing import Any
 
 import orjson
 
+from ..validation import Severity
+from ..validation.model import short
+from ..validation.rules import severity as rule_severity
 from ..versions import Direction
 from .model import BadRecord, Message
 
@@ -38,7 +43,10 @@ class Example:
 
 @dataclass(slots=True)
 class RuleGroup:
+    """The findings of one rule: how many, the first few in detail, how bad."""
+
     rule: str
+    severity: Severity = "error"
     count: int = 0
     examples: list[Example] = field(default_factory=list)
 
@@ -64,31 +72,58 @@ class Report:
     max_examples: int = 5
     messages: int = 0
     bytes: int = 0
+    sessions: int = 0
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     rules: dict[str, RuleGroup] = field(default_factory=dict)
+    per_file: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def violations(self) -> int:
+        """Findings of every severity."""
         return sum(g.count for g in self.rules.values())
 
     @property
+    def errors(self) -> int:
+        """Findings of severity ``error``."""
+        return sum(g.count for g in self.rules.values() if g.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        """Findings of severity ``warning``."""
+        return sum(g.count for g in self.rules.values() if g.severity == "warning")
+
+    @property
     def clean(self) -> bool:
+        """No finding at all, not even a warning."""
         return not self.rules
+
+    def passed(self, *, strict: bool = False) -> bool:
+        """No error (and with ``strict``, no warning either)."""
+        return not (self.errors or (strict and self.warnings))
+
+    @property
+    def empty_files(self) -> list[str]:
+        """The files that held no DMS message."""
+        return [f for f in self.files if not self.per_file[f]]
+
+    def _group(self, rule: str) -> RuleGroup:
+        group = self.rules.get(rule)
+        if group is None:
+            group = self.rules[rule] = RuleGroup(rule, rule_severity(rule))
+        return group
 
     def add(self, rule: str, message: Message, pointer: str, value: Any, text: str) -> None:
         """Count a finding on ``message``; keep its details while the rule has room."""
-        group = self.rules.get(rule)
-        if group is None:
-            group = self.rules[rule] = RuleGroup(rule)
+        group = self._group(rule)
         group.count += 1
         if len(group.examples) < self.max_examples:
             group.examples.append(Example(rule, message.position, format_time(message.time),
                                           message.direction, pointer, value, text))
 
     def add_bad_record(self, record: BadRecord) -> None:
-        group = self.rules.get("capture")
-        if group is None:
-            group = self.rules["capture"] = RuleGroup("capture")
+        """Count a capture record that holds no message (rule ``capture``)."""
+        group = self._group("capture")
         group.count += 1
         if len(group.examples) < self.max_examples:
             group.examples.append(Example("capture", record.position, format_time(record.time),
@@ -106,12 +141,18 @@ class Report:
             counts.setdefault(direction, {})[command] = n
         return {
             "files": self.files, "protocol": self.protocol, "messages": self.messages,
-            "bytes": self.bytes, "counts": counts, "clean": self.clean,
-            "violations": self.violations,
-            "rules": [{"rule": g.rule, "count": g.count,
+            "bytes": self.bytes, "sessions": self.sessions, "counts": counts,
+            "clean": self.clean, "violations": self.violations, "errors": self.errors,
+            "warnings": self.warnings, "notes": self.notes,
+            "rules": [{"rule": g.rule, "severity": g.severity, "count": g.count,
                        "examples": [e.as_dict() for e in g.examples]}
-                      for g in sorted(self.rules.values(), key=lambda g: (-g.count, g.rule))],
+                      for g in self._ordered()],
         }
+
+    def _ordered(self) -> list[RuleGroup]:
+        """Errors before warnings, then the most frequent first."""
+        return sorted(self.rules.values(),
+                      key=lambda g: (g.severity != "error", -g.count, g.rule))
 
     def to_json(self) -> str:
         return orjson.dumps(self.as_dict(), option=orjson.OPT_INDENT_2,
@@ -119,8 +160,10 @@ class Report:
 
     def to_text(self) -> str:
         files = ", ".join(self.files)
+        sessions = f", {self.sessions} recording sessions" if self.sessions > 1 else ""
         lines = [f"{files}: {self.messages:,} messages ({_size(self.bytes)}), "
-                 f"protocol {self.protocol}"]
+                 f"protocol {self.protocol}{sessions}"]
+        lines += [f"note: {n}" for n in self.notes]
         commands = sorted({c for _, c in self.counts})
         if commands:
             width = max(len(c) for c in commands)
@@ -131,25 +174,22 @@ class Report:
         if self.clean:
             lines.append("clean: no violations")
             return "\n".join(lines)
-        groups = sorted(self.rules.values(), key=lambda g: (-g.count, g.rule))
-        lines.append(f"{self.violations:,} violations of {len(groups)} rules")
+        groups = self._ordered()
+        lines.append(f"{_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')} "
+                     f"in {_plural(len(groups), 'rule')}")
         for g in groups:
             shown = f", first {len(g.examples)}" if g.count > len(g.examples) else ""
-            lines.append(f"  {g.rule}: {g.count:,}{shown}")
+            lines.append(f"  {g.rule} ({g.severity}): {g.count:,}{shown}")
             for e in g.examples:
                 where = f"{e.position}" + (f" {e.time}" if e.time else "")
                 direction = f" {e.direction}" if e.direction else ""
-                lines.append(f"    {where}{direction} {e.pointer or '/'} = {_short(e.value)}")
+                lines.append(f"    {where}{direction} {e.pointer or '/'} = {short(e.value)}")
                 lines.append(f"      {e.message}")
         return "\n".join(lines)
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    try:
-        text = orjson.dumps(value).decode()
-    except TypeError:
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _size(n: int) -> str:

@@ -19,9 +19,11 @@ from ..validation import validate
 from ..versions import DEFAULT_VERSION, get_version
 from .checker import COMMANDS, Checker
 from .fastcheck import FrameValidator
-from .model import BadRecord, Record
+from .har import BASE_PATH
+from .model import BadRecord, Message, Note, Record, SessionStart
 from .readers import read_capture
 from .report import Report
+from .tshark import DMS_PORT
 
 #: ``progress(bytes_done, bytes_total, messages_done)``
 Progress = Callable[[int, int, int], None]
@@ -48,13 +50,18 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
     JSONDecodeError = orjson.JSONDecodeError
     messages = report.messages
     size = 0
+    per_file = report.per_file
     for record in records:
-        if type(record) is BadRecord:
-            report.add_bad_record(record)
+        if type(record) is not Message:
+            _other(record, report)
             continue
-        assert not isinstance(record, BadRecord)  # for the type checker
+        assert isinstance(record, Message)  # for the type checker
         messages += 1
+        per_file[record.source] += 1
         size += record.size
+        if record.binary:
+            add("binary-frame", record, "", None,
+                "message sent in a binary WebSocket frame; JSON goes in text frames")
         data: Any = record.data
         if type(data) is str or type(data) is bytes:
             try:
@@ -83,14 +90,38 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
     report.bytes += size
 
 
+def _other(record: Record, report: Report) -> None:
+    """A record that is no message: a bad one, a session start, a reader's note."""
+    if type(record) is BadRecord:
+        report.add_bad_record(record)
+    elif type(record) is SessionStart:
+        report.sessions += 1
+    elif isinstance(record, Note):
+        report.notes.append(f"{record.source}: {record.text}")
+
+
 def validate_files(paths: Iterable[str | os.PathLike[str]], *,
                    protocol: str = DEFAULT_VERSION, max_examples: int = 5,
-                   port: int | None = 9020, progress: Progress | None = None) -> Report:
+                   port: int | None = DMS_PORT, base_path: str = BASE_PATH,
+                   progress: Progress | None = None) -> Report:
     """Validate capture files (any supported format) and return the report.
 
-    Raises :class:`~.model.CaptureError` for a file that cannot be read and
-    :class:`~.model.TsharkMissing` for a pcap without tshark; an unknown protocol
-    raises :class:`~dmsproto.versions.UnknownVersionError`.
+    Args:
+        paths: capture files (JSON Lines, HAR, tshark JSON, pcap/pcapng).
+        protocol: the protocol version to check against.
+        max_examples: findings kept in detail per rule.
+        port: the DMS port assumed for WebSocket connections whose handshake a
+            network capture lacks.
+        base_path: the DMS's URL path (HAR entries, handshakes, POSTs).
+        progress: called now and then with bytes done, bytes in all, messages.
+
+    Returns:
+        The report; ``report.empty_files`` names the files without DMS messages.
+
+    Raises:
+        CaptureError: a file cannot be read.
+        TsharkMissing: a pcap file needs tshark, which is not installed.
+        UnknownVersionError: ``protocol`` is not a shipped version.
     """
     names = [os.fspath(p) for p in paths]
     get_version(protocol)
@@ -106,7 +137,8 @@ def validate_files(paths: Iterable[str | os.PathLike[str]], *,
             def tick(offset: int, count: int, base: int = base) -> None:
                 progress(base + offset, total, count)
 
-        validate_records(read_capture(name, port=port), report, progress=tick)
+        validate_records(read_capture(name, port=port, base_path=base_path), report,
+                         progress=tick)
         done += file_size
         if progress is not None:
             progress(done, total, report.messages)

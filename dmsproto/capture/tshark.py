@@ -2,10 +2,13 @@
 
 tshark exports differ in shape (``-T json`` nests layers, ``-T json -e FIELD`` and
 ``-T ek`` give flat field lists, ``ek`` writes ``_`` for ``.``), so fields are found
-by name anywhere in a packet.  A WebSocket frame is a request when it is masked
-(RFC 6455: clients mask, servers never do) or goes to the DMS port; HTTP bodies of
-POSTs to ``/json_data`` and their 200 answers count too.  Fragmented messages are
-reassembled by tshark and appear once, at their last frame.
+by name anywhere in a packet.  Which TCP streams are the DMS's is learnt from the
+WebSocket handshakes in the capture (any port), else from the DMS port
+(:class:`DmsTraffic`); a frame goes to the server's port (a request) or comes from
+it, else a masked frame is a request (RFC 6455: clients mask, servers never do).
+HTTP bodies of POSTs to the base path and their 200 answers count too.  Text and
+binary frames are read; fragmented messages are reassembled by tshark and appear
+once, at their last frame.
 """
 
 from __future__ import annotations
@@ -15,33 +18,37 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ..versions import Direction
-from .har import load_json_file
-from .model import CaptureError, Message, Record, TsharkMissing
+from .har import BASE_PATH, is_dms_url, load_json_file
+from .model import CaptureError, Message, Note, Record, TsharkMissing
+
+DMS_PORT = 9020
+"""The DMS's default port for ws/http (2.1)."""
 
 FIELDS = ("frame.number", "frame.time_epoch", "tcp.stream", "tcp.srcport", "tcp.dstport",
-          "websocket.mask", "websocket.payload.text", "http.request.method",
-          "http.request.uri", "http.response.code", "http.response_for.uri", "http.file_data")
+          "websocket.mask", "websocket.opcode", "websocket.payload.text", "data.data",
+          "http.request.method", "http.request.uri", "http.upgrade", "http.response.code",
+          "http.response_for.uri", "http.file_data")
 _WANTED = frozenset(f.replace(".", "_") for f in FIELDS)
+_TEXT, _BINARY = "1", "2"
 
 #: tshark options: DMS ports are not WebSocket ports, and a capture may start after the
 #: HTTP upgrade; the WebSocket heuristic finds frames anyway, the HTTP heuristic (on by
-#: default) still takes a handshake or a POST when there is one.
+#: default) still takes a handshake or a POST on any port when there is one.
 DECODE_OPTIONS = ("--enable-heuristic", "websocket_tcp")
+DISPLAY = "websocket || http.request || http.response"
 
 
-def tshark_command(path: str | os.PathLike[str], port: int | None) -> list[str]:
+def tshark_command(path: str | os.PathLike[str]) -> list[str]:
     """The tshark command line that turns a capture into one JSON object per packet."""
-    display = "websocket.payload.text || http.file_data"
-    if port is not None:
-        display = f"tcp.port == {port} && ({display})"
     command = ["tshark", "-r", os.fspath(path), "-n", "-T", "ek", *DECODE_OPTIONS,
-               "-Y", display]
+               "-Y", DISPLAY]
     for field in FIELDS:
         command += ["-e", field]
     return command
@@ -70,45 +77,138 @@ def _first(fields: dict[str, list[Any]], name: str) -> str | None:
     return str(values[0]) if values else None
 
 
-def _direction(fields: dict[str, list[Any]], port: int | None) -> Direction:
-    if port is not None:
-        if _first(fields, "tcp_dstport") == str(port):
+@dataclass
+class _Conn:
+    """What the handshake told about one TCP stream."""
+
+    dms: bool
+    server_port: str | None
+    assumed: bool = False
+
+
+class DmsTraffic:
+    """Picks the DMS messages out of tshark's packets, in capture order.
+
+    A TCP stream whose WebSocket handshake (``GET`` with ``Upgrade: websocket``) is
+    in the capture is the DMS's when its target is the base path, on whatever port;
+    its server port gives each frame's direction.  A stream without a captured
+    handshake (the capture started later) is taken to be the DMS's when it uses
+    ``port`` (the DMS default 9020 unless told; ``None``: any port), and
+    :meth:`notes` says so.  HTTP POSTs to the base path and their 200 answers count
+    on any port.
+    """
+
+    def __init__(self, source: str, port: int | None, base_path: str = BASE_PATH) -> None:
+        self.source = source
+        self.port = None if port is None else str(port)
+        self.base_path = base_path
+        self._conns: dict[str, _Conn] = {}
+        self.assumed = 0
+        self.skipped = 0
+        self.unplaced = 0
+
+    def messages(self, layers: Any, offset: int = 0) -> Iterator[Record]:
+        """The DMS messages in one exported packet (usually zero or one)."""
+        fields: dict[str, list[Any]] = {}
+        _collect(layers, fields)
+        number = _first(fields, "frame_number") or "?"
+        time_text = _first(fields, "frame_time_epoch")
+        time = float(time_text) if time_text else None
+        tcp = _first(fields, "tcp_stream") or "?"
+        stream = f"{self.source}:tcp {tcp}"
+        method = _first(fields, "http_request_method")
+        texts: list[tuple[str, bool]] = []
+        direction: Direction
+        if method is not None or _first(fields, "http_response_code") is not None:
+            if method == "GET" and "websocket" in (_first(fields, "http_upgrade") or "").lower():
+                uri = _first(fields, "http_request_uri") or ""
+                self._conns[tcp] = _Conn(is_dms_url(uri, self.base_path),
+                                         _first(fields, "tcp_dstport"))
+                return
+            texts = self._http_body(fields, method)
+            direction = "send" if method is not None else "recv"
+            stream += " http"
+        else:
+            texts = self._websocket_payloads(fields)
+            if not texts:
+                return
+            conn = self._conns.get(tcp)
+            if conn is None:
+                conn = self._unannounced(fields, tcp, len(texts))
+            if not conn.dms:
+                return
+            if conn.assumed:
+                self.assumed += len(texts)
+            direction = _ws_direction(fields, conn.server_port)
+        for k, (text, binary) in enumerate(texts):
+            where = f"frame {number}" if k == 0 else f"frame {number} (message {k + 1})"
+            yield Message(direction, text, self.source, where, time, stream, len(text), offset,
+                          binary)
+
+    def _unannounced(self, fields: dict[str, list[Any]], tcp: str, count: int) -> _Conn:
+        """A WebSocket stream whose handshake is not in the capture: the DMS's by port."""
+        ports = {_first(fields, "tcp_srcport"), _first(fields, "tcp_dstport")} - {None}
+        if not ports or self.port is None:
+            self.unplaced += count  # an export without ports, or no port named: take it
+            return _Conn(True, None)
+        if self.port not in ports:
+            self.skipped += count
+            return _Conn(False, None)
+        conn = self._conns[tcp] = _Conn(True, self.port, assumed=True)
+        return conn
+
+    def _http_body(self, fields: dict[str, list[Any]],
+                   method: str | None) -> list[tuple[str, bool]]:
+        if "http_file_data" not in fields:
+            return []
+        if method is not None:
+            uri = _first(fields, "http_request_uri") or ""
+            if method == "POST" and is_dms_url(uri, self.base_path):
+                return [(str(fields["http_file_data"][0]), False)]
+        elif _first(fields, "http_response_code") == "200":
+            uri = _first(fields, "http_response_for_uri") or self.base_path
+            if is_dms_url(uri, self.base_path):
+                return [(str(fields["http_file_data"][0]), False)]
+        return []
+
+    @staticmethod
+    def _websocket_payloads(fields: dict[str, list[Any]]) -> list[tuple[str, bool]]:
+        opcodes = [str(o) for o in fields.get("websocket_opcode", [])]
+        texts = [(t, False) for t in fields.get("websocket_payload_text", [])
+                 if isinstance(t, str)]
+        if _BINARY in opcodes:
+            for raw in fields.get("data_data", []):
+                hexes = str(raw).replace(":", "")
+                try:
+                    texts.append((bytes.fromhex(hexes).decode("utf-8", "replace"), True))
+                except ValueError:
+                    continue
+        return texts
+
+    def notes(self) -> Iterator[Note]:
+        """What was assumed: messages taken by port, messages left out."""
+        if self.assumed:
+            yield Note(self.source, f"{self.assumed} WebSocket messages without a captured "
+                                    f"handshake were taken as DMS traffic by port {self.port} "
+                                    "(--port)")
+        if self.unplaced:
+            reason = "no port was named" if self.port is None else "the export has no TCP ports"
+            yield Note(self.source, f"{self.unplaced} WebSocket messages without a captured "
+                                    f"handshake were taken as DMS traffic ({reason})")
+        if self.skipped:
+            yield Note(self.source, f"{self.skipped} WebSocket messages on other ports without "
+                                    "a captured handshake were left out (--port names the DMS "
+                                    "port)")
+
+
+def _ws_direction(fields: dict[str, list[Any]], server_port: str | None) -> Direction:
+    if server_port is not None:
+        if _first(fields, "tcp_dstport") == server_port:
             return "send"
-        if _first(fields, "tcp_srcport") == str(port):
+        if _first(fields, "tcp_srcport") == server_port:
             return "recv"
-    if _first(fields, "http_request_method") is not None:
-        return "send"
-    if _first(fields, "http_response_code") is not None:
-        return "recv"
     masks = fields.get("websocket_mask", [])
     return "send" if any(str(m) in ("1", "True", "true") for m in masks) else "recv"
-
-
-def packet_messages(layers: Any, source: str, port: int | None,
-                    offset: int = 0) -> Iterator[Record]:
-    """The DMS messages in one exported packet (usually zero or one)."""
-    fields: dict[str, list[Any]] = {}
-    _collect(layers, fields)
-    number = _first(fields, "frame_number") or "?"
-    time_text = _first(fields, "frame_time_epoch")
-    time = float(time_text) if time_text else None
-    stream = f"{source}:tcp {_first(fields, 'tcp_stream') or '?'}"
-    texts = [t for t in fields.get("websocket_payload_text", []) if isinstance(t, str)]
-    if not texts and "http_file_data" in fields:
-        method = _first(fields, "http_request_method")
-        if method is not None:
-            uri = (_first(fields, "http_request_uri") or "").split("?", 1)[0].rstrip("/")
-            if method == "POST" and uri.endswith("/json_data"):
-                texts = [str(fields["http_file_data"][0])]
-        elif _first(fields, "http_response_code") == "200":
-            uri = (_first(fields, "http_response_for_uri") or "/json_data").split("?", 1)[0]
-            if uri.rstrip("/").endswith("/json_data"):
-                texts = [str(fields["http_file_data"][0])]
-        stream += " http"
-    direction = _direction(fields, port)
-    for k, text in enumerate(texts):
-        where = f"frame {number}" if k == 0 else f"frame {number} (message {k + 1})"
-        yield Message(direction, text, source, where, time, stream, len(text), offset)
 
 
 def _packets(doc: Any) -> Iterable[Any]:
@@ -120,8 +220,8 @@ def _packets(doc: Any) -> Iterable[Any]:
         yield doc["layers"]
 
 
-def read_tshark_json(path: str | Path, *, port: int | None = None,
-                     label: str | None = None) -> Iterator[Record]:
+def read_tshark_json(path: str | Path, *, port: int | None = DMS_PORT,
+                     label: str | None = None, base_path: str = BASE_PATH) -> Iterator[Record]:
     """Messages from a ``tshark -T json`` (or ``-T ek``) export."""
     source = label or str(path)
     size = Path(path).stat().st_size if Path(path).exists() else 0
@@ -129,8 +229,10 @@ def read_tshark_json(path: str | Path, *, port: int | None = None,
         doc = load_json_file(path, "tshark JSON export")
     except CaptureError:
         doc = _ek_lines(path)  # -T ek: one JSON object per line
+    traffic = DmsTraffic(source, port, base_path)
     for layers in _packets(doc):
-        yield from packet_messages(layers, source, port, size)
+        yield from traffic.messages(layers, size)
+    yield from traffic.notes()
 
 
 def _ek_lines(path: str | Path) -> list[Any]:
@@ -148,16 +250,17 @@ def _ek_lines(path: str | Path) -> list[Any]:
     return packets
 
 
-def read_pcap(path: str | Path, *, port: int | None = 9020,
-              label: str | None = None) -> Iterator[Record]:
+def read_pcap(path: str | Path, *, port: int | None = DMS_PORT,
+              label: str | None = None, base_path: str = BASE_PATH) -> Iterator[Record]:
     """Messages from a pcap/pcapng file, decoded by running tshark (streamed)."""
     source = label or str(path)
+    traffic = DmsTraffic(source, port, base_path)
     if shutil.which("tshark") is None:
         raise TsharkMissing("reading pcap/pcapng needs tshark (Debian: apt-get install tshark)")
     if not os.access(path, os.R_OK):
         raise CaptureError(f"cannot read {path}")
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(tshark_command(path, port), stdout=subprocess.PIPE,
+        process = subprocess.Popen(tshark_command(path), stdout=subprocess.PIPE,
                                    stderr=errors, stdin=subprocess.DEVNULL)
         assert process.stdout is not None
         finished = False
@@ -166,7 +269,7 @@ def read_pcap(path: str | Path, *, port: int | None = 9020,
                 if b'"layers"' not in line[:200]:
                     continue  # the ek index lines
                 packet = orjson.loads(line)
-                yield from packet_messages(packet.get("layers", {}), source, port)
+                yield from traffic.messages(packet.get("layers", {}))
             finished = True
         finally:
             process.stdout.close()
@@ -178,7 +281,8 @@ def read_pcap(path: str | Path, *, port: int | None = 9020,
             text = errors.read().decode("utf-8", "replace")
             lines = [ln for ln in text.splitlines() if "Running as user" not in ln]
             raise CaptureError(f"tshark could not read {path}: {' '.join(lines).strip()}")
+    yield from traffic.notes()
 
 
-__all__ = ["DECODE_OPTIONS", "FIELDS", "packet_messages", "read_pcap", "read_tshark_json",
-           "tshark_command"]
+__all__ = ["DECODE_OPTIONS", "DISPLAY", "DMS_PORT", "FIELDS", "DmsTraffic", "read_pcap",
+           "read_tshark_json", "tshark_command"]

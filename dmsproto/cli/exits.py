@@ -32,6 +32,7 @@ from ..errors import (
     EncodeError,
     HTTPStatusError,
     InvalidOptions,
+    MissingExtraError,
     NoPermission,
     NotFound,
     RequestTimeout,
@@ -83,6 +84,8 @@ def exit_code(exc: BaseException) -> int:
         return FAILURE
     if isinstance(exc, InvalidOptions):
         return USAGE
+    if isinstance(exc, MissingExtraError):
+        return MISSING_EXTRA
     if isinstance(exc, TLSError):
         return TLS
     if isinstance(exc, AuthenticationError):

@@ -21,6 +21,7 @@ from . import (
     cmd_changelog,
     cmd_completion,
     cmd_history,
+    cmd_proxy,
     cmd_read,
     cmd_serve,
     cmd_sites,
@@ -76,6 +77,7 @@ def build_parser(*, load_validate: bool = False) -> argparse.ArgumentParser:
     cmd_users.register(sub, [common])
     cmd_completion.register(sub, [])
     cmd_serve.register(sub, [common])
+    cmd_proxy.register(sub, [common])
     cmd_validate.register(sub, [], load=load_validate)
     return parser
 

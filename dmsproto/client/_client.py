@@ -24,7 +24,6 @@ from typing import Any, Generic, Literal, TypeVar, Unpack, overload
 
 import trio
 
-from ..capture.recorder import Recorder
 from ..errors import (
     ConnectionLost,
     DMSProtoError,
@@ -64,6 +63,7 @@ from ..protocol.ranges import (
     Window,
     time_range,
 )
+from ..recorder import Recorder
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,

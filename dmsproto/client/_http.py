@@ -15,7 +15,6 @@ from typing import Any
 import h11
 import trio
 
-from ..capture.recorder import Recorder
 from ..errors import (
     AuthenticationError,
     ConnectError,
@@ -25,6 +24,7 @@ from ..errors import (
 )
 from ..protocol.core import BadFrame, ClientCore
 from ..protocol.ops import Op
+from ..recorder import Recorder
 from ._net import open_stream, tls_error_from
 from ._options import Options
 from ._ws import trunc

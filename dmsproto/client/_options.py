@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..capture.recorder import Recorder
 from ..declare import resolve
 from ..errors import InvalidOptions
 from ..options import ConnectOptions, PathArg, ReconnectPolicy
+from ..recorder import Recorder
 from ..versions import Version
 
 DEFAULT_PORTS = {"ws": 9020, "http": 9020, "wss": 9021, "https": 9021}

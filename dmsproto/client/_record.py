@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..capture.recorder import Recorder
+from ..recorder import Recorder
 
 
 @contextmanager

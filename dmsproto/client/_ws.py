@@ -17,7 +17,6 @@ from typing import Any
 import trio
 from trio_websocket import ConnectionClosed, ConnectionRejected, wrap_client_stream
 
-from ..capture.recorder import Recorder
 from ..errors import (
     AuthenticationError,
     ConnectError,
@@ -34,6 +33,7 @@ from ..protocol.core import (
     SubscriptionState,
 )
 from ..protocol.ops import Op
+from ..recorder import Recorder
 from ..results import ItemError
 from ._net import WatchedStream, open_stream, tls_error_from
 from ._options import Options

@@ -36,8 +36,8 @@ from wsproto.connection import ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import LocalProtocolError
 
-from dmsproto.capture.recorder import Recorder
 from dmsproto.codec import encode
+from dmsproto.recorder import Recorder
 from dmsproto.sim.auth import IPLists, Users, certificate_identity, parse_basic_auth
 from dmsproto.sim.engine import Delivery, Engine
 from dmsproto.sim.fault_actions import (

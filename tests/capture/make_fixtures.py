@@ -8,6 +8,12 @@ Each session is written four ways: JSON Lines (our Recorder, written as it runs)
 (tshark on ``lo``), tshark's JSON export of that pcapng, and a Chrome-style HAR built
 from the JSON Lines.  ``*-nohandshake.pcapng`` is the clean capture without its TCP and
 HTTP handshake, as when a capture starts mid-connection.
+
+``field`` (``python tests/capture/make_fixtures.py field``) is the frames of the two
+public field clients (see ``tests/fixtures/field/``) on port 19020 (not the DMS
+default), the vendor's Node-RED frames sent as binary frames as that client does,
+answered by a scripted server with the answers a DMS gives; written as JSON Lines,
+pcapng and HAR, plus ``field-nohandshake.pcapng``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,8 +31,8 @@ from typing import Any
 import trio
 from trio_websocket import open_websocket_url
 
-from dmsproto.capture import Recorder
 from dmsproto.capture.tshark import FIELDS
+from dmsproto.recorder import Recorder
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import StepClock
 
@@ -165,23 +173,30 @@ def har(jsonl: Path) -> dict[str, Any]:
                     "pages": [], "entries": entries}}
 
 
-async def run_session(name: str, session: Any) -> None:
+@asynccontextmanager
+async def capturing(name: str, port: int) -> AsyncIterator[None]:
+    """tshark writes ``name.pcapng`` of the loopback traffic on ``port`` meanwhile."""
     pcap = HERE / f"{name}.pcapng"
     capture = await trio.lowlevel.open_process(
-        ["tshark", "-i", "lo", "-f", f"tcp port {PORT}", "-w", str(pcap), "-q"],
+        ["tshark", "-i", "lo", "-f", f"tcp port {port}", "-w", str(pcap), "-q"],
         stderr=subprocess.PIPE)
     assert capture.stderr is not None
     seen = b""
     while b"Capturing on" not in seen:
         seen += await capture.stderr.receive_some(1024)
     await trio.sleep(0.5)  # dumpcap says "Capturing" a moment before it really captures
-    with Recorder(HERE / f"{name}.jsonl") as rec:
-        async with Simulator(port=PORT, clock=StepClock(), tick_interval=None,
-                             close_timeout=0.5) as sim:
-            await session(sim, rec)
+    yield
     await trio.sleep(0.5)
     capture.terminate()
     await capture.wait()
+
+
+async def run_session(name: str, session: Any) -> None:
+    async with capturing(name, PORT):
+        with Recorder(HERE / f"{name}.jsonl", truncate=True) as rec:
+            async with Simulator(port=PORT, clock=StepClock(), tick_interval=None,
+                                 close_timeout=0.5) as sim:
+                await session(sim, rec)
 
 
 def export_json(name: str, fields: bool) -> None:
@@ -207,11 +222,140 @@ def cut_handshake(name: str) -> None:
                     str(HERE / f"{name}-nohandshake.pcapng"), f"{start}-1000000"], check=True)
 
 
+FIELD_PORT = 19020
+FIELD_STAMP = "2026-01-15T11:00:00,000+01:00"
+FIELD_FRAMES = Path(__file__).parents[1] / "fixtures" / "field"
+
+
+def _ok(path: str, value: Any, vtype: str, **extra: Any) -> dict[str, Any]:
+    stamp = None if vtype == "none" else FIELD_STAMP
+    return {"code": "ok", "path": path, "value": value, "type": vtype, "stamp": stamp, **extra}
+
+
+def _frame(name: str) -> dict[str, Any]:
+    frame: dict[str, Any] = json.loads((FIELD_FRAMES / f"{name}.json").read_text())["message"]
+    return frame
+
+
+#: per connection: (binary?, request, the DMS's answers), in order.
+FIELD: dict[str, list[tuple[bool, dict[str, Any], list[dict[str, Any]]]]] = {
+    "visitoolkit": [
+        (False, _frame("visitoolkit-get"),
+         [{"get": [_ok("System:Time", "11:00:00", "string", tag="vtk-1")]}]),
+        (False, _frame("visitoolkit-get-extinfos"),
+         [{"get": [_ok("Plant:AHU1:TempSupply", 21.4, "double", tag="vtk-2",
+                       extInfos={"state": "ok", "accType": "double64", "unit": "°C"})]}]),
+        (False, _frame("visitoolkit-get-query"),
+         [{"get": [_ok("Plant:AHU1", None, "none", tag="vtk-3", hasChild=True),
+                   _ok("Plant:AHU1:TempSupply", 21.4, "double", tag="vtk-3")]}]),
+        (False, _frame("visitoolkit-get-histdata"),
+         [{"get": [_ok("Plant:AHU1:TempSupply", 21.4, "double", tag="vtk-4", histData=[
+             {"stamp": FIELD_STAMP, "value": 21.4, "state": "ok", "rec": "change"}])]}]),
+        (False, _frame("visitoolkit-set-create"),
+         [{"set": [_ok("Plant:New", 2.5, "double", tag="vtk-6")]}]),
+        (False, _frame("visitoolkit-subscribe-query"),
+         [{"subscribe": [_ok("System:Blinker:Blink1.0", True, "bool", tag="vtk-9",
+                             query={"maxDepth": 0})]},
+          {"event": [{"code": "onChange", "path": "System:Blinker:Blink1.0", "trigger": "<SYS>",
+                      "value": False, "type": "bool", "stamp": FIELD_STAMP, "tag": "vtk-9"}]}]),
+        (False, _frame("visitoolkit-changeloggetgroups"),
+         [{"tag": {"changelogGetGroups": ["vtk-11"]},
+           "changelogGetGroups": [{"code": "ok", "groups": ["ABS1", "ALARM"]}]}]),
+        (False, _frame("visitoolkit-changelogread"),
+         [{"changelogRead": [{"code": "ok", "group": "ABS1", "tag": "vtk-12", "changelog": [
+             {"path": "Plant:AHU1:Fan", "stamp": FIELD_STAMP, "text": "Fan on"}]}]}]),
+        (False, _frame("visitoolkit-rename"),
+         [{"rename": [{"code": "ok", "path": "Plant:New", "newPath": "Plant:Newer",
+                       "tag": "vtk-7"}]}]),
+        (False, _frame("visitoolkit-delete"),
+         [{"delete": [{"code": "ok", "path": "Plant:Newer", "tag": "vtk-8"}]}]),
+        (False, _frame("visitoolkit-unsubscribe"),
+         [{"unsubscribe": [_ok("System:Blinker:Blink1.0", False, "bool", tag="vtk-9")]}]),
+    ],
+    "nodered": [
+        (True, _frame("nodered-subscribe"),
+         [{"subscribe": [_ok("System:Time", "11:00:00", "string", query={"maxDepth": 0})]}]),
+        (True, _frame("nodered-handler-default"),
+         [{"set": [], "get": [], "subscribe": [_ok("System", None, "none", hasChild=True,
+                                                    query={"maxDepth": 0})]}]),
+        (True, _frame("nodered-write"),
+         [{"set": [_ok("Plant:AHU1:TempSupplySet", 21.5, "double")]},
+          {"event": [{"code": "onChange", "path": "System:Time", "trigger": "<SYS>",
+                      "value": "11:00:01", "type": "string", "stamp": FIELD_STAMP}]}]),
+    ],
+}
+
+
+async def field_server(request: Any) -> None:
+    ws = await request.accept()
+    connection = request.path.rsplit("/", 1)[-1]
+    for _binary, frame, answers in FIELD[connection]:
+        received = json.loads(await ws.get_message())
+        assert received == frame, (received, frame)
+        for answer in answers:
+            await ws.send_message(json.dumps(answer))
+
+
+async def field_session(rec: Recorder) -> None:
+    from trio_websocket import serve_websocket
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(serve_websocket, field_server, "127.0.0.1", FIELD_PORT, None)
+        for connection, exchanges in FIELD.items():
+            url = f"ws://127.0.0.1:{FIELD_PORT}/json_data?c=/{connection}"
+            async with open_websocket_url(url) as ws:
+                for binary, frame, answers in exchanges:
+                    text = json.dumps(frame)
+                    rec.record("send", text, conn=connection, binary=binary)
+                    await ws.send_message(text.encode() if binary else text)
+                    for _ in answers:
+                        rec.record("recv", await ws.get_message(), conn=connection)
+        nursery.cancel_scope.cancel()
+
+
+async def run_field() -> None:
+    async with capturing("field", FIELD_PORT):
+        with Recorder(HERE / "field.jsonl", truncate=True, label="make_fixtures field") as rec:
+            await field_session(rec)
+
+
+def field_har(jsonl: Path) -> dict[str, Any]:
+    """A HAR with one WebSocket entry per connection; binary messages as base64 (Chrome)."""
+    import base64
+
+    entries: dict[str, list[dict[str, Any]]] = {}
+    for line in (json.loads(x) for x in jsonl.read_text().splitlines()):
+        if "dir" not in line:
+            continue
+        data = line["data"]
+        message = {"type": "send" if line["dir"] == "send" else "receive",
+                   "time": round(datetime.fromisoformat(line["time"]).timestamp(), 6),
+                   "opcode": 2 if line.get("binary") else 1,
+                   "data": base64.b64encode(data.encode()).decode() if line.get("binary")
+                   else data}
+        entries.setdefault(line["conn"], []).append(message)
+    other = {"request": {"method": "GET", "url": f"http://127.0.0.1:{FIELD_PORT}/index.html"},
+             "response": {"status": 200, "content": {"text": "<html></html>"}}}
+    return {"log": {"version": "1.2", "creator": {"name": "dmsproto make_fixtures",
+                                                  "version": "1"}, "pages": [],
+                    "entries": [other] + [
+                        {"request": {"method": "GET", "url":
+                                     f"ws://127.0.0.1:{FIELD_PORT}/json_data?c=/{conn}"},
+                         "response": {"status": 101}, "_resourceType": "websocket",
+                         "_webSocketMessages": messages}
+                        for conn, messages in entries.items()]}}
+
+
 def main() -> int:
     if shutil.which("tshark") is None:
         print("tshark is needed", file=sys.stderr)
         return 2
     HERE.mkdir(exist_ok=True)
+    if sys.argv[1:] == ["field"]:
+        trio.run(run_field)
+        (HERE / "field.har").write_text(json.dumps(field_har(HERE / "field.jsonl"), indent=1))
+        cut_handshake("field")
+        return 0
     for name, session in (("clean", clean_session), ("broken", broken_session)):
         trio.run(run_session, name, session)
         export_json(name, fields=name == "broken")

@@ -41,8 +41,9 @@ def test_violations_exit_1_with_text_report() -> None:
     require_tshark()
     code, out, _ = cli(str(FIXTURES / "broken.pcapng"), "--max-examples", "1")
     assert code == EXIT_VIOLATIONS == 1
-    assert "11 violations of 10 rules" in out
-    assert "  whois: 2, first 1" in out
+    assert "9 errors, 2 warnings in 10 rules" in out
+    assert "  whois (warning): 2, first 1" in out
+    assert "  path-echo (error): 1" in out
     assert f"{FIXTURES / 'broken.pcapng'}:frame 8 " in out
     assert "/get/0/colour = \"red\"" in out
 
@@ -52,10 +53,13 @@ def test_json_report_is_machine_readable() -> None:
     assert code == 1
     doc = json.loads(out)
     assert doc["violations"] == 11 and doc["clean"] is False
+    assert (doc["errors"], doc["warnings"]) == (9, 2)
     assert doc["counts"]["send"]["get"] == 6
     rules = {r["rule"]: r for r in doc["rules"]}
     assert rules["whois"]["count"] == 2 and rules["whois"]["examples"] == []
-    assert doc["rules"][0]["rule"] == "whois"  # most frequent first
+    assert rules["whois"]["severity"] == "warning" and rules["json"]["severity"] == "error"
+    # errors first, then warnings; within each the most frequent first
+    assert [r["severity"] for r in doc["rules"]] == ["error"] * 9 + ["warning"]
 
 
 def test_keyword_call_and_json_example_fields() -> None:

@@ -102,15 +102,19 @@ def test_capture_without_handshake_is_decoded() -> None:
     plain = subprocess.run(["tshark", "-r", str(path), "-Y", "websocket"],
                            capture_output=True, check=True).stdout
     assert plain.strip() == b""
-    ours = subprocess.run(tshark_command(path, 9020), capture_output=True, check=True).stdout
+    ours = subprocess.run(tshark_command(path), capture_output=True, check=True).stdout
     assert ours.count(b"websocket_payload_text") == 15
     report = validate_files([path])
     assert report.clean, report.to_text()
     assert report.messages == 17
+    assert report.notes == [f"{path}: 15 WebSocket messages without a captured handshake were "
+                            "taken as DMS traffic by port 9020 (--port)"]
 
 
-def test_wrong_port_still_reads_websocket_by_mask() -> None:
-    """Without a port filter, directions come from the masking bit."""
-    report = validate_files([FIXTURES / "clean.tshark.json"], port=None)
-    assert report.clean, report.to_text()
-    assert report.counts["send", "subscribe"] == report.counts["recv", "subscribe"] == 1
+def test_export_without_ports_reads_websocket_by_mask() -> None:
+    """An export of only the WebSocket layers has no ports: directions come from masking."""
+    for port in (9020, None):
+        report = validate_files([FIXTURES / "clean.tshark.json"], port=port)
+        assert report.clean, report.to_text()
+        assert report.counts["send", "subscribe"] == report.counts["recv", "subscribe"] == 1
+        assert "taken as DMS traffic" in report.notes[0]

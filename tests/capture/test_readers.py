@@ -43,15 +43,40 @@ def test_har_post_bodies_with_base64_response(tmp_path: Path) -> None:
     assert report.counts["recv", "get"] == 1
 
 
-def test_har_binary_and_control_frames_are_skipped(tmp_path: Path) -> None:
-    messages = [{"type": "send", "time": 1.0, "opcode": 2, "data": "AAEC"},
-                {"type": "send", "time": 1.0, "opcode": 1, "data": '{"get":["A"],"colour":1}'}]
+def test_har_binary_frames_are_read_and_control_frames_skipped(tmp_path: Path) -> None:
+    binary = base64.b64encode(b'{"get":["B"],"tag":2}').decode()
+    messages = [{"type": "send", "time": 1.0, "opcode": 2, "data": binary},
+                {"type": "send", "time": 1.0, "opcode": 1, "data": '{"get":["A"],"colour":1}'},
+                {"type": "send", "time": 1.0, "opcode": 9, "data": ""},
+                {"type": "send", "time": 1.0, "opcode": 2, "data": base64.b64encode(
+                    b"\xff\xfe").decode()}]
     path = tmp_path / "c.har"
-    path.write_text(json.dumps({"log": {"entries": [{"_webSocketMessages": messages}]}}))
+    entry = {"request": {"method": "GET", "url": "ws://dms:9020/json_data"},
+             "_webSocketMessages": messages}
+    path.write_text(json.dumps({"log": {"entries": [entry]}}))
     report = validate_files([path])
-    assert [e.position for e in report.examples("additionalProperties")] == [
-        f"{path}#/log/entries/0/_webSocketMessages/1"]
+    ws = f"{path}#/log/entries/0/_webSocketMessages/"
+    assert [e.position for e in report.examples("additionalProperties")] == [ws + "1"]
+    assert [e.position for e in report.examples("binary-frame")] == [ws + "0"]
+    assert [e.position for e in report.examples("capture")] == [ws + "3"]
+    assert report.messages == 2 and report.counts["send", "get"] == 2
     assert report.examples("orphan-request")[0].time == "1970-01-01T00:00:01.000+00:00"
+
+
+def test_har_websocket_entries_are_filtered_by_base_path(tmp_path: Path) -> None:
+    def entry(url: str) -> dict[str, object]:
+        return {"request": {"method": "GET", "url": url},
+                "_webSocketMessages": [{"type": "send", "time": 1.0, "opcode": 1,
+                                        "data": '{"chat": "hello"}'}]}
+    path = tmp_path / "c.har"
+    path.write_text(json.dumps({"log": {"entries": [
+        entry("wss://dms:9021/json_data"), entry("wss://chat.example/socket"),
+        entry("wss://proxy/dms/api?x=1")]}}))
+    report = validate_files([path])
+    assert report.messages == 1 and report.per_file[str(path)] == 1
+    report = validate_files([path], base_path="/dms/api")
+    assert [e.position for e in report.examples("frame")] == [
+        f"{path}#/log/entries/2/_webSocketMessages/0"]
 
 
 def test_unknown_format_and_unreadable_files(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""The Recorder writes our JSON Lines format; a recorded simulator session validates clean."""
+"""The Recorder writes our JSON Lines format, appends with session markers, stays light;
+a recorded simulator session validates clean, and sessions are checked apart."""
 
 from __future__ import annotations
 
@@ -10,22 +11,29 @@ from typing import Any
 import pytest
 from trio_websocket import open_websocket_url
 
-from dmsproto.capture import Recorder, validate_files
+from dmsproto.capture import validate_files
+from dmsproto.recorder import Recorder, truncate_capture
 from dmsproto.sim.server import Simulator
+
+
+def lines_of(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def test_lines_hold_time_direction_and_exact_text(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
-    with Recorder(path) as rec:
+    with Recorder(path, label="test") as rec:
         rec.record("send", '{"get": ["A"]}', time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
         rec.record("recv", b'{"get":[]}\n', conn="c1", time=1.5)
-        rec.record("recv", "{broken")
+        rec.record("recv", "{broken", binary=True)
         assert rec.count == 3
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    marker, *lines = lines_of(path)
+    assert marker == {"time": "2026-01-02T03:04:05+00:00", "session": rec.session,
+                      "label": "test", "pid": marker["pid"]}
     assert lines[0] == {"time": "2026-01-02T03:04:05+00:00", "dir": "send",
                         "data": '{"get": ["A"]}'}
     assert lines[1] == {"time": 1.5, "dir": "recv", "data": '{"get":[]}\n', "conn": "c1"}
-    assert lines[2]["data"] == "{broken"
+    assert lines[2]["data"] == "{broken" and lines[2]["binary"] is True
     assert datetime.fromisoformat(lines[2]["time"]).tzinfo is not None
 
 
@@ -35,7 +43,14 @@ def test_record_after_close_does_nothing(tmp_path: Path) -> None:
     rec.close()
     assert rec.closed
     rec.record("send", "{}")
-    assert (tmp_path / "s.jsonl").read_text().count("\n") == 1
+    assert [("dir" in line) for line in lines_of(tmp_path / "s.jsonl")] == [False, True]
+
+
+def test_nothing_recorded_leaves_no_marker(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    with Recorder(path):
+        pass
+    assert path.read_text() == ""
 
 
 def test_each_line_is_flushed_at_once(tmp_path: Path) -> None:
@@ -50,13 +65,53 @@ def test_bad_direction_is_refused(tmp_path: Path) -> None:
         rec.record("sideways", "{}")  # type: ignore[arg-type]
 
 
-def test_append_keeps_earlier_lines(tmp_path: Path) -> None:
+def test_a_capture_grows_one_session_per_recorder(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    for _ in range(2):
+        with Recorder(path) as rec:
+            rec.record("send", "{}")
+    lines = lines_of(path)
+    assert ["session" in x for x in lines] == [True, False, True, False]
+    assert lines[0]["session"] != lines[2]["session"]
+    with Recorder(path, truncate=True) as rec:
+        rec.record("recv", "{}")
+    assert [x.get("dir") for x in lines_of(path)] == [None, "recv"]
+    truncate_capture(path)
+    assert path.read_text() == ""
+
+
+def test_sessions_are_checked_apart(tmp_path: Path) -> None:
+    """A request left open in one session is not answered by the next session's response."""
     path = tmp_path / "s.jsonl"
     with Recorder(path) as rec:
-        rec.record("send", "{}")
-    with Recorder(path, append=True) as rec:
-        rec.record("recv", "{}")
-    assert [json.loads(x)["dir"] for x in path.read_text().splitlines()] == ["send", "recv"]
+        rec.record("send", '{"get":["A"]}')
+    with Recorder(path) as rec:
+        rec.record("recv", '{"get":[{"code":"ok","path":"A","value":1,"type":"int",'
+                           '"stamp":null}]}')
+    report = validate_files([path])
+    assert report.sessions == 2
+    assert sorted(report.rules) == ["orphan-request", "orphan-response"]
+    merged = tmp_path / "one.jsonl"
+    merged.write_text("".join(line + "\n" for line in path.read_text().splitlines()
+                              if "session" not in line))
+    assert validate_files([merged]).clean  # the same lines without markers: one session
+
+
+def test_recorder_imports_nothing_heavy() -> None:
+    """The client imports the recorder on every connection: stdlib and orjson only (the
+    Direction type is imported for type checking alone)."""
+    import ast
+
+    import dmsproto.recorder
+
+    tree = ast.parse(Path(dmsproto.recorder.__file__).read_text())
+    imported = set()
+    for node in tree.body:  # module level only; `if TYPE_CHECKING:` blocks are skipped
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add("." * node.level + (node.module or "").split(".")[0])
+    assert imported <= {"__future__", "os", "uuid", "datetime", "types", "typing", "orjson"}
 
 
 async def test_recorded_simulator_session_validates_clean(tmp_path: Path) -> None:
@@ -71,7 +126,7 @@ async def test_recorded_simulator_session_validates_clean(tmp_path: Path) -> Non
         {"changelogGetGroups": [], "tag": "e"},
         {"unsubscribe": [{"path": "Plant:AHU1:TempSupplySet", "tag": "s"}], "tag": "f"},
     ]
-    with Recorder(path) as rec:
+    with Recorder(path, truncate=True) as rec:
         async with Simulator(tick_interval=None, validate_outgoing=True) as sim, \
                 open_websocket_url(sim.url, max_message_size=2**24) as ws:
             for request in requests:

@@ -62,8 +62,9 @@ def test_record_writes_a_capture_that_validates(server: Server, tmp_path: Path) 
     result = run("get", "Test:Int", "--record", str(capture), "--protocol", "1.5",
                  "--url", server.url)
     assert result.returncode == 0, result.stderr
-    frames = [json.loads(line) for line in capture.read_text(encoding="utf-8").splitlines()]
-    assert [f["dir"] for f in frames] == ["send", "recv"]
+    lines = [json.loads(line) for line in capture.read_text(encoding="utf-8").splitlines()]
+    assert "session" in lines[0]  # the recording session's marker comes first
+    assert [f["dir"] for f in lines[1:]] == ["send", "recv"]
     checked = run("validate", str(capture))
     assert checked.returncode == 0, checked.stdout
 

@@ -12,7 +12,7 @@ import pytest
 from client_support import ANCHOR
 
 import dmsproto.client as dc
-from dmsproto.errors import MissingExtra
+from dmsproto.errors import MissingExtraError
 from dmsproto.results import History
 from dmsproto.sim.server import Simulator
 
@@ -58,7 +58,7 @@ def test_without_the_extra_the_message_says_what_to_install(
     history = History("A:B", ["2026-11-23T07:41:02,282+01:00"], [1.0])
     monkeypatch.setitem(sys.modules, "pandas", None)   # import pandas fails as if absent
     monkeypatch.setitem(sys.modules, "pyarrow", None)
-    with pytest.raises(MissingExtra, match=r"pip install 'dmsproto\[pandas\]'"):
+    with pytest.raises(MissingExtraError, match=r"pip install 'dmsproto\[pandas\]'"):
         history.to_pandas()
     with pytest.raises(ImportError, match="pyarrow"):
         history.to_arrow()

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 import dmsproto
+from dmsproto.validation.rules import ANNOTATION_RULES
 from dmsproto.versions import get_version
 
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
-NAMED_RULES = {"path-length", "array-index", "timestamp"}
+NAMED_RULES = set(ANNOTATION_RULES)
 STAMPS = st.sampled_from(["2015-04-28T07:10:11,023Z", "2016-05-23T10:00:00+02:00",
                           "2015-03-20T08:49:19.5-05:30"])
 SETTINGS = settings(max_examples=25, deadline=None, database=None, phases=NO_SHRINK,

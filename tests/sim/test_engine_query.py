@@ -109,7 +109,8 @@ def test_query_errors() -> None:
     assert items[0] == {"code": "not found", "path": "Missing",
                         "message": "Data point doesn't exist"}
     assert items[1]["code"] == "error" and items[1]["path"] == "A"
-    assert items[1]["message"].startswith("Invalid regular expression in regExPath")
+    assert items[1]["message"] == ('"(" is not a valid PCRE 8.35 pattern: '
+                                   "missing closing parenthesis")
     assert [i["code"] for i in items[2:]] == ["error", "error"]
     assert all(i["path"] == "A" and i["message"] for i in items[2:])
 

@@ -25,7 +25,8 @@ async def test_recorded_session_validates_clean(tmp_path: Path) -> None:
              "set": [{"path": "Plant:AHU1:TempSupply", "value": 30.5}]}))
         frames = [json.loads(await ws.get_message()) for _ in range(2)]
         assert {"tag", "event"} == {k for f in frames for k in f if k in ("tag", "event")}
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    marker, *lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert "session" in marker
     assert [line["dir"] for line in lines] == ["send", "recv", "send", "recv", "send", "recv",
                                                "recv"]
     assert len({line["conn"] for line in lines}) == 1

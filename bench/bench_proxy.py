@@ -1,0 +1,159 @@
+"""Round trips through ``dmsproto proxy`` against direct ones, same run, same simulator.
+
+The simulator runs in its own process (``_sim_proc.py``, fast reads), and the
+proxy in another, as users run it (``python -m dmsproto proxy``, validating every
+message, nothing recorded).  The client is the raw trio-websocket loop of
+``bench_roundtrip`` (the floor of a client), so every difference is the proxy's:
+
+* sequential single ``get``: the round trip of each request is timed; the p50
+  through the proxy minus the p50 direct is the latency the proxy adds
+  (goal: at most 0.5 ms on loopback);
+* 100 concurrent tasks doing gets on one connection: the rate through the proxy
+  against the rate direct (goal: at least 80 %);
+* the proxy process's CPU time per request and response (from ``/proc``): what
+  one proxy can carry.
+
+Direct and proxied rounds alternate (each goes first every other round); the
+best round of each counts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import selectors
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import trio
+from trio_websocket import WebSocketConnection, open_websocket_url
+
+from ._sim_proc import ROOT, VALUE_PATH, sim_process
+from .bench_roundtrip import TASKS, WS_OPTIONS, _check, _dumps, _loads, raw_concurrent
+from .common import Row
+
+
+@contextmanager
+def proxy_process(upstream: str, timeout: float = 30.0) -> Iterator[tuple[str, int]]:
+    """Start ``dmsproto proxy`` in front of ``upstream``; yield its URL and PID."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dmsproto", "proxy", "--listen", "127.0.0.1:0",
+         "--upstream", upstream], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                raise RuntimeError(f"the proxy did not start within {timeout:.0f} s")
+        url = proc.stdout.readline().decode().strip()
+        if not url.startswith("ws://"):
+            raise RuntimeError(f"the proxy did not start (exit code {proc.poll()})")
+        yield url, proc.pid
+    finally:
+        proc.terminate()  # SIGTERM: the proxy stops cleanly and prints its summary
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` so far (None where /proc is missing)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Best:
+    """Lowest p50 (s), highest rate (req/s), lowest proxy CPU per request (µs) in the
+    sequential and the concurrent phase."""
+
+    def __init__(self) -> None:
+        self.p50 = float("inf")
+        self.rps = 0.0
+        self.seq_cpu_us = float("inf")
+        self.conc_cpu_us = float("inf")
+
+
+async def timed_sequential(ws: WebSocketConnection, count: int, tags: Iterator[int]) -> float:
+    """``count`` sequential gets; the median round trip in seconds."""
+    times = []
+    clock = time.perf_counter
+    for _ in range(count):
+        tag = next(tags)
+        t0 = clock()
+        await ws.send_message(_dumps({"tag": tag, "get": [VALUE_PATH]}, separators=(",", ":")))
+        reply = _loads(await ws.get_message())
+        times.append(clock() - t0)
+        _check(reply, tag)
+    return statistics.median(times)
+
+
+async def measure(direct_url: str, proxy_url: str, proxy_pid: int, count: int,
+                  per_task: int, rounds: int) -> dict[str, Best]:
+    best = {"direct": Best(), "proxy": Best()}
+    tags = itertools.count(1)
+    async with open_websocket_url(direct_url, **WS_OPTIONS) as direct, \
+            open_websocket_url(proxy_url, **WS_OPTIONS) as proxied:
+        for ws in (direct, proxied):
+            await timed_sequential(ws, 100, tags)  # warm-up
+        order = [("direct", direct), ("proxy", proxied)]
+        for _ in range(rounds):
+            order.reverse()  # neither goes first every time
+            for name, ws in order:
+                fig = best[name]
+                cpu0 = cpu_seconds(proxy_pid)
+                fig.p50 = min(fig.p50, await timed_sequential(ws, count, tags))
+                cpu1 = cpu_seconds(proxy_pid)
+                t0 = time.perf_counter()
+                await raw_concurrent(ws, per_task, tags)
+                wall = time.perf_counter() - t0
+                cpu2 = cpu_seconds(proxy_pid)
+                fig.rps = max(fig.rps, TASKS * per_task / wall)
+                if name == "proxy" and cpu0 is not None and cpu1 is not None \
+                        and cpu2 is not None:
+                    fig.seq_cpu_us = min(fig.seq_cpu_us, (cpu1 - cpu0) / count * 1e6)
+                    fig.conc_cpu_us = min(fig.conc_cpu_us,
+                                          (cpu2 - cpu1) / (TASKS * per_task) * 1e6)
+    return best
+
+
+def run(quick: bool) -> list[Row]:
+    count, per_task, rounds = (200, 2, 2) if quick else (2000, 20, 10)
+    with sim_process(fast_reads=True) as url, proxy_process(url) as (proxy_url, pid):
+        best = trio.run(measure, url, proxy_url, pid, count, per_task, rounds)
+    direct, proxy = best["direct"], best["proxy"]
+    seq = f"sequential get ({count} x {rounds})"
+    conc = f"{TASKS} tasks x {per_task} gets"
+    rows = [
+        Row("proxy", f"{seq}: p50 round trip through the proxy", proxy.p50 * 1e3, "ms",
+            "direct", direct.p50 * 1e3),
+        Row("proxy", f"{seq}: p50 latency the proxy adds", (proxy.p50 - direct.p50) * 1e3,
+            "ms", "", 0, "<= 0.5 ms"),
+        Row("proxy", f"{conc}: rate through the proxy", proxy.rps, "req/s", "direct",
+            direct.rps, ">= 0.8x"),
+    ]
+    if proxy.seq_cpu_us != float("inf"):
+        rows += [
+            Row("proxy", f"{seq}: proxy process CPU per request and response",
+                proxy.seq_cpu_us, "µs", "", 0),
+            Row("proxy", f"{conc}: proxy process CPU per request and response",
+                proxy.conc_cpu_us, "µs", "", 0),
+        ]
+    return rows
+
+
+__all__ = ["proxy_process", "run"]

@@ -1,0 +1,246 @@
+"""``proxy``: stand between any client and a DMS, forward everything, validate it live.
+
+The first line on stdout is the proxy's WebSocket URL (with ``--json`` a JSON
+object saying where it listens), so scripts and tests can start ``dmsproto proxy
+--listen 127.0.0.1:0`` and read where to connect.  Then each violation prints on
+stdout the moment its message passes (JSON Lines with ``--json``), connection
+events go to stderr (into the JSON Lines with ``--json``), and Ctrl-C prints the
+summary, which reads like ``dmsproto validate``'s report.  The exit code is
+``validate``'s: 1 when errors were seen (with ``--strict`` also warnings), else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import ssl
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from ..capture.report import _short, format_time
+from ..errors import ConnectError, MissingExtraError
+from ..versions import DEFAULT_VERSION, VERSIONS
+from . import exits
+from .output import Output
+
+HELP = "validate live traffic between any client and a DMS"
+DEFAULT_PORT = 9020
+DEFAULT_TLS_PORT = 9021
+EPILOG = """\
+Every message is forwarded unchanged (a witness, not a filter) and checked with the
+rules of `dmsproto validate`; --block-invalid answers requests with errors itself,
+as a DMS answers a request it cannot carry out.
+
+exit codes: 0 no errors seen, 1 errors seen (with --strict also warnings),
+2 usage or input error, 9 --tls-self-signed needs the 'cryptography' package."""
+
+
+def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("proxy", parents=parents, help=HELP, epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Forward WebSocket and HTTP POST traffic between clients "
+                       "and a DMS and validate every message live; Ctrl-C prints the "
+                       "summary. Prints its WebSocket URL as the first line.")
+    p.add_argument("--upstream", required=True, metavar="URL",
+                   help="the DMS: ws://, wss://, http:// or https:// URL")
+    p.add_argument("--listen", default=None, metavar="HOST:PORT",
+                   help="where clients connect (port 0 = any free) "
+                        f"[127.0.0.1:{DEFAULT_PORT}, with TLS {DEFAULT_TLS_PORT}]")
+    up = p.add_argument_group("TLS to the DMS")
+    up.add_argument("--cafile", metavar="FILE", help="trust this CA/certificate file")
+    up.add_argument("--cert", metavar="FILE",
+                    help="client certificate the proxy presents to the DMS (PEM)")
+    up.add_argument("--key", metavar="FILE", help="key of --cert (if not inside it)")
+    up.add_argument("--no-check-hostname", action="store_true",
+                    help="accept a DMS certificate issued for another host name")
+    down = p.add_argument_group("TLS to the clients")
+    down.add_argument("--tls-cert", metavar="FILE", help="listen with TLS, this certificate")
+    down.add_argument("--tls-key", metavar="FILE", help="key of --tls-cert (if not inside it)")
+    down.add_argument("--tls-self-signed", action="store_true",
+                      help="listen with TLS, with a certificate made on the spot "
+                           "(needs dmsproto[tls])")
+    check = p.add_argument_group("validation")
+    check.add_argument("--protocol", default=DEFAULT_VERSION, choices=sorted(VERSIONS),
+                       help=f"protocol version to validate against [{DEFAULT_VERSION}]")
+    check.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    check.add_argument("--block-invalid", action="store_true",
+                       help="answer requests with errors instead of forwarding them")
+    check.add_argument("--record", metavar="FILE",
+                       help="write every message to a JSON Lines capture (see validate)")
+    check.add_argument("--max-examples", type=int, default=5, metavar="N",
+                       help="examples per rule in the summary [5]")
+    p.set_defaults(handler=run_proxy)
+
+
+def run_proxy(args: argparse.Namespace, out: Output) -> int:
+    """Check the options, listen, forward until Ctrl-C; the exit code."""
+    from ..capture.recorder import Recorder
+    from ..proxy import LiveChecker, Proxy, Witness, parse_listen, upstream_from_url
+
+    if args.tls_key and not args.tls_cert:
+        raise exits.usage("--tls-key needs --tls-cert")
+    if args.tls_cert and args.tls_self_signed:
+        raise exits.usage("give --tls-cert or --tls-self-signed, not both")
+    if args.max_examples < 0:
+        raise exits.usage("--max-examples must be 0 or more")
+    try:
+        upstream = upstream_from_url(args.upstream, cafile=args.cafile, certfile=args.cert,
+                                     keyfile=args.key,
+                                     check_hostname=not args.no_check_hostname)
+    except ConnectError as exc:
+        raise exits.usage(str(exc)) from None
+    tls = bool(args.tls_cert or args.tls_self_signed)
+    try:
+        host, port = parse_listen(args.listen or "127.0.0.1",
+                                  default_port=DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
+    except ValueError as exc:
+        raise exits.usage(str(exc)) from None
+    console = Console(out)
+    with _listen_context(args, host, console) as context:
+        checker = LiveChecker(args.protocol)
+        checker.report.max_examples = args.max_examples
+        try:
+            recorder = Recorder(args.record) if args.record else None
+        except OSError as exc:
+            raise exits.usage(f"cannot write {args.record}: {exc.strerror}") from None
+        witness = Witness(checker, recorder=recorder, listener=console)
+        proxy = Proxy(upstream, witness, host=host, port=port, ssl_context=context,
+                      block_invalid=args.block_invalid)
+        try:
+            trio.run(partial(_serve, proxy, console, args))
+        finally:
+            if recorder is not None:
+                recorder.close()
+    console.summary(proxy)
+    return witness.exit_status(strict=args.strict)
+
+
+@contextmanager
+def _listen_context(args: argparse.Namespace, host: str,
+                    console: Console) -> Iterator[ssl.SSLContext | None]:
+    """The TLS context to listen with (None: plain); a self-signed certificate's file
+    lives in a temporary folder until the proxy stops."""
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            raise exits.usage(f"cannot load the TLS certificate: {exc}") from None
+        yield context
+        return
+    if not args.tls_self_signed:
+        yield None
+        return
+    from .._selfsigned import DEFAULT_NAMES, make_self_signed, server_context
+
+    names = list(DEFAULT_NAMES)
+    if host not in ("", "0.0.0.0", "::") and host not in names:
+        names.insert(0, host)
+    try:
+        made = make_self_signed(names)
+    except MissingExtraError as exc:
+        raise exits.CliError(str(exc), exits.MISSING_EXTRA) from None
+    with tempfile.TemporaryDirectory(prefix="dmsproto-proxy-") as folder:
+        path = made.write_certificate(Path(folder) / "proxy-cert.pem")
+        console.note(f"self-signed certificate for {', '.join(made.names)}: {path} "
+                     f"(SHA-256 {made.fingerprint}); clients trust it with --cafile {path}")
+        yield server_context(made)
+
+
+async def _serve(proxy: Any, console: Console, args: argparse.Namespace) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        try:
+            async with proxy:
+                console.started(proxy, args)
+                problem = await proxy.probe()
+                if problem is not None:
+                    console.note(f"warning: {problem} (clients get 502 until it can be "
+                                 "reached)")
+                async for _ in signals:
+                    break
+        except OSError as exc:
+            raise exits.CliError(f"cannot listen on {proxy.host}:{proxy.port}: "
+                                 f"{exc.strerror or exc}") from None
+
+
+def _clock(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+class Console:
+    """What the person (or script) sees: findings as they happen, notices, the summary."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+
+    def note(self, text: str) -> None:
+        self.out.note(self.out.style(text, "dim", err=True))
+
+    def started(self, proxy: Any, args: argparse.Namespace) -> None:
+        upstream = proxy.upstream
+        if self.out.json_mode:
+            self.out.json_line({"kind": "listening", "url": proxy.url,
+                                "http_url": proxy.http_url, "upstream": upstream.url,
+                                "protocol": args.protocol})
+        else:
+            self.out.line(proxy.url)
+        self.note(f"HTTP POST {proxy.http_url}")
+        self.note(f"forwarding to {upstream.url} (and HTTP POST), validating protocol "
+                  f"{args.protocol}" + ("; requests with errors are refused"
+                                        if args.block_invalid else ""))
+        if upstream.client_certificate is not None:
+            self.note(f"presenting the client certificate {upstream.client_certificate} "
+                      "to the DMS: every client acts as its holder there")
+        if args.record:
+            self.note(f"recording to {args.record}")
+        self.note("Ctrl-C prints the summary")
+
+    def __call__(self, item: Any) -> None:
+        from ..proxy import Finding
+
+        out = self.out
+        if isinstance(item, Finding):
+            if out.json_mode:
+                out.json_line({"kind": "violation", **item.as_dict(),
+                               "time": format_time(item.time)})
+                return
+            colour = "red" if item.severity == "error" else "yellow"
+            out.line(f"{out.style(_clock(item.time), 'dim')} {item.client} "
+                     f"{item.direction or '-'} #{item.message_number} "
+                     f"{out.style(item.severity, colour)} {out.style(item.rule, 'bold')} "
+                     f"{item.pointer or '/'} = {_short(item.value)}: {item.message}")
+            return
+        if out.json_mode:
+            out.json_line({"kind": "connection", **item.as_dict(),
+                           "time": format_time(item.time)})
+        else:
+            self.note(f"{_clock(item.time)} {item.client} {item.event}: {item.text}")
+
+    def summary(self, proxy: Any) -> None:
+        witness = proxy.witness
+        report = witness.checker.report
+        report.files = [f"proxy {proxy.url} -> {proxy.upstream.url}"]
+        notices = {k: v for k, v in sorted(witness.notices.items()) if k not in ("open",
+                                                                                  "close")}
+        if self.out.json_mode:
+            self.out.json_line({"kind": "summary", "connections": witness.connections,
+                                "errors": witness.errors, "warnings": witness.warnings,
+                                "notices": notices, "report": report.as_dict()})
+            return
+        self.out.line(report.to_text())
+        events = ", ".join(f"{n} {k}" for k, n in notices.items())
+        self.out.line(f"{_count(witness.connections, 'client connection')}; "
+                      f"{_count(witness.errors, 'error')}, {_count(witness.warnings, 'warning')}"
+                      + (f"; {events}" if events else ""))

@@ -1,0 +1,160 @@
+"""HTTP/1.1 on both sides of the proxy, with h11: reading heads and bodies, which headers pass.
+
+The proxy is an HTTP server to its clients and an HTTP client to the DMS.  Both
+are a :class:`Peer` (an h11 connection over a trio stream).  Headers travel end to
+end with their original spelling; only the hop-by-hop ones (RFC 9110 7.6.1, plus
+whatever a ``Connection`` header lists) stay on their own hop, so a client's
+``Authorization`` reaches the DMS unchanged and the DMS's ``WWW-Authenticate``
+reaches the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+import h11
+import trio
+
+from ..errors import ConnectionLost, ProtocolError
+
+Headers = list[tuple[bytes, bytes]]
+
+HOP_BY_HOP: Final = frozenset({
+    b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization",
+    b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade",
+})
+TEXT_TYPE: Final = b"text/plain;charset=UTF-8"
+JSON_TYPE: Final = b"application/json;charset=UTF-8"
+BASE_PATH: Final = b"/json_data"
+
+
+def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The first value of header ``name`` (lower-case), or None."""
+    for key, value in headers:
+        if key.lower() == name:
+            return bytes(value)
+    return None
+
+
+def end_to_end(headers: Iterable[tuple[bytes, bytes]], *,
+               drop: frozenset[bytes] = frozenset()) -> Headers:
+    """``headers`` without the hop-by-hop ones, those a ``Connection`` header names,
+    and the lower-case names in ``drop``."""
+    pairs = [(bytes(k), bytes(v)) for k, v in headers]
+    listed = {token.strip().lower() for k, v in pairs if k.lower() == b"connection"
+              for token in v.split(b",")}
+    return [(k, v) for k, v in pairs
+            if (low := k.lower()) not in HOP_BY_HOP and low not in listed and low not in drop]
+
+
+def raw_headers(event: h11.Request | h11.Response | h11.InformationalResponse) -> Headers:
+    """The headers of an h11 event with their original spelling."""
+    return [(bytes(k), bytes(v)) for k, v in event.headers.raw_items()]
+
+
+def is_websocket_upgrade(request: h11.Request) -> bool:
+    headers = request.headers
+    upgrade = (header(headers, b"upgrade") or b"").lower()
+    tokens = {t.strip().lower() for t in (header(headers, b"connection") or b"").split(b",")}
+    return request.method == b"GET" and upgrade == b"websocket" and b"upgrade" in tokens
+
+
+def target_path(target: bytes) -> bytes:
+    return bytes(target).split(b"?", 1)[0]
+
+
+class Peer:
+    """One HTTP/1.1 connection, either role, over a trio stream.
+
+    Raises :class:`~dmsproto.errors.ConnectionLost` when the peer goes away in the
+    middle of a message and :class:`~dmsproto.errors.ProtocolError` when it sends
+    something that is not HTTP/1.1.
+    """
+
+    def __init__(self, role: Any, stream: trio.abc.Stream, *, max_head: int,
+                 receive_size: int = 65536) -> None:
+        self.stream = stream
+        self.conn = h11.Connection(role, max_incomplete_event_size=max_head)
+        self._receive_size = receive_size
+
+    async def next_event(self) -> Any:
+        """The next h11 event; ``h11.ConnectionClosed`` when the peer closed cleanly."""
+        eof = False
+        while True:
+            try:
+                event = self.conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                if eof:
+                    raise ConnectionLost("the connection closed in the middle of a message"
+                                         ) from None
+                raise ProtocolError(f"not HTTP/1.1: {exc}") from None
+            if event is not h11.NEED_DATA:
+                return event
+            try:
+                data = await self.stream.receive_some(self._receive_size)
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                raise ConnectionLost("the connection broke") from exc
+            eof = not data
+            self.conn.receive_data(bytes(data))
+
+    async def send(self, *events: Any) -> None:
+        """Send h11 events as one write (``ConnectionLost`` when the peer is gone)."""
+        data = b"".join(self.conn.send(event) or b"" for event in events)
+        try:
+            await self.stream.send_all(data)
+        except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            raise ConnectionLost("the connection broke") from exc
+
+    @property
+    def reusable(self) -> bool:
+        return self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE
+
+    @property
+    def trailing(self) -> bytes:
+        """Bytes received after the head of a switched protocol (the first WebSocket frames)."""
+        return bytes(self.conn.trailing_data[0])
+
+
+class Body:
+    """A message body kept whole for validation, up to ``limit`` bytes."""
+
+    __slots__ = ("_parts", "limit", "size", "too_big")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.too_big = False
+        self._parts: list[bytes] = []
+
+    def add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.too_big:
+            return
+        if self.size > self.limit:
+            self.too_big = True
+            self._parts = []
+        else:
+            self._parts.append(data)
+
+    @property
+    def data(self) -> bytes | None:
+        """The whole body; None when it was larger than the limit."""
+        return None if self.too_big else b"".join(self._parts)
+
+
+def text_response(status: int, text: str, *, close: bool = True,
+                  headers: Headers | None = None) -> list[Any]:
+    """The h11 events of a plain-text answer from the proxy itself."""
+    body = text.encode("utf-8")
+    head = [(b"Content-Type", TEXT_TYPE), (b"Content-Length", str(len(body)).encode()),
+            *(headers or [])]
+    if close:
+        head.append((b"Connection", b"close"))
+    return [h11.Response(status_code=status, headers=head), h11.Data(data=body),
+            h11.EndOfMessage()]
+
+
+__all__ = ["BASE_PATH", "HOP_BY_HOP", "JSON_TYPE", "TEXT_TYPE", "Body", "Headers", "Peer",
+           "end_to_end", "header", "is_websocket_upgrade", "raw_headers", "target_path",
+           "text_response"]

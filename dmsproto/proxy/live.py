@@ -1,0 +1,179 @@
+"""Validation of live traffic: each message as it passes, with the rules of ``validate``.
+
+:class:`LiveChecker` is the one place where the proxy meets the validator.  It runs
+what ``dmsproto validate`` runs on a capture (the per-frame rules of
+:mod:`dmsproto.validation` through the capture's fast validator, and the
+cross-message checks of :class:`dmsproto.capture.checker.Checker`), one message at
+a time and per stream (a WebSocket connection, or one HTTP POST exchange), and
+hands back what it found as :class:`Finding` values with a severity.  A
+:class:`~dmsproto.capture.report.Report` collects the same findings for the
+summary, which therefore reads like ``validate``'s report.
+
+Binary WebSocket frames arrive as ``bytes`` (text frames and HTTP bodies as ``str``;
+a body that is not UTF-8 as ``bytes``) and are checked as JSON text like text frames.
+A finding whose violation has no severity counts as an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import orjson
+
+from ..capture.checker import COMMANDS, Checker
+from ..capture.fastcheck import FrameValidator
+from ..capture.model import Message
+from ..capture.report import Report
+from ..validation import Violation, validate
+from ..versions import DEFAULT_VERSION, Direction, get_version
+
+Severity = Literal["error", "warning"]
+FRAMING_RULE: Final = "websocket"
+"""The proxy's one rule of its own: a WebSocket frame that cannot be read."""
+_KNOWN = COMMANDS | {"event"}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One violation seen live: when, on which stream and message, what, and how bad."""
+
+    time: float
+    """Seconds since the epoch when the message passed the proxy."""
+    client: str
+    """The stream: ``c3`` (a WebSocket connection) or ``c3.2`` (an HTTP exchange)."""
+    direction: Direction | None
+    message_number: int
+    """Which message of the stream (1 = the first); 0 when the finding is about none."""
+    pointer: str
+    rule: str
+    value: Any
+    message: str
+    severity: Severity = "error"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"time": self.time, "client": self.client, "dir": self.direction,
+                "n": self.message_number, "severity": self.severity, "rule": self.rule,
+                "pointer": self.pointer, "value": self.value, "message": self.message}
+
+
+def _severity(violation: object) -> Severity:
+    return "warning" if getattr(violation, "severity", "error") == "warning" else "error"
+
+
+_Raw = tuple[str, str, Any, str, Severity]
+"""(rule, pointer, value, text, severity) of one finding on a known message."""
+
+
+class _Stream:
+    """One stream's cross-message checker and what it reported, not yet handed out."""
+
+    __slots__ = ("checker", "count", "found")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.found: list[tuple[str, Message, str, Any, str]] = []
+        self.checker = Checker(lambda *finding: self.found.append(finding))
+
+
+class LiveChecker:
+    """``check(direction, data, stream, time)`` -> the findings on that message.
+
+    Args:
+        protocol: the protocol version whose schemas apply.
+        report: where the findings are also counted for the summary
+            (a new one when not given; see :attr:`report`).
+    """
+
+    def __init__(self, protocol: str = DEFAULT_VERSION, *, report: Report | None = None) -> None:
+        get_version(protocol)
+        self.protocol = protocol
+        self.report = report if report is not None else Report(files=[], protocol=protocol)
+        self._frames = FrameValidator(protocol)
+        self._streams: dict[str, _Stream] = {}
+
+    def open(self, stream: str) -> None:
+        """Start a stream (requests pair with responses only within one stream)."""
+        self._streams[stream] = _Stream()
+
+    def check(self, direction: Direction, data: str | bytes, stream: str,
+              time: float) -> list[Finding]:
+        """Check one whole message; ``bytes`` is a binary frame (or an HTTP body)."""
+        state = self._streams.get(stream)
+        if state is None:
+            state = self._streams[stream] = _Stream()
+        state.count += 1
+        message = Message(direction, data, stream, state.count, time, stream, len(data))
+        report = self.report
+        report.messages += 1
+        report.bytes += len(data)
+        try:
+            frame = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            report.counts[direction, "(not JSON)"] += 1
+            violations = validate(data, direction=direction, protocol=self.protocol)
+            return self._findings(message, violations)
+        findings = self._findings(message, self._frames.check(frame, direction))
+        if type(frame) is dict:
+            counted = False
+            for key in frame:
+                if key in _KNOWN:
+                    report.counts[direction, key] += 1
+                    counted = True
+            if not counted:
+                report.counts[direction, "(no command)"] += 1
+            state.checker.feed(message, frame)
+            if state.found:
+                findings += self._drain(state)
+        else:
+            report.counts[direction, "(not an object)"] += 1
+        return findings
+
+    def framing(self, direction: Direction, stream: str, time: float, text: str) -> Finding:
+        """A frame that could not be read at all (rule ``websocket``): the peer broke
+        the WebSocket protocol itself, below the messages the other rules check."""
+        state = self._streams.get(stream)
+        number = state.count + 1 if state is not None else 1
+        message = Message(direction, "", stream, number, time, stream, 0)
+        return self._finding(message, (FRAMING_RULE, "", None, text, "error"))
+
+    def close(self, stream: str) -> list[Finding]:
+        """End a stream: its requests still without a response are ``orphan-request``."""
+        state = self._streams.pop(stream, None)
+        if state is None:
+            return []
+        state.checker.finish()
+        return self._drain(state)
+
+    def discard(self, stream: str) -> None:
+        """Forget a stream without reporting its open requests (answered outside the protocol)."""
+        self._streams.pop(stream, None)
+
+    @property
+    def streams(self) -> int:
+        """Streams open now."""
+        return len(self._streams)
+
+    # --- internals ------------------------------------------------------------------
+
+    def _drain(self, state: _Stream) -> list[Finding]:
+        """The cross-message findings, each on the message it is about."""
+        out = [self._finding(message, (rule, pointer, value, text, "error"))
+               for rule, message, pointer, value, text in state.found]
+        state.found.clear()
+        return out
+
+    def _findings(self, message: Message, violations: list[Violation]) -> list[Finding]:
+        return [self._finding(message, (v.rule, v.pointer, v.value, v.message, _severity(v)))
+                for v in violations]
+
+    def _finding(self, message: Message, raw: _Raw) -> Finding:
+        rule, pointer, value, text, severity = raw
+        self.report.add(rule, message, pointer, value, text)
+        time = message.time
+        return Finding(time if isinstance(time, float) else 0.0, message.stream,
+                       message.direction, int(message.where), pointer, rule, value, text,
+                       severity)
+
+
+__all__ = ["FRAMING_RULE", "Finding", "LiveChecker", "Severity"]

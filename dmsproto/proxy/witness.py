@@ -1,0 +1,148 @@
+"""What the proxy saw: every message checked and recorded, every connection event told.
+
+The connection code knows nothing of validation, recording or output: it hands
+each whole message and each connection event to the :class:`Witness`, which
+runs the :class:`~.live.LiveChecker`, writes the capture, counts, and passes
+each :class:`~.live.Finding` and :class:`Notice` to the listener (the console
+printer of ``dmsproto proxy``, or a list in tests) the moment it happens.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from ..capture.recorder import Recorder
+from ..versions import Direction
+from .live import Finding, LiveChecker
+
+NOTICES: Final = {
+    "open": "a client connected",
+    "close": "a client connection ended",
+    "upstream-failed": "the DMS could not be reached or did not answer the handshake; "
+                       "the client got 502",
+    "upstream-refused": "the DMS refused the WebSocket handshake; its answer was passed on",
+    "upstream-lost": "the DMS connection broke without a close handshake; the client's was "
+                     "dropped too",
+    "client-lost": "the client connection broke without a close handshake; the DMS "
+                   "connection was dropped too",
+    "websocket": "a peer broke the WebSocket framing; both sides were closed",
+    "http-status": "the DMS answered a POST with an HTTP error (not a protocol message)",
+    "blocked": "an invalid request was answered by the proxy and not forwarded",
+    "unvalidated": "a message larger than the limit passed unchecked and unrecorded",
+    "error": "the proxy failed on this connection; other connections go on",
+}
+"""Every kind of connection event, and what it means (the one list of them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A connection event: a client came or went, the DMS failed, a request was refused."""
+
+    time: float
+    client: str
+    event: str
+    """One of :data:`NOTICES`."""
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"time": self.time, "client": self.client, "event": self.event,
+                "text": self.text}
+
+
+Listener = Callable[[Finding | Notice], None]
+
+
+def exit_status(errors: int, warnings: int, *, strict: bool = False) -> int:
+    """``validate``'s exit code: 1 with errors (with ``strict`` also warnings), else 0."""
+    return 1 if errors or (strict and warnings) else 0
+
+
+class Witness:
+    """Checks, records and tells; one per proxy, shared by all its connections.
+
+    Args:
+        checker: validates each message and pairs it with the others of its stream.
+        recorder: writes every message to a JSON Lines capture (``conn`` = stream).
+        listener: told each finding and notice as it happens.
+        clock: seconds since the epoch (settable for tests).
+    """
+
+    def __init__(self, checker: LiveChecker, *, recorder: Recorder | None = None,
+                 listener: Listener | None = None,
+                 clock: Callable[[], float] = _time.time) -> None:
+        self.checker = checker
+        self.recorder = recorder
+        self.listener = listener
+        self.clock = clock
+        self.errors = 0
+        self.warnings = 0
+        self.notices: Counter[str] = Counter()
+
+    @property
+    def connections(self) -> int:
+        """Client connections so far."""
+        return self.notices["open"]
+
+    def exit_status(self, *, strict: bool = False) -> int:
+        return exit_status(self.errors, self.warnings, strict=strict)
+
+    # --- streams --------------------------------------------------------------------
+
+    def open_stream(self, stream: str) -> None:
+        """A stream begins (a WebSocket connection or an HTTP exchange)."""
+        self.checker.open(stream)
+
+    def message(self, stream: str, direction: Direction, data: str | bytes) -> list[Finding]:
+        """One whole message passed (``bytes``: a binary frame or an HTTP body)."""
+        now = self.clock()
+        if self.recorder is not None:
+            self.recorder.record(direction, data, conn=stream,
+                                 time=datetime.fromtimestamp(now, UTC))
+        findings = self.checker.check(direction, data, stream, now)
+        self._tell(findings)
+        return findings
+
+    def framing(self, stream: str, direction: Direction, text: str) -> Finding:
+        """A peer broke the WebSocket framing (a finding, and a notice that both sides
+        were closed)."""
+        finding = self.checker.framing(direction, stream, self.clock(), text)
+        self._tell([finding])
+        self.notice(stream, "websocket", text)
+        return finding
+
+    def end_stream(self, stream: str, *, answered: bool = True) -> list[Finding]:
+        """A stream ended; ``answered=False``: its open requests got an answer outside
+        the protocol (an HTTP error status) and are not reported as orphans."""
+        if not answered:
+            self.checker.discard(stream)
+            return []
+        findings = self.checker.close(stream)
+        self._tell(findings)
+        return findings
+
+    def notice(self, client: str, event: str, text: str) -> Notice:
+        """Tell a connection event (``event`` is one of :data:`NOTICES`)."""
+        if event not in NOTICES:
+            raise ValueError(f"unknown notice {event!r}")
+        notice = Notice(self.clock(), client, event, text)
+        self.notices[event] += 1
+        if self.listener is not None:
+            self.listener(notice)
+        return notice
+
+    def _tell(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            if finding.severity == "error":
+                self.errors += 1
+            else:
+                self.warnings += 1
+            if self.listener is not None:
+                self.listener(finding)
+
+
+__all__ = ["NOTICES", "Listener", "Notice", "Witness", "exit_status"]

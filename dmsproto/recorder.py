@@ -1,0 +1,152 @@
+"""Write traffic in our JSON Lines capture format, cheaply and safely.
+
+The client and the simulator call :meth:`Recorder.record` for every message on the
+wire.  The message text is stored as a JSON string (``"data": "<text>"``), byte for
+byte as sent, so even a malformed message is recorded faithfully and can never
+break the line it sits in; each line is flushed at once, so a crash loses nothing.
+
+A capture grows: opening a file appends to it (``truncate=True`` starts it afresh),
+and the first line a recorder writes is a *session marker*::
+
+    {"time": "...", "session": "3f2a...", "label": "dmsproto get", "pid": 4711}
+
+Readers start a new session at each marker, so a series of commands recorded into
+one file is one capture whose sessions are checked apart (a request of one session
+is never answered by a response of the next).  Every message line is::
+
+    {"time": "...", "dir": "send" | "recv", "data": "<text>"}
+
+with ``"conn"`` when several connections share a file and ``"binary": true`` for a
+message that travelled in a binary WebSocket frame.
+
+This module imports only the standard library and orjson: the client imports it on
+every connection, so it must stay light.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import IO, TYPE_CHECKING
+
+import orjson
+
+if TYPE_CHECKING:
+    from .versions import Direction
+
+#: Member that makes a capture line a session marker (and not a message).
+SESSION_KEY = "session"
+
+
+class Recorder:
+    """``with Recorder("session.jsonl") as rec: rec.record("send", text)``.
+
+    The file is appended to (created when missing); ``truncate=True`` empties it
+    first.  ``label`` says in the session marker who recorded (e.g. the command).
+    ``conn`` (per message, optional) names the connection when several share one
+    file.  After :meth:`close`, ``record`` does nothing: a late message during
+    teardown must not turn into an error in the code that is being recorded.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, truncate: bool = False,
+                 label: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self._file: IO[bytes] | None = open(self.path, "wb" if truncate else "ab")  # noqa: SIM115
+        self.session = uuid.uuid4().hex
+        self.label = label
+        self.count = 0
+        self._marked = False
+
+    def record(self, direction: Direction, text: str | bytes, *, conn: str | None = None,
+               time: datetime | float | None = None, binary: bool = False) -> None:
+        """Append one message (``direction`` "send" = client to server).
+
+        Args:
+            direction: ``"send"`` (the client spoke) or ``"recv"`` (the DMS spoke).
+            text: the message as sent; bytes are decoded as UTF-8 (bad bytes replaced).
+            conn: names the connection when several share one file.
+            time: when it was seen; default now (UTC).
+            binary: the message travelled in a binary WebSocket frame.
+
+        Raises:
+            ValueError: ``direction`` is neither "send" nor "recv".
+        """
+        file = self._file
+        if file is None:
+            return
+        if direction not in ("send", "recv"):
+            raise ValueError(f"direction must be 'send' or 'recv', not {direction!r}")
+        if isinstance(text, (bytes, bytearray, memoryview)):
+            text = bytes(text).decode("utf-8", "replace")
+        stamp = _stamp(time)
+        if not self._marked:
+            self._marked = True
+            self._write(file, self.marker(stamp))
+        record: dict[str, object] = {"time": stamp, "dir": direction, "data": text}
+        if conn is not None:
+            record["conn"] = conn
+        if binary:
+            record["binary"] = True
+        self._write(file, record)
+        self.count += 1
+
+    def marker(self, stamp: str | float) -> dict[str, object]:
+        """The session marker line this recorder writes before its first message."""
+        line: dict[str, object] = {"time": stamp, SESSION_KEY: self.session}
+        if self.label is not None:
+            line["label"] = self.label
+        line["pid"] = os.getpid()
+        return line
+
+    @staticmethod
+    def _write(file: IO[bytes], record: dict[str, object]) -> None:
+        try:
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        except TypeError:  # lone surrogates: keep what can be kept
+            data = record.get("data")
+            if isinstance(data, str):
+                record["data"] = data.encode("utf-8", "replace").decode("utf-8")
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        file.write(line)
+        file.flush()
+
+    def close(self) -> None:
+        """Close the file; later :meth:`record` calls do nothing."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._file is None
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _stamp(time: datetime | float | None) -> str | float:
+    if time is None:
+        return datetime.now(UTC).isoformat(timespec="microseconds")
+    if isinstance(time, datetime):
+        return time.isoformat()
+    return time
+
+
+def truncate_capture(path: str | os.PathLike[str]) -> None:
+    """Empty the capture file at ``path`` (create it when missing).
+
+    For callers that hand a path to someone who then appends (``--record`` with
+    truncation asked for: the command empties the file, the client appends).
+    """
+    with open(os.fspath(path), "wb"):
+        pass
+
+
+__all__ = ["SESSION_KEY", "Recorder", "truncate_capture"]

@@ -1,0 +1,27 @@
+"""``--record FILE``: each command adds its session to the capture, so a series of commands
+is one capture that validates clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cli_support import cli_env, run
+
+from dmsproto.capture import validate_files
+
+
+def test_a_series_of_commands_is_one_capture(server: Any, tmp_path: Path) -> None:
+    capture = tmp_path / "series.jsonl"
+    env = cli_env(DMSPROTO_RECORD=str(capture))
+    first = run("get", "Test:Int", "--url", server.url, env=env)
+    second = run("get", "Test:Double", "--url", server.url, "--record", str(capture))
+    assert first.returncode == second.returncode == 0, (first.stderr, second.stderr)
+    lines = [json.loads(x) for x in capture.read_text().splitlines()]
+    assert ["session" in x for x in lines] == [True, False, False, True, False, False]
+    report = validate_files([capture])
+    assert report.clean, report.to_text()
+    assert (report.sessions, report.messages) == (2, 4)
+    checked = run("validate", str(capture))
+    assert checked.returncode == 0 and "2 recording sessions" in checked.stdout

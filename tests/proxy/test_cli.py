@@ -1,0 +1,185 @@
+"""``dmsproto proxy`` as a command: the URL line, live violations, the summary, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+import trio
+from proxy_support import STEP, RawClient
+
+import dmsproto
+from dmsproto.proxy import exit_status
+from dmsproto.sim.server import Simulator
+from dmsproto.sim.testing import tiny_plant
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def env(**extra: str) -> dict[str, str]:
+    values = {k: v for k, v in os.environ.items() if not k.startswith("DMSPROTO_")}
+    values["PYTHONPATH"] = os.pathsep.join(filter(None, [extra.pop("PREPEND", ""), str(REPO),
+                                                         values.get("PYTHONPATH")]))
+    values["NO_COLOR"] = "1"
+    values.update(extra)
+    return values
+
+
+class Lines:
+    """Lines of a pipe, each read under a deadline."""
+
+    def __init__(self, stream: trio.abc.ReceiveStream) -> None:
+        self.stream = stream
+        self.buffer = b""
+        self.seen: list[str] = []
+
+    async def line(self) -> str:
+        with trio.fail_after(STEP):
+            while b"\n" not in self.buffer:
+                data = await self.stream.receive_some(65536)
+                if not data:
+                    raise EOFError(f"pipe closed; read so far: {self.seen}")
+                self.buffer += data
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        text = line.decode()
+        self.seen.append(text)
+        return text
+
+    async def until(self, test: Callable[[str], bool]) -> str:
+        while True:
+            line = await self.line()
+            if test(line):
+                return line
+
+    async def rest(self) -> str:
+        with trio.fail_after(STEP):
+            while data := await self.stream.receive_some(65536):
+                self.buffer += data
+        return self.buffer.decode()
+
+
+@asynccontextmanager
+async def proxy_command(*args: str, **extra: str
+                        ) -> AsyncIterator[tuple[trio.Process, Lines, Lines]]:
+    process = await trio.lowlevel.open_process(
+        [sys.executable, "-m", "dmsproto", "proxy", *args], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env(**extra), cwd=REPO)
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        yield process, Lines(process.stdout), Lines(process.stderr)
+    finally:
+        if process.returncode is None:
+            process.kill()
+        with trio.fail_after(STEP):
+            await process.wait()
+
+
+async def stop(process: trio.Process) -> int:
+    process.send_signal(signal.SIGINT)
+    with trio.fail_after(STEP):
+        return await process.wait()
+
+
+async def test_violations_print_live_and_the_summary_on_ctrl_c(
+        make_sim: Callable[..., Simulator], tmp_path: Path) -> None:
+    record = tmp_path / "capture.jsonl"
+    sim = make_sim(tiny_plant())
+    async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url,
+                                  "--record", str(record)) as (process, out, err):
+        url = await out.line()
+        assert url.startswith("ws://127.0.0.1:") and url.endswith("/json_data")
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        assert (await err.line()).startswith("HTTP POST http://127.0.0.1:")
+        async with RawClient.connect(port) as client:
+            await client.text('{"get": [{"path": 5}]}')
+            await client.message()
+            live = await out.line()  # printed while the client is still connected
+            await client.close()
+        await err.until(lambda line: " c1 close: " in line)
+        assert await stop(process) == 1
+        summary = await out.rest()
+        notes = await err.rest()
+    assert " c1 send #1 error type /get/0/path = 5: 5 is not of type 'string'" in live
+    assert "1 violations of 1 rules" in summary
+    assert "1 client connection; 1 error, 0 warnings" in summary
+    stderr = "\n".join([*err.seen, notes])
+    assert f"recording to {record}" in stderr
+    assert " c1 open: from 127.0.0.1:" in stderr
+    assert err.seen[-1].endswith(" c1 close: client closed with 1000")
+    # the recording reads as the same verdict in `dmsproto validate`
+    done = subprocess.run([sys.executable, "-m", "dmsproto", "validate", str(record)],
+                          capture_output=True, text=True, env=env(), timeout=60, cwd=REPO)
+    assert done.returncode == 1 and "type: 1" in done.stdout
+
+
+async def test_json_lines_and_a_clean_exit(make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, proxy_command("--listen", ":0", "--upstream", sim.http_url,
+                                  "--json") as (process, out, _):
+        listening = json.loads(await out.line())
+        assert listening["kind"] == "listening" and listening["upstream"] == sim.url
+        async with dmsproto.connect(listening["http_url"], timeout=STEP) as dms:
+            assert (await dms.get("A:Int")).value == 44
+        await out.until(lambda line: json.loads(line).get("event") == "close")
+        assert await stop(process) == 0
+        records = [json.loads(line) for line in (await out.rest()).splitlines()]
+    summary = records[-1]
+    assert summary["kind"] == "summary"
+    assert (summary["errors"], summary["warnings"], summary["connections"]) == (0, 0, 1)
+    assert summary["report"]["clean"] is True
+    assert summary["report"]["counts"] == {"send": {"get": 1}, "recv": {"get": 1}}
+
+
+async def test_a_self_signed_listener(make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url,
+                                  "--tls-self-signed") as (process, out, err):
+        note = await err.until(lambda line: "self-signed certificate" in line)
+        cafile = note.split("--cafile ", 1)[1].strip()
+        url = await out.line()
+        assert url.startswith("wss://")
+        async with dmsproto.connect(url, cafile=cafile, timeout=STEP) as dms:
+            assert (await dms.get("A:Int")).value == 44
+        assert await stop(process) == 0
+        await err.rest()
+    assert not Path(cafile).exists()  # the temporary certificate went with the proxy
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--upstream", "ftp://dms/json_data"], "scheme must be ws, wss, http or https"),
+    (["--upstream", "ws://u:p@dms/json_data"], "must not hold credentials"),
+    (["--upstream", "ws://dms/json_data", "--cafile", "x.pem"], "TLS files given for a plain"),
+    (["--upstream", "ws://dms", "--listen", "127.0.0.1:70000"], "bad listen port"),
+    (["--upstream", "ws://dms", "--tls-key", "k.pem"], "--tls-key needs --tls-cert"),
+    (["--upstream", "ws://dms", "--tls-cert", "missing.pem"], "cannot load the TLS certificate"),
+])
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "dmsproto", "proxy", *args],
+                          capture_output=True, text=True, env=env(), timeout=60, cwd=REPO)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+
+
+def test_self_signed_without_cryptography_exits_9(tmp_path: Path) -> None:
+    fake = tmp_path / "cryptography"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('not installed here')\n")
+    done = subprocess.run([sys.executable, "-m", "dmsproto", "proxy", "--upstream", "ws://dms",
+                           "--tls-self-signed"], capture_output=True, text=True,
+                          env=env(PREPEND=str(tmp_path)), timeout=60, cwd=REPO)
+    assert done.returncode == 9
+    assert "pip install 'dmsproto[tls]'" in done.stderr
+
+
+def test_exit_status_is_validates() -> None:
+    assert exit_status(0, 0) == 0
+    assert exit_status(0, 3) == 0
+    assert exit_status(0, 3, strict=True) == 1
+    assert exit_status(2, 0) == 1

@@ -1,0 +1,184 @@
+"""When a side goes away, fails or breaks the protocol: handled, reported, and isolated.
+
+A connection that breaks on one side is dropped on the other too (as the client
+would have seen it directly); the requests it left unanswered are reported as
+``orphan-request``; every other client goes on undisturbed.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import trio
+from proxy_support import STEP, Frame, RawClient, running_proxy
+from trio_websocket import ConnectionRejected, open_websocket_url
+from wsproto.frame_protocol import Opcode
+
+from dmsproto.sim.server import Simulator
+from dmsproto.sim.testing import tiny_plant
+
+GET = '{"tag": "t1", "get": ["A:Int"]}'
+
+
+async def test_the_dms_dropping_mid_request_drops_the_client_and_is_reported(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen), \
+            RawClient.connect(proxy.port) as bystander, RawClient.connect(proxy.port) as client:
+        await bystander.text(GET)
+        await bystander.message()
+        sim.faults.drop_before_response(match="get")
+        await client.text(GET)
+        assert await client.frame() == Frame("close", "", code=1006)
+        lost = await seen.wait_notice("upstream-lost", "c2")
+        assert "without a close handshake" in lost.text
+        orphan = await seen.wait_for(lambda i: getattr(i, "rule", None) == "orphan-request")
+        # the other client goes on, on its own DMS connection
+        await bystander.text(GET)
+        assert json.loads(await bystander.message())["get"][0]["value"] == 44
+        await bystander.close()
+    assert (orphan.client, orphan.direction, orphan.message_number, orphan.value) == (  # type: ignore[union-attr]
+        "c2", "send", 1, "t1")
+    assert seen.events("close")[0].text == "DMS connection lost"
+
+
+async def test_the_client_dropping_mid_request_drops_the_dms_side_and_is_reported(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen):
+        hold = sim.faults.hold_next(match="get")
+        async with RawClient.connect(proxy.port) as client:
+            await client.text(GET)
+            with trio.fail_after(STEP):
+                await hold.reached.wait()
+            assert sim.connections == 1
+        # leaving the block dropped the client's TCP connection without a close frame
+        await seen.wait_notice("client-lost", "c1")
+        with trio.fail_after(STEP):
+            await sim.wait_connections(0)
+        hold.release()
+    assert [(f.client, f.rule, f.message_number) for f in seen.findings] == [
+        ("c1", "orphan-request", 1)]
+
+
+async def test_http_dms_dropping_mid_request(make_sim: Callable[..., Simulator],
+                                             http_request: Any) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen):
+        sim.faults.drop_before_response(match="get")
+        assert await http_request(proxy.port, "POST", "/json_data", GET.encode()) is None
+        good = await http_request(proxy.port, "POST", "/json_data", GET.encode())
+        assert good is not None and good.status == 200
+    assert "before it answered" in seen.events("upstream-lost")[0].text
+    assert [(f.client, f.rule) for f in seen.findings] == [("c1.1", "orphan-request")]
+
+
+async def test_http_client_dropping_mid_request(make_sim: Callable[..., Simulator],
+                                                http_client: Any) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen):
+        hold = sim.faults.hold_next(match="get")
+        client = await http_client.connect(proxy.port)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(client.request, "POST", "/json_data", GET.encode())
+            with trio.fail_after(STEP):
+                await hold.reached.wait()
+            nursery.cancel_scope.cancel()
+        await client.aclose()
+        hold.release()  # the answer finds the client gone
+        await seen.wait_notice("client-lost", "c1")
+    assert [(f.client, f.rule) for f in seen.findings] == [("c1.1", "orphan-request")]
+
+
+async def test_an_unreachable_dms_gives_502_and_a_notice(http_request: Any) -> None:
+    listener = trio.socket.socket()
+    await listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()  # nothing listens there now
+    async with running_proxy(f"ws://127.0.0.1:{port}/json_data") as (proxy, seen):
+        reply = await http_request(proxy.port, "POST", "/json_data", GET.encode())
+        assert reply is not None and reply.status == 502
+        assert b"cannot connect to the DMS" in reply.body
+        with pytest.RaisesGroup(ConnectionRejected, allow_unwrapped=True,
+                                flatten_subgroups=True) as caught:
+            async with open_websocket_url(proxy.url):
+                pass  # pragma: no cover - must not connect
+        assert probe_status(caught.value) == 502
+        assert await proxy.probe() is not None
+    assert len(seen.events("upstream-failed")) == 2
+
+
+def probe_status(exc: BaseException) -> int:
+    rejection = exc if isinstance(exc, ConnectionRejected) else exc.exceptions[0]  # type: ignore[attr-defined]
+    return int(rejection.status_code)
+
+
+async def test_a_refused_handshake_reaches_the_client_as_the_dms_sent_it(
+        make_sim: Callable[..., Simulator], pki: Any) -> None:
+    sim = make_sim(tiny_plant(), ssl_context=pki.server_context(), users=pki.users)
+    async with sim, running_proxy(sim.url, cafile=str(pki.ca_file)) as (proxy, seen):
+        with pytest.RaisesGroup(ConnectionRejected, allow_unwrapped=True,
+                                flatten_subgroups=True) as caught:
+            async with open_websocket_url(proxy.url):
+                pass  # pragma: no cover - must not connect
+    exc = caught.value
+    rejection = exc if isinstance(exc, ConnectionRejected) else exc.exceptions[0]
+    assert isinstance(rejection, ConnectionRejected)
+    assert rejection.status_code == 401
+    assert (b"www-authenticate", b'Basic realm="DMS JSON"') in (rejection.headers or ())
+    assert rejection.body == b"Unauthorized."
+    assert "HTTP 401" in seen.events("upstream-refused")[0].text
+
+
+async def test_a_client_breaking_the_framing_is_closed_and_reported(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen), \
+            RawClient.connect(proxy.port) as client:
+        await client.text(GET)
+        await client.message()
+        # a text frame without the mask every client frame must have
+        payload = GET.encode()
+        await client.send_raw(bytes([0x80 | Opcode.TEXT, len(payload)]) + payload)
+        closing = await client.frame()
+        assert closing.kind == "close" and closing.code == 1002
+        await client.send(Frame("close", "", code=1002))
+    assert [(f.rule, f.direction, f.message_number) for f in seen.findings] == [
+        ("websocket", "send", 3)]
+    assert "broke the WebSocket protocol" in seen.events("websocket")[0].text
+    assert proxy.witness.errors == 1
+
+
+async def test_a_client_speaking_no_http_gets_400_and_others_go_on(
+        make_sim: Callable[..., Simulator], http_request: Any) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen):
+        stream = await trio.open_tcp_stream("127.0.0.1", proxy.port)
+        await stream.send_all(b"\x16\x03\x01 this is no HTTP\r\n\r\n")
+        with trio.fail_after(STEP):
+            answer = await stream.receive_some(1000)
+        await stream.aclose()
+        assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(b"Bad request.")
+        good = await http_request(proxy.port, "POST", "/json_data", GET.encode())
+        assert good is not None and good.status == 200
+    assert seen.events("close")[0].text.startswith("the client sent no HTTP/1.1")
+
+
+async def test_a_client_refusing_the_proxys_certificate_is_reported_as_the_clients(
+        make_sim: Callable[..., Simulator]) -> None:
+    from dmsproto._selfsigned import make_self_signed, server_context
+
+    sim = make_sim(tiny_plant())
+    context = server_context(make_self_signed())
+    async with sim, running_proxy(sim.url, ssl_context=context) as (proxy, seen):
+        stream = trio.SSLStream(await trio.open_tcp_stream("127.0.0.1", proxy.port),
+                                ssl.create_default_context(), server_hostname="127.0.0.1")
+        with pytest.raises(trio.BrokenResourceError):
+            await stream.do_handshake()  # the client does not trust the certificate
+        await trio.aclose_forcefully(stream)
+        lost = await seen.wait_notice("client-lost")
+    assert "the client" in lost.text and "DMS" not in lost.text
