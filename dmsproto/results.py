@@ -277,7 +277,43 @@ class HistoryDetailEntry:
         return stamp_of(self.stamp_modified)
 
 
-class HistoryDetail(list[HistoryDetailEntry]):
+class _Tables:
+    """``to_pandas()`` and ``to_arrow()`` of a history (the extra ``dmsproto[pandas]``)."""
+
+    __slots__ = ()
+
+    def to_pandas(self, tz: str | tzinfo = "UTC") -> pd.DataFrame:
+        """The values as a ``DataFrame`` indexed by a timezone-aware ``stamp``.
+
+        Column ``value`` (float64); a ``HistoryDetail`` adds ``state``, ``rec``,
+        ``mod`` (categorical), ``value_original`` (float64, NaN where absent) and
+        ``stamp_modified``.  The path is in ``attrs["path"]``.  See
+        :mod:`dmsproto.tables`.
+
+        Args:
+            tz: the zone of the times (default UTC; the DMS's offsets change at
+                daylight saving time).
+
+        Raises:
+            MissingExtraError: pandas is not installed (``pip install 'dmsproto[pandas]'``).
+        """
+        from .tables import frame
+
+        return frame(self, tz)
+
+    def to_arrow(self, tz: str | tzinfo = "UTC") -> Any:
+        """The values as a ``pyarrow.Table``: ``stamp`` (``timestamp[ms, tz]``) and the
+        columns of :meth:`to_pandas`; the path in the schema's metadata.
+
+        Raises:
+            MissingExtraError: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
+        """
+        from .tables import table
+
+        return table(self, tz)
+
+
+class HistoryDetail(_Tables, list[HistoryDetailEntry]):
     """Detailed history of one datapoint: a list of ``HistoryDetailEntry``.
 
     Attributes:
@@ -298,36 +334,8 @@ class HistoryDetail(list[HistoryDetailEntry]):
         self.path = path
         self.past = past
 
-    def to_pandas(self, tz: str | tzinfo = "UTC") -> pd.DataFrame:
-        """The entries as a ``DataFrame`` indexed by a timezone-aware ``stamp``.
 
-        Columns ``value`` (float64), ``state``, ``rec``, ``mod`` (categorical),
-        ``value_original`` (float64, NaN where absent), ``stamp_modified``; see
-        :mod:`dmsproto.tables`.
-
-        Args:
-            tz: the zone of the times (default UTC; the DMS's offsets change at
-                daylight saving time).
-
-        Raises:
-            MissingExtraError: pandas is not installed (``pip install 'dmsproto[pandas]'``).
-        """
-        from .tables import detail_frame
-
-        return detail_frame(self, tz)
-
-    def to_arrow(self, tz: str | tzinfo = "UTC") -> Any:
-        """The entries as a ``pyarrow.Table`` with the columns of :meth:`to_pandas`.
-
-        Raises:
-            MissingExtraError: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
-        """
-        from .tables import detail_table
-
-        return detail_table(self, tz)
-
-
-class History(Sequence[HistoryEntry]):
+class History(_Tables, Sequence[HistoryEntry]):
     """Compact history of one datapoint, stored column-wise.
 
     Column-wise because a trend can hold hundreds of thousands of values: two
@@ -401,33 +409,6 @@ class History(Sequence[HistoryEntry]):
     def stamps(self) -> list[datetime]:
         """All timestamps parsed (costly for big histories: use only when needed)."""
         return [_parse_cached(s) for s in self.stamp_texts]
-
-    def to_pandas(self, tz: str | tzinfo = "UTC") -> pd.DataFrame:
-        """The values as a ``DataFrame``: column ``value`` (float64), index ``stamp``.
-
-        The index is timezone-aware; the path is kept in ``attrs["path"]``.  See
-        :mod:`dmsproto.tables`.
-
-        Args:
-            tz: the zone of the times (default UTC; the DMS's offsets change at
-                daylight saving time).
-
-        Raises:
-            MissingExtraError: pandas is not installed (``pip install 'dmsproto[pandas]'``).
-        """
-        from .tables import history_frame
-
-        return history_frame(self, tz)
-
-    def to_arrow(self, tz: str | tzinfo = "UTC") -> Any:
-        """The values as a ``pyarrow.Table``: ``stamp`` (``timestamp[ms, tz]``), ``value``.
-
-        Raises:
-            MissingExtraError: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
-        """
-        from .tables import history_table
-
-        return history_table(self, tz)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, History):

@@ -138,6 +138,28 @@ def _times(pandas: Any, texts: Sequence[str | None], tz: str | tzinfo) -> Any:
     return index if _zone_name(tz) == "UTC" else index.tz_convert(tz)
 
 
+def frame(history: object, tz: str | tzinfo = "UTC") -> pd.DataFrame:
+    """``history.to_pandas(tz)`` of a ``History`` or ``HistoryDetail``."""
+    from .results import History, HistoryDetail
+
+    if isinstance(history, HistoryDetail):
+        return detail_frame(history, tz)
+    if isinstance(history, History):
+        return history_frame(history, tz)
+    raise TypeError(f"not a history: {history!r}")
+
+
+def table(history: object, tz: str | tzinfo = "UTC") -> Any:
+    """``history.to_arrow(tz)`` of a ``History`` or ``HistoryDetail``."""
+    from .results import History, HistoryDetail
+
+    if isinstance(history, HistoryDetail):
+        return detail_table(history, tz)
+    if isinstance(history, History):
+        return history_table(history, tz)
+    raise TypeError(f"not a history: {history!r}")
+
+
 def history_table(history: History, tz: str | tzinfo = "UTC") -> Any:
     """See ``History.to_arrow``."""
     pa = _pyarrow("History.to_arrow()")
@@ -166,5 +188,5 @@ def detail_table(history: HistoryDetail, tz: str | tzinfo = "UTC") -> Any:
     )
 
 
-__all__ = ["EXTRA", "detail_frame", "detail_table", "epoch_ms", "history_frame",
-           "history_table"]
+__all__ = ["EXTRA", "detail_frame", "detail_table", "epoch_ms", "frame", "history_frame",
+           "history_table", "table"]
