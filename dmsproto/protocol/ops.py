@@ -285,8 +285,12 @@ class Query(Op):
 class ReadHistory(Op):
     """Read recorded history -> ``History`` (compact) or ``HistoryDetail`` (detail).
 
-    ``show_past`` (v1.5) also reads ``histDataPast`` into ``.past``;
-    ``show_original`` (v1.5) adds ``value_original`` to modified detail entries.
+    ``start``/``end``: an aware ``datetime``, a ``timedelta`` from now or zoned ISO 8601
+    text (see :mod:`.ranges`); anything else, or ``end`` before ``start``, raises
+    ``EncodeError``.  One operation is one request: ``Client.history`` splits long
+    ranges, a ``batch`` does not.  ``show_past`` (v1.5) also reads ``histDataPast``
+    into ``.past``; ``show_original`` (v1.5) adds ``value_original`` to modified
+    detail entries.
     """
 
     path: str
