@@ -12,7 +12,16 @@ and the first line a recorder writes is a *session marker*::
 
 Readers start a new session at each marker, so a series of commands recorded into
 one file is one capture whose sessions are checked apart (a request of one session
-is never answered by a response of the next).  Every message line is::
+is never answered by a response of the next).
+
+A recorder that serves many connections at once (the proxy) marks each connection
+instead, with :meth:`Recorder.connection`: a marker that also names ``"conn"``
+starts a session for that connection's messages only, while the lines of other
+connections go on interleaved::
+
+    {"time": "...", "session": "9b1c...", "conn": "c7", "label": "client 127.0.0.1:50312"}
+
+Every message line is::
 
     {"time": "...", "dir": "send" | "recv", "data": "<text>"}
 
@@ -91,6 +100,24 @@ class Recorder:
             record["binary"] = True
         self._write(file, record)
         self.count += 1
+
+    def connection(self, conn: str, *, label: str | None = None,
+                   time: datetime | float | None = None) -> None:
+        """Mark the start of connection ``conn``: its messages form a session of their own.
+
+        Args:
+            conn: the ``conn`` its messages are recorded with.
+            label: who the connection is (e.g. the client's address); never credentials.
+            time: when it began; default now (UTC).
+        """
+        file = self._file
+        if file is None:
+            return
+        line: dict[str, object] = {"time": _stamp(time), SESSION_KEY: uuid.uuid4().hex,
+                                   "conn": conn}
+        if label is not None:
+            line["label"] = label
+        self._write(file, line)
 
     def marker(self, stamp: str | float) -> dict[str, object]:
         """The session marker line this recorder writes before its first message."""

@@ -5,8 +5,9 @@ One object per line: ``{"time": <ISO 8601 text or epoch seconds>, "dir": "send" 
 ``"conn"`` naming the connection when one file holds several, and ``"binary": true``
 for a message sent in a binary WebSocket frame.  A line ``{"time": ..., "session":
 "<id>", ...}`` starts a recording session: the connections of each session are
-streams of their own.  Each line is parsed once with orjson; ``data`` given as text
-is left for the validator to parse.
+streams of their own.  A marker that also names ``"conn"`` starts a session for that
+connection only (a proxy records many connections at once, interleaved).  Each line is
+parsed once with orjson; ``data`` given as text is left for the validator to parse.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
     loads = orjson.loads
     offset = 0
     stream = source
+    own: dict[object, str] = {}  # conn -> stream of a connection with a marker of its own
     with handle:
         for lineno, line in enumerate(handle, 1):
             offset += len(line)
@@ -43,7 +45,11 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
                 record: Any = loads(line)
                 if type(record) is dict and SESSION_KEY in record and "dir" not in record:
                     session = str(record[SESSION_KEY])
-                    stream = f"{source}@{session}"
+                    if "conn" in record:
+                        own[record["conn"]] = f"{source}@{session}#{record['conn']}"
+                    else:
+                        stream = f"{source}@{session}"
+                        own.clear()
                     found = record.get("label")
                     yield SessionStart(source, lineno, session,
                                        found if isinstance(found, str) else None, offset)
@@ -58,9 +64,12 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
                                 value=_short_line(line), offset=offset)
                 continue
             conn = record.get("conn")
-            yield Message(direction, data, source, lineno, record.get("time"),
-                          stream if conn is None else f"{stream}#{conn}", len(line), offset,
-                          record.get("binary") is True)
+            if conn is None:
+                where = stream
+            else:
+                where = own.get(conn) or f"{stream}#{conn}"
+            yield Message(direction, data, source, lineno, record.get("time"), where,
+                          len(line), offset, record.get("binary") is True)
 
 
 def _short_line(line: bytes) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from ..validation import validate
+from ..validation.rules import binary_frame
 from ..versions import DEFAULT_VERSION, get_version
 from .checker import COMMANDS, Checker
 from .fastcheck import FrameValidator
@@ -60,8 +61,8 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
         per_file[record.source] += 1
         size += record.size
         if record.binary:
-            add("binary-frame", record, "", None,
-                "message sent in a binary WebSocket frame; JSON goes in text frames")
+            flagged = binary_frame()
+            add(flagged.rule, record, flagged.pointer, flagged.value, flagged.message)
         data: Any = record.data
         if type(data) is str or type(data) is bytes:
             try:

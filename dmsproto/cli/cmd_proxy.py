@@ -24,8 +24,9 @@ from typing import Any
 
 import trio
 
-from ..capture.report import _short, format_time
+from ..capture.report import format_time
 from ..errors import ConnectError, MissingExtraError
+from ..validation.model import short
 from ..versions import DEFAULT_VERSION, VERSIONS
 from . import exits
 from .output import Output
@@ -81,8 +82,8 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run_proxy(args: argparse.Namespace, out: Output) -> int:
     """Check the options, listen, forward until Ctrl-C; the exit code."""
-    from ..capture.recorder import Recorder
     from ..proxy import LiveChecker, Proxy, Witness, parse_listen, upstream_from_url
+    from ..recorder import Recorder
 
     if args.tls_key and not args.tls_cert:
         raise exits.usage("--tls-key needs --tls-cert")
@@ -220,7 +221,7 @@ class Console:
             out.line(f"{out.style(_clock(item.time), 'dim')} {item.client} "
                      f"{item.direction or '-'} #{item.message_number} "
                      f"{out.style(item.severity, colour)} {out.style(item.rule, 'bold')} "
-                     f"{item.pointer or '/'} = {_short(item.value)}: {item.message}")
+                     f"{item.pointer or '/'} = {short(item.value)}: {item.message}")
             return
         if out.json_mode:
             out.json_line({"kind": "connection", **item.as_dict(),

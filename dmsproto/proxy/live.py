@@ -26,6 +26,7 @@ from ..capture.fastcheck import FrameValidator
 from ..capture.model import Message
 from ..capture.report import Report
 from ..validation import Violation, validate
+from ..validation.rules import binary_frame, severity
 from ..versions import DEFAULT_VERSION, Direction, get_version
 
 Severity = Literal["error", "warning"]
@@ -55,10 +56,6 @@ class Finding:
         return {"time": self.time, "client": self.client, "dir": self.direction,
                 "n": self.message_number, "severity": self.severity, "rule": self.rule,
                 "pointer": self.pointer, "value": self.value, "message": self.message}
-
-
-def _severity(violation: object) -> Severity:
-    return "warning" if getattr(violation, "severity", "error") == "warning" else "error"
 
 
 _Raw = tuple[str, str, Any, str, Severity]
@@ -98,7 +95,7 @@ class LiveChecker:
 
     def check(self, direction: Direction, data: str | bytes, stream: str,
               time: float) -> list[Finding]:
-        """Check one whole message; ``bytes`` is a binary frame (or an HTTP body)."""
+        """Check one whole message; ``bytes`` is a binary WebSocket frame."""
         state = self._streams.get(stream)
         if state is None:
             state = self._streams[stream] = _Stream()
@@ -107,13 +104,14 @@ class LiveChecker:
         report = self.report
         report.messages += 1
         report.bytes += len(data)
+        framing = self._findings(message, [binary_frame()]) if isinstance(data, bytes) else []
         try:
             frame = orjson.loads(data)
         except orjson.JSONDecodeError:
             report.counts[direction, "(not JSON)"] += 1
             violations = validate(data, direction=direction, protocol=self.protocol)
-            return self._findings(message, violations)
-        findings = self._findings(message, self._frames.check(frame, direction))
+            return framing + self._findings(message, violations)
+        findings = framing + self._findings(message, self._frames.check(frame, direction))
         if type(frame) is dict:
             counted = False
             for key in frame:
@@ -158,13 +156,13 @@ class LiveChecker:
 
     def _drain(self, state: _Stream) -> list[Finding]:
         """The cross-message findings, each on the message it is about."""
-        out = [self._finding(message, (rule, pointer, value, text, "error"))
+        out = [self._finding(message, (rule, pointer, value, text, severity(rule)))
                for rule, message, pointer, value, text in state.found]
         state.found.clear()
         return out
 
     def _findings(self, message: Message, violations: list[Violation]) -> list[Finding]:
-        return [self._finding(message, (v.rule, v.pointer, v.value, v.message, _severity(v)))
+        return [self._finding(message, (v.rule, v.pointer, v.value, v.message, v.severity))
                 for v in violations]
 
     def _finding(self, message: Message, raw: _Raw) -> Finding:

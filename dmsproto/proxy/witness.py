@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ..capture.recorder import Recorder
+from ..recorder import Recorder
 from ..versions import Direction
 from .live import Finding, LiveChecker
 
@@ -94,15 +94,23 @@ class Witness:
     # --- streams --------------------------------------------------------------------
 
     def open_stream(self, stream: str) -> None:
-        """A stream begins (a WebSocket connection or an HTTP exchange)."""
+        """A stream begins (a WebSocket connection or an HTTP exchange).
+
+        The recording gets a session marker for the stream, so ``dmsproto validate``
+        checks each client connection apart, as the proxy did.
+        """
         self.checker.open(stream)
+        if self.recorder is not None:
+            self.recorder.connection(stream, label=f"proxy client {stream}",
+                                     time=datetime.fromtimestamp(self.clock(), UTC))
 
     def message(self, stream: str, direction: Direction, data: str | bytes) -> list[Finding]:
-        """One whole message passed (``bytes``: a binary frame or an HTTP body)."""
+        """One whole message passed (``bytes``: a binary WebSocket frame)."""
         now = self.clock()
         if self.recorder is not None:
             self.recorder.record(direction, data, conn=stream,
-                                 time=datetime.fromtimestamp(now, UTC))
+                                 time=datetime.fromtimestamp(now, UTC),
+                                 binary=isinstance(data, bytes))
         findings = self.checker.check(direction, data, stream, now)
         self._tell(findings)
         return findings

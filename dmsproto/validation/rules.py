@@ -120,7 +120,13 @@ def found(name: str, pointer: str, value: Any, message: str) -> Violation:
     return Violation(pointer, name, value, message, rule(name).severity)
 
 
+def binary_frame() -> Violation:
+    """The finding for a DMS message that travelled in a binary WebSocket frame."""
+    return found("binary-frame", "", None,
+                 "message sent in a binary WebSocket frame; JSON goes in text frames")
+
+
 ANNOTATION_RULES = frozenset(r.name for r in RULES.values() if r.kind == "annotation")
 
-__all__ = ["ANNOTATION_RULES", "RULES", "SCHEMA_RULE", "Kind", "Rule", "found", "rule",
-           "severity"]
+__all__ = ["ANNOTATION_RULES", "RULES", "SCHEMA_RULE", "Kind", "Rule", "binary_frame", "found",
+           "rule", "severity"]

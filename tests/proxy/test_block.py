@@ -48,7 +48,7 @@ async def test_invalid_websocket_requests_are_answered_not_forwarded(
     assert reached_the_dms(dms_record) == ['{"get": ["A:Int"]}']
     assert len(seen.events("blocked")) == 2
     # the refusals are validated too: they are valid answers to their requests
-    assert [f.rule for f in seen.findings] == ["type", "type"]
+    assert [f.rule for f in seen.findings] == ["type", "binary-frame", "type"]
 
 
 async def test_invalid_http_posts_are_answered_not_forwarded(

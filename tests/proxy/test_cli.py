@@ -107,7 +107,7 @@ async def test_violations_print_live_and_the_summary_on_ctrl_c(
         summary = await out.rest()
         notes = await err.rest()
     assert " c1 send #1 error type /get/0/path = 5: 5 is not of type 'string'" in live
-    assert "1 violations of 1 rules" in summary
+    assert "1 error, 0 warnings in 1 rule\n  type (error): 1" in summary
     assert "1 client connection; 1 error, 0 warnings" in summary
     stderr = "\n".join([*err.seen, notes])
     assert f"recording to {record}" in stderr
@@ -116,7 +116,7 @@ async def test_violations_print_live_and_the_summary_on_ctrl_c(
     # the recording reads as the same verdict in `dmsproto validate`
     done = subprocess.run([sys.executable, "-m", "dmsproto", "validate", str(record)],
                           capture_output=True, text=True, env=env(), timeout=60, cwd=REPO)
-    assert done.returncode == 1 and "type: 1" in done.stdout
+    assert done.returncode == 1 and "type (error): 1" in done.stdout
 
 
 async def test_json_lines_and_a_clean_exit(make_sim: Callable[..., Simulator]) -> None:
