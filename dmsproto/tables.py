@@ -21,7 +21,7 @@ schema's metadata ``path``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -140,23 +140,23 @@ def _times(pandas: Any, texts: Sequence[str | None], tz: str | tzinfo) -> Any:
 
 def frame(history: object, tz: str | tzinfo = "UTC") -> pd.DataFrame:
     """``history.to_pandas(tz)`` of a ``History`` or ``HistoryDetail``."""
-    from .results import History, HistoryDetail
-
-    if isinstance(history, HistoryDetail):
-        return detail_frame(history, tz)
-    if isinstance(history, History):
-        return history_frame(history, tz)
-    raise TypeError(f"not a history: {history!r}")
+    made: pd.DataFrame = _by_kind(history, detail_frame, history_frame)(history, tz)
+    return made
 
 
 def table(history: object, tz: str | tzinfo = "UTC") -> Any:
     """``history.to_arrow(tz)`` of a ``History`` or ``HistoryDetail``."""
+    return _by_kind(history, detail_table, history_table)(history, tz)
+
+
+def _by_kind(history: object, detail: Callable[..., Any],
+             compact: Callable[..., Any]) -> Callable[..., Any]:
     from .results import History, HistoryDetail
 
     if isinstance(history, HistoryDetail):
-        return detail_table(history, tz)
+        return detail
     if isinstance(history, History):
-        return history_table(history, tz)
+        return compact
     raise TypeError(f"not a history: {history!r}")
 
 
