@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -13,6 +14,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 USER = "integrator"
 PASSWORD = "s3cret-Pa55"
+
+
+def get_args(*flags: str) -> argparse.Namespace:
+    """The parsed command line of ``dmsproto FLAGS... get X`` (in this process)."""
+    from dmsproto.cli import build_parser
+
+    return build_parser().parse_args([*flags, "get", "X"])
 
 
 def cli_env(**extra: str) -> dict[str, str]:

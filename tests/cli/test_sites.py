@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pytest
-from cli_support import PASSWORD, USER, Server, TlsServer, cli_env, run, run_many
+from cli_support import PASSWORD, USER, Server, TlsServer, cli_env, get_args, run, run_many
 
-from dmsproto.cli import build_parser, exits
+from dmsproto.cli import exits
 from dmsproto.cli.connection import resolve
 from dmsproto.cli.exits import CliError
 
@@ -82,22 +81,18 @@ def test_sites_without_a_config_file() -> None:
     assert named.returncode == exits.USAGE
 
 
-def _args(*argv: str) -> argparse.Namespace:
-    return build_parser().parse_args([*argv, "get", "X"])
-
-
 def test_precedence_env_over_site_over_top_level(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('timeout = 3\nwhois = "top"\n[sites.a]\nwhois = "site-a"\n'
                       'url = "ws://a:1/json_data"\n', encoding="utf-8")
     env = {"DMSPROTO_CONFIG": str(config)}
-    plain = resolve(_args(), env)
+    plain = resolve(get_args(), env)
     assert plain.site is None and plain.options["whois"] == "top"
-    chosen = resolve(_args("--site", "a"), env)
+    chosen = resolve(get_args("--site", "a"), env)
     assert chosen.site == "a" and chosen.options["whois"] == "site-a"
     assert chosen.options["timeout"] == 3.0                             # the top level still
-    assert resolve(_args(), {**env, "DMSPROTO_SITE": "a"}).options["url"] == "ws://a:1/json_data"
-    env_wins = resolve(_args("--site", "a"), {**env, "DMSPROTO_WHOIS": "env"})
+    assert resolve(get_args(), {**env, "DMSPROTO_SITE": "a"}).options["url"] == "ws://a:1/json_data"
+    env_wins = resolve(get_args("--site", "a"), {**env, "DMSPROTO_WHOIS": "env"})
     assert env_wins.options["whois"] == "env"
 
 
@@ -112,5 +107,5 @@ def test_bad_site_tables_are_usage_errors(tmp_path: Path, text: str, message: st
     config = tmp_path / "c.toml"
     config.write_text(text, encoding="utf-8")
     with pytest.raises(CliError, match=message.replace("[", r"\[").replace("]", r"\]")) as info:
-        resolve(_args("--site", "a"), {"DMSPROTO_CONFIG": str(config)})
+        resolve(get_args("--site", "a"), {"DMSPROTO_CONFIG": str(config)})
     assert info.value.code == exits.USAGE
