@@ -2,12 +2,19 @@
 
 The first line on stdout is the bound WebSocket URL and nothing else, so scripts and
 tests can start ``dmsproto serve --port 0`` and read where it listens.
+
+With TLS it behaves like a DMS's defaults (2.4.2.3): TLS 1.2 only (``UseSecureTls=1``)
+and authentication required (``AuthRequired=1``, so a users file is needed);
+``--no-secure-tls`` and ``--no-auth-required`` relax them as the DMS's settings do.
+``--debug`` logs connections and frames to stderr (cut, never credentials);
+``--record FILE`` writes every message to a JSON Lines capture.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
+import textwrap
 from functools import partial
 from typing import Any
 
@@ -17,8 +24,6 @@ from ..versions import DEFAULT_VERSION
 from . import exits
 from .output import Output
 
-DEFAULT_PORT = 9020
-DEFAULT_TLS_PORT = 9021
 FAULT_KINDS_HERE = "{fault kinds}"
 """Stands in the help for the fault kinds, read from their declarations when shown."""
 
@@ -30,7 +35,9 @@ class _HelpWithFaultKinds(argparse.RawDescriptionHelpFormatter):
     def add_text(self, text: str | None) -> None:
         if text == FAULT_KINDS_HERE:
             from ..sim.faults import describe_fault_kinds
+            from ..sim.limits import describe_limits
 
+            super().add_text(textwrap.fill(describe_limits(), 80))
             text = ("faults (--fault KIND[:ARG]..., values in order or NAME=VALUE, MATCH is "
                     "a command\nname or * for any request; each is used by the first "
                     "matching request):\n" + describe_fault_kinds())
@@ -50,8 +57,21 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     s.add_argument("--tls-key", metavar="FILE", help="key of --tls-cert (if not inside it)")
     s.add_argument("--client-ca", metavar="FILE", help="verify client certificates with this CA")
     s.add_argument("--users", metavar="FILE", help="users file (Basic auth / certificates)")
+    s.add_argument("--no-secure-tls", action="store_true",
+                   help="allow TLS versions other than 1.2 (the DMS's UseSecureTls=0)")
+    s.add_argument("--no-auth-required", action="store_true",
+                   help="let unauthenticated TLS clients in (the DMS's AuthRequired=0)")
+    lists = s.add_mutually_exclusive_group()
+    lists.add_argument("--ip-lists", metavar="FILE",
+                       help="IP allow/block lists in the DMS's DMS_JSON_IPS.cfg format "
+                       "[plain: 127.0.0.1 and ::1 only; TLS: any]")
+    lists.add_argument("--shipped-ip-lists", action="store_true",
+                       help="the IP lists a DMS ships with (plain also from 192.168.96.0/20 "
+                       "and 172.18.8.0/23)")
+    s.add_argument("--record", metavar="FILE",
+                   help="write every message to a JSON Lines capture (dmsproto validate)")
     s.add_argument("--tick", type=float, default=1.0, metavar="S",
-                   help="seconds between System:Time ticks (0 = none) [1]")
+                   help="seconds between System:Time ticks; 0 = no ticks and no blinkers [1]")
     s.add_argument("--protocol", dest="sim_protocol", default=DEFAULT_VERSION, metavar="X.Y",
                    help=f"protocol version to speak [{DEFAULT_VERSION}]")
     s.add_argument("--fault", action="append", default=[], metavar="KIND[:ARG]...",
@@ -62,18 +82,34 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 def run_serve(args: argparse.Namespace, out: Output) -> int:
     # imported here: the client commands do not need the simulator
+    from ..recorder import Recorder
     from ..sim import Simulator, server_ssl_context
+    from ..sim.auth import IPLists
     from ..sim.faults import Faults
     from ..sim.plant import PlantError
+    from ..sim.server import DEFAULT_PORT, DEFAULT_TLS_PORT
 
     if args.tls_key and not args.tls_cert:
         raise exits.usage("--tls-key needs --tls-cert")
+    auth_required = not args.no_auth_required
+    if args.tls_cert and auth_required and not args.users:
+        raise exits.usage("with TLS, authentication is required: give --users FILE "
+                          "(or --no-auth-required)")
     context = None
     if args.tls_cert:
         try:
-            context = server_ssl_context(args.tls_cert, args.tls_key, client_ca=args.client_ca)
+            context = server_ssl_context(args.tls_cert, args.tls_key, client_ca=args.client_ca,
+                                         secure_tls=not args.no_secure_tls)
         except (OSError, ValueError) as exc:
             raise exits.usage(f"cannot load the TLS certificate: {exc}") from None
+    allow = None
+    if args.shipped_ip_lists:
+        allow = IPLists.shipped()
+    elif args.ip_lists:
+        try:
+            allow = IPLists.load(args.ip_lists)
+        except (OSError, ValueError) as exc:
+            raise exits.usage(f"cannot read the IP lists {args.ip_lists}: {exc}") from None
     faults = Faults()
     for spec in args.fault:
         try:
@@ -85,11 +121,21 @@ def run_serve(args: argparse.Namespace, out: Output) -> int:
     try:
         sim = Simulator(args.plant, host=args.host, port=port, ssl_context=context,
                         users=args.users, tick_interval=args.tick or None,
-                        protocol=args.sim_protocol, faults=faults)
+                        protocol=args.sim_protocol, faults=faults, allow=allow,
+                        auth_required=auth_required if context is not None else None)
     except (PlantError, OSError, ValueError) as exc:
         what = f"plant file {args.plant}" if args.plant else "the demo plant"
         raise exits.usage(f"cannot load {what}: {exc}") from None
-    trio.run(partial(_serve, sim, out))
+    if args.record:
+        try:
+            sim.recorder = Recorder(args.record)
+        except OSError as exc:
+            raise exits.usage(f"cannot write the recording {args.record}: {exc}") from None
+    try:
+        trio.run(partial(_serve, sim, out))
+    finally:
+        if sim.recorder is not None:
+            sim.recorder.close()
     return exits.OK
 
 

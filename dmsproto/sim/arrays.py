@@ -3,7 +3,9 @@
 Document 3.1.4: the first index is 1; reading past the end is an error; a write
 may use 1..1024 and grows the array, filling new elements with ``NULL``. The
 suffix picks the element type: none = int (v1.4) or ``DWU`` (v1.5), ``BIT`` =
-bool, ``FLT`` = double; v1.5 adds ``BYS BYU WOS WOU DWS DWU`` and ``STR``.
+bool, ``FLT`` = double; v1.5 adds ``BYS BYU WOS WOU DWS DWU`` and ``STR``. What each
+suffix means (type and range) is the schema's element table (``x-dms-elements``,
+read by :func:`dmsproto.validation.array_elements`), shared with the validator.
 Booleans are read from ``T``/``F`` (also ``1``/``0``, ``true``/``false``) and
 written as ``T``/``F`` as in the document's example; a ``NULL`` element reads
 as ``null``.
@@ -13,38 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from ..versions import DEFAULT_VERSION, at_least, get_version
+from ..validation import array_elements
+from ..versions import DEFAULT_VERSION
+from .messages import TYPE_MISMATCH, out_of_range
 from .tree import ValueType
-from .wire import literal_values
 
-MAX_WRITE_INDEX = 1024
 _REF_RE = re.compile(r"^(.*)\[([^\]]*)\]([A-Za-z]*)$")
-
-#: suffix -> (reported type, integer range or None)
-_SUFFIXES_14: dict[str, tuple[ValueType, tuple[int, int] | None]] = {
-    "": ("int", (-(2**31), 2**31 - 1)),
-    "BIT": ("bool", None),
-    "FLT": ("double", None),
-}
-_SUFFIXES_15: dict[str, tuple[ValueType, tuple[int, int] | None]] = {
-    "": ("int", (0, 2**32 - 1)),
-    "BIT": ("bool", None),
-    "FLT": ("double", None),
-    "STR": ("string", None),
-    "BYS": ("int", (-128, 127)),
-    "BYU": ("int", (0, 255)),
-    "WOS": ("int", (-32768, 32767)),
-    "WOU": ("int", (0, 65535)),
-    "DWS": ("int", (-(2**31), 2**31 - 1)),
-    "DWU": ("int", (0, 2**32 - 1)),
-}
-
-# The suffixes must be the schema's (ArrayIndexSuffix); what each means is ours to say.
-for _version, _table in (("1.4", _SUFFIXES_14), ("1.5", _SUFFIXES_15)):
-    if set(_table) - {""} != set(literal_values(get_version(_version).common.ArrayIndexSuffix)):
-        raise RuntimeError(f"array suffixes of {_version} differ from the schema: update arrays.py")
 
 
 class ArrayError(ValueError):
@@ -63,18 +41,25 @@ class ArrayRef:
 
 
 def parse_ref(path: str, protocol: str = DEFAULT_VERSION) -> ArrayRef | None:
-    """Parse an indexed path; ``None`` when ``path`` has no index part."""
+    """Parse an indexed path; ``None`` when ``path`` has no index part.
+
+    Args:
+        path: the path as requested.
+        protocol: a version with schemas (its element table applies).
+    """
     m = _REF_RE.match(path)
     if m is None:
         return None
     base, digits, suffix = m.group(1), m.group(2), m.group(3)
     if not digits.isdigit():
         raise ArrayError(f"Invalid array index '{digits}'")
-    table = _SUFFIXES_15 if at_least(protocol, "1.5") else _SUFFIXES_14
-    if suffix.upper() not in table:
+    element = array_elements(protocol).get(suffix.upper())
+    if element is None:
         raise ArrayError(f"Unknown array type suffix '{suffix}'")
-    vtype, bounds = table[suffix.upper()]
-    return ArrayRef(base, int(digits), suffix.upper(), vtype, bounds)
+    bounds = None
+    if element.minimum is not None and element.maximum is not None:
+        bounds = (element.minimum, element.maximum)
+    return ArrayRef(base, int(digits), suffix.upper(), cast(ValueType, element.type), bounds)
 
 
 def split_array(text: object) -> tuple[str, str, list[str]]:
@@ -96,11 +81,12 @@ def read_element(text: object, ref: ArrayRef) -> Any:
     return _decode(raw, ref)
 
 
-def write_element(text: object, ref: ArrayRef, value: Any) -> str:
-    """``text`` with element ``ref.index`` replaced by ``value`` (growing with NULLs)."""
+def write_element(text: object, ref: ArrayRef, value: Any, max_index: int) -> str:
+    """``text`` with element ``ref.index`` replaced by ``value`` (growing with NULLs);
+    ``max_index`` is the highest index a write may name (the schema's)."""
     opening, closing, elements = split_array(text)
-    if not 1 <= ref.index <= MAX_WRITE_INDEX:
-        raise ArrayError(f"Array index {ref.index} out of range (1..{MAX_WRITE_INDEX})")
+    if not 1 <= ref.index <= max_index:
+        raise ArrayError(f"Array index {ref.index} out of range (1..{max_index})")
     encoded = _encode(value, ref)
     while len(elements) < ref.index:
         elements.append("NULL")
@@ -130,7 +116,7 @@ def _decode(raw: str, ref: ArrayRef) -> Any:
 
 
 def _encode(value: Any, ref: ArrayRef) -> str:
-    mismatch = ArrayError("Data type doesn't match")
+    mismatch = ArrayError(TYPE_MISMATCH)
     if ref.type == "bool":
         if not isinstance(value, bool):
             raise mismatch
@@ -148,5 +134,5 @@ def _encode(value: Any, ref: ArrayRef) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         raise mismatch
     if ref.bounds is not None and not ref.bounds[0] <= value <= ref.bounds[1]:
-        raise ArrayError(f"Value {value} out of range ({ref.bounds[0]}..{ref.bounds[1]})")
+        raise ArrayError(out_of_range(ref.suffix or "int", *ref.bounds))
     return str(value)

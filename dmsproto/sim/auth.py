@@ -24,7 +24,11 @@ compare as integers. A user may have both a hash line and a serial line.
 
 IP lists file (the DMS's ``DMS_JSON_IPS.cfg``): sections ``[nonSSL_Blocked]``,
 ``[nonSSL_Allowed]``, ``[SSL_Blocked]``, ``[SSL_Allowed]``, each followed by one CIDR
-range (or address) per line; ``#`` starts a comment line.
+range (or address) per line; ``#`` starts a comment line. :data:`SHIPPED_IP_LISTS` is
+the file a DMS writes on its first start (2.4.3.1), available as an opt-in preset
+(:meth:`IPLists.shipped`, ``dmsproto serve --shipped-ip-lists``); it is not our
+default because its two private ranges are the manufacturer's portals ("MST
+portals"), not the user's network.
 """
 
 from __future__ import annotations
@@ -40,10 +44,33 @@ from typing import Any, Literal
 
 from dmsproto.sim.shacrypt import verify
 
-__all__ = ["IPLists", "Network", "Users", "certificate_identity", "parse_basic_auth"]
+__all__ = ["SHIPPED_IP_LISTS", "IPLists", "Network", "Users", "certificate_identity",
+           "parse_basic_auth"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 ANY_SERIAL: Literal["*"] = "*"
+
+SHIPPED_IP_LISTS = """\
+# IP list for DMS JSON communication
+
+[nonSSL_Blocked]
+# None
+
+[nonSSL_Allowed]
+# Any connection from local host
+127.0.0.1
+# MST portals
+192.168.96.0/20
+172.18.8.0/23
+
+[SSL_Blocked]
+# None
+
+[SSL_Allowed]
+# Any connection
+0.0.0.0/0
+"""
+"""``DMS_JSON_IPS.cfg`` as a DMS writes it on its first start (document 2.4.3.1)."""
 
 
 def _networks(items: Iterable[str | Network]) -> tuple[Network, ...]:
@@ -118,6 +145,17 @@ class IPLists:
             tls_allowed=_networks(sections["ssl_allowed"]),
             tls_blocked=_networks(sections["ssl_blocked"]),
         )
+
+    @classmethod
+    def shipped(cls) -> IPLists:
+        """The lists of :data:`SHIPPED_IP_LISTS`: plain from 127.0.0.1 and the two
+        portal ranges, TLS from any IPv4 address (IPv6 not at all, as in the file)."""
+        return cls.parse(SHIPPED_IP_LISTS)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> IPLists:
+        """Read a ``DMS_JSON_IPS.cfg`` file."""
+        return cls.parse(Path(path).read_text(encoding="utf-8"))
 
     def permits(self, address: str, *, tls: bool) -> bool:
         """Whether a client at ``address`` may connect (block list first, then allow list)."""

@@ -5,6 +5,12 @@ document's examples. A ``get`` ``changelog`` lists the entries of that one
 datapoint without ``path``; ``changelogRead`` lists a whole group with ``path``.
 The log is history: deleting a datapoint keeps its entries in the group, a
 rename re-keys them so the log follows the datapoint.
+
+Cap: an answer holds at most ``limit`` entries (the document's 100,000,
+:data:`~dmsproto.sim.limits.MAX_CHANGELOG_ENTRIES`, 3.2.4: "limited to max.
+100'000 entries"): the newest ``limit`` of the range, never refused; a client sees
+the cut by the array having exactly ``limit`` entries and reads on with an earlier
+``end``.
 """
 
 from __future__ import annotations
@@ -15,14 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .limits import MAX_CHANGELOG_ENTRIES
 from .tree import AlarmInfo
-
-#: At most this many entries per answer (document 3.2.4).
-MAX_CHANGELOG_ENTRIES = 100_000
-
-
-class TooManyLogEntries(ValueError):
-    """The answer would exceed :data:`MAX_CHANGELOG_ENTRIES`."""
 
 
 @dataclass
@@ -63,12 +63,11 @@ class _Log:
         self.times.insert(i, t)
         self.entries.insert(i, entry)
 
-    def between(self, start: datetime, end: datetime) -> list[LogEntry]:
+    def between(self, start: datetime, end: datetime, limit: int) -> list[LogEntry]:
+        """The newest ``limit`` entries of ``[start, end]``, newest first."""
         lo = bisect_left(self.times, start.timestamp())
         hi = bisect_right(self.times, end.timestamp())
-        if hi - lo > MAX_CHANGELOG_ENTRIES:
-            raise TooManyLogEntries(hi - lo)
-        return self.entries[lo:hi][::-1]
+        return self.entries[max(lo, hi - limit):hi][::-1]
 
 
 class ChangelogStore:
@@ -89,12 +88,14 @@ class ChangelogStore:
         self._groups.setdefault(group, _Log()).add(entry)
         self._by_path.setdefault(entry.path, _Log()).add(entry)
 
-    def read_group(self, group: str, start: datetime, end: datetime) -> list[LogEntry]:
-        return self._groups[group].between(start, end)
+    def read_group(self, group: str, start: datetime, end: datetime,
+                   limit: int = MAX_CHANGELOG_ENTRIES) -> list[LogEntry]:
+        return self._groups[group].between(start, end, limit)
 
-    def read_path(self, path: str, start: datetime, end: datetime) -> list[LogEntry]:
+    def read_path(self, path: str, start: datetime, end: datetime,
+                  limit: int = MAX_CHANGELOG_ENTRIES) -> list[LogEntry]:
         log = self._by_path.get(path)
-        return [] if log is None else log.between(start, end)
+        return [] if log is None else log.between(start, end, limit)
 
     def moved(self, old: str, new: str) -> None:
         """The datapoint at ``old`` is now at ``new``: its entries follow it."""

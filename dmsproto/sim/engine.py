@@ -10,13 +10,23 @@ struct; :attr:`Reply.response` is the version's ``ResponseFrame`` and each
 :attr:`Delivery.frame` an ``EventFrame``, to be written with
 :func:`dmsproto.codec.encode` (:func:`.wire.as_json` gives plain JSON values).
 
-Framing rules: a request that is not JSON, not an object, has an unknown root
-member or no command at all is fatal: the response holds a fatal item
-(``code`` error and a message, no path) in the array of every command
-the request named (``get`` when it named none, as in the document's example)
-and :attr:`Reply.fatal` carries the message so a transport may close or answer
-with an HTTP error instead. A command whose value is not an array answers one
-fatal item in its array. Anything wrong inside an item answers that item only.
+Framing rules: a request that is not JSON, not an object, nested deeper than
+:data:`~dmsproto.sim.limits.MAX_JSON_DEPTH`, has an unknown root member or no
+command at all is fatal: the response holds a fatal item (``code`` error and a
+message, no path) in the array of every command the request named (``get`` when
+it named none, as in the document's example) and :attr:`Reply.fatal` carries the
+message; the transports still send that response (3.2.1), they never close for it.
+A command whose value is not an array answers one fatal item in its array.
+Anything wrong inside an item answers that item only. An empty command array is
+answered with an empty array (the vendor's Node-RED nodes send them).
+
+What is wrong is the validator's business: only its findings of severity
+``error`` are refused (a ``warning`` names a departure from the document that real
+DMSs accept), and each is answered with a DMS-style message
+(:mod:`.messages`), never the validator's own words.
+
+One request cannot build an unbounded answer: items and entries are counted
+against a :class:`~dmsproto.sim.items.Budget` (:mod:`.limits`).
 
 Protocol versions (``protocol=``): ``"1.4"`` (default), ``"1.3"`` and ``"1.5"``
 are validated with their schemas; the answers differ as the documents say
@@ -29,29 +39,41 @@ answers to a command it does not know).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 from ..errors import DMSError
 from ..timestamps import format_server_stamp
 from ..validation import validate
 from ..versions import DEFAULT_VERSION, UnknownVersionError, get_version, version_key
-from .items import Context, ItemRefused, error_item, fatal_item
+from .items import AnswerTooLarge, Budget, Context, ItemRefused, error_item, fatal_item
+from .limits import Limits
+from .messages import (
+    FATAL_JSON,
+    NO_COMMAND,
+    NOT_A_STRING,
+    NOT_AN_ARRAY,
+    NOT_AN_OBJECT,
+    TOO_DEEP,
+    UNKNOWN_COMMAND,
+    for_violation,
+)
 from .monitor import subscribe_item, unsubscribe_item
 from .plant import Plant, build
 from .reads import changelog_groups, changelog_read, get_item
 from .subscriptions import EventSink, Session, SubscriptionIndex
-from .system import system_tick
+from .system import blink, next_blink, system_tick
 from .tree import Node
 from .wire import UNSET, Command, SimWire, wire_for
 from .writes import delete_item, rename_item, set_item
 
-FATAL_JSON = "Expected JSON encoded data, but got something else."
 _STAMP_CACHE = 65_536  # formatted stamps kept (a plant's nodes share few stamps)
+_PARSER_DEPTH = "depth limit"  # how orjson names a text nested past its 1024 levels
 ItemHandler = Callable[["Engine", Context, Any], list[Any]]
 
 #: handlers by command attribute (the generated RequestFrame's snake_case names)
@@ -62,9 +84,11 @@ _ITEM_HANDLERS: dict[str, ItemHandler] = {
     "delete": delete_item,
     "subscribe": subscribe_item,
     "unsubscribe": unsubscribe_item,
+    "changelog_get_groups": changelog_groups,
     "changelog_read": changelog_read,
 }
-_WHOLE_LIST = "changelog_get_groups"  # answered once for the whole (empty) array
+#: answered once even for an empty array (the document's form: "changelogGetGroups": [])
+_ANSWERED_WHEN_EMPTY = "changelog_get_groups"
 
 
 def commands_of(protocol: str) -> tuple[str, ...]:
@@ -98,7 +122,17 @@ def _zone(name: str | None) -> tzinfo:
 
 
 class Engine:
-    """A simulated DMS data server."""
+    """A simulated DMS data server.
+
+    Args:
+        plant: the datapoints it starts with.
+        clock: where time comes from (default: the wall clock, UTC).
+        protocol: the protocol version it speaks.
+        zone: the zone of its timestamps (default: the plant's).
+        max_path_length: the longest path a write may name (default: the schema's, 160
+            characters as on ProMoS 2.x; 80 for ProMoS 1.x).
+        limits: what one request may make it build (default: :mod:`.limits`).
+    """
 
     def __init__(
         self,
@@ -107,7 +141,8 @@ class Engine:
         clock: Callable[[], datetime] | None = None,
         protocol: str = DEFAULT_VERSION,
         zone: str | None = None,
-        max_path_length: int = 160,
+        max_path_length: int | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         version_key(protocol)  # "1.3", "1.4", "1.5", ...: raises UnknownVersionError else
@@ -116,12 +151,14 @@ class Engine:
         self.commands = tuple(self.wire.commands)
         self.root_fields = self.wire.root_fields
         self.zone = _zone(zone or plant.zone)
-        self.max_path_length = max_path_length
+        self.max_path_length = max_path_length or self.wire.max_path_length
+        self.limits = limits or Limits()
         self.validating = _known_protocol(protocol)
         self.tree, self.logs = build(plant, self.clock(), self.zone)
         self.subscriptions = SubscriptionIndex()
         self.sessions: list[Session] = []
         self._stamps: dict[datetime, str] = {}
+        self.tick()  # System:Time and the blinkers are right from the start
 
     # -- sessions -----------------------------------------------------------------------
     def open_session(
@@ -162,14 +199,21 @@ class Engine:
 
     # -- events -------------------------------------------------------------------------
     def emit(
-        self, sink: EventSink, code: str, node: Node, trigger: str, *, new_path: str | None = None
+        self, sink: EventSink, code: str, node: Node, trigger: str, *,
+        new_path: str | None = None, at: datetime | None = None,
     ) -> None:
-        """Route event ``code`` of ``node`` (at its current path) to the subscribers."""
+        """Route event ``code`` of ``node`` (at its current path) to the subscribers.
+
+        The event's ``stamp`` is the time of the event (3.6.4): the written stamp for a
+        write (the node's stamp), ``at`` for a rename or delete; null on a node of type
+        ``none``, whose stamps are always null (2.8).
+        """
         targets = self.subscriptions.targets(code, node.path, node, self.stamp_text)
         if not targets:
             return
         event_item = self.wire.event.EventItem
-        value, vtype, stamp = node.value, node.type, self.stamp(node.stamp)
+        when = node.stamp if at is None or node.type == "none" else at
+        value, vtype, stamp = node.value, node.type, self.stamp(when)
         renamed = UNSET if new_path is None else new_path
         for sub in targets:
             sink.add(sub.session, event_item(
@@ -182,32 +226,41 @@ class Engine:
 
     # -- requests -----------------------------------------------------------------------
     def handle(self, session: Session, text: str | bytes) -> Reply:
-        """One request message as received (text, or UTF-8 bytes)."""
+        """One request message as received (text, or UTF-8 bytes).
+
+        Not JSON: not UTF-8, a lone surrogate, ``NaN``, a number past a double
+        (``1e999``), or nested past the parser (too deep; answered as such).
+        Integers past 64 bits are read as doubles, as the validator reads them.
+        """
         try:
-            message = json.loads(text)
-        except (ValueError, RecursionError):
-            return self._fatal({}, FATAL_JSON)
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            deep = _PARSER_DEPTH in str(exc)
+            return self._fatal({}, TOO_DEEP.format(self.limits.json_depth) if deep else FATAL_JSON)
         return self.handle_message(session, message)
 
     def handle_message(self, session: Session, message: object) -> Reply:
         """One already parsed request."""
         if not isinstance(message, dict):
-            return self._fatal({}, "A request must be a JSON object")
+            return self._fatal({}, NOT_AN_OBJECT)
+        if _deeper_than(message, self.limits.json_depth):
+            return self._fatal(message, TOO_DEEP.format(self.limits.json_depth))
         item_errors, command_errors, frame_error = self._violations(message)
         unknown = next((k for k in message if k not in self.root_fields), None)
-        if unknown is not None:  # before the validator's wording: as the DMS says it
-            frame_error = f"Unknown command '{unknown}'"
+        if unknown is not None:
+            frame_error = UNKNOWN_COMMAND.format(unknown)
         frame_error = frame_error or _frame_problem(message, self.wire, self.commands)
         if frame_error is not None:
             return self._fatal(message, frame_error)
         whois = message.get(self.wire.root["whois"])
-        ctx = Context(session, whois if isinstance(whois, str) else None, EventSink())
+        ctx = Context(session, whois if isinstance(whois, str) else None, EventSink(),
+                      Budget(self.limits.answer_items, self.limits.answer_entries))
         answers: dict[str, list[Any]] = {}
         for name in (k for k in message if k in self.commands):
             command = self.wire.commands[name]
             items = message[name]
             if name in command_errors or not isinstance(items, list):
-                reason = command_errors.get(name, f"'{name}' must be an array")
+                reason = command_errors.get(name, NOT_AN_ARRAY.format(name))
                 answers[command.attr] = [fatal_item(command, reason)]
                 continue
             answers[command.attr] = self._run(command, ctx, items, item_errors)
@@ -221,10 +274,11 @@ class Engine:
         self, command: Command, ctx: Context, items: list[Any],
         item_errors: dict[tuple[str, int], str],
     ) -> list[Any]:
-        if command.attr == _WHOLE_LIST:
-            return changelog_groups(self, ctx, items)
         handler = _ITEM_HANDLERS[command.attr]
+        if not items and command.attr == _ANSWERED_WHEN_EMPTY:
+            items = [None]
         validated = self.validating
+        budget = ctx.budget
         out: list[Any] = []
         for index, raw in enumerate(items):
             reason = item_errors.get((command.name, index))
@@ -232,33 +286,42 @@ class Engine:
                 out.append(error_item(command, raw, reason))
                 continue
             try:
-                item = self.wire.convert(raw, command, validated=validated)
-            except ValueError as exc:
+                budget.check_items()
+                item = None if raw is None else self.wire.convert(raw, command,
+                                                                   validated=validated)
+                answered = handler(self, ctx, item)
+                budget.take_items(len(answered))
+            except ValueError as exc:  # the item does not fit the generated type
                 out.append(error_item(command, raw, str(exc)))
-                continue
-            try:
-                out.extend(handler(self, ctx, item))
             except ItemRefused as exc:
                 out.append(error_item(command, raw, exc.message, exc.code))
+            except AnswerTooLarge as exc:
+                out.append(error_item(command, raw, str(exc)))
+            else:
+                out.extend(answered)
         return out
 
     def _violations(
         self, message: dict[str, Any]
     ) -> tuple[dict[tuple[str, int], str], dict[str, str], str | None]:
-        """Sort validator findings into item, command and frame problems."""
+        """Sort the validator's errors into item, command and frame problems (each
+        answered with the DMS-style message); warnings are accepted, as a DMS does."""
         items: dict[tuple[str, int], str] = {}
         commands: dict[str, str] = {}
         frame: str | None = None
         if not self.validating:
             return items, commands, frame
         for v in validate(message, direction="send", protocol=self.protocol):
+            if getattr(v, "severity", "error") != "error":
+                continue
+            text = for_violation(v.rule, v.pointer, v.value, max_path=self.max_path_length)
             parts = v.pointer.split("/")[1:] if v.pointer else []
             if len(parts) >= 2 and parts[0] in self.commands and parts[1].isdigit():
-                items.setdefault((parts[0], int(parts[1])), v.message)
+                items.setdefault((parts[0], int(parts[1])), text)
             elif len(parts) == 1 and parts[0] in self.commands:
-                commands.setdefault(parts[0], v.message)
+                commands.setdefault(parts[0], text)
             elif frame is None:
-                frame = v.message
+                frame = text
         return items, commands, frame
 
     def _fatal(self, message: dict[str, Any], reason: str) -> Reply:
@@ -269,10 +332,20 @@ class Engine:
 
     # -- simulation ---------------------------------------------------------------------
     def tick(self) -> list[Delivery]:
-        """Autonomous changes at clock(): System:Time, System:Blinker:*."""
+        """Autonomous changes at clock(): System:Time and System:Blinker:*."""
         sink = EventSink()
         system_tick(self, Context(Session(websocket=False), None, sink), self.now())
         return self._deliveries(sink)
+
+    def blink(self) -> list[Delivery]:
+        """The blinkers (System:Blinker:Blink<P>) as of clock(), without System:Time."""
+        sink = EventSink()
+        blink(self, Context(Session(websocket=False), None, sink), self.now())
+        return self._deliveries(sink)
+
+    def next_blink(self) -> datetime | None:
+        """When the next blinker flips after clock() (None: the plant has no blinkers)."""
+        return next_blink(self, self.now())
 
     def restart(self) -> None:
         """A DMS restart: every stamp is lost (values are kept)."""
@@ -310,16 +383,30 @@ def _known_protocol(protocol: str) -> bool:
     return True
 
 
+def _deeper_than(message: object, limit: int) -> bool:
+    """Whether ``message`` nests containers more than ``limit`` levels (iteratively)."""
+    stack: list[tuple[object, int]] = [(message, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+    return False
+
+
 def _frame_problem(
     message: dict[str, Any], wire: SimWire, commands: tuple[str, ...]
 ) -> str | None:
     """What makes a parsed request unusable as a whole, if anything."""
     for key in message:
         if key not in wire.root_fields:
-            return f"Unknown command '{key}'"
+            return UNKNOWN_COMMAND.format(key)
     if not any(k in commands for k in message):
-        return "Request contains no command"
+        return NO_COMMAND
     for key in (wire.root["whois"], wire.root["user"]):
         if key in message and not isinstance(message[key], str):
-            return f"'{key}' must be a string"
+            return NOT_A_STRING.format(key)
     return None

@@ -46,6 +46,7 @@ from .fault_actions import (
     derive_event,
     pad_frame,
 )
+from .limits import MAX_MESSAGE_BYTES
 
 __all__ = [
     "DEFAULT_OVERSIZE",
@@ -60,8 +61,8 @@ __all__ = [
     "pad_frame",
 ]
 
-DEFAULT_OVERSIZE: Final = 4 * 1024 * 1024 + 1
-"""One character over the DMS's 4 MiB message limit."""
+DEFAULT_OVERSIZE: Final = MAX_MESSAGE_BYTES + 1
+"""One byte over the DMS's 4 MiB message limit (the padding is ASCII)."""
 
 P = ParamSpec("P")
 F = TypeVar("F", bound="Faults")

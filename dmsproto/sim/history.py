@@ -32,16 +32,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from math import ceil, floor
 
+from .limits import MAX_HIST_ENTRIES
 from .wire import HIST_OK, REC_CHANGE, REC_CYCLE
 
-#: The DMS answers at most this many entries per histData (document 3.2.3).
-MAX_HIST_ENTRIES = 610_000
-
 _STATE_RANK = {"ok": 0, "comErr": 1, "inv": 2}
-
-
-class TooManyEntries(ValueError):
-    """The answer would exceed :data:`MAX_HIST_ENTRIES`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,28 +100,28 @@ class History:
         self.record(t, value, state, rec)
         self.changes[t] = Modification("past", at)
 
-    def read_past(self, start: float, end: float) -> list[HistPoint]:
-        """Records modified or inserted during ``[start, end]``, by record time."""
-        hits = sorted(t for t, c in self.changes.items() if start <= c.at <= end)
-        if len(hits) > MAX_HIST_ENTRIES:
-            raise TooManyEntries(len(hits))
+    def read_past(self, start: float, end: float, limit: int = MAX_HIST_ENTRIES
+                  ) -> list[HistPoint]:
+        """Records modified or inserted during ``[start, end]``, by record time (at most
+        ``limit``, the oldest)."""
+        hits = sorted(t for t, c in self.changes.items() if start <= c.at <= end)[:limit]
         out = []
         for t in hits:
             i = bisect_left(self.times, t)
             out.append(HistPoint(t, self.values[i], self.states[i], self.recs[i], self.changes[t]))
         return out
 
-    def read(self, start: float, end: float, interval: float, *, step: bool) -> list[HistPoint]:
-        """Entries for ``[start, end]``; see the module docstring for the rules."""
+    def read(self, start: float, end: float, interval: float, *, step: bool,
+             limit: int = MAX_HIST_ENTRIES) -> list[HistPoint]:
+        """Entries for ``[start, end]``, at most ``limit`` (the oldest); see the module
+        docstring for the rules."""
         if interval == 0:
-            return self._raw(start, end)
-        return self._grid(start, end, interval, step=step)
+            return self._raw(start, end, limit)
+        return self._grid(start, end, interval, step=step, limit=limit)
 
-    def _raw(self, start: float, end: float) -> list[HistPoint]:
+    def _raw(self, start: float, end: float, limit: int) -> list[HistPoint]:
         lo = bisect_left(self.times, start)
-        hi = bisect_right(self.times, end)
-        if hi - lo > MAX_HIST_ENTRIES:
-            raise TooManyEntries(hi - lo)
+        hi = min(bisect_right(self.times, end), lo + limit)
         changes = self.changes
         return [
             HistPoint(self.times[i], self.values[i], self.states[i], self.recs[i],
@@ -135,7 +129,8 @@ class History:
             for i in range(lo, hi)
         ]
 
-    def _grid(self, start: float, end: float, interval: float, *, step: bool) -> list[HistPoint]:
+    def _grid(self, start: float, end: float, interval: float, *, step: bool, limit: int
+              ) -> list[HistPoint]:
         if not self.times or end < start:
             return []
         first = max(start, self.times[0])
@@ -144,8 +139,7 @@ class History:
         k1 = floor((last - start) / interval)
         if k1 < k0:
             return []
-        if k1 - k0 + 1 > MAX_HIST_ENTRIES:
-            raise TooManyEntries(k1 - k0 + 1)
+        k1 = min(k1, k0 + limit - 1)
         out: list[HistPoint] = []
         times = self.times
         i = bisect_left(times, start + k0 * interval)

@@ -6,7 +6,11 @@ here; a WebSocket upgrade is accepted with :meth:`HttpConnection.accept_websocke
 DMS does (manufacturer's document 2.5-2.7): ``POST /json_data`` with one JSON request
 as body gets the JSON response; ``GET`` (or any other method) on ``/json_data`` gets
 405 "Use POST requests."; other paths 404; fatal errors are plain-text bodies.
-Keep-alive is supported.
+Keep-alive is supported. A body must arrive within
+:data:`~dmsproto.sim.limits.BODY_TIMEOUT` (else 408) and hold at most
+:data:`~dmsproto.sim.limits.MAX_MESSAGE_BYTES` (else 413); a body that is not JSON
+(or not UTF-8) is answered 200 with the document's fatal-error item (3.2.1), like
+any request the engine cannot read.
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ import trio
 from wsproto.utilities import generate_accept_token
 
 from .fault_actions import Action, Answer, Drop, Encoder, HttpStatus, NoAnswer, Wait
+from .limits import BODY_TIMEOUT, MAX_MESSAGE_BYTES, MAX_REQUEST_HEAD_BYTES, RECEIVE_BYTES
 
 __all__ = [
     "BASE_PATH",
-    "MAX_REQUEST_CHARS",
     "HttpConnection",
     "PostResult",
     "carry_out_post",
@@ -35,12 +39,9 @@ __all__ = [
 ]
 
 BASE_PATH: Final = "/json_data"
-MAX_REQUEST_CHARS: Final = 4 * 1024 * 1024
-"""The DMS accepts at most 4 MiB per request (per WebSocket frame and message)."""
 SERVER_NAME: Final = b"dmsproto-sim (ProMoS DMS/1.0)"
 JSON_TYPE: Final = b"application/json;charset=UTF-8"
 TEXT_TYPE: Final = b"text/plain;charset=UTF-8"
-RECEIVE_SIZE: Final = 65536
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,8 @@ async def carry_out_post(actions: tuple[Action, ...], response: Any, encode: Enc
     return answer
 
 
-PostHandler = Callable[[str, str | None], Awaitable[PostResult]]
-"""``await post(request_text, user)`` -> the answer (the server's engine call)."""
+PostHandler = Callable[[bytes, str | None], Awaitable[PostResult]]
+"""``await post(request_body, user)`` -> the answer (the server's engine call)."""
 
 
 def header(request: h11.Request, name: bytes) -> bytes | None:
@@ -120,13 +121,13 @@ class HttpConnection:
 
     def __init__(self, stream: trio.abc.Stream) -> None:
         self.stream = stream
-        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=16 * 1024)
+        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
 
     async def _next_event(self) -> h11.Event | type[h11.PAUSED]:
         while True:
             event = self.conn.next_event()
             if event is h11.NEED_DATA:
-                data = await self.stream.receive_some(RECEIVE_SIZE)
+                data = await self.stream.receive_some(RECEIVE_BYTES)
                 self.conn.receive_data(bytes(data))
                 continue
             return event  # type: ignore[return-value]
@@ -136,13 +137,13 @@ class HttpConnection:
         try:
             event = await self._next_event()
         except h11.RemoteProtocolError as exc:
-            await self._try_error(exc.error_status_hint, "Bad request.")
+            await self.try_error(exc.error_status_hint, "Bad request.")
             return None
         if isinstance(event, h11.Request):
             return event
         return None
 
-    async def read_body(self, limit: int = MAX_REQUEST_CHARS) -> bytes | None:
+    async def read_body(self, limit: int = MAX_MESSAGE_BYTES) -> bytes | None:
         """The request body; None when it exceeds ``limit`` (answered 413) or is broken."""
         parts: list[bytes] = []
         size = 0
@@ -160,7 +161,7 @@ class HttpConnection:
                 else:
                     return None
         except h11.RemoteProtocolError as exc:
-            await self._try_error(exc.error_status_hint, "Bad request.")
+            await self.try_error(exc.error_status_hint, "Bad request.")
             return None
 
     async def respond(
@@ -192,7 +193,8 @@ class HttpConnection:
         await self.respond(status, text.encode("utf-8"), content_type=TEXT_TYPE,
                            headers=headers, close=close)
 
-    async def _try_error(self, status: int, text: str) -> None:
+    async def try_error(self, status: int, text: str) -> None:
+        """Answer ``status`` with ``text`` and close, if the connection still can."""
         with contextlib.suppress(
             h11.LocalProtocolError, trio.BrokenResourceError, trio.ClosedResourceError
         ):
@@ -214,7 +216,7 @@ class HttpConnection:
             return None
         event = await self._next_event()  # EndOfMessage of the GET
         if not isinstance(event, h11.EndOfMessage):
-            await self._try_error(400, "Bad request.")
+            await self.try_error(400, "Bad request.")
             return None
         data = self.conn.send(h11.InformationalResponse(
             status_code=101,
@@ -244,13 +246,19 @@ async def handle_request(
     authorized: bool,
     post: PostHandler,
     user: str | None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> bool:
     """Answer one plain HTTP request; True when the connection can take another."""
     declared = header(request, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_REQUEST_CHARS:
+    if declared is not None and declared.isdigit() and int(declared) > MAX_MESSAGE_BYTES:
         await http.send_text(413, "Request too large.", close=True)
         return False
-    body = await http.read_body()
+    body = None
+    with trio.move_on_after(body_timeout) as waiting:
+        body = await http.read_body()
+    if waiting.cancelled_caught:
+        await http.try_error(408, "Request timeout.")
+        return False
     if body is None:
         return False
     path = target_path(request)
@@ -262,12 +270,7 @@ async def handle_request(
     elif request.method != b"POST":
         await http.send_text(405, "Use POST requests.", headers=[(b"Allow", b"POST")])
     else:
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            await http.send_text(400, "Request is not UTF-8.")
-            return http.reusable
-        result = await post(text, user)
+        result = await post(body, user)
         if result.body is None:
             return False
         content_type = JSON_TYPE if result.status == 200 else TEXT_TYPE

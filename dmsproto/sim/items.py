@@ -9,18 +9,15 @@ exception out of the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..timestamps import parse_stamp
+from .limits import MAX_ANSWER_ENTRIES, MAX_ANSWER_ITEMS
+from .messages import MISSING_FIELD, NO_IDENTITY, invalid_stamp, too_many
+from .stamps import parse_request_stamp
 from .subscriptions import EventSink, Session
 from .wire import ERROR, UNSET, Command
-
-NOT_FOUND = "Data point doesn't exist"
-TYPE_MISMATCH = "Data type doesn't match"
-NOT_EMPTY = "Path is not empty"
-NO_IDENTITY = "Identification required: send 'whois' with set, rename and delete"
 
 
 class ItemRefused(Exception):
@@ -32,21 +29,62 @@ class ItemRefused(Exception):
         self.message = message
 
 
+class AnswerTooLarge(Exception):
+    """One request's answer would pass a :class:`Budget` limit; the text says which."""
+
+
+@dataclass
+class Budget:
+    """What is left of one request's answer: response items and history/log entries
+    (:data:`~dmsproto.sim.limits.MAX_ANSWER_ITEMS`, ``MAX_ANSWER_ENTRIES``)."""
+
+    items: int = MAX_ANSWER_ITEMS
+    entries: int = MAX_ANSWER_ENTRIES
+    item_limit: int = field(init=False)
+    entry_limit: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.item_limit, self.entry_limit = self.items, self.entries
+
+    def check_items(self) -> None:
+        """Raise :class:`AnswerTooLarge` when no response item is left."""
+        if self.items <= 0:
+            raise AnswerTooLarge(too_many("response items", self.item_limit))
+
+    def take_items(self, count: int) -> None:
+        """Use ``count`` response items; raises :class:`AnswerTooLarge` past the limit."""
+        self.items -= count
+        if self.items < 0:
+            self.items = 0
+            raise AnswerTooLarge(too_many("response items", self.item_limit))
+
+    def take_entries(self, count: int) -> None:
+        """Use ``count`` entries; raises :class:`AnswerTooLarge` past the limit."""
+        self.entries -= count
+        if self.entries < 0:
+            self.entries = 0
+            raise AnswerTooLarge(too_many("history and change-log entries",
+                                          self.entry_limit))
+
+
 @dataclass(frozen=True)
 class Context:
-    """One request being handled: its session, ``whois``, and where its events go.
+    """One request being handled: its session, ``whois``, where its events go, and what
+    is left of its answer.
 
-    The session's authenticated user wins over ``whois`` (document 3.1.1).
+    The trigger of its writes is the request's ``whois`` (3.6.4: "the whois field from
+    the request"); on an authenticated connection ``whois`` is optional and the
+    authenticated user name stands in when it is absent (3.1.1).
     """
 
     session: Session
     whois: str | None
     sink: EventSink
+    budget: Budget = field(default_factory=Budget)
 
     @property
     def trigger(self) -> str | None:
-        user = self.session.user
-        return user if user is not None else self.whois
+        return self.whois if self.whois is not None else self.session.user
 
     def writer(self) -> str:
         """The trigger of write commands; refuses unidentified writers."""
@@ -60,14 +98,12 @@ def stamp_field(raw: Any, default: datetime | None, name: str = "start") -> date
     """A request timestamp (``Z`` or offset required); ``default`` when absent."""
     if raw is UNSET or raw is None:
         if default is None:
-            raise ItemRefused(f"Missing field '{name}'")
+            raise ItemRefused(MISSING_FIELD.format(name))
         return default
     try:
-        return parse_stamp(raw)
+        return parse_request_stamp(raw)
     except ValueError:
-        raise ItemRefused(
-            f"Invalid time stamp '{raw}' (ISO 8601 with Z or offset needed)"
-        ) from None
+        raise ItemRefused(invalid_stamp(raw)) from None
 
 
 def tag_of(item: Any) -> Any:

@@ -6,17 +6,21 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .items import NOT_FOUND, Context, ItemRefused, tag_of, tagged
+from .items import Context, ItemRefused, tag_of, tagged
+from .messages import (
+    NO_READ,
+    NO_SUBSCRIPTION,
+    NOT_FOUND,
+    WEBSOCKET_ONLY,
+    too_many_subscriptions,
+)
 from .query import QueryError, parse_query
-from .reads import NO_READ
-from .subscriptions import Subscription, parse_events
+from .subscriptions import Subscription, parse_events, tag_key
 from .wire import NO_PERM, OK, ON_CHANGE, UNSET
 from .wire import NOT_FOUND as NOT_FOUND_CODE
 
 if TYPE_CHECKING:
     from .engine import Engine
-
-WEBSOCKET_ONLY = "Monitoring is only possible on WebSocket connections"
 
 
 def subscribe_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
@@ -36,6 +40,10 @@ def subscribe_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     if node.ext.perm == "none":
         raise ItemRefused(NO_READ, NO_PERM)
     tag = tag_of(item)
+    held = ctx.session.subscriptions
+    limit = engine.limits.subscriptions
+    if len(held) >= limit and (path, tag_key(tag)) not in held:
+        raise ItemRefused(too_many_subscriptions(limit))
     echo = msgspec.to_builtins(item.query) if query is not None else None
     engine.subscriptions.add(Subscription(ctx.session, path, tag, events, query, echo))
     extra: dict[str, Any] = {} if echo is None else {"query": echo}
@@ -52,7 +60,7 @@ def unsubscribe_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     tag = tag_of(item)
     sub = engine.subscriptions.remove(ctx.session, path, tag)
     if sub is None:
-        raise ItemRefused("No subscription on this path with this tag", NOT_FOUND_CODE)
+        raise ItemRefused(NO_SUBSCRIPTION, NOT_FOUND_CODE)
     extra: dict[str, Any] = {}
     if sub.query_raw is not None:
         extra["query"] = sub.query_raw

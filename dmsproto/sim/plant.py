@@ -18,7 +18,8 @@ A plant is a JSON object (``demo_plant.json`` is an example)::
 
 POINT members, all optional: ``type`` (int|double|string|bool|none; default from
 the JSON type of ``value``), ``value``, ``name``, ``template``, ``unit``,
-``comment``, ``changelogGroup``, ``accType``, ``state`` (ok|error), ``perm``
+``comment``, ``changelogGroup``, ``accType`` (one that holds the ``type``: the
+writes obey it), ``state`` (ok|error), ``perm``
 (rw|ro|none), ``logTexts`` ({value text: log text} used when a write changes a
 logged datapoint), ``alarm`` (true or {priority, priorityBACnet, alarmGroup,
 alarmCollectGroup, siteGroup, screen}) and ``history`` ({days, every, base,
@@ -53,6 +54,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..timestamps import parse_stamp
+from .access import fits
 from .changelog import ChangelogStore, LogEntry
 from .history import History
 from .tree import VALUE_TYPES, AlarmInfo, ExtInfo, Node, Tree, ValueType
@@ -160,13 +162,16 @@ def _fill(node: Node, spec: dict[str, Any], when: datetime, zone: tzinfo) -> Non
         raise PlantError(f"{node.path}: bad type {vtype!r}")
     node.type = cast(ValueType, vtype)
     node.value = _coerce(node.type, value)
+    acc = spec.get("accType")
+    if acc is not None and not fits(acc, node.type):
+        raise PlantError(f"{node.path}: accType {acc!r} cannot hold a {node.type}")
     node.ext = ExtInfo(
         name=spec.get("name"),
         template=spec.get("template"),
         unit=spec.get("unit"),
         comment=spec.get("comment"),
         changelog_group=spec.get("changelogGroup"),
-        acc_type=spec.get("accType"),
+        acc_type=acc,
         state=spec.get("state", "ok"),
         perm=spec.get("perm", "rw"),
         log_texts=dict(spec.get("logTexts", {})),

@@ -3,8 +3,9 @@
 Depth: ``maxDepth`` 1 (default) searches the children of ``path`` (the
 document's example "get first child paths" uses ``"path": ""`` with an empty
 query); n searches n levels below ``path``; 0 searches the whole subtree. The
-start node itself is never a match. A subscription evaluates the same rules
-against the changed node when the event happens.
+start node itself is never a match of a get. A subscription evaluates the same
+rules against the changed node when the event happens, and its own node is in
+its scope too (:meth:`Query.in_scope`; see :mod:`.subscriptions` for why).
 
 Regular expressions: the DMS uses PCRE 8.35 (Perl syntax) and, like
 ``pcre_exec`` without ``PCRE_ANCHORED``, finds a match anywhere in the subject:
@@ -34,11 +35,10 @@ from datetime import datetime
 from typing import Any
 
 from ..versions import DEFAULT_VERSION, at_least
+from .limits import MAX_QUERY_MATCHES
+from .messages import UNKNOWN_TYPE, invalid_regex, too_many
 from .tree import VALUE_TYPES, Node
 from .wire import UNSET, wire_names
-
-#: A query matching more datapoints than this is aborted (document 3.2.2).
-MAX_QUERY_MATCHES = 100_000
 
 _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
 
@@ -53,7 +53,7 @@ class QueryError(ValueError):
 
 
 class TooManyMatches(QueryError):
-    """More than :data:`MAX_QUERY_MATCHES` datapoints matched."""
+    """More datapoints matched than the limit (3.2.2: the query is aborted with an error)."""
 
 
 StampText = Callable[[datetime | None], str]
@@ -73,8 +73,13 @@ class Query:
     max_depth: int = 1
 
     def in_depth(self, rel_depth: int) -> bool:
-        """Whether a node ``rel_depth`` levels below the start lies in the search."""
+        """Whether a node ``rel_depth`` levels below the start lies in a get's search."""
         return rel_depth >= 1 and (self.max_depth == 0 or rel_depth <= self.max_depth)
+
+    def in_scope(self, rel_depth: int) -> bool:
+        """Whether a subscription's events include a node ``rel_depth`` levels below its
+        path: the subscribed node itself (0) and the nodes a get would search."""
+        return rel_depth == 0 or self.in_depth(rel_depth)
 
     def matches(self, node: Node, stamp_text: StampText) -> bool:
         """All filters hold for ``node`` (depth is checked by the caller)."""
@@ -120,16 +125,19 @@ def parse_query(raw: Any, protocol: str = DEFAULT_VERSION) -> Query:
     )
 
 
-def search(start: Node, query: Query, stamp_text: StampText) -> list[Node]:
-    """Matching nodes below ``start`` in pre-order (children sorted by name)."""
+def search(start: Node, query: Query, stamp_text: StampText,
+           limit: int = MAX_QUERY_MATCHES) -> list[Node]:
+    """Matching nodes below ``start`` in pre-order (children sorted by name).
+
+    Raises:
+        TooManyMatches: more than ``limit`` matched (the query is aborted).
+    """
     found: list[Node] = []
     for node, _ in start.walk(query.max_depth):
         if query.matches(node, stamp_text):
             found.append(node)
-            if len(found) > MAX_QUERY_MATCHES:
-                raise TooManyMatches(
-                    f"Query aborted: more than {MAX_QUERY_MATCHES:,} matches".replace(",", "'")
-                )
+            if len(found) > limit:
+                raise TooManyMatches(too_many("matching data points", limit))
     return found
 
 
@@ -139,7 +147,9 @@ def _regex(pattern: Any, name: str) -> re.Pattern[str] | None:
     try:
         return re.compile(_NAMED_GROUP.sub("(?P<", pattern))
     except re.error as exc:
-        raise QueryError(f"Invalid regular expression in {name}: {exc}") from None
+        raise QueryError(invalid_regex(name, exc.pos)) from None
+    except (RecursionError, OverflowError, ValueError):  # nested or repeated past re's limits
+        raise QueryError(invalid_regex(name, None)) from None
 
 
 def _types(raw: Any) -> frozenset[str] | None:
@@ -148,5 +158,5 @@ def _types(raw: Any) -> frozenset[str] | None:
     names = {t.strip() for t in raw.split(",") if t.strip()}
     bad = sorted(names - set(VALUE_TYPES))
     if bad:
-        raise QueryError(f"Unknown type '{bad[0]}' in isType")
+        raise QueryError(UNKNOWN_TYPE.format(bad[0]))
     return frozenset(names) if names else None

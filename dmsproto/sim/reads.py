@@ -15,19 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from ..versions import at_least
 from ..wirebase import HistEntry
+from .access import DEFAULT_ACC_TYPE
 from .arrays import ArrayError, parse_ref, read_element
-from .changelog import MAX_CHANGELOG_ENTRIES, TooManyLogEntries
-from .history import MAX_HIST_ENTRIES, HistPoint, TooManyEntries
-from .items import NOT_FOUND, Context, ItemRefused, stamp_field, tag_of, tagged
+from .history import HistPoint
+from .items import Context, ItemRefused, stamp_field, tag_of, tagged
+from .messages import NO_READ, NOT_FOUND, UNKNOWN_GROUP
 from .query import QueryError, parse_query, search
-from .tree import DEFAULT_ACC_TYPE, Node
-from .wire import ERROR, NO_PERM, OK, UNSET
+from .tree import Node
+from .wire import NO_PERM, OK, UNSET
 from .wire import NOT_FOUND as NOT_FOUND_CODE
 
 if TYPE_CHECKING:
     from .engine import Engine
-
-NO_READ = "No permission to read this data point"
 #: histData interval when the request gives none (seconds, document 3.2.3)
 DEFAULT_INTERVAL = 900
 
@@ -81,53 +80,46 @@ def get_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
         if start is None:
             raise ItemRefused(NOT_FOUND, NOT_FOUND_CODE)
         try:
-            found = search(start, query, engine.stamp_text)
+            found = search(start, query, engine.stamp_text, engine.limits.query_matches)
         except QueryError as exc:
             raise ItemRefused(str(exc)) from None
-        return [_answer(engine, n, extras) for n in found if n.ext.perm != "none"]
+        return [_answer(engine, ctx, n, extras) for n in found if n.ext.perm != "none"]
     node = engine.tree.get(path)
     if node is None:
         return [_array_answer(engine, path, extras.tag)]
     if node.ext.perm == "none":
         raise ItemRefused(NO_READ, NO_PERM)
-    return [_answer(engine, node, extras)]
+    return [_answer(engine, ctx, node, extras)]
 
 
-def _answer(engine: Engine, node: Node, extras: Extras) -> Any:
-    result = engine.wire.response.GetResult
+def _answer(engine: Engine, ctx: Context, node: Node, extras: Extras) -> Any:
+    """The ``GetResult`` of one datapoint; its history and log entries count against the
+    request's budget (:class:`~dmsproto.sim.items.AnswerTooLarge` past it)."""
     out: dict[str, Any] = {}
     if node.children:
         out["has_child"] = True
-    try:
-        if extras.ext:
-            out["ext_infos"] = ext_infos(engine, node, extras.ext)
-        if extras.hist is not None:
-            out.update(_hist(engine, node, extras.hist))
-        if extras.log is not None:
-            entries = engine.logs.read_path(node.path, *extras.log)
-            entry = engine.wire.common.ChangelogEntry
-            out["changelog"] = [e.to_struct(entry, engine.stamp_text, with_path=False)
-                                for e in entries]
-    except TooManyEntries:
-        return _too_many(result, node.path, f"histData exceeds {MAX_HIST_ENTRIES:,} entries",
-                         extras.tag)
-    except TooManyLogEntries:
-        return _too_many(result, node.path,
-                         f"changelog exceeds {MAX_CHANGELOG_ENTRIES:,} entries", extras.tag)
+    if extras.ext:
+        out["ext_infos"] = ext_infos(engine, node, extras.ext)
+    if extras.hist is not None:
+        hist = _hist(engine, node, extras.hist)
+        ctx.budget.take_entries(sum(map(len, hist.values())))
+        out.update(hist)
+    if extras.log is not None:
+        entries = engine.logs.read_path(node.path, *extras.log,
+                                        engine.limits.changelog_entries)
+        ctx.budget.take_entries(len(entries))
+        entry = engine.wire.common.ChangelogEntry
+        out["changelog"] = [e.to_struct(entry, engine.stamp_text, with_path=False)
+                            for e in entries]
     if extras.tag is not None:
         out["tag"] = extras.tag
-    return result(code=OK, path=node.path, value=node.value, type=node.type,
-                  stamp=engine.stamp(node.stamp), **out)
-
-
-def _too_many(result: Any, path: str, what: str, tag: Any) -> Any:
-    message = what.replace(",", "'") + ": refine start/end or the interval"
-    return result(code=ERROR, path=path, message=message, **tagged(tag))
+    return engine.wire.response.GetResult(code=OK, path=node.path, value=node.value,
+                                          type=node.type, stamp=engine.stamp(node.stamp), **out)
 
 
 def _array_answer(engine: Engine, path: str, tag: Any) -> Any:
     try:
-        ref = parse_ref(path, engine.protocol)
+        ref = parse_ref(path, engine.wire.name)
     except ArrayError as exc:
         raise ItemRefused(str(exc)) from None
     base = engine.tree.get(ref.base) if ref is not None else None
@@ -168,11 +160,13 @@ def _hist(engine: Engine, node: Node, req: HistRequest) -> dict[str, Any]:
     if node.history is None:
         return out
     start, end = req.start.timestamp(), req.end.timestamp()
-    points = node.history.read(start, end, req.interval, step=node.type != "double")
+    limit = engine.limits.hist_entries
+    points = node.history.read(start, end, req.interval, step=node.type != "double",
+                               limit=limit)
     marks = at_least(engine.protocol, "1.5")  # mod/valueOriginal exist from v1.5 on
     out["hist_data"] = _entries(engine, node, points, req, marks=marks, past=False)
     if req.show_past:
-        past = node.history.read_past(start, end)
+        past = node.history.read_past(start, end, limit)
         out["hist_data_past"] = _entries(engine, node, past, req, marks=marks, past=True)
     return out
 
@@ -236,8 +230,14 @@ def _range(engine: Engine, req: Any) -> tuple[datetime, datetime] | None:
     return stamp_field(req.start, None), stamp_field(req.end, engine.now(), "end")
 
 
-def changelog_groups(engine: Engine, ctx: Context, items: list[Any]) -> list[Any]:
-    """changelogGetGroups: always one item with all groups (no per-item tag)."""
+def changelog_groups(engine: Engine, ctx: Context, item: Any) -> list[Any]:
+    """changelogGetGroups: one ``ChangelogGroupsResult`` with every group, per request
+    item (no per-item tag: clients correlate by position and the root tag).
+
+    The document sends an empty array and gets one item (the engine asks once, with
+    ``item`` None); visitoolkit-connector sends one ``{"changelogGetGroups": []}`` item
+    per call and reads answer item i as the answer to request item i.
+    """
     return [engine.wire.response.ChangelogGroupsResult(code=OK, groups=engine.logs.groups())]
 
 
@@ -247,14 +247,9 @@ def changelog_read(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     start = stamp_field(item.start, None)
     end = stamp_field(item.end, engine.now(), "end")
     if not engine.logs.has_group(group):
-        raise ItemRefused(f"Unknown change log group '{group}'")
-    try:
-        entries = engine.logs.read_group(group, start, end)
-    except TooManyLogEntries:
-        raise ItemRefused(
-            f"changelog exceeds {MAX_CHANGELOG_ENTRIES:,} entries".replace(",", "'")
-            + ": refine start/end"
-        ) from None
+        raise ItemRefused(UNKNOWN_GROUP.format(group))
+    entries = engine.logs.read_group(group, start, end, engine.limits.changelog_entries)
+    ctx.budget.take_entries(len(entries))
     entry = engine.wire.common.ChangelogEntry
     return [engine.wire.response.ChangelogReadResult(
         code=OK, group=group,

@@ -5,9 +5,20 @@ simulator has an ``ssl.SSLContext``, and read as HTTP with h11 (:mod:`dmsproto.s
 A WebSocket upgrade request is answered with 101 and the stream (plus any bytes read
 past the request head) is driven with wsproto directly; any other request is answered
 as HTTP. Driving wsproto (rather than trio-websocket's server) gives the DMS's wire
-behaviour: responses are sent as fragments of at most 8,192 bytes (so also characters)
-of payload, incoming messages over 4 MiB close the connection with 1009, a wrong path
-is accepted and then closed with 1003 "Invalid path.", and faults can be injected.
+behaviour: responses are sent as fragments of at most 8,192 bytes of payload,
+incoming messages over 4 MiB (bytes) close the connection with 1009, unmasked client
+frames are accepted (2.3, :mod:`.unmasked`), a wrong path is accepted and then closed
+with 1003 "Invalid path.", and faults can be injected. Every limit is in
+:mod:`.limits`.
+
+Text and binary messages are requests alike (the vendor's Node-RED nodes send binary
+frames). A request that is not JSON is answered with the document's fatal-error item
+(3.2.1) on the open connection; only transport failures close it (2.6): a text frame
+that is not UTF-8 (1007, as RFC 6455 requires), a message over the limit (1009), a
+broken frame (1002).
+
+With ``--debug`` (the ``dmsproto`` logger at DEBUG) every connection, handshake, close
+and frame is logged, frames cut to 300 characters; credentials never are.
 
 Per WebSocket connection three tasks share one nursery: a reader (frames, pings, close
 handshake), a processor (engine calls and faults, one request at a time, so responses
@@ -52,7 +63,6 @@ from dmsproto.sim.fault_actions import (
 from dmsproto.sim.faults import Faults
 from dmsproto.sim.http import (
     BASE_PATH,
-    MAX_REQUEST_CHARS,
     HttpConnection,
     PostResult,
     carry_out_post,
@@ -61,14 +71,23 @@ from dmsproto.sim.http import (
     is_websocket_upgrade,
     target_path,
 )
+from dmsproto.sim.limits import (
+    BODY_TIMEOUT,
+    CLOSE_TIMEOUT,
+    FRAGMENT_BYTES,
+    IDLE_TIMEOUT,
+    MAX_MESSAGE_BYTES,
+    OUTBOUND_QUEUE,
+    RECEIVE_BYTES,
+    REQUEST_QUEUE,
+)
 from dmsproto.sim.plant import Plant, load_plant
 from dmsproto.sim.subscriptions import Session
+from dmsproto.sim.unmasked import MaskingAdapter
 from dmsproto.validation import Violation, validate
 from dmsproto.versions import DEFAULT_VERSION
 
 __all__ = [
-    "FRAGMENT_SIZE",
-    "MAX_MESSAGE_CHARS",
     "Simulator",
     "serve",
     "server_ssl_context",
@@ -76,14 +95,12 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FRAGMENT_SIZE: Final = 8192
-"""Largest payload (bytes, hence also characters) of one WebSocket frame we send."""
-MAX_MESSAGE_CHARS: Final = MAX_REQUEST_CHARS
-"""Largest incoming WebSocket message (and frame), in characters: 4 MiB."""
-RECEIVE_SIZE: Final = 65536
-REQUEST_QUEUE: Final = 16
 DEFAULT_PORT: Final = 9020
+"""The DMS's port for http and ws (2.1)."""
 DEFAULT_TLS_PORT: Final = 9021
+"""The DMS's port for https and wss (2.1)."""
+LOG_CHARS: Final = 300
+"""How much of a frame a debug log line shows."""
 
 
 def server_ssl_context(
@@ -91,16 +108,29 @@ def server_ssl_context(
     keyfile: str | os.PathLike[str] | None = None,
     *,
     client_ca: str | os.PathLike[str] | None = None,
-    minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+    secure_tls: bool = True,
 ) -> ssl.SSLContext:
-    """A server context like the DMS's: TLS 1.2 or newer; client certificates optional.
+    """A server context like the DMS's; client certificates optional.
 
-    With ``client_ca``, client certificates issued by it are requested and verified
-    (a certificate from another issuer fails the handshake: Python's ssl module cannot
-    fall back to Basic auth the way the DMS does).
+    Args:
+        certfile: the server certificate (PEM, may hold the key too).
+        keyfile: its key, if not inside ``certfile``.
+        client_ca: with it, client certificates issued by it are requested and
+            verified (a certificate from another issuer fails the handshake: Python's
+            ssl module cannot fall back to Basic auth the way the DMS does).
+        secure_tls: the DMS's ``UseSecureTls=1`` (its default, 2.4.2.3): TLS 1.2 only.
+            False allows other versions (TLS 1.3, and older ones as far as this
+            machine's OpenSSL still offers them).
+
+    Returns:
+        The context for :class:`Simulator`.
     """
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.minimum_version = minimum_version
+    if secure_tls:
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+    else:
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
     context.load_cert_chain(certfile, keyfile)
     if client_ca is not None:
         context.load_verify_locations(cafile=os.fspath(client_ca))
@@ -119,14 +149,15 @@ class _Out:
 
 
 def _fragments(text: str) -> list[str]:
-    """``text`` cut into pieces of at most FRAGMENT_SIZE UTF-8 bytes, on character bounds."""
+    """``text`` cut into pieces of at most FRAGMENT_BYTES UTF-8 bytes, on character bounds."""
     if text.isascii():
-        return [text[i : i + FRAGMENT_SIZE] for i in range(0, max(len(text), 1), FRAGMENT_SIZE)]
+        return [text[i : i + FRAGMENT_BYTES]
+                for i in range(0, max(len(text), 1), FRAGMENT_BYTES)]
     data = text.encode("utf-8")
     pieces: list[str] = []
     start = 0
     while start < len(data):
-        end = min(start + FRAGMENT_SIZE, len(data))
+        end = min(start + FRAGMENT_BYTES, len(data))
         while end < len(data) and (data[end] & 0xC0) == 0x80:
             end -= 1
         pieces.append(data[start:end].decode("utf-8"))
@@ -140,10 +171,12 @@ class _WebSocket:
     def __init__(self, sim: Simulator, stream: trio.abc.Stream, trailing: bytes) -> None:
         self._sim = sim
         self._stream = stream
-        self._ws = WsConnection(ConnectionType.SERVER, trailing_data=trailing)
+        self._unmask = MaskingAdapter()
+        self._ws = WsConnection(ConnectionType.SERVER)
+        self._ws.receive_data(self._unmask.feed(trailing))
         self._lock = trio.StrictFIFOLock()
         self._out_tx, self._out_rx = trio.open_memory_channel[_Out](sim.outbound_queue_size)
-        self._req_tx, self._req_rx = trio.open_memory_channel[str](REQUEST_QUEUE)
+        self._req_tx, self._req_rx = trio.open_memory_channel[str | bytes](REQUEST_QUEUE)
         self._peer_closed = trio.Event()
         self._done = trio.Event()
         self._closing = False
@@ -220,8 +253,11 @@ class _WebSocket:
             while True:
                 for event in self._ws.events():
                     if isinstance(event, (TextMessage, BytesMessage)):
-                        size += len(event.data)
-                        if size > MAX_MESSAGE_CHARS:
+                        size += _byte_length(event.data)
+                        if size > MAX_MESSAGE_BYTES:
+                            if not self._closing:
+                                log.debug("%s: message over %d bytes", self.conn_id,
+                                          MAX_MESSAGE_BYTES)
                             await self._initiate_close(1009, "Message too big.")
                             parts, size = [], 0
                             continue
@@ -229,13 +265,11 @@ class _WebSocket:
                             continue
                         parts.append(event.data)
                         if event.message_finished:
-                            text = self._join(parts)
+                            message = self._join(parts)
                             parts, size = [], 0
-                            if text is None:
-                                await self._initiate_close(1007, "Invalid UTF-8.")
-                            else:
-                                self._sim.record("send", text, self.conn_id)
-                                await self._req_tx.send(text)
+                            self._sim.record("send", _as_text(message), self.conn_id)
+                            log.debug("%s recv %s", self.conn_id, _preview(message))
+                            await self._req_tx.send(message)
                     elif isinstance(event, Ping):
                         if self._ws.state is ConnectionState.OPEN:
                             await self._send_event(event.response())
@@ -250,25 +284,25 @@ class _WebSocket:
                             self._end()
                             return
                         # OPEN: wsproto could not parse a frame; event says why.
+                        log.debug("%s: broken frame (%s %s)", self.conn_id, event.code,
+                                  event.reason)
                         await self._initiate_close(event.code, event.reason or "")
-                data = await self._stream.receive_some(RECEIVE_SIZE)
+                data = await self._stream.receive_some(RECEIVE_BYTES)
                 if not data:
                     self._peer_closed.set()
                     self._end()
                     return
-                self._ws.receive_data(bytes(data))
+                self._ws.receive_data(self._unmask.feed(bytes(data)))
         except (trio.BrokenResourceError, trio.ClosedResourceError, LocalProtocolError):
             self._peer_closed.set()
             self._end()
 
     @staticmethod
-    def _join(parts: list[str | bytes | bytearray]) -> str | None:
+    def _join(parts: list[str | bytes | bytearray]) -> str | bytes:
+        """A text message as text; a binary one as its bytes (the engine reads UTF-8)."""
         if all(isinstance(p, str) for p in parts):
             return "".join(p for p in parts if isinstance(p, str))
-        try:
-            return b"".join(bytes(p) for p in parts if not isinstance(p, str)).decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        return b"".join(bytes(p) for p in parts if not isinstance(p, str))
 
     # --- writer ---------------------------------------------------------------------
 
@@ -296,6 +330,7 @@ class _WebSocket:
 
     async def _send_text(self, text: str) -> None:
         self._sim.record("recv", text, self.conn_id)
+        log.debug("%s send %s", self.conn_id, _preview(text))
         pieces = _fragments(text)
         last = len(pieces) - 1
         for index, piece in enumerate(pieces):
@@ -315,7 +350,7 @@ class _WebSocket:
     async def _emit(self, text: str) -> None:
         await self._out_tx.send(_Out("text", text))
 
-    async def _answer(self, text: str) -> bool:
+    async def _answer(self, text: str | bytes) -> bool:
         """Process one request; False once the connection is being closed or dropped."""
         sim = self._sim
         session = self.session
@@ -329,7 +364,8 @@ class _WebSocket:
             return False
         own = [d.frame for d in reply.deliveries if d.session is session]
         sim.route([d for d in reply.deliveries if d.session is not session])
-        return await self._carry_out(sim.faults.plan(text, "websocket"), reply.response, own)
+        return await self._carry_out(sim.faults.plan(_as_text(text), "websocket"),
+                                     reply.response, own)
 
     async def _carry_out(self, actions: tuple[Action, ...], response: Any,
                          own: list[Any]) -> bool:
@@ -365,6 +401,34 @@ class _WebSocket:
         return True
 
 
+def _byte_length(data: str | bytes | bytearray) -> int:
+    """The size of a message piece in bytes (text counts as UTF-8)."""
+    if isinstance(data, str):
+        return len(data) if data.isascii() else len(data.encode("utf-8", "surrogatepass"))
+    return len(data)
+
+
+def _as_text(message: str | bytes) -> str:
+    """A message as text for recordings and fault matching (bad UTF-8 replaced)."""
+    return message if isinstance(message, str) else message.decode("utf-8", "replace")
+
+
+def _preview(message: str | bytes) -> str:
+    """A frame for a debug log line: at most LOG_CHARS characters, with its size."""
+    text = _as_text(message)
+    kind = "text" if isinstance(message, str) else "binary"
+    if len(text) <= LOG_CHARS:
+        return f"({kind}) {text}"
+    return f"({kind}, {len(text)} chars) {text[:LOG_CHARS]}..."
+
+
+def _safe_peer(stream: trio.SocketStream) -> str:
+    try:
+        return _peer_address(stream)
+    except OSError:
+        return "a peer"
+
+
 def _peer_address(stream: trio.SocketStream) -> str:
     name = stream.socket.getpeername()
     if isinstance(name, tuple):
@@ -391,10 +455,14 @@ class Simulator:
 
     TLS when ``ssl_context`` is given (see :func:`server_ssl_context`); then clients
     authenticate by certificate or Basic auth against ``users`` (a :class:`Users`, or
-    path(s) of users files). Without ``users``, TLS clients need no authentication.
+    path(s) of users files). ``auth_required`` is the DMS's ``AuthRequired``
+    (2.4.2.3): True refuses unauthenticated TLS requests (401), False lets them in
+    unauthenticated; None (the default) requires authentication exactly when
+    ``users`` are given. ``dmsproto serve`` requires it on TLS, as the DMS does.
     ``allow`` holds the IP lists (default: plain from the local host only).
-    ``tick_interval`` seconds between engine ticks (None: no ticker; call ``tick()``).
-    ``record`` (a path or a :class:`~dmsproto.capture.Recorder`) records every message in
+    ``tick_interval`` seconds between System:Time ticks (None: no ticker and no
+    blinkers; call ``tick()``); the blinkers flip at their own periods meanwhile.
+    ``record`` (a path or a :class:`~dmsproto.recorder.Recorder`) records every message in
     the JSON Lines capture format that ``dmsproto validate`` reads.
     """
 
@@ -413,10 +481,12 @@ class Simulator:
         protocol: str = DEFAULT_VERSION,
         validate_outgoing: bool = False,
         engine: Engine | None = None,
-        outbound_queue_size: int = 1000,
-        close_timeout: float = 5.0,
-        idle_timeout: float = 60.0,
+        outbound_queue_size: int = OUTBOUND_QUEUE,
+        close_timeout: float = CLOSE_TIMEOUT,
+        idle_timeout: float = IDLE_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
         record: Recorder | str | os.PathLike[str] | None = None,
+        auth_required: bool | None = None,
     ) -> None:
         if engine is None:
             loaded = plant if isinstance(plant, Plant) else load_plant(plant)
@@ -430,12 +500,14 @@ class Simulator:
             users if users is None or isinstance(users, Users) else Users.load(users)
         )
         self.allow: IPLists = allow if allow is not None else IPLists()
+        self.auth_required = self.users is not None if auth_required is None else auth_required
         self.tick_interval = tick_interval
         self.protocol = protocol
         self.validate_outgoing = validate_outgoing
         self.outbound_queue_size = outbound_queue_size
         self.close_timeout = close_timeout
         self.idle_timeout = idle_timeout
+        self.body_timeout = body_timeout
         self.violations: list[tuple[Any, list[Violation]]] = []
         self.errors: list[BaseException] = []
         self.refused = 0
@@ -536,6 +608,7 @@ class Simulator:
             self.port = int(listeners[0].socket.getsockname()[1])
             if self.tick_interval:
                 nursery.start_soon(self._ticker, self.tick_interval)
+                nursery.start_soon(self._blinker)
             try:
                 yield self
             finally:
@@ -556,6 +629,15 @@ class Simulator:
             await trio.sleep_until(deadline)
             self.tick()
 
+    async def _blinker(self) -> None:
+        """Wake when the next blinker flips (by the engine's clock), whatever the tick."""
+        while True:
+            due = self.engine.next_blink()
+            if due is None:
+                return
+            await trio.sleep((due - self.engine.now()).total_seconds())
+            self.route(self.engine.blink())
+
     async def _handle_stream(self, tcp: trio.SocketStream) -> None:
         stream: trio.abc.Stream = tcp
         try:
@@ -566,19 +648,27 @@ class Simulator:
                              peer)
                     self.refused += 1
                 return
+            log.debug("connection from %s (%s)", peer, "TLS" if self.tls else "plain")
             cert_user = None
             if self.ssl_context is not None:
                 ssl_stream = trio.SSLStream(tcp, self.ssl_context, server_side=True,
                                             https_compatible=True)
                 with trio.move_on_after(self.idle_timeout) as scope:
-                    await ssl_stream.do_handshake()
+                    try:
+                        await ssl_stream.do_handshake()
+                    except trio.BrokenResourceError as exc:
+                        log.debug("%s: TLS handshake failed: %s", peer, exc.__cause__ or exc)
+                        return
                 if scope.cancelled_caught:
+                    log.debug("%s: no TLS handshake within %s s", peer, self.idle_timeout)
                     return
                 stream = ssl_stream
                 cert_user = self._certificate_user(ssl_stream.getpeercert())
+                log.debug("%s: %s, client certificate %s", peer, ssl_stream.version(),
+                          "of " + cert_user if cert_user else "none accepted")
             await self._serve_http(stream, peer, cert_user)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
-            pass
+            log.debug("%s: connection lost", _safe_peer(tcp))
         except Exception as exc:  # one broken connection must not stop the server
             log.exception("connection failed")
             self.errors.append(exc)
@@ -594,17 +684,17 @@ class Simulator:
 
     def _authenticate(self, authorization: bytes | None, cert_user: str | None
                       ) -> tuple[str | None, bool]:
-        """``(user, authorized)`` for a request: certificate first, then Basic auth."""
+        """``(user, authorized)`` for a request: certificate first, then Basic auth; on
+        TLS without either, authorized only when authentication is not required."""
         if not self.tls:
             return None, True
         if cert_user is not None:
             return cert_user, True
-        if self.users is None:
-            return None, True
         credentials = parse_basic_auth(authorization)
-        if credentials is not None and self.users.check_password(*credentials):
+        if (credentials is not None and self.users is not None
+                and self.users.check_password(*credentials)):
             return credentials[0], True
-        return None, False
+        return None, not self.auth_required
 
     async def _serve_http(self, stream: trio.abc.Stream, peer: str, cert_user: str | None
                           ) -> None:
@@ -616,6 +706,9 @@ class Simulator:
             if request is None:
                 return
             user, authorized = self._authenticate(header(request, b"authorization"), cert_user)
+            log.debug("%s: %s %s%s", peer, request.method.decode("ascii", "replace"),
+                      bytes(request.target)[:200].decode("latin-1"),
+                      f" as {user}" if user else "" if authorized else " (not authenticated)")
             if is_websocket_upgrade(request):
                 if not authorized:
                     await connection.send_text(
@@ -628,11 +721,11 @@ class Simulator:
                                               valid_path=target_path(request) == BASE_PATH)
                 return
 
-            async def post(text: str, user: str | None) -> PostResult:
-                return await self._post(text, user=user, peer=peer)
+            async def post(body: bytes, user: str | None) -> PostResult:
+                return await self._post(body, user=user, peer=peer)
 
             keep = await handle_request(connection, request, authorized=authorized,
-                                        post=post, user=user)
+                                        post=post, user=user, body_timeout=self.body_timeout)
             if not keep:
                 return
             connection.next_cycle()
@@ -642,12 +735,14 @@ class Simulator:
         if self.recorder is not None:
             self.recorder.record(direction, text, conn=conn)
 
-    async def _post(self, text: str, *, user: str | None, peer: str) -> PostResult:
+    async def _post(self, body: bytes, *, user: str | None, peer: str) -> PostResult:
         session = self.engine.open_session(peer=peer, user=user, websocket=False)
         conn = f"http-{session.id}"
+        text = _as_text(body)
         self.record("send", text, conn)
+        log.debug("%s recv %s", conn, _preview(text))
         try:
-            reply = self.engine.handle(session, text)
+            reply = self.engine.handle(session, body)
         except Exception as exc:  # an engine bug must not take the server down
             log.exception("engine failed on a request")
             self.errors.append(exc)
@@ -659,6 +754,8 @@ class Simulator:
                                       self.encode_frame)
         if result.body and result.status == 200:
             self.record("recv", result.body, conn)
+        log.debug("%s send %s %s", conn, result.status,
+                  "(no answer)" if result.body is None else _preview(result.body))
         return result
 
     async def _run_websocket(self, stream: trio.abc.Stream, trailing: bytes, *, peer: str,
@@ -671,9 +768,12 @@ class Simulator:
             self._sessions[id(session)] = (session, websocket)
         self._live.add(websocket)
         self._notify()
+        log.debug("%s: WebSocket from %s open%s", websocket.conn_id, peer,
+                  "" if valid_path else " on a wrong path")
         try:
             await websocket.run(valid_path=valid_path)
         finally:
+            log.debug("%s: WebSocket closed", websocket.conn_id)
             self._live.discard(websocket)
             if session is not None:
                 del self._sessions[id(session)]

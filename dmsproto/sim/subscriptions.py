@@ -1,10 +1,17 @@
 """Sessions, their subscriptions, and routing events to them.
 
 Subscriptions are indexed by path: one without a query fires for exactly its
-datapoint, one with a query for the datapoints its query selects below its
-path (see :mod:`.query`). Routing an event looks at the event's own path and
-at each of its ancestors, so the cost per event grows with the path's depth,
-not with the number of subscriptions elsewhere in the tree.
+datapoint; one with a query fires for its datapoint itself and for the
+datapoints its query selects below its path (see :mod:`.query`), each only
+when the query's filters (regexes, ``isType``, ``has...``) hold for it. Routing
+an event looks at the event's own path and at each of its ancestors, so the
+cost per event grows with the path's depth, not with the number of
+subscriptions elsewhere in the tree.
+
+The subscribed datapoint itself: both field clients subscribe single datapoints
+with a query (``{"path": "System:Time", "query": {"maxDepth": 0}}``) and rely on
+its events; a ``get`` query, by contrast, answers only what lies below its path
+(the document's "get first child paths" example).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .messages import UNKNOWN_EVENT
 from .query import Query
 from .tree import SEP, Node
 from .wire import EVENT_CODES
@@ -69,7 +77,7 @@ def parse_events(raw: str, codes: tuple[str, ...] = EVENT_CODES) -> frozenset[st
         return frozenset(codes)
     for name in names:
         if name not in codes:
-            raise ValueError(f"Unknown event '{name}'")
+            raise ValueError(UNKNOWN_EVENT.format(name))
     return frozenset(names)
 
 
@@ -118,14 +126,14 @@ class SubscriptionIndex:
         found = [s for s in self._exact.get(path, ()) if code in s.events]
         if self._scoped:
             levels = path.split(SEP) if path else []
-            for depth in range(len(levels)):
+            for depth in range(len(levels) + 1):
                 ancestor = SEP.join(levels[:depth])
                 for sub in self._scoped.get(ancestor, ()):
                     query = sub.query
                     if (
                         code in sub.events
                         and query is not None
-                        and query.in_depth(len(levels) - depth)
+                        and query.in_scope(len(levels) - depth)
                         and query.matches(node, stamp_text)
                     ):
                         found.append(sub)

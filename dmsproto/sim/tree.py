@@ -13,22 +13,12 @@ from typing import Any, Literal
 
 from .._generated.v1_4.common import ValueType as ValueType
 from .history import History
-from .wire import ACC_TYPES, literal_values, member
+from .messages import INVALID_PATH
+from .wire import literal_values
 
 #: The value types of the protocol (the same in every version), from the schema.
 VALUE_TYPES: tuple[ValueType, ...] = literal_values(ValueType)  # type: ignore[assignment]
 SEP = ":"
-
-#: accType reported in extInfos when the plant does not name one.
-DEFAULT_ACC_TYPE: dict[str, str] = {
-    "int": "int32",
-    "double": "double64",
-    "string": "string",
-    "bool": "bool",
-    "none": "none",
-}
-for _acc in DEFAULT_ACC_TYPE.values():
-    member(ACC_TYPES, _acc)  # fails at import if the schema drops one
 
 
 class PathError(ValueError):
@@ -108,7 +98,7 @@ def split_path(path: str) -> list[str]:
         return []
     parts = path.split(SEP)
     if any(p == "" for p in parts):
-        raise PathError("Invalid path")
+        raise PathError(INVALID_PATH)
     return parts
 
 
@@ -153,7 +143,7 @@ class Tree:
             return node, []
         parts = split_path(path)
         if not parts:
-            raise PathError("Invalid path")
+            raise PathError(INVALID_PATH)
         created: list[Node] = []
         node = self.root
         for part in parts:
@@ -191,7 +181,7 @@ class Tree:
         """Move ``node`` (and subtree) to ``new_path``; returns the parents created for it."""
         parts = split_path(new_path)
         if not parts:
-            raise PathError("Invalid path")
+            raise PathError(INVALID_PATH)
         if new_path in self._index:
             raise PathError("Destination path already exists")
         if is_within(new_path, node.path):

@@ -22,8 +22,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_typ
 import msgspec
 
 from .._generated import VERSIONS
-from ..codec import encode, msgspec_path_to_pointer
+from ..codec import encode
 from ..versions import DEFAULT_VERSION, VersionBindings, get_version, version_key
+from .messages import for_decoding
 
 UNSET = msgspec.UNSET
 
@@ -155,6 +156,9 @@ class SimWire:
         formats = literal_values(hist["format"])
         self.compact = member(formats, "compact")
         self.detail = member(formats, "detail")
+        #: longest written path and highest written array index (3.1.5, 3.1.4)
+        self.max_path_length = schema_limit(version, "x-dms-maxLength")
+        self.max_write_index = schema_limit(version, "x-dms-maxIndex")
 
     def convert(self, raw: Any, command: Command, *, validated: bool) -> Any:
         """A request item as the command's struct; raises ValueError with the reason.
@@ -172,15 +176,29 @@ class SimWire:
                     return msgspec.convert(raw, command.item, strict=False)
                 except msgspec.ValidationError:
                     pass
-            raise ValueError(_reason(str(exc))) from None
+            raise ValueError(for_decoding(str(exc))) from None
 
 
-def _reason(text: str) -> str:
-    reason, sep, where = text.partition(" - at `")
-    if not sep:
-        return f"Invalid request item: {reason}"
-    pointer = msgspec_path_to_pointer(where.rstrip("`"))
-    return f"Invalid request item: {reason} (at {pointer or '/'})"
+def schema_limit(version: VersionBindings, key: str) -> int:
+    """The number the version's schemas state under ``key`` (e.g. ``x-dms-maxLength``).
+
+    The schemas are the one place such wire limits are written; wherever a version
+    declares it, the first occurrence is taken.
+
+    Raises:
+        LookupError: no schema of the version states ``key``.
+    """
+    stack: list[Any] = list(version.schemas.values())
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found = node.get(key)
+            if isinstance(found, int) and not isinstance(found, bool):
+                return found
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise LookupError(f"no schema of {version.name} states {key}")
 
 
 @cache
@@ -203,5 +221,5 @@ __all__ = [
     "ACC_TYPES", "ALARM_LEFT", "ALARM_OCCURRED", "ERROR", "EVENT_CODES", "HIST_OK",
     "NOT_FOUND", "REC_CHANGE", "REC_CYCLE", "NO_PERM", "OK", "ON_CHANGE", "ON_CREATE",
     "ON_DELETE", "ON_RENAME", "ON_SET", "UNSET", "Command", "SimWire", "as_json",
-    "literal_values", "member", "wire_for", "wire_names",
+    "literal_values", "member", "schema_limit", "wire_for", "wire_names",
 ]

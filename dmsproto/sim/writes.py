@@ -7,25 +7,31 @@ parent created on the way (parents first) and nothing else. A rename raises
 first) for every node of the moved subtree under its old path, then
 ``onCreate`` for new parents and the subtree under the new one; a delete raises
 ``onDelete`` children first. Subscriptions stay bound to their path.
+
+Event stamps are the time of the event (3.6.4): the written stamp for writes, the
+time of the rename or delete for the events those raise (null on ``none`` nodes).
+
+Every write obeys the datapoint's access type (:mod:`.access`).
 """
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from .access import access_type, as_number
 from .arrays import ArrayError, ArrayRef, parse_ref, write_element
 from .changelog import LogEntry
-from .items import (
+from .items import Context, ItemRefused, stamp_field, tag_of, tagged
+from .messages import (
+    BELOW_ITSELF,
+    DESTINATION_EXISTS,
+    INVALID_PATH,
+    NO_WRITE,
     NOT_EMPTY,
     NOT_FOUND,
+    PATH_TOO_LONG,
     TYPE_MISMATCH,
-    Context,
-    ItemRefused,
-    stamp_field,
-    tag_of,
-    tagged,
 )
 from .query import value_text
 from .tree import Node, PathError, ValueType, split_path
@@ -48,9 +54,6 @@ from .wire import NOT_FOUND as NOT_FOUND_CODE
 if TYPE_CHECKING:
     from .engine import Engine
 
-NO_WRITE = "No permission to write this data point"
-_INT_RANGE = (-(2**63), 2**63 - 1)
-
 
 def set_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     """One ``SetItem`` -> one ``SetResult`` (value, type and stamp after the write)."""
@@ -71,10 +74,11 @@ def set_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
         node = create_node(engine, ctx, path, wanted, value, stamp, trigger)
     else:
         if node is engine.tree.root:
-            raise ItemRefused("Invalid path")
+            raise ItemRefused(INVALID_PATH)
         if node.ext.perm != "rw":
             raise ItemRefused(NO_WRITE, NO_PERM)
-        vtype, converted = convert(node.type, wanted, value, create=create)
+        vtype, converted = convert(node.type, wanted, value, create=create,
+                                   acc_type=node.ext.acc_type)
         assign(engine, ctx, node, vtype, converted, stamp, trigger)
     return [engine.wire.response.SetResult(
         code=OK, path=path, value=node.value, type=node.type, stamp=engine.stamp(node.stamp),
@@ -83,12 +87,12 @@ def set_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 
 def check_path_length(engine: Engine, path: str) -> None:
     if len(path) > engine.max_path_length:
-        raise ItemRefused(f"Path too long (max. {engine.max_path_length} characters)")
+        raise ItemRefused(PATH_TOO_LONG.format(engine.max_path_length))
 
 
 def _array_ref(engine: Engine, path: str) -> ArrayRef | None:
     try:
-        return parse_ref(path, engine.protocol)
+        return parse_ref(path, engine.wire.name)
     except ArrayError as exc:
         raise ItemRefused(str(exc)) from None
 
@@ -105,9 +109,10 @@ def _set_element(
         raise ItemRefused(TYPE_MISMATCH)
     value = item.value
     if ref.type == "double" and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        value = as_number(value, "double")
     try:
-        text = write_element(base.value if base.type == "string" else None, ref, value)
+        text = write_element(base.value if base.type == "string" else None, ref, value,
+                             engine.wire.max_write_index)
     except ArrayError as exc:
         raise ItemRefused(str(exc)) from None
     assign(engine, ctx, base, "string", text, stamp, trigger)
@@ -129,13 +134,14 @@ def json_type(value: object) -> ValueType:
     return "string"
 
 
-def convert(current: ValueType, wanted: str | None, value: Any, *, create: bool) -> tuple[
-    ValueType, Any
-]:
-    """Check a write against the datapoint's type; returns the type and stored value.
+def convert(current: ValueType, wanted: str | None, value: Any, *, create: bool,
+            acc_type: str | None = None) -> tuple[ValueType, Any]:
+    """Check a write against the datapoint's type and access type; returns the type and
+    the stored value.
 
     An integer may be written to a double; a ``none`` node takes a value only
-    with ``create`` (it then becomes a datapoint of the value's type).
+    with ``create`` (it then becomes a datapoint of the value's type, with that
+    type's default access type).
     """
     given = json_type(value)
     target: ValueType = cast(ValueType, wanted) if wanted is not None else given
@@ -146,15 +152,14 @@ def convert(current: ValueType, wanted: str | None, value: Any, *, create: bool)
             return "none", None
         if not create or value is None:
             raise ItemRefused(TYPE_MISMATCH)
-        current = target
+        current, acc_type = target, None
     if not (target == current or (target == "int" and current == "double")):
         raise ItemRefused(TYPE_MISMATCH)
-    if current == "double":
-        value = float(value)
-        if not math.isfinite(value):
-            raise ItemRefused("Value out of range")
-    elif current == "int" and not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
-        raise ItemRefused("Value out of range")
+    value = as_number(value, current)
+    try:
+        access_type(acc_type, current).check(value)
+    except ValueError as exc:
+        raise ItemRefused(str(exc)) from None
     return current, value
 
 
@@ -171,7 +176,7 @@ def create_node(
     try:
         split_path(path)
         if path == "":
-            raise PathError("Invalid path")
+            raise PathError(INVALID_PATH)
     except PathError as exc:
         raise ItemRefused(str(exc)) from None
     vtype, converted = convert("none", wanted, value, create=True)
@@ -228,24 +233,26 @@ def rename_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     check_path_length(engine, new_path)
     try:
         if not split_path(new_path):
-            raise PathError("Invalid path")
+            raise PathError(INVALID_PATH)
     except PathError as exc:
         raise ItemRefused(str(exc)) from None
     if new_path in engine.tree:
-        raise ItemRefused("Destination path already exists")
+        raise ItemRefused(DESTINATION_EXISTS)
     if new_path.startswith(path + ":"):
-        raise ItemRefused("A path cannot be moved below itself")
+        raise ItemRefused(BELOW_ITSELF)
+    now = engine.now()
     moved = engine.tree.subtree(node)
     old_paths = [n.path for n in moved]
     for n, old in zip(moved, old_paths, strict=True):
-        engine.emit(ctx.sink, ON_RENAME, n, trigger, new_path=new_path + old[len(path):])
+        engine.emit(ctx.sink, ON_RENAME, n, trigger, new_path=new_path + old[len(path):],
+                    at=now)
     for n in reversed(moved):
-        engine.emit(ctx.sink, ON_DELETE, n, trigger)
+        engine.emit(ctx.sink, ON_DELETE, n, trigger, at=now)
     created = engine.tree.move(node, new_path)
     for n, old in zip(moved, old_paths, strict=True):
         engine.logs.moved(old, n.path)
     for n in [*created, *moved]:
-        engine.emit(ctx.sink, ON_CREATE, n, trigger)
+        engine.emit(ctx.sink, ON_CREATE, n, trigger, at=now)
     return [engine.wire.response.RenameResult(code=OK, path=path, new_path=new_path,
                                               **tagged(tag_of(item)))]
 
@@ -261,8 +268,9 @@ def delete_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
     doomed = engine.tree.subtree(node)
     if any(n.ext.perm != "rw" for n in doomed):
         raise ItemRefused(NO_WRITE, NO_PERM)
+    now = engine.now()
     for n in reversed(doomed):
-        engine.emit(ctx.sink, ON_DELETE, n, trigger)
+        engine.emit(ctx.sink, ON_DELETE, n, trigger, at=now)
     engine.tree.remove(node)
     for n in doomed:
         engine.logs.deleted(n.path)
@@ -272,7 +280,7 @@ def delete_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 def _existing(engine: Engine, path: str) -> Node:
     """The node a rename/delete acts on: must exist, not be the root, be writable."""
     if path == "":
-        raise ItemRefused("Invalid path")
+        raise ItemRefused(INVALID_PATH)
     node = engine.tree.get(path)
     if node is None:
         raise ItemRefused(NOT_FOUND, NOT_FOUND_CODE)

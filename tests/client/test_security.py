@@ -82,20 +82,22 @@ async def test_basic_auth(tls_sim: Callable[..., Simulator], pki: Pki, transport
                 await dms.get("Test:Int")  # HTTP finds out here, WebSocket at connect
 
 
-async def test_authenticated_user_is_the_trigger(
+async def test_whois_is_the_trigger_also_when_authenticated(
     tls_sim: Callable[..., Simulator], pki: Pki
 ) -> None:
+    """3.6.4: the trigger is the request's whois (the user name stands in only when
+    an authenticated request sends none, 3.1.1; our client always sends one)."""
     async with tls_sim() as sim:
         auth: dict[str, Any] = {"user": "alice", "password": PASSWORD, "cafile": pki.ca_file}
         async with (
-            dc.connect(sim.url, whois="ignored", **auth) as writer,
+            dc.connect(sim.url, whois="service-a", **auth) as writer,
             dc.connect(sim.url, certfile=pki.client_cert, keyfile=pki.client_key,
                        cafile=pki.ca_file) as watcher,
             watcher.subscribe("Test:Int") as sub,
         ):
             await writer.set("Test:Int", 5)
             event = await sub.__anext__()
-        assert (event.value, event.trigger) == (5, "alice")
+        assert (event.value, event.trigger) == (5, "service-a")
 
 
 @pytest.mark.parametrize("transport", ["ws", "http"])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from dmsproto.sim import changelog as changelog_module
+from dmsproto.sim.limits import Limits
 from dmsproto.sim.testing import Harness
+from dmsproto.sim.wire import as_json
 
 ALARM = {"priority": 2, "priorityBACnet": 66, "alarmGroup": 1, "alarmCollectGroup": 10,
          "siteGroup": 1, "screen": "Main"}
@@ -24,6 +23,19 @@ def test_get_groups_answers_one_item_without_tag() -> None:
     h = Harness()
     reply = h.request(h.session(), {"tag": 7, "changelogGetGroups": []})
     assert reply.response == {"tag": 7, "changelogGetGroups": [
+        {"code": "ok", "groups": ["ABS1", "ALARMS", "PROT"]}]}
+
+
+def test_get_groups_answers_each_item_as_visitoolkit_connector_expects() -> None:
+    """One tagless item per call, the frame tagged with the items' tags (field evidence):
+    one answer item per request item, in order, and the root tag echoed unchanged."""
+    h = Harness()
+    tag = {"changelogGetGroups": ["6d1f-a", "6d1f-b"]}
+    reply = h.engine.handle_message(h.session(), {
+        "whois": "visitoolkit", "user": "", "tag": tag,
+        "changelogGetGroups": [{"changelogGetGroups": []}, {"changelogGetGroups": []}]})
+    assert as_json(reply.response) == {"tag": tag, "changelogGetGroups": [
+        {"code": "ok", "groups": ["ABS1", "ALARMS", "PROT"]},
         {"code": "ok", "groups": ["ABS1", "ALARMS", "PROT"]}]}
 
 
@@ -60,10 +72,8 @@ def test_unknown_group_and_bad_items() -> None:
     reply = h.handle_message(h.session(), {"changelogRead": [
         {"group": "PROT"}, {"start": "2026-01-15T00:00:00Z"}]})
     assert reply.response == {"changelogRead": [
-        {"code": "error", "group": "PROT",
-         "message": "Invalid request item: Object missing required field `start`"},
-        {"code": "error",
-         "message": "Invalid request item: Object missing required field `group`"}]}
+        {"code": "error", "group": "PROT", "message": "Missing field 'start'"},
+        {"code": "error", "message": "Missing field 'group'"}]}
 
 
 def test_value_changes_of_logged_datapoints_write_entries() -> None:
@@ -82,14 +92,19 @@ def test_value_changes_of_logged_datapoints_write_entries() -> None:
                        "text": "Alarm A", "state": "occurred", **ALARM}]
 
 
-def test_more_entries_than_the_limit_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(changelog_module, "MAX_CHANGELOG_ENTRIES", 1)
-    h = Harness()
+def test_more_entries_than_the_limit_are_cut_to_the_newest() -> None:
+    h = Harness(limits=Limits(changelog_entries=1))
     assert read(h, {"group": "PROT", "start": "2026-01-15T00:00:00Z"}) == [
-        {"code": "error", "group": "PROT",
-         "message": "changelog exceeds 100'000 entries: refine start/end"}]
+        {"code": "ok", "group": "PROT", "changelog": [
+            {"path": "A:Int", "stamp": "2026-01-15T10:00:00,000+01:00",
+             "text": "Int set to 44"}]}]
     reply = h.request(h.session(), {"get": [{"path": "A:Int",
                                              "changelog": {"start": "2026-01-15T00:00:00Z"}}]})
     assert reply.response is not None
-    assert reply.response["get"][0]["code"] == "error"
-    assert read(h, {"group": "PROT", "start": "2026-01-15T09:30:00Z"})[0]["code"] == "ok"
+    assert reply.response["get"][0]["code"] == "ok"
+    assert reply.response["get"][0]["changelog"] == [
+        {"stamp": "2026-01-15T10:00:00,000+01:00", "text": "Int set to 44"}]
+    # reading on with an earlier end gives the next older entry
+    older = read(h, {"group": "PROT", "start": "2026-01-15T00:00:00Z",
+                     "end": "2026-01-15T08:59:59Z"})
+    assert [e["text"] for e in older[0]["changelog"]] == ["Int set to 43"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dmsproto.sim.history import History
+from dmsproto.sim.limits import MAX_HIST_ENTRIES, Limits
 from dmsproto.sim.testing import T0, Harness
 
 EPOCH0 = T0.timestamp()
@@ -127,16 +128,34 @@ def test_writes_are_recorded_as_change_records() -> None:
     ]
 
 
-def test_more_than_610000_entries_is_an_item_error() -> None:
+def test_hist_data_is_cut_to_610000_entries_and_stays_ok() -> None:
+    """3.2.3: "the resulting response array is limited to max. 610'000 entries": of one
+    record more than the limit, the limit comes back (the oldest) and the last is cut."""
+    recorded = MAX_HIST_ENTRIES + 1
     h = Harness()
     node = h.engine.tree.get("A:Dbl")
     assert node is not None
-    node.history = History(times=[EPOCH0 - 700_000, EPOCH0], values=[0.0, 1.0],
-                           states=["ok", "ok"], recs=["cycle", "cycle"])
-    item = hist(h, "A:Dbl", {"start": "2026-01-01T00:00:00Z", "interval": 1})
-    assert item == {"code": "error", "path": "A:Dbl",
-                    "message": "histData exceeds 610'000 entries: refine start/end or the "
-                               "interval"}
+    start = EPOCH0 - recorded
+    node.history = History(times=[start + i for i in range(recorded)],
+                           values=[float(i % 7) for i in range(recorded)],
+                           states=["ok"] * recorded, recs=["cycle"] * recorded)
+    reply = h.engine.handle_message(h.session(), {"get": [{"path": "A:Dbl", "histData": {
+        "start": "2026-01-01T00:00:00Z", "interval": 0}}]})
+    item = reply.response.get[0]
+    assert item.code == "ok"
+    assert len(item.hist_data) == MAX_HIST_ENTRIES
+    assert item.hist_data[0].stamp == h.engine.epoch_stamp(start)
+    assert item.hist_data[-1].stamp == h.engine.epoch_stamp(start + MAX_HIST_ENTRIES - 1)
+
+
+def test_grid_hist_data_is_cut_too() -> None:
+    h = Harness(limits=Limits(hist_entries=3))
+    with_history(h)
+    item = hist(h, "A:Dbl", {"start": "2026-01-15T09:00:00Z", "interval": 60})
+    assert item["code"] == "ok"
+    assert [next(iter(e)) for e in item["histData"]] == [
+        "2026-01-15T10:30:00,000+01:00", "2026-01-15T10:31:00,000+01:00",
+        "2026-01-15T10:32:00,000+01:00"]
 
 
 def test_hist_data_request_errors() -> None:
@@ -151,19 +170,15 @@ def test_hist_data_request_errors() -> None:
         {"path": "A:Dbl", "histData": {"start": "2026-01-15T09:00:00Z", "showPast": True}},
     ]})
     assert reply.response == {"get": [
-        {"code": "error", "path": "A:Dbl", "message": "Invalid request item: Object missing "
-                                                      "required field `start` (at /histData)"},
+        {"code": "error", "path": "A:Dbl", "message": "Missing field 'start'"},
         {"code": "error", "path": "A:Dbl",
          "message": "Invalid time stamp 'yesterday' (ISO 8601 with Z or offset needed)"},
         {"code": "error", "path": "A:Dbl",
          "message": "Invalid time stamp '2026-01-15T09:00:00' (ISO 8601 with Z or offset "
                     "needed)"},
-        {"code": "error", "path": "A:Dbl", "message": "Invalid request item: Expected `int` >= "
-                                                      "0 (at /histData/interval)"},
-        {"code": "error", "path": "A:Dbl", "message": "Invalid request item: Invalid enum value "
-                                                      "'wide' (at /histData/format)"},
-        {"code": "error", "path": "A:Dbl", "message": "Invalid request item: Object contains "
-                                                      "unknown field `showPast` (at /histData)"},
+        {"code": "error", "path": "A:Dbl", "message": "Invalid value of field 'interval'"},
+        {"code": "error", "path": "A:Dbl", "message": "Invalid value 'wide' of field 'format'"},
+        {"code": "error", "path": "A:Dbl", "message": "Unknown field 'showPast'"},
     ]}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dmsproto.sim import Engine, demo_plant_path, load_plant
 from dmsproto.sim.testing import Harness, StepClock
@@ -14,17 +14,11 @@ def test_tick_sets_time_every_call_and_flips_blinkers() -> None:
     h = Harness()
     s = h.session()
     h.request(s, {"subscribe": [{"path": "System", "query": {"maxDepth": 0}, "event": "*"}]})
-    first = h.tick()
+    first = h.tick()  # at the time the engine was made: nothing changed but the onSet
     assert len(first) == 1 and first[0].session is s
     h.check(first[0].frame)
     assert [(e["code"], e["path"], e["value"]) for e in first[0].frame["event"]] == [
-        ("onChange", "System:Time", "11:00:00"),
-        ("onSet", "System:Time", "11:00:00"),
-        ("onChange", "System:Blinker:Blink1", True),
-        ("onSet", "System:Blinker:Blink1", True),
-        ("onChange", "System:Blinker:Blink4", True),
-        ("onSet", "System:Blinker:Blink4", True),
-    ]
+        ("onSet", "System:Time", "11:00:00")]
     assert all(e["trigger"] == "<SYS>" for e in first[0].frame["event"])
     assert first[0].frame["event"][0]["stamp"] == "2026-01-15T11:00:00,000+01:00"
     h.clock.advance(0.5)
@@ -48,9 +42,50 @@ def test_tick_sets_time_every_call_and_flips_blinkers() -> None:
 
 def test_tick_without_subscribers_delivers_nothing_but_updates() -> None:
     h = Harness()
+    h.clock.advance(3)
     assert h.tick() == []
     node = h.engine.tree.get("System:Time")
-    assert node is not None and node.value == "11:00:00"
+    assert node is not None and node.value == "11:00:03"
+
+
+def test_system_time_and_blinkers_are_right_before_the_first_tick() -> None:
+    clock = StepClock(datetime(2026, 1, 15, 10, 0, 1, 250_000, tzinfo=UTC))
+    engine = Engine(load_plant(), clock=clock)
+    reply = as_json(engine.handle_message(engine.open_session(), {"get": [
+        "System:Time", "System:Blinker:Blink0.5", "System:Blinker:Blink1",
+        "System:Blinker:Blink2"]}).response)
+    assert [(i["value"], i["stamp"]) for i in reply["get"]] == [
+        ("11:00:01", "2026-01-15T11:00:01,250+01:00"),
+        (False, "2026-01-15T11:00:01,250+01:00"),  # 1.25 s into the epoch's 0.5 s periods
+        (True, "2026-01-15T11:00:01,250+01:00"),
+        (False, "2026-01-15T11:00:01,250+01:00"),
+    ]
+
+
+def test_each_blinker_flips_at_its_own_period_whatever_the_tick() -> None:
+    """Blink0.5 flips every 0.25 s, Blink1 every 0.5 s, Blink2 every 1 s: a server that
+    wakes at next_blink() sees every flip, also between its 1 s System:Time ticks."""
+    clock = StepClock(datetime(2026, 1, 15, 10, 0, 0, tzinfo=UTC))
+    engine = Engine(load_plant(), clock=clock)
+    session = engine.open_session()
+    engine.handle_message(session, {"subscribe": [
+        {"path": "System:Blinker", "query": {"maxDepth": 1}}]})
+    seen: list[tuple[float, str, bool]] = []
+    start = clock.now
+    while clock.now < start + timedelta(seconds=2):
+        due = engine.next_blink()
+        assert due is not None and due > clock.now
+        clock.now = due
+        for delivery in engine.blink():
+            seen += [((clock.now - start).total_seconds(), e.path, e.value)
+                     for e in delivery.frame.event]
+    by_path: dict[str, list[float]] = {}
+    for at, path, _ in seen:
+        by_path.setdefault(path.rsplit(":", 1)[1], []).append(at)
+    assert by_path["Blink0.5"] == [0.25 * k for k in range(1, 9)]
+    assert by_path["Blink1"] == [0.5 * k for k in range(1, 5)]
+    assert by_path["Blink2"] == [1.0, 2.0]
+    assert by_path["Blink0.25"] == [0.125 * k for k in range(1, 17)]
 
 
 def test_restart_clears_stamps_and_keeps_values() -> None:
@@ -111,7 +146,7 @@ def test_demo_plant_has_the_promised_parts() -> None:
                                                      "groups": ["ABS1", "ALARMS", "PROT"]}]
     items = reply.response["get"]
     assert [(i["path"], i["type"], i["value"]) for i in items[:5]] == [
-        ("System:Time", "string", "00:00:00"), ("System:Blinker:Blink0.5", "bool", False),
+        ("System:Time", "string", "11:00:00"), ("System:Blinker:Blink0.5", "bool", True),
         ("Plant:AHU1:Filter:Alarm", "bool", True), ("Test:Array[2]", "int", 12),
         ("Test:Names", "string", "(a,b,c)")]
     assert items[5]["extInfos"] == {"name": "Pump running hours", "template": "HeatingCircuit",

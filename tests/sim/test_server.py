@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 import trio
 from trio_websocket import ConnectionClosed, open_websocket_url
-from wsproto import ConnectionType, WSConnection
-from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
 
 from dmsproto.sim.auth import IPLists
-from dmsproto.sim.server import FRAGMENT_SIZE, MAX_MESSAGE_CHARS, Simulator, serve
+from dmsproto.sim.limits import FRAGMENT_BYTES as FRAGMENT_SIZE
+from dmsproto.sim.limits import MAX_MESSAGE_BYTES as MAX_MESSAGE_CHARS
+from dmsproto.sim.server import Simulator, serve
+
+from .wire_client import RawWebSocket
 
 PLANT: dict[str, Any] = {
     "format": "dmsproto-plant/1",
@@ -161,54 +163,6 @@ async def test_ticker_task_runs(make_sim: Callable[..., Simulator],
 
 
 # --- fragmentation and size limits ------------------------------------------------------
-
-
-class RawWebSocket:
-    """A wsproto client that records the frames it receives (sizes in payload bytes)."""
-
-    def __init__(self, stream: trio.SocketStream) -> None:
-        self.stream = stream
-        self.ws = WSConnection(ConnectionType.CLIENT)
-        self.frames: list[int] = []
-        self._frame = 0
-        self._parts: list[str] = []
-
-    @classmethod
-    async def connect(cls, port: int, path: str = "/json_data") -> RawWebSocket:
-        raw = cls(await trio.open_tcp_stream("127.0.0.1", port))
-        await raw.stream.send_all(raw.ws.send(Request(host="127.0.0.1", target=path)))
-        while True:
-            for event in await raw._events():
-                if isinstance(event, AcceptConnection):
-                    return raw
-                raise AssertionError(f"handshake failed: {event}")
-
-    async def _events(self) -> list[Any]:
-        events = list(self.ws.events())
-        while not events:
-            data = await self.stream.receive_some(65536)
-            self.ws.receive_data(data or None)
-            events = list(self.ws.events())
-        return events
-
-    async def send(self, text: str) -> None:
-        await self.stream.send_all(self.ws.send(TextMessage(data=text)))
-
-    async def receive(self) -> str | CloseConnection:
-        while True:
-            for event in await self._events():
-                if isinstance(event, CloseConnection):
-                    return event
-                assert isinstance(event, TextMessage)
-                self._frame += len(event.data.encode("utf-8"))
-                self._parts.append(event.data)
-                if event.frame_finished:
-                    self.frames.append(self._frame)
-                    self._frame = 0
-                if event.message_finished:
-                    text = "".join(self._parts)
-                    self._parts = []
-                    return text
 
 
 @pytest.mark.parametrize("char", ["x", "é", "€"])

@@ -7,29 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dmsproto.sim.auth import SHIPPED_IP_LISTS as DMS_IPS_DEFAULT
 from dmsproto.sim.auth import IPLists, Users, certificate_identity, parse_basic_auth
 from dmsproto.sim.shacrypt import hash_password
-
-DMS_IPS_DEFAULT = """\
-# IP list for DMS JSON communication
-
-[nonSSL_Blocked]
-# None
-
-[nonSSL_Allowed]
-# Any connection from local host
-127.0.0.1
-# MST portals
-192.168.96.0/20
-172.18.8.0/23
-
-[SSL_Blocked]
-# None
-
-[SSL_Allowed]
-# Any connection
-0.0.0.0/0
-"""
 
 
 def test_default_ip_lists_are_the_dms_defaults() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -88,7 +89,105 @@ async def rejected_status(url: str, **options: Any) -> int:
 def test_server_context_defaults_to_tls_1_2(pki: Pki) -> None:
     context = pki.server_context()
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+    assert context.maximum_version == ssl.TLSVersion.TLSv1_2
     assert context.verify_mode == ssl.CERT_OPTIONAL
+
+
+def client_of_version(pki: Pki, version: ssl.TLSVersion) -> ssl.SSLContext:
+    context = pki.client_context()
+    context.minimum_version = context.maximum_version = version
+    return context
+
+
+async def test_secure_tls_allows_tls_1_2_only(make_sim: Callable[..., Simulator], pki: Pki,
+                                              http_request: Callable[..., Any]) -> None:
+    """2.4.2.3 UseSecureTls=1 (the DMS's default): "only TLS V1.2 is allowed"."""
+    async with make_sim(PLANT, ssl_context=pki.server_context()) as sim:
+        with pytest.raises(trio.BrokenResourceError):
+            await http_request(sim.port, "POST", "/json_data", GET,
+                               ssl_context=client_of_version(pki, ssl.TLSVersion.TLSv1_3))
+        reply = await http_request(sim.port, "POST", "/json_data", GET,
+                                   ssl_context=client_of_version(pki, ssl.TLSVersion.TLSv1_2))
+        assert reply.status == 200
+
+
+async def test_tls_1_3_when_secure_tls_is_off(make_sim: Callable[..., Simulator], pki: Pki,
+                                              http_request: Callable[..., Any]) -> None:
+    relaxed = server_ssl_context(pki.cert_file, secure_tls=False)
+    async with make_sim(PLANT, ssl_context=relaxed) as sim:
+        reply = await http_request(sim.port, "POST", "/json_data", GET,
+                                   ssl_context=client_of_version(pki, ssl.TLSVersion.TLSv1_3))
+        assert reply.status == 200
+
+
+async def test_auth_required_refuses_unauthenticated_https_post_and_wss(
+    make_sim: Callable[..., Simulator], pki: Pki, http_request: Callable[..., Any],
+) -> None:
+    """2.4.2.3 AuthRequired=1 (the DMS's default): no users file means nobody gets in."""
+    async with make_sim(PLANT, ssl_context=pki.server_context(), auth_required=True) as sim:
+        reply = await http_request(sim.port, "POST", "/json_data", GET,
+                                   ssl_context=pki.client_context())
+        assert reply.status == 401
+        assert await rejected_status(sim.url, ssl_context=pki.client_context()) == 401
+
+
+async def test_auth_not_required_lets_anonymous_clients_in_beside_users(
+    make_sim: Callable[..., Simulator], pki: Pki, http_request: Callable[..., Any],
+) -> None:
+    async with make_sim(PLANT, ssl_context=pki.server_context(), users=users(pki, "1"),
+                        auth_required=False) as sim:
+        anonymous = await http_request(sim.port, "POST", "/json_data", GET,
+                                       ssl_context=pki.client_context())
+        assert anonymous.status == 200
+        async with open_websocket_url(sim.url, ssl_context=pki.client_context(),
+                                      extra_headers=basic("alice", "secret")) as ws:
+            await ws.send_message(GET)
+            assert json.loads(await ws.get_message())["get"][0]["value"] == 1
+            assert [s.user for s in sim.engine.sessions] == ["alice"]
+
+
+async def test_authenticated_user_triggers_writes_without_whois(
+    make_sim: Callable[..., Simulator], pki: Pki,
+) -> None:
+    """3.1.1: authenticated, whois is optional and the user name is used; 3.6.4: a
+    whois that is sent is the trigger."""
+    context = pki.client_context()
+    async with make_sim(PLANT, ssl_context=pki.server_context(), users=users(pki, "1")) as sim, \
+            open_websocket_url(sim.url, ssl_context=context,
+                               extra_headers=basic("alice", "secret")) as ws:
+        await ws.send_message(json.dumps({"subscribe": [{"path": "Test:Int"}]}))
+        await ws.get_message()
+        triggers = []
+        for request in ({"user": "", "set": [{"path": "Test:Int", "value": 2}]},
+                        {"whois": "Service", "user": "", "set": [{"path": "Test:Int",
+                                                                   "value": 3}]}):
+            await ws.send_message(json.dumps(request))
+            with trio.fail_after(5):
+                while True:
+                    frame = json.loads(await ws.get_message())
+                    if "event" in frame:
+                        triggers.append(frame["event"][0]["trigger"])
+                        break
+        assert triggers == ["alice", "Service"]
+
+
+async def test_debug_log_never_shows_credentials(
+    make_sim: Callable[..., Simulator], pki: Pki, http_request: Callable[..., Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="dmsproto")
+    async with make_sim(PLANT, ssl_context=pki.server_context(), users=users(pki, "1")) as sim:
+        await http_request(sim.port, "POST", "/json_data", GET,
+                           headers=basic("alice", "secret"), ssl_context=pki.client_context())
+        async with open_websocket_url(sim.url, ssl_context=pki.client_context(),
+                                      extra_headers=basic("bob", "builder")) as ws:
+            await ws.send_message(GET)
+            await ws.get_message()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "TLSv1.2" in text and " as alice" in text and " as bob" in text
+    token = basic("alice", "secret")[0][1].split()[1].decode()
+    for secret in ("secret", "builder", token, "Authorization", "authorization"):
+        assert secret not in text
 
 
 async def test_wss_basic_auth_good_password(make_sim: Callable[..., Simulator], pki: Pki
@@ -179,8 +278,9 @@ async def test_client_certificate_any_serial(make_sim: Callable[..., Simulator],
         assert [s.user for s in sim.engine.sessions] == ["client1"]
 
 
-async def test_tls_without_users_needs_no_auth(make_sim: Callable[..., Simulator], pki: Pki,
-                                               http_request: Callable[..., Any]) -> None:
+async def test_tls_without_users_needs_no_auth_by_default_in_tests(
+    make_sim: Callable[..., Simulator], pki: Pki, http_request: Callable[..., Any],
+) -> None:
     async with make_sim(PLANT, ssl_context=pki.server_context()) as sim:
         reply = await http_request(sim.port, "POST", "/json_data", GET,
                                    ssl_context=pki.client_context())
