@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from pathlib import Path
 
 import trustme
-from cli_support import cli_env, run, run_many, shut_down, start_server
+from cli_support import Lines, cli_env, run, run_many, shut_down, start_server
 
 from dmsproto.cli import exits
 
@@ -60,3 +61,40 @@ def test_users_add_refuses_bad_input(tmp_path: Path) -> None:
     assert no_password.returncode == 0
     prompt = run("users", "add", target, "bob")                    # no terminal, no variable
     assert prompt.returncode == exits.USAGE and "DMSPROTO_PASSWORD" in prompt.stderr
+
+
+def test_serve_with_a_self_signed_certificate(tmp_path: Path) -> None:
+    users = tmp_path / "users.cfg"
+    assert run("users", "add", str(users), "tech", env=cli_env(DMSPROTO_PASSWORD="pw")
+               ).returncode == 0
+    kept = tmp_path / "tls"
+    server = start_server("--tls-self-signed", str(kept), "--users", str(users), "--tick", "0")
+    try:
+        assert server.url.startswith("wss://")
+        cafile = kept / "cert.pem"
+        assert (kept / "key.pem").stat().st_mode & 0o077 == 0
+        got = run("get", "System:Version", "--url", server.url, "--cafile", str(cafile),
+                  "--user", "tech", env=cli_env(DMSPROTO_PASSWORD="pw"))
+        assert got.returncode == 0, got.stderr
+        untrusted = run("get", "System:Version", "--url", server.url, "--user", "tech",
+                        env=cli_env(DMSPROTO_PASSWORD="pw"))
+        assert untrusted.returncode == exits.TLS
+    finally:
+        shut_down(server)
+    assert cafile.exists()                                          # a given folder stays
+
+    server = start_server("--tls-self-signed", "--users", str(users), "--tick", "0")
+    try:
+        assert server.process.stderr is not None
+        announced = Lines(server.process.stderr).next()
+        assert announced.startswith("self-signed certificate for localhost, 127.0.0.1, ::1")
+        temporary = Path(announced.split("--cafile ")[1].split(" ")[0])
+        got = run("get", "System:Version", "--url", server.url, "--cafile", str(temporary),
+                  "--user", "tech", env=cli_env(DMSPROTO_PASSWORD="pw"))
+        assert got.returncode == 0, got.stderr
+    finally:
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(timeout=10)
+    assert server.process.returncode == 0 and not temporary.exists()  # removed at the end
+    both = run("serve", "--tls-self-signed", "--tls-cert", str(cafile), "--users", str(users))
+    assert both.returncode == exits.USAGE

@@ -3,39 +3,11 @@
 from __future__ import annotations
 
 import json
-import queue
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
 
-from cli_support import Server, run, shut_down, spawn, start_server, stop
-
-
-class Lines:
-    """The lines of a pipe, read by a thread so that every wait has a timeout."""
-
-    def __init__(self, pipe: IO[str]) -> None:
-        self._queue: queue.Queue[str] = queue.Queue()
-        self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
-        self._thread.start()
-
-    def _read(self, pipe: IO[str]) -> None:
-        for line in pipe:
-            self._queue.put(line.rstrip("\n"))
-
-    def next(self, timeout: float = 15) -> str:
-        return self._queue.get(timeout=timeout)
-
-    def none_within(self, seconds: float) -> list[str]:
-        """Whatever arrives within ``seconds`` (waiting the whole time)."""
-        seen = []
-        try:
-            while True:
-                seen.append(self._queue.get(timeout=seconds))
-        except queue.Empty:
-            return seen
+from cli_support import Lines, Server, run, shut_down, spawn, start_server, stop
 
 
 @contextmanager
