@@ -63,8 +63,8 @@ TICK: Final = timedelta(milliseconds=1)
 """The resolution of DMS timestamps: windows of raw data are split on it."""
 
 CUT_MESSAGE: Final = re.compile(r"exceed|too many|more than|limit", re.IGNORECASE)
-"""What a refusal for too many entries says (our simulator: "histData exceeds
-610'000 entries: refine start/end or the interval")."""
+"""What a refusal for too many entries says: words of an error item's message (the
+document gives no wording, so any message about a limit counts)."""
 
 Stamp = datetime | timedelta | str
 """A time argument: an aware ``datetime``, a ``timedelta`` from now, or ISO 8601 text

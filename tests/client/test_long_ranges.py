@@ -1,8 +1,9 @@
 """Long history and change-log reads against the simulator, with its limits lowered.
 
-The simulator refuses an answer over its limit as the document's DMS would; the
-tests lower that limit (and the client's grid window) so a few thousand entries
-need several requests, and compare with the same read done in one.
+The simulator cuts an answer at its limit as the document's DMS does (history keeps
+the oldest entries, change logs the newest); the tests lower that limit (and the
+client's grid window) so a few thousand entries need several requests, and compare
+with the same read done in one.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from client_support import ANCHOR, clock
 
 import dmsproto.client as dc
 import dmsproto.client._client as client_module
-import dmsproto.sim.changelog as sim_changelog
-import dmsproto.sim.history as sim_history
 from dmsproto.errors import EncodeError
 from dmsproto.protocol import ReadHistory
 from dmsproto.protocol.ranges import RangeProgress
 from dmsproto.results import ChangelogEntry, History
+from dmsproto.sim.limits import Limits
 from dmsproto.sim.server import Simulator
 
 pytestmark = pytest.mark.trio
@@ -44,6 +44,19 @@ PLANT: dict[str, Any] = {
                   for k in range(1, 600)]
     + [{"path": "Dense:Logged", "ago": 3000, "text": f"same stamp {k}"} for k in range(5)],
 }
+
+
+def lower_limits(sim: Simulator, monkeypatch: pytest.MonkeyPatch, *, hist_entries: int = 0,
+                 changelog_entries: int = 0) -> None:
+    """Cut the simulator's answers shorter, and tell the client the same cut."""
+    limits = Limits()
+    if hist_entries:
+        limits = Limits(hist_entries=hist_entries)
+        monkeypatch.setattr(client_module, "HISTORY_CUT", hist_entries)
+    if changelog_entries:
+        limits = Limits(changelog_entries=changelog_entries)
+        monkeypatch.setattr(client_module, "CHANGELOG_CUT", changelog_entries)
+    sim.engine.limits = limits
 
 
 @pytest.fixture
@@ -76,9 +89,9 @@ async def test_raw_history_over_the_limit_is_read_in_parts(
     async with dense, dc.connect(dense.url) as dms:
         whole = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0)
         assert len(whole) > 8000
-        monkeypatch.setattr(sim_history, "MAX_HIST_ENTRIES", 1000)
+        lower_limits(dense, monkeypatch, hist_entries=1000)
         (single,) = await dms.batch([ReadHistory("Dense:Trend", ANCHOR - DAY, ANCHOR, 0)])
-        assert single.error is not None and "exceeds" in (single.message or "")
+        assert isinstance(single.value, History) and len(single.value) == 1000   # cut
         progress = Progress()
         split = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0,
                                   progress=progress)
@@ -114,7 +127,7 @@ async def test_change_logs_over_the_limit_are_read_in_parts(
         group = await dms.changelog_read("PROT", start=since, end=ANCHOR)
         log = await dms.changelog("Dense:Logged", start=since, end=ANCHOR)
         assert len(group.entries) == len(log) == 604
-        monkeypatch.setattr(sim_changelog, "MAX_CHANGELOG_ENTRIES", 50)
+        lower_limits(dense, monkeypatch, changelog_entries=50)
         progress = Progress()
         split_group = await dms.changelog_read("PROT", start=since, end=ANCHOR,
                                                progress=progress)

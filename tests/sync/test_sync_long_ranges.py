@@ -7,10 +7,11 @@ from datetime import timedelta
 import pytest
 from sync_support import ANCHOR, SimThread
 
-import dmsproto.sim.history as sim_history
+import dmsproto.client._client as client_module
 from dmsproto import sync
 from dmsproto.errors import EncodeError
 from dmsproto.protocol.ranges import RangeProgress
+from dmsproto.sim.limits import Limits
 
 
 def test_history_over_the_limit_with_progress(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -18,7 +19,8 @@ def test_history_over_the_limit_with_progress(monkeypatch: pytest.MonkeyPatch) -
         start = ANCHOR - timedelta(days=1)
         whole = dms.history("Plant:Trend", start=start, end=ANCHOR, interval=0)
         assert len(whole) > 60
-        monkeypatch.setattr(sim_history, "MAX_HIST_ENTRIES", 20)
+        sim.sim.engine.limits = Limits(hist_entries=20)     # the simulator cuts at 20,
+        monkeypatch.setattr(client_module, "HISTORY_CUT", 20)  # and the client knows it
         seen: list[RangeProgress] = []
         split = dms.history("Plant:Trend", start=start, end=ANCHOR, interval=0,
                             progress=seen.append)
