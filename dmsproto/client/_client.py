@@ -644,7 +644,7 @@ async def connect(
         protocol=opts.protocol,
         validate_requests=opts.validate_requests,
     )
-    with open_recorder(opts.record) as recorder:
+    with open_recorder(opts.record, truncate=opts.record_truncate) as recorder:
         if not opts.websocket:
             http = HttpBackend(opts, proto, recorder)
             try:
