@@ -167,7 +167,7 @@ class ConnectOptions(TypedDict, total=False):
     record_truncate: Annotated[bool, Opt(
         False,
         "start the record file afresh instead of adding this session to it",
-        cli=Cli(),
+        cli=Cli(switch=True),
     )]
 
 
