@@ -42,4 +42,4 @@ def test_record_truncate_starts_the_capture_afresh(server: Any, tmp_path: Path) 
     again = run("get", "Test:Double", "--url", server.url, env=env)
     assert again.returncode == 0, again.stderr
     assert len(capture.read_text().splitlines()) == 3
-    assert '"Test:Double"' in capture.read_text()
+    assert "Test:Double" in capture.read_text()
