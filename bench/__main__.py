@@ -10,8 +10,10 @@ from types import ModuleType
 
 from .common import Row
 
-BENCHES = ["bench_decode", "bench_codegen", "bench_capture", "bench_roundtrip", "bench_events",
-           "bench_proxy"]
+BENCHES = [
+    "bench_decode", "bench_json", "bench_codegen", "bench_capture", "bench_roundtrip",
+    "bench_events", "bench_proxy",
+]
 
 
 def _load(name: str) -> ModuleType | None:

@@ -2,9 +2,15 @@
 
 The protocol is JSON over WebSocket (and HTTP POST) to the data server (DMS)
 of ProMoS NT / Saia Visi.Plus.
+
+Importing the package stays light: ``validate`` and ``Violation`` (the schema
+validators) and ``__version__`` (the installed distribution's metadata) load
+when first used.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ._generated.decoding import decode
 from .client import Client, ReconnectPolicy, Subscription, connect
@@ -47,10 +53,31 @@ from .results import (
     SubscribeResult,
 )
 from .timestamps import format_stamp, parse_stamp
-from .validation import Violation, validate
 from .versions import VERSIONS
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from .validation import Violation, validate
+
+    __version__: str
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("validate", "Violation"):
+        from . import validation
+
+        value = getattr(validation, name)
+    elif name == "__version__":
+        from importlib.metadata import version
+
+        value = version(__name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, "__version__"})
 
 __all__ = [
     "VERSIONS",

@@ -28,7 +28,7 @@ Every message line is::
 with ``"conn"`` when several connections share a file and ``"binary": true`` for a
 message that travelled in a binary WebSocket frame.
 
-This module imports only the standard library and orjson: the client imports it on
+This module imports only the standard library and msgspec: the client imports it on
 every connection, so it must stay light.
 """
 
@@ -40,13 +40,15 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
-import orjson
+import msgspec
 
 if TYPE_CHECKING:
     from .versions import Direction
 
 #: Member that makes a capture line a session marker (and not a message).
 SESSION_KEY = "session"
+
+_encode = msgspec.json.Encoder().encode
 
 
 class Recorder:
@@ -130,13 +132,13 @@ class Recorder:
     @staticmethod
     def _write(file: IO[bytes], record: dict[str, object]) -> None:
         try:
-            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-        except TypeError:  # lone surrogates: keep what can be kept
+            line = _encode(record)
+        except UnicodeEncodeError:  # lone surrogates: keep what can be kept
             data = record.get("data")
             if isinstance(data, str):
                 record["data"] = data.encode("utf-8", "replace").decode("utf-8")
-            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-        file.write(line)
+            line = _encode(record)
+        file.write(line + b"\n")
         file.flush()
 
     def close(self) -> None:

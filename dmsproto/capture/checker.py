@@ -31,6 +31,7 @@ from typing import Any
 
 import orjson
 
+from ..tags import tag_key
 from .model import Message
 
 COMMANDS = frozenset({"get", "set", "rename", "delete", "subscribe", "unsubscribe",
@@ -41,16 +42,6 @@ _NO = object()
 
 #: ``sink(rule, message, pointer, value, text)`` receives each finding.
 Sink = Callable[[str, Message, str, Any, str], None]
-
-
-def tag_key(tag: Any) -> Hashable:
-    """A hashable identity for a JSON tag (strings as themselves, the rest as JSON)."""
-    if type(tag) is str:
-        return tag
-    try:
-        return orjson.dumps(tag, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        return repr(tag)
 
 
 def _show(tag: Any) -> str:
@@ -273,4 +264,4 @@ class Checker:
                            f"event path is not among the paths subscribed with {_show(tag)}")
 
 
-__all__ = ["COMMANDS", "WRITES", "Checker", "Sink", "tag_key"]
+__all__ = ["COMMANDS", "WRITES", "Checker", "Sink"]

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import ConnectError, ConnectionLost, InvalidOptions
+from ..excgroups import sole_exception
 from . import (
     cmd_changelog,
     cmd_completion,
@@ -34,7 +35,6 @@ from . import (
     exits,
 )
 from .output import Output
-from .runner import unwrap_group
 
 DESCRIPTION = """\
 The command line of dmsproto: read, search, write and watch datapoints of a ProMoS /
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out.note("dmsproto: interrupted")
         return exits.INTERRUPTED
     except Exception as exc:
-        real = unwrap_group(exc)
+        real = sole_exception(exc) or exc
         if isinstance(real, KeyboardInterrupt):
             out.note("dmsproto: interrupted")
             return exits.INTERRUPTED

@@ -31,17 +31,3 @@ async def _with_client(command: ClientCommand, args: argparse.Namespace, out: Ou
     async with open_client(settings, reconnect=reconnect) as client:
         return await command(args, client, out)
 
-
-def unwrap_group(exc: BaseException) -> BaseException:
-    """The single real exception inside (nested) exception groups, else ``exc`` itself."""
-    found: list[BaseException] = []
-
-    def walk(e: BaseException) -> None:
-        if isinstance(e, BaseExceptionGroup):
-            for sub in e.exceptions:
-                walk(sub)
-        elif not isinstance(e, trio.Cancelled):
-            found.append(e)
-
-    walk(exc)
-    return found[0] if len(found) == 1 else exc

@@ -32,6 +32,7 @@ from ..errors import (
     SubscriptionOverflow,
     TransportError,
 )
+from ..excgroups import sole_exception
 from ..filters import QueryFilter
 from ..options import ConnectOptions
 from ..protocol.core import ClientCore, SubscriptionState
@@ -121,11 +122,14 @@ class Subscription(Generic[T]):
     def __init__(
         self, client: Client, state: SubscriptionState, gaps: Literal["raise", "yield"]
     ) -> None:
+        backend = client._backend
+        if not isinstance(backend, WsBackend):
+            raise TransportError("subscriptions need a WebSocket connection")
         self._client = client
+        self._backend = backend
         self._state = state
         self._gaps = gaps
-        self._lot = trio.lowlevel.ParkingLot()
-        state.waker = self._lot
+        self._lot = backend.parking_lot(state)
         self._count = 0
         self._entered = False
 
@@ -152,7 +156,11 @@ class Subscription(Generic[T]):
         if self._entered:
             raise DMSProtoError("a Subscription can be entered only once")
         self._entered = True
-        await self._client._subscribe(self._state)
+        try:
+            await self._client._subscribe(self._state)
+        except BaseException:
+            self._backend.release(self._state)
+            raise
         return self
 
     async def __aexit__(
@@ -161,7 +169,10 @@ class Subscription(Generic[T]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._client._unsubscribe(self._state)
+        try:
+            await self._client._unsubscribe(self._state)
+        finally:
+            self._backend.release(self._state)
 
     def __aiter__(self) -> Subscription[T]:
         return self
@@ -680,26 +691,6 @@ class Client:
         await self._backend.aclose()
 
 
-def _single(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
-    """The one non-Cancelled exception of a group (flattened), if there is exactly one."""
-    found: list[BaseException] = []
-
-    def walk(e: BaseException) -> None:
-        if isinstance(e, BaseExceptionGroup):
-            for sub in e.exceptions:
-                walk(sub)
-        else:
-            found.append(e)
-
-    walk(group)
-    real = [e for e in found if not isinstance(e, trio.Cancelled)]
-    if len(real) == 1:
-        return real[0]
-    if not real and found:
-        return found[0]
-    return None
-
-
 @asynccontextmanager
 async def connect(
     url: str | None = None, /, **options: Unpack[ConnectOptions]
@@ -734,7 +725,7 @@ async def connect(
         protocol=opts.protocol,
         validate_requests=opts.validate_requests,
     )
-    with open_recorder(opts.record) as recorder:
+    with open_recorder(opts.record, truncate=opts.record_truncate) as recorder:
         if not opts.websocket:
             http = HttpBackend(opts, proto, recorder)
             try:
@@ -762,7 +753,7 @@ async def _ws_client(
                 await backend.aclose()
                 nursery.cancel_scope.cancel()
     except BaseExceptionGroup as group:
-        single = _single(group)
+        single = sole_exception(group)
         if single is None:
             raise
         context = single.__context__

@@ -22,7 +22,7 @@ from ..errors import (
     HTTPStatusError,
     ProtocolError,
 )
-from ..protocol.core import BadFrame, ClientCore
+from ..protocol.core import BadFrame, CallDone, ClientCore, SubscriptionData
 from ..protocol.ops import Op
 from ..recorder import Recorder
 from ._net import open_stream, tls_error_from
@@ -197,8 +197,11 @@ class HttpBackend:
                 if debug:
                     log.debug("recv %s", trunc(body))
                 for ev in self.proto.receive(body):
-                    if isinstance(ev, BadFrame):
-                        raise ev.error
+                    match ev:
+                        case BadFrame():
+                            raise ev.error
+                        case CallDone() | SubscriptionData():
+                            pass  # the answer is read from ``call`` below; no push over HTTP
         except BaseException:
             self.proto.abandon(call)
             raise

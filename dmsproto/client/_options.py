@@ -55,6 +55,7 @@ class Options:
     protocol: Version
     validate_requests: bool
     record: PathArg | Recorder | None
+    record_truncate: bool
     authorization: bytes | None = field(default=None, repr=False)
 
     @property

@@ -25,7 +25,9 @@ from ..errors import (
     RequestTimeout,
     TLSError,
 )
+from ..excgroups import sole_exception
 from ..protocol.core import (
+    BadFrame,
     Call,
     CallDone,
     ClientCore,
@@ -49,18 +51,6 @@ def trunc(frame: str | bytes) -> str:
     if len(text) <= TRUNCATE:
         return text
     return f"{text[:TRUNCATE]}... ({len(text)} chars)"
-
-
-def wake_call(call: Call) -> None:
-    waiter = call.waiter
-    if waiter is not None:
-        waiter.set()
-
-
-def wake_sub(sub: SubscriptionState) -> None:
-    waker = sub.waker
-    if waker is not None:
-        waker.unpark_all()
 
 
 class Link:
@@ -157,28 +147,26 @@ def rejected_error(exc: ConnectionRejected, opts: Options) -> ConnectError:
     return ConnectError(f"{opts.url} rejected the WebSocket upgrade ({detail})")
 
 
-def single_error(group: BaseExceptionGroup[BaseException], opts: Options) -> BaseException:
-    """The one meaningful exception inside a nursery's group."""
-    flat: list[BaseException] = []
-
-    def walk(e: BaseException) -> None:
-        if isinstance(e, BaseExceptionGroup):
-            for sub in e.exceptions:
-                walk(sub)
-        elif not isinstance(e, trio.Cancelled):
-            flat.append(e)
-
-    walk(group)
-    for e in flat:
-        if isinstance(e, ConnectionRejected):
-            return rejected_error(e, opts)
-    if len(flat) == 1:
-        return flat[0]
-    return group
+def session_error(group: BaseExceptionGroup[BaseException], opts: Options) -> BaseException:
+    """The one meaningful exception inside a link nursery's group (else the group)."""
+    rejected = group.subgroup(ConnectionRejected)
+    if rejected is not None:
+        first: BaseException = rejected
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        assert isinstance(first, ConnectionRejected)
+        return rejected_error(first, opts)
+    return sole_exception(group) or group
 
 
 class WsBackend:
-    """Calls and subscriptions over a (re)connecting WebSocket."""
+    """Calls and subscriptions over a (re)connecting WebSocket.
+
+    The waiting side of the core's work lives here: a ``trio.Event`` per call
+    in flight (set on ``CallDone`` or when the call fails) and a ``ParkingLot``
+    per subscription with a consumer (unparked on ``SubscriptionData`` and when
+    the subscription ends).
+    """
 
     transport = "ws"
 
@@ -195,6 +183,37 @@ class WsBackend:
         self.fatal: BaseException | None = None
         self._started = False
         self.reconnects = 0
+        self._waiters: dict[Call, trio.Event] = {}
+        self._lots: dict[SubscriptionState, trio.lowlevel.ParkingLot] = {}
+
+    # ---------------------------------------------------------------- waiting
+
+    def _abandon(self, call: Call) -> None:
+        self._waiters.pop(call, None)
+        self.proto.abandon(call)
+
+    def _wake_call(self, call: Call) -> None:
+        done = self._waiters.pop(call, None)
+        if done is not None:
+            done.set()
+
+    def parking_lot(self, sub: SubscriptionState) -> trio.lowlevel.ParkingLot:
+        """Where the consumer of ``sub`` waits for events (made on first use)."""
+        lot = self._lots.get(sub)
+        if lot is None:
+            lot = self._lots[sub] = trio.lowlevel.ParkingLot()
+        return lot
+
+    def release(self, sub: SubscriptionState) -> None:
+        """``sub`` is over for its consumer: wake it a last time and forget its lot."""
+        lot = self._lots.pop(sub, None)
+        if lot is not None:
+            lot.unpark_all()
+
+    def _wake_sub(self, sub: SubscriptionState) -> None:
+        lot = self._lots.get(sub)
+        if lot is not None:
+            lot.unpark_all()
 
     # ------------------------------------------------------------ supervisor
 
@@ -264,7 +283,7 @@ class WsBackend:
                 # when closing, trio-websocket's task finishes the close handshake;
                 # aclose() bounds that by close_timeout and then closes the stream
         except BaseExceptionGroup as group:
-            err = single_error(group, opts)
+            err = session_error(group, opts)
             if err is group:
                 raise
             raise err from None
@@ -283,7 +302,7 @@ class WsBackend:
         if not self.closed:
             log.warning("connection to %s lost: %s", self.opts.url, error)
         for call in self.proto.connection_lost(error):
-            wake_call(call)
+            self._wake_call(call)
         keep = self.opts.reconnect is not None and not self.closed
         for sub in self.proto.subscriptions:
             if keep:
@@ -291,41 +310,46 @@ class WsBackend:
             else:
                 sub.final = ConnectionLost(f"connection to {self.opts.url} lost")
                 self.proto.remove_subscription(sub)
-            wake_sub(sub)
+            self._wake_sub(sub)
 
     def _give_up(self, error: BaseException) -> None:
         self.fatal = error
         for call in self.proto.connection_lost(error):
-            wake_call(call)
+            self._wake_call(call)
         for sub in self.proto.subscriptions:
             sub.final = error
             self.proto.remove_subscription(sub)
-            wake_sub(sub)
+            self._wake_sub(sub)
         self.up.set()  # wake calls waiting for a link: they see ``fatal``
 
-    async def _send_renewal(self, link: Link, subs: Sequence[SubscriptionState]) -> Call | None:
+    async def _send_renewal(
+        self, link: Link, subs: Sequence[SubscriptionState]
+    ) -> tuple[Call, trio.Event] | None:
         """Subscribe again after a reconnect (the server forgot): one request for all."""
         call = self.proto.start_call([s.subscribe_op() for s in subs])
-        call.waiter = trio.Event()
+        done = self._waiters[call] = trio.Event()
         deadline = trio.current_time() + (self.opts.timeout or 60.0)
         try:
             for frame in call.frames:
                 await link.send(frame.decode(), deadline)
         except DMSProtoError as exc:
-            self.proto.abandon(call)
+            self._abandon(call)
             log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
             return None
-        return call
+        return call, done
 
-    async def _finish_renewal(self, call: Call, subs: Sequence[SubscriptionState]) -> None:
+    async def _finish_renewal(
+        self, renewal: tuple[Call, trio.Event], subs: Sequence[SubscriptionState]
+    ) -> None:
+        call, done = renewal
         with trio.move_on_after(self.opts.timeout or 60.0):
-            await call.waiter.wait()
+            await done.wait()
         try:
             if not call.done:
                 raise RequestTimeout("no answer to the renewed subscriptions")
             results = call.results()
         except DMSProtoError as exc:
-            self.proto.abandon(call)
+            self._abandon(call)
             log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
             return
         for sub, result in zip(subs, results, strict=True):
@@ -335,7 +359,7 @@ class WsBackend:
                 log.warning("subscription to %r not renewed: %s", sub.path, sub.final)
             else:
                 sub.initial = result
-            wake_sub(sub)
+            self._wake_sub(sub)
         log.info("renewed %d subscriptions", len(subs))
 
     async def _pinger(self, link: Link) -> None:
@@ -364,6 +388,8 @@ class WsBackend:
         get = link.ws.get_message
         debug = log.isEnabledFor(logging.DEBUG)
         recorder = self.recorder
+        lots = self._lots
+        waiters = self._waiters
         try:
             while True:
                 message = await get()
@@ -372,19 +398,25 @@ class WsBackend:
                 if debug:
                     log.debug("recv %s", trunc(message))
                 for ev in receive(message):
-                    kind = type(ev)
-                    if kind is SubscriptionData:
-                        wake_sub(ev.subscription)  # type: ignore[union-attr]
-                    elif kind is CallDone:
-                        wake_call(ev.call)  # type: ignore[union-attr]
-                    else:
-                        error = ev.error  # type: ignore[union-attr]
-                        if ev.fatal:  # type: ignore[union-attr]
-                            log.error("protocol violation from %s: %s", self.opts.url, error)
-                            link.error = error
-                            await link.abort()
-                            return
-                        log.warning("ignored from %s: %s", self.opts.url, error)
+                    # bare class patterns: sub-patterns would cost a __match_args__ lookup
+                    match ev:
+                        case SubscriptionData():
+                            lot = lots.get(ev.subscription)
+                            if lot is not None:
+                                lot.unpark_all()
+                        case CallDone():
+                            done = waiters.pop(ev.call, None)
+                            if done is not None:
+                                done.set()
+                        case BadFrame():
+                            if ev.fatal:
+                                log.error(
+                                    "protocol violation from %s: %s", self.opts.url, ev.error
+                                )
+                                link.error = ev.error
+                                await link.abort()
+                                return
+                            log.warning("ignored from %s: %s", self.opts.url, ev.error)
         except ConnectionClosed as exc:
             reason = exc.reason
             if link.error is None and reason is not None and reason.code not in (1000, 1006):
@@ -426,7 +458,7 @@ class WsBackend:
         writing: Link | None = link  # the link while a write is under way
         with trio.CancelScope(deadline=deadline, shield=True) as scope:
             call = self.proto.start_call(ops, root_tag=root_tag)
-            call.waiter = done = trio.Event()
+            done = self._waiters[call] = trio.Event()
             send = link.ws.send_message
             recorder = link.recorder
             debug = log.isEnabledFor(logging.DEBUG)
@@ -446,7 +478,7 @@ class WsBackend:
                 scope.shield = False
                 await done.wait()
             except BaseException:
-                self.proto.abandon(call)
+                self._abandon(call)
                 raise
             return call.results()
         # only the call's own deadline ends the scope without an exception

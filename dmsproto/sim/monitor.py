@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from ..tags import tag_key
 from .items import Context, ItemRefused, tag_of, tagged
 from .messages import (
     NO_READ,
@@ -15,7 +16,7 @@ from .messages import (
     too_many_subscriptions,
 )
 from .query import QueryError, parse_query
-from .subscriptions import Subscription, parse_events, tag_key
+from .subscriptions import Subscription, parse_events
 from .wire import NO_PERM, OK, ON_CHANGE, UNSET
 from .wire import NOT_FOUND as NOT_FOUND_CODE
 

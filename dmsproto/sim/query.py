@@ -9,13 +9,11 @@ its scope too (:meth:`Query.in_scope`; see :mod:`.subscriptions` for why).
 
 Regular expressions: the DMS uses PCRE 8.35 (Perl syntax) and, like
 ``pcre_exec`` without ``PCRE_ANCHORED``, finds a match anywhere in the subject:
-the document's ``^(?!BMO).*$`` needs its ``^`` for that reason. We use Python's
-``re.search`` on the full path, the value text and the stamp text (server
-format, ``""`` for a null stamp). Differences from PCRE worth knowing: no
-``\\Q...\\E``, no recursion ``(?R)``/subroutines ``(?1)``, no ``\\K``, no
-backtracking verbs ``(*SKIP)(*FAIL)``, no ``\\p{..}`` properties, ``\\h``/``\\R``/``\\X``;
-``(?<name>...)`` is rewritten to Python's ``(?P<name>...)``. Atomic groups and
-possessive quantifiers work (Python 3.11+).
+the document's ``^(?!BMO).*$`` needs its ``^`` for that reason. Patterns are
+compiled as the validator judges them (:func:`dmsproto.validation.regex.compile_pcre`:
+PCRE2 with PCRE 8.35's differences evened out) and searched in the full path, the
+value text and the stamp text (server format, ``""`` for a null stamp), so a
+pattern the validator accepts is one the simulator runs.
 
 Protocol v1.3 names the change-log filter ``hasProtData`` ("protocol data";
 renamed ``hasChangelog`` in v1.4); it means the same here: the datapoint has a
@@ -28,19 +26,17 @@ shortest repr (``21.5``, ``3.0``), strings as they are, ``none`` nodes ``""``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..validation.regex import Matcher, PatternRefused, compile_pcre
 from ..versions import DEFAULT_VERSION, at_least
 from .limits import MAX_QUERY_MATCHES
 from .messages import UNKNOWN_TYPE, invalid_regex, too_many
 from .tree import VALUE_TYPES, Node
 from .wire import UNSET, wire_names
-
-_NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
 
 
 def changelog_flag(protocol: str) -> str:
@@ -63,9 +59,9 @@ StampText = Callable[[datetime | None], str]
 class Query:
     """A parsed query."""
 
-    path_re: re.Pattern[str] | None = None
-    value_re: re.Pattern[str] | None = None
-    stamp_re: re.Pattern[str] | None = None
+    path_re: Matcher | None = None
+    value_re: Matcher | None = None
+    stamp_re: Matcher | None = None
     types: frozenset[str] | None = None
     has_hist: bool = False
     has_changelog: bool = False
@@ -141,14 +137,13 @@ def search(start: Node, query: Query, stamp_text: StampText,
     return found
 
 
-def _regex(pattern: Any, name: str) -> re.Pattern[str] | None:
+def _regex(pattern: Any, name: str) -> Matcher | None:
+    """The query pattern compiled as a DMS compiles it (PCRE, section 3.2.2)."""
     if pattern is UNSET or pattern == "":
         return None
     try:
-        return re.compile(_NAMED_GROUP.sub("(?P<", pattern))
-    except re.error as exc:
-        raise QueryError(invalid_regex(name, exc.pos)) from None
-    except (RecursionError, OverflowError, ValueError):  # nested or repeated past re's limits
+        return compile_pcre(pattern)
+    except PatternRefused:
         raise QueryError(invalid_regex(name, None)) from None
 
 

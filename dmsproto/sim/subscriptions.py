@@ -17,12 +17,12 @@ its events; a ``get`` query, by contrast, answers only what lies below its path
 from __future__ import annotations
 
 import itertools
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..tags import tag_key
 from .messages import UNKNOWN_EVENT
 from .query import Query
 from .tree import SEP, Node
@@ -40,15 +40,10 @@ class Session:
     user: str | None = None
     websocket: bool = True
     id: int = field(default_factory=lambda: next(_session_ids))
-    subscriptions: dict[tuple[str, str | None], Subscription] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, Hashable], Subscription] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"Session(id={self.id}, peer={self.peer!r}, user={self.user!r})"
-
-
-def tag_key(tag: Any) -> str | None:
-    """A hashable identity of a tag: equal JSON values give equal keys."""
-    return None if tag is None else json.dumps(tag, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(eq=False)
@@ -64,7 +59,7 @@ class Subscription:
     seq: int = field(default_factory=lambda: next(_sub_seq))
 
     @property
-    def key(self) -> tuple[str, str | None]:
+    def key(self) -> tuple[str, Hashable]:
         return (self.path, tag_key(self.tag))
 
 

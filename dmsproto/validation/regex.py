@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from .model import Violation, short
 from .rules import found
@@ -95,20 +95,43 @@ def _adapt(pattern: str) -> tuple[str, str | None]:
     return "".join(out), None
 
 
+class Matcher(Protocol):
+    """A compiled pattern: what matching a query needs of it."""
+
+    def search(self, text: str) -> object | None: ...
+
+
+class PatternRefused(ValueError):
+    """PCRE 8.35 refuses the pattern; the message says why."""
+
+
 @lru_cache(maxsize=1024)
-def pcre_error(pattern: str) -> str | None:
-    """Why PCRE 8.35 refuses ``pattern`` (``None`` when it compiles)."""
+def compile_pcre(pattern: str) -> Matcher:
+    """``pattern`` compiled as the DMS compiles it (PCRE 8.35 semantics, via PCRE2).
+
+    Raises:
+        PatternRefused: PCRE 8.35 does not accept the pattern (the message says why).
+    """
     import pcre2  # first use only: a query pattern is rare in traffic
 
     adapted, why = _adapt(pattern)
     if why is not None:
-        return why
+        raise PatternRefused(why)
     try:
-        pcre2.compile(adapted, jit=False)
+        compiled: Matcher = pcre2.compile(adapted, jit=False)
     except pcre2.PatternError as exc:
         text = str(exc)
-        return text.split("; ", 1)[-1] if "; " in text else text
+        raise PatternRefused(text.split("; ", 1)[-1] if "; " in text else text) from None
     except (ValueError, TypeError) as exc:  # e.g. NUL characters the binding refuses
+        raise PatternRefused(str(exc)) from None
+    return compiled
+
+
+def pcre_error(pattern: str) -> str | None:
+    """Why PCRE 8.35 refuses ``pattern`` (``None`` when it compiles)."""
+    try:
+        compile_pcre(pattern)
+    except PatternRefused as exc:
         return str(exc)
     return None
 
@@ -127,4 +150,4 @@ def check_regex(value: Any, ptr: str, params: Mapping[str, Any], ctx: Any,
 #: For the fast validator: patterns this simple always compile.
 SAFE_REGEX = r"^\^?([A-Za-z0-9_:. -]|\.\*|\.\+)*\$?$"
 
-__all__ = ["SAFE_REGEX", "check_regex", "pcre_error"]
+__all__ = ["SAFE_REGEX", "Matcher", "PatternRefused", "check_regex", "compile_pcre", "pcre_error"]

@@ -98,7 +98,7 @@ def test_sessions_are_checked_apart(tmp_path: Path) -> None:
 
 
 def test_recorder_imports_nothing_heavy() -> None:
-    """The client imports the recorder on every connection: stdlib and orjson only (the
+    """The client imports the recorder on every connection: stdlib and msgspec only (the
     Direction type is imported for type checking alone)."""
     import ast
 
@@ -111,7 +111,17 @@ def test_recorder_imports_nothing_heavy() -> None:
             imported |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or "").split(".")[0])
-    assert imported <= {"__future__", "os", "uuid", "datetime", "types", "typing", "orjson"}
+    assert imported <= {"__future__", "os", "uuid", "datetime", "types", "typing", "msgspec"}
+
+
+def test_a_lone_surrogate_is_replaced_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    with Recorder(path) as rec:
+        rec.record("send", '{"get": ["A\ud800B"]}')
+        rec.record("recv", '{"get": []}')
+    _, first, second = lines_of(path)
+    assert first["data"] == '{"get": ["A?B"]}'
+    assert second["data"] == '{"get": []}'
 
 
 async def test_recorded_simulator_session_validates_clean(tmp_path: Path) -> None:

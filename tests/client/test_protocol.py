@@ -20,8 +20,8 @@ from dmsproto.protocol import (
     Set,
     SubscriptionData,
 )
-from dmsproto.protocol.core import tag_key
 from dmsproto.results import Gap, History, ItemError, Point
+from dmsproto.tags import tag_key
 
 STAMP = "2015-03-20T08:49:19,000+01:00"
 

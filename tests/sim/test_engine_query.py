@@ -137,3 +137,18 @@ def test_more_matches_than_the_limit_aborts_with_an_error() -> None:
         "code": "error", "path": "A",
         "message": "Aborted: more than 3 matching data points; refine the request"}
     assert [i["path"] for i in reply.response["get"][1:]] == ["A:Sub:Deep", "A:Sub:Deep:Leaf"]
+
+
+def test_patterns_are_pcre_like_the_dms_not_python_re() -> None:
+    """PCRE syntax Python's ``re`` refuses runs; what PCRE 8.35 refuses is refused."""
+    h = Harness()
+    # \Q...\E (literal text), possessive and atomic groups, a named group PCRE-style
+    assert paths(h, {"path": "", "query": {"regExPath": r"\QA:Sub:\E(?<rest>Deep)$",
+                                           "maxDepth": 0}}) == ["A:Sub:Deep"]
+    assert paths(h, {"path": "", "query": {"regExPath": r"^A:(?>Sub):Deep:Leaf$",
+                                           "maxDepth": 0}}) == ["A:Sub:Deep:Leaf"]
+    reply = h.request(h.session(), {"get": [{"path": "", "query": {"regExPath": r"\u0041"}}]})
+    assert reply.response is not None
+    (item,) = reply.response["get"]
+    assert item["code"] == "error"
+    assert item["message"].startswith("Invalid regular expression in regExPath")
