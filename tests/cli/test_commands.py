@@ -8,7 +8,8 @@ import socket
 import time
 from pathlib import Path
 
-from cli_support import (
+from dmsproto.cli import exits
+from tests.support.cli import (
     PASSWORD,
     USER,
     Server,
@@ -21,8 +22,6 @@ from cli_support import (
     start_server,
     stop,
 )
-
-from dmsproto.cli import exits
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

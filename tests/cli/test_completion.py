@@ -5,9 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from cli_support import run, run_many
-
 from dmsproto.cli import build_parser
+from tests.support.cli import run, run_many
 
 SUBCOMMANDS = ("get", "ls", "set", "watch", "history", "changelog", "serve", "validate",
                "sites", "users", "completion", "demo")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from cli_support import Server, cli_env, run, run_many
 
 from dmsproto.cli import exits
+from tests.support.cli import Server, cli_env, run, run_many
 
 
 def one_error_line(stderr: str) -> str:

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from cli_support import REPO, Server, cli_env, run, run_many
 
 from dmsproto.cli import exits
+from tests.support.cli import REPO, Server, cli_env, run, run_many
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FLOW, PUMP = "Plant:HC1:TempFlow", "Plant:HC1:Pump:Cmd"

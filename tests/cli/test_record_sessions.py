@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cli_support import cli_env, run
-
 from dmsproto.capture import validate_files
+from tests.support.cli import cli_env, run
 
 
 def test_a_series_of_commands_is_one_capture(server: Any, tmp_path: Path) -> None:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import PASSWORD, USER, Server, TlsServer, cli_env, get_args, run, run_many
 
 from dmsproto.cli import exits
 from dmsproto.cli.connection import resolve
 from dmsproto.cli.exits import CliError
+from tests.support.cli import PASSWORD, USER, Server, TlsServer, cli_env, get_args, run, run_many
 
 
 def write_config(folder: Path, plain: Server, tls: TlsServer) -> Path:

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from cli_support import Server, get_args
 
 from dmsproto.cli import build_parser, main
 from dmsproto.cli.connection import resolve
 from dmsproto.cli.exits import USAGE, CliError
 from dmsproto.cli.output import Output, sparkline, want_color
 from dmsproto.cli.timeparse import parse_time
+from tests.support.cli import Server, get_args
 
 if TYPE_CHECKING:
     from conftest import Extension

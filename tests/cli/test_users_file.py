@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import trustme
-from cli_support import Lines, cli_env, run, run_many, shut_down, start_server
 
 from dmsproto.cli import exits
+from tests.support.cli import Lines, cli_env, run, run_many, shut_down, start_server
 
 
 def test_added_users_log_in_to_serve(tmp_path: Path) -> None:

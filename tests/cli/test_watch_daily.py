@@ -7,7 +7,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cli_support import Lines, Server, run, shut_down, spawn, start_server, stop
+from tests.support.cli import Lines, Server, run, shut_down, spawn, start_server, stop
 
 
 @contextmanager

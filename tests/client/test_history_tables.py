@@ -9,12 +9,12 @@ from datetime import timedelta
 import pandas as pd
 import pyarrow as pa
 import pytest
-from client_support import ANCHOR
 
 import dmsproto.client as dc
 from dmsproto.errors import MissingExtraError
 from dmsproto.results import History
 from dmsproto.sim.server import Simulator
+from tests.support.client import ANCHOR
 
 
 @pytest.mark.trio

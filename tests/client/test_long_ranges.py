@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from client_support import ANCHOR, clock
 
 import dmsproto.client as dc
 import dmsproto.client._client as client_module
@@ -23,6 +22,7 @@ from dmsproto.protocol.ranges import RangeProgress
 from dmsproto.results import ChangelogEntry, History
 from dmsproto.sim.limits import Limits
 from dmsproto.sim.server import Simulator
+from tests.support.client import ANCHOR, clock
 
 pytestmark = pytest.mark.trio
 

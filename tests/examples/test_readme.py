@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from example_support import ROOT, run_process_bounded
 
 from dmsproto.sim import Simulator
+from tests.support.examples import ROOT, run_process_bounded
 
 README = ROOT / "README.md"
 DEFAULT_URL = "ws://127.0.0.1:9020/json_data"

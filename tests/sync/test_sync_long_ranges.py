@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sync_support import ANCHOR, SimThread
 
 import dmsproto.client._client as client_module
 from dmsproto import sync
 from dmsproto.errors import EncodeError
 from dmsproto.protocol.ranges import RangeProgress
 from dmsproto.sim.limits import Limits
+from tests.support.sync import ANCHOR, SimThread
 
 
 def test_history_over_the_limit_with_progress(monkeypatch: pytest.MonkeyPatch) -> None:
