@@ -164,6 +164,11 @@ class ConnectOptions(TypedDict, total=False):
         "open)",
         cli=Cli(metavar="FILE"),
     )]
+    record_truncate: Annotated[bool, Opt(
+        False,
+        "start the record file afresh instead of adding this session to it",
+        cli=Cli(switch=True),
+    )]
 
 
 describe(ConnectOptions)

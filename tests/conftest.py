@@ -17,6 +17,9 @@ from dmsproto.filters import QueryFilter
 from dmsproto.options import ConnectOptions
 from dmsproto.sim.server import Simulator
 
+#: fixtures that install third-party clients (visitoolkit-connector, ws from npm) at test time
+pytest_plugins = ["tests.support.third_party"]
+
 
 @pytest.fixture
 def make_sim() -> Iterator[Callable[..., Simulator]]:

@@ -11,18 +11,19 @@ from ..recorder import Recorder
 
 @contextmanager
 def open_recorder(
-    record: str | os.PathLike[str] | Recorder | None,
+    record: str | os.PathLike[str] | Recorder | None, *, truncate: bool = False
 ) -> Iterator[Recorder | None]:
     """A ``Recorder`` for the connection's lifetime.
 
-    A path is opened here (truncated) and closed when the connection ends; an
-    open ``Recorder`` belongs to the caller, who may share it between
-    connections, so it is left open.
+    A path is opened here and closed when the connection ends: this connection's
+    session is added to what the file holds, or with ``truncate`` the file starts
+    afresh.  An open ``Recorder`` belongs to the caller, who may share it between
+    connections, so it is left open (and ``truncate`` does not apply to it).
     """
     if record is None or isinstance(record, Recorder):
         yield record
         return
-    recorder = Recorder(record)
+    recorder = Recorder(record, truncate=truncate)
     try:
         yield recorder
     finally:

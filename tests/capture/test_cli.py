@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from pathlib import Path
@@ -14,20 +13,10 @@ from dmsproto.capture.cli import (
     EXIT_INPUT,
     EXIT_NO_TSHARK,
     EXIT_VIOLATIONS,
-    add_validate_arguments,
     run_validate,
 )
 from dmsproto.capture.progress import ProgressBar
-
-from .conftest import FIXTURES, require_tshark
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="dmsproto validate")
-    add_validate_arguments(parser)
-    out, err = io.StringIO(), io.StringIO()
-    code = run_validate(parser.parse_args(list(argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+from tests.support.capture import FIXTURES, cli, require_tshark
 
 
 def test_clean_capture_exits_0() -> None:

@@ -9,8 +9,7 @@ import pytest
 
 from dmsproto.capture import Report, detect_format, validate_files
 from dmsproto.capture.tshark import tshark_command
-
-from .conftest import FIXTURES, require_tshark
+from tests.support.capture import FIXTURES, require_tshark
 
 FORMATS = ["jsonl", "har", "tshark.json", "pcapng"]
 

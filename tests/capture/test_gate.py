@@ -10,9 +10,7 @@ import pytest
 
 from dmsproto.capture import validate_files
 from dmsproto.validation import RULES
-
-from .conftest import FIXTURES, require_tshark
-from .test_cli import cli
+from tests.support.capture import FIXTURES, cli, require_tshark
 
 FIELD_FORMATS = ["jsonl", "har", "pcapng"]
 #: the field clients' traffic: no error; these warnings, each once per sending

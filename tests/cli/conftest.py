@@ -1,5 +1,5 @@
 """Fixtures of the CLI tests: ``dmsproto serve`` subprocesses (one plain, one TLS with
-users) shared by the whole session; helpers live in ``cli_support``."""
+users) shared by the whole session; helpers live in ``tests.support.cli``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 import trustme
-from cli_support import PASSWORD, USER, Server, TlsServer, shut_down, start_server
 
 from dmsproto.sim.shacrypt import hash_password
+from tests.support.cli import PASSWORD, USER, Server, TlsServer, shut_down, start_server
 
 
 @pytest.fixture(scope="session")

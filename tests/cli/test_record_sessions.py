@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cli_support import cli_env, run
-
 from dmsproto.capture import validate_files
+from tests.support.cli import cli_env, run
 
 
 def test_a_series_of_commands_is_one_capture(server: Any, tmp_path: Path) -> None:
@@ -25,3 +24,21 @@ def test_a_series_of_commands_is_one_capture(server: Any, tmp_path: Path) -> Non
     assert (report.sessions, report.messages) == (2, 4)
     checked = run("validate", str(capture))
     assert checked.returncode == 0 and "2 recording sessions" in checked.stdout
+
+
+def test_record_truncate_starts_the_capture_afresh(server: Any, tmp_path: Path) -> None:
+    capture = tmp_path / "fresh.jsonl"
+    capture.write_text('{"time": 0, "dir": "send", "data": "left from before"}\n')
+    kept = run("get", "Test:Int", "--url", server.url, "--record", str(capture))
+    assert kept.returncode == 0, kept.stderr
+    assert "left from before" in capture.read_text()
+    fresh = run("get", "Test:Int", "--url", server.url, "--record", str(capture),
+                "--record-truncate")
+    assert fresh.returncode == 0, fresh.stderr
+    lines = [json.loads(x) for x in capture.read_text().splitlines()]
+    assert ["session" in x for x in lines] == [True, False, False]
+    env = cli_env(DMSPROTO_RECORD=str(capture), DMSPROTO_RECORD_TRUNCATE="1")
+    again = run("get", "Test:Double", "--url", server.url, env=env)
+    assert again.returncode == 0, again.stderr
+    assert len(capture.read_text().splitlines()) == 3
+    assert "Test:Double" in capture.read_text()

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from client_support import PLANT, clock
 
 from dmsproto.sim.server import Simulator
+from tests.support.client import PLANT, clock
 
 
 @pytest.fixture

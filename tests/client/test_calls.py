@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 import trio
-from client_support import ANCHOR
 
 import dmsproto.client as dc
 from dmsproto.errors import DMSError, EncodeError, NoPermission, NotFound
 from dmsproto.protocol import ChangelogGroups, Delete, Get, Query, ReadHistory, Set
 from dmsproto.results import History, ItemError, Point
 from dmsproto.sim.server import Simulator
+from tests.support.client import ANCHOR
 
 pytestmark = pytest.mark.trio
 

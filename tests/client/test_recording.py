@@ -9,7 +9,6 @@ from pathlib import Path
 
 import orjson
 import pytest
-from client_support import ANCHOR
 
 import dmsproto
 import dmsproto.client as dc
@@ -18,6 +17,7 @@ from dmsproto.protocol import Get, Query, Set
 from dmsproto.recorder import Recorder
 from dmsproto.sim.server import Simulator
 from dmsproto.versions import Direction
+from tests.support.client import ANCHOR
 
 pytestmark = pytest.mark.trio
 

@@ -155,7 +155,7 @@ async def test_subscribe_over_http_is_refused(sim_factory: Callable[..., Simulat
 
 async def test_event_storm_none_lost_or_reordered(make_sim: Callable[..., Simulator]) -> None:
     """100,000 events in frames of 100, into 10 subscriptions: every one, in order."""
-    from client_support import PLANT, clock
+    from tests.support.client import PLANT, clock
 
     total, per_frame, subs = 100_000, 100, 10
     plant = dict(PLANT)

@@ -8,7 +8,6 @@ from typing import Any
 
 import orjson
 import pytest
-from client_support import ANCHOR, PLANT, clock
 
 import dmsproto.client as dc
 from dmsproto.errors import EncodeError, NotInVersionError, ProtocolError
@@ -16,6 +15,7 @@ from dmsproto.protocol import ClientCore, Get, ReadHistory
 from dmsproto.results import History, HistoryDetail, Point
 from dmsproto.sim.server import Simulator
 from dmsproto.versions import UnknownVersionError
+from tests.support.client import ANCHOR, PLANT, clock
 
 TREND_CHANGES = [
     {"mod": "modified", "ago": 3600, "value": 99.0, "modifiedAgo": 600},

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import trio
-from example_support import ROOT, Ran, env_with_url, run_process_bounded
 
 import dmsproto
 from dmsproto.sim import Simulator
+from tests.support.examples import ROOT, Ran, env_with_url, run_process_bounded
 
 EXAMPLES = ROOT / "examples"
 MakeSim = Callable[..., Simulator]

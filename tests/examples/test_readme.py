@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from example_support import ROOT, run_process_bounded
 
 from dmsproto.sim import Simulator
+from tests.support.examples import ROOT, run_process_bounded
 
 README = ROOT / "README.md"
 DEFAULT_URL = "ws://127.0.0.1:9020/json_data"
@@ -85,7 +85,7 @@ async def test_command_line_examples_run(make_sim: MakeSim, tmp_path: Path) -> N
             ran = await run_process_bounded([sys.executable, "-m", "dmsproto", *argv[1:]],
                                             cwd=tmp_path, url=sim.url)
             assert ran.returncode == 0, (command, ran.stderr)
-    assert (tmp_path / "day.csv").read_text("utf-8").startswith("stamp,value")
+    assert (tmp_path / "day.csv").read_text("utf-8").startswith("path,stamp,value,unit")
 
 
 @pytest.mark.parametrize("line", [0, 1])

@@ -1,7 +1,7 @@
 """Real third-party clients against ``dmsproto serve``.
 
 The clients (visitoolkit-connector from PyPI in its own virtualenv, ``ws`` 7 from npm)
-are installed at test time by ``tests/visitoolkit_venv.py``: skipped with the reason
+are installed at test time by ``tests/support/third_party.py``: skipped with the reason
 when the registry or ``node`` is not there, failed instead when ``CI`` is set.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sim.serve_process import Served, serving
-from visitoolkit_venv import node_ws_modules, visitoolkit_python  # noqa: F401  (fixtures)
+
+from tests.support.serve_process import Served, serving
 
 
 @pytest.fixture(params=["1.4", "1.5"])

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sim.serve_process import serving
+
+from tests.support.serve_process import serving
 
 SCRIPT = Path(__file__).with_name("node_red_replay.js")
 

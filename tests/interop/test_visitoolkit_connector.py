@@ -9,7 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sim.serve_process import Served
+
+from tests.support.serve_process import Served
 
 SCRIPT = Path(__file__).with_name("visitoolkit_client.py")
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import tracemalloc
 
 import trio
-from proxy_support import STEP, Frame, FrameServer, RawClient, running_proxy
 
 from dmsproto.proxy import Limits
+from tests.support.proxy import STEP, Frame, FrameServer, RawClient, running_proxy
 
 MiB = 1024 * 1024
 FRAMES = 96

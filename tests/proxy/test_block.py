@@ -8,12 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from proxy_support import Frame, RawClient, running_proxy
-
 from dmsproto.capture import Recorder, read_capture
 from dmsproto.proxy import REFUSED, Finding, refusal
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
+from tests.support.proxy import Frame, RawClient, running_proxy
 
 
 def reached_the_dms(path: Path) -> list[str]:

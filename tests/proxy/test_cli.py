@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import trio
-from proxy_support import STEP, RawClient
 
 import dmsproto
 from dmsproto.proxy import exit_status
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
+from tests.support.proxy import STEP, RawClient
 
 REPO = Path(__file__).resolve().parents[2]
 

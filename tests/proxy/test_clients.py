@@ -13,9 +13,6 @@ from pathlib import Path
 
 import pytest
 import trio
-from conftest import PASSWORD, USER, Pki
-from proxy_support import STEP, RawClient, as_validate_sees, running_proxy, validated
-from visitoolkit_venv import visitoolkit_python  # noqa: F401  (a fixture)
 
 import dmsproto
 import dmsproto.sync
@@ -23,6 +20,8 @@ from dmsproto.capture import Recorder
 from dmsproto.errors import AuthenticationError, HTTPStatusError
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
+from tests.support.pki import PASSWORD, USER, Pki
+from tests.support.proxy import STEP, RawClient, as_validate_sees, running_proxy, validated
 
 SCRIPT = Path(__file__).with_name("visitoolkit_script.py")
 
@@ -101,7 +100,7 @@ async def test_basic_auth_passes_through_to_a_tls_dms(
 
 
 async def test_authorization_header_reaches_the_dms_unchanged(frame_server: object) -> None:
-    from proxy_support import FrameServer
+    from tests.support.proxy import FrameServer
 
     assert isinstance(frame_server, FrameServer)
     token = b"Basic " + base64.b64encode(b"alice:pa:ss w\xc3\xb6rd")
@@ -144,7 +143,7 @@ async def test_a_tls_listener_with_a_self_signed_certificate(
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("upstream_tls", [False, True], ids=["plain-dms", "tls-dms-client-cert"])
 async def test_visitoolkit_connector_through_the_proxy(
-        make_sim: Callable[..., Simulator], pki: Pki, visitoolkit_python: Path,  # noqa: F811
+        make_sim: Callable[..., Simulator], pki: Pki, visitoolkit_python: Path,
         upstream_tls: bool, tmp_path: Path) -> None:
     options = {"ssl_context": pki.server_context(), "users": pki.users} if upstream_tls else {}
     tls = {"cafile": str(pki.ca_file), "certfile": str(pki.client_pem)} if upstream_tls else {}

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 import trio
-from proxy_support import STEP, Frame, RawClient, running_proxy
 from trio_websocket import ConnectionRejected, open_websocket_url
 from wsproto.frame_protocol import Opcode
 
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
+from tests.support.proxy import STEP, Frame, RawClient, running_proxy
 
 GET = '{"tag": "t1", "get": ["A:Int"]}'
 

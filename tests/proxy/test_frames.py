@@ -12,8 +12,9 @@ import json
 import trio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from proxy_support import Frame, FrameServer, RawClient, running_proxy
 from wsproto.frame_protocol import CloseReason
+
+from tests.support.proxy import Frame, FrameServer, RawClient, running_proxy
 
 REQUEST = json.dumps({"tag": 1, "get": ["A:B"]})
 

@@ -12,11 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from proxy_support import Frame, RawClient, as_validate_sees, running_proxy, validated
-
 from dmsproto.capture import Recorder
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
+from tests.support.proxy import Frame, RawClient, as_validate_sees, running_proxy, validated
 
 STAMP = "2026-01-15T11:00:00,000+01:00"
 

@@ -31,8 +31,7 @@ from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import StepClock, tiny_plant
 from dmsproto.sim.wire import as_json
 from dmsproto.validation import validate
-
-from .wire_client import RawWebSocket, frame
+from tests.support.wire_client import RawWebSocket, frame
 
 LONG = os.environ.get("DMSPROTO_FUZZ") == "long"
 _COMMON = {"deadline": None, "suppress_health_check": list(HealthCheck)}

@@ -11,8 +11,7 @@ import pytest
 import trustme
 
 from dmsproto.cli import exits
-
-from .serve_process import WAIT, clean_env, run_dmsproto, serving
+from tests.support.serve_process import WAIT, clean_env, run_dmsproto, serving
 
 
 def post(http_url: str, body: bytes) -> tuple[int, bytes]:

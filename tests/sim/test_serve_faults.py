@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from dmsproto.cli import exits
-
-from .serve_process import Served, clean_env, run_dmsproto, serving
+from tests.support.serve_process import Served, clean_env, run_dmsproto, serving
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from dmsproto.sim.auth import IPLists
 from dmsproto.sim.limits import FRAGMENT_BYTES as FRAGMENT_SIZE
 from dmsproto.sim.limits import MAX_MESSAGE_BYTES as MAX_MESSAGE_CHARS
 from dmsproto.sim.server import Simulator, serve
-
-from .wire_client import RawWebSocket
+from tests.support.wire_client import RawWebSocket
 
 PLANT: dict[str, Any] = {
     "format": "dmsproto-plant/1",

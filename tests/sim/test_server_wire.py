@@ -21,8 +21,7 @@ from dmsproto.sim.limits import MAX_MESSAGE_BYTES
 from dmsproto.sim.plant import demo_plant_path
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.unmasked import MaskingAdapter
-
-from .wire_client import RawWebSocket, frame
+from tests.support.wire_client import RawWebSocket, frame
 
 PLANT: dict[str, Any] = {
     "format": "dmsproto-plant/1",

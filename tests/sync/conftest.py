@@ -6,7 +6,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sync_support import SimThread
+
+from tests.support.sync import SimThread
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import threading
 
-from sync_support import SimThread
-
 import dmsproto.sync as ds
+from tests.support.sync import SimThread
 
 
 def main() -> None:

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sync_support import ANCHOR, SimThread
 
 import dmsproto.client as dc
 import dmsproto.sync as ds
@@ -30,6 +29,7 @@ from dmsproto.results import (
     Point,
     SetResult,
 )
+from tests.support.sync import ANCHOR, SimThread
 
 if TYPE_CHECKING:
     from conftest import Extension
@@ -191,7 +191,7 @@ def test_signatures_follow_the_trio_client() -> None:
     """Every call argument of the trio client exists here, with its default.
 
     (Both ``connect``s take their options from one declaration: see
-    ``tests/foundation/test_declarations.py``.)
+    ``tests/options/test_declarations.py``.)
     """
     for name in ("get", "get_many", "query", "set", "rename", "delete", "history",
                  "changelog", "changelog_groups", "changelog_read", "batch", "subscribe"):

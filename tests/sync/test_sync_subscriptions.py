@@ -9,11 +9,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sync_support import SimThread
 
 import dmsproto.sync as ds
 from dmsproto.errors import NotFound, SubscriptionOverflow, TransportError
 from dmsproto.results import Event, Gap
+from tests.support.sync import SimThread
 
 WAIT = 10.0  # upper bound for anything that should happen at once
 
@@ -269,9 +269,8 @@ def test_closing_the_client_from_a_callback(sim: SimThread) -> None:
 
 def test_event_storm_in_order_through_both_styles() -> None:
     """20,000 events in frames of 100 to a callback and to an iterator: all, in order."""
-    from sync_support import SimThread as Sim
-
     from dmsproto.sim.engine import Delivery
+    from tests.support.sync import SimThread as Sim
 
     total = 20_000
     done = threading.Event()

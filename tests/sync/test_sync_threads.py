@@ -9,11 +9,11 @@ import threading
 
 import pytest
 import trio
-from sync_support import SimThread
 
 import dmsproto.sync as ds
 from dmsproto.errors import ConnectError
 from dmsproto.results import Event
+from tests.support.sync import SimThread
 
 WAIT = 10.0
 

@@ -147,7 +147,7 @@ def test_cli_connection_flags_are_the_declared_ones() -> None:
     """Today's flag names stay; options the CLI does not offer say so in the declaration."""
     expected = {"--url", "--whois", "--user", "--cafile", "--cert", "--key",
                 "--no-check-hostname", "--insecure-auth", "--timeout", "--protocol",
-                "--record"}
+                "--record", "--record-truncate"}
     for parser in (build_parser(), _subparser("get"), _subparser("watch")):
         actions = _actions(parser)
         flags = {f: a for f, a in actions.items() if a.dest in CONNECT}
@@ -169,16 +169,18 @@ def test_cli_environment_and_config_keys_are_the_declared_ones(tmp_path: Path) -
     env_names = {env_name(o) for o in offered(ConnectOptions, "env")}
     assert env_names == {"DMSPROTO_URL", "DMSPROTO_CAFILE", "DMSPROTO_CERT", "DMSPROTO_KEY",
                          "DMSPROTO_USER", "DMSPROTO_WHOIS", "DMSPROTO_TIMEOUT",
-                         "DMSPROTO_PROTOCOL", "DMSPROTO_RECORD", "DMSPROTO_PASSWORD"}
+                         "DMSPROTO_PROTOCOL", "DMSPROTO_RECORD", "DMSPROTO_RECORD_TRUNCATE",
+                         "DMSPROTO_PASSWORD"}
     keys = {config_key(o) for o in offered(ConnectOptions, "config")}
     assert keys == {"url", "cafile", "cert", "key", "user", "whois", "timeout", "protocol",
-                    "record"}
+                    "record", "record-truncate"}
     # every key is read from a config file, and every variable from the environment
     values = {"url": "ws://h:1/json_data", "cafile": "ca.pem", "cert": "c.pem",
               "key": "k.pem", "user": "u", "whois": "w", "timeout": 4, "protocol": "1.3",
-              "record": "r.jsonl"}
+              "record": "r.jsonl", "record-truncate": True}
     config = tmp_path / "c.toml"
-    config.write_text("".join(f"{k} = {v!r}\n".replace("'", '"') for k, v in values.items()),
+    config.write_text("".join(f"{k} = {str(v).lower() if v is True else repr(v)}\n"
+                              .replace("'", '"') for k, v in values.items()),
                       encoding="utf-8")
     args = build_parser().parse_args(["get", "X"])
     from_file = resolve(args, {"DMSPROTO_CONFIG": str(config)}, ask_password=False).options
@@ -186,7 +188,7 @@ def test_cli_environment_and_config_keys_are_the_declared_ones(tmp_path: Path) -
     for key, value in values.items():
         got = from_file[by_key[key]]  # type: ignore[literal-required]
         assert got == (str(tmp_path / str(value)) if CONNECT[by_key[key]].is_path else value)
-    env = {f"DMSPROTO_{k.upper()}": str(v) for k, v in values.items()}
+    env = {env_name(CONNECT[by_key[k]]): str(v) for k, v in values.items()}
     from_env = resolve(args, env, ask_password=False).options
     for key, value in values.items():
         got = from_env[by_key[key]]  # type: ignore[literal-required]

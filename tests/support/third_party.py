@@ -16,9 +16,9 @@ Without the registry (or without ``node`` and ``npm``) a test that needs it is
 skipped, with the reason, unless the environment variable ``CI`` is set: then it
 fails.
 
-Use from a conftest: ``from visitoolkit_venv import visitoolkit_python  # noqa: F401``
-and take the ``visitoolkit_python`` fixture (the venv's interpreter), or
-``node_ws_modules`` (a ``node_modules`` folder holding ``ws``).
+The root conftest loads this module as a pytest plugin, so every test can ask for
+the ``visitoolkit_python`` fixture (the venv's interpreter) or ``node_ws_modules``
+(a ``node_modules`` folder holding ``ws``).
 """
 
 from __future__ import annotations

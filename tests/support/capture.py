@@ -1,10 +1,14 @@
-"""Capture fixtures: where they are, and the exact findings the broken session must give."""
+"""Capture tests' shared parts: the fixture folder, tshark, and the validate command."""
 
 from __future__ import annotations
 
+import argparse
+import io
 from pathlib import Path
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from dmsproto.capture.cli import add_validate_arguments, run_validate
+
+FIXTURES = Path(__file__).resolve().parents[1] / "capture" / "fixtures"
 
 
 def require_tshark() -> None:
@@ -20,3 +24,11 @@ def require_tshark() -> None:
         if os.environ.get("CI"):
             pytest.fail("tshark is not installed, but CI must run the pcap tests")
         pytest.skip("tshark not installed (Debian: apt-get install tshark)")
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="dmsproto validate")
+    add_validate_arguments(parser)
+    out, err = io.StringIO(), io.StringIO()
+    code = run_validate(parser.parse_args(list(argv)), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
