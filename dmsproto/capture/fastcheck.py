@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..validation import Violation, validate
-from ..validation.frame import compiled, not_an_object_violation
+from ..validation.frame import compiled
 from ..versions import Direction
 
 
@@ -25,12 +25,7 @@ class FrameValidator:
             compiled(protocol, kind)  # build the validators now, not on the first frame
 
     def check(self, frame: Any, direction: Direction) -> list[Violation]:
-        """All violations of one parsed frame (``[]`` when it is valid).
-
-        A parsed frame that is a string is a JSON string, not JSON text to read again.
-        """
-        if type(frame) is not dict:
-            return [not_an_object_violation(frame)]
+        """All violations of one parsed frame (``[]`` when it is valid)."""
         return validate(frame, direction=direction, protocol=self.protocol)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import NotJSON
 from ..jsontext import parse_json
-from ..validation.frame import not_json_violation
+from ..validation.frame import not_an_object_violation, not_json_violation
 from ..validation.rules import binary_frame
 from ..versions import DEFAULT_VERSION, get_version
 from .checker import COMMANDS, Checker
@@ -71,9 +71,9 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
                 add(v.rule, record, v.pointer, v.value, v.message)
                 counts[record.direction, "(not JSON)"] += 1
                 continue
-        for v in check(data, record.direction):
-            add(v.rule, record, v.pointer, v.value, v.message)
         if type(data) is dict:
+            for v in check(data, record.direction):
+                add(v.rule, record, v.pointer, v.value, v.message)
             known = False
             for key in data:
                 if key in _KNOWN:
@@ -82,7 +82,9 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
             if not known:
                 counts[record.direction, "(no command)"] += 1
             feed(record, data)
-        else:
+        else:  # a string parsed from the text is a JSON string, not text to read again
+            v = not_an_object_violation(data)
+            add(v.rule, record, v.pointer, v.value, v.message)
             counts[record.direction, "(not an object)"] += 1
         if progress is not None and not messages % _PROGRESS_EVERY:
             progress(record.offset, messages)

@@ -26,7 +26,7 @@ from ..capture.report import Report
 from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..validation import Violation
-from ..validation.frame import not_json_violation
+from ..validation.frame import not_an_object_violation, not_json_violation
 from ..validation.rules import binary_frame, severity
 from ..versions import DEFAULT_VERSION, Direction, get_version
 
@@ -111,20 +111,20 @@ class LiveChecker:
         except NotJSON as exc:
             report.counts[direction, "(not JSON)"] += 1
             return framing + self._findings(message, [not_json_violation(exc)])
-        findings = framing + self._findings(message, self._frames.check(frame, direction))
-        if type(frame) is dict:
-            counted = False
-            for key in frame:
-                if key in _KNOWN:
-                    report.counts[direction, key] += 1
-                    counted = True
-            if not counted:
-                report.counts[direction, "(no command)"] += 1
-            state.checker.feed(message, frame)
-            if state.found:
-                findings += self._drain(state)
-        else:
+        if type(frame) is not dict:  # a JSON string is not text to read again
             report.counts[direction, "(not an object)"] += 1
+            return framing + self._findings(message, [not_an_object_violation(frame)])
+        findings = framing + self._findings(message, self._frames.check(frame, direction))
+        counted = False
+        for key in frame:
+            if key in _KNOWN:
+                report.counts[direction, key] += 1
+                counted = True
+        if not counted:
+            report.counts[direction, "(no command)"] += 1
+        state.checker.feed(message, frame)
+        if state.found:
+            findings += self._drain(state)
         return findings
 
     def framing(self, direction: Direction, stream: str, time: float, text: str) -> Finding:

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dmsproto
+from dmsproto.capture import CaptureError, validate_files
 from dmsproto.capture.jsonl import read_jsonl
 from dmsproto.capture.model import BadRecord, Message
 from dmsproto.capture.report import Report
@@ -249,3 +250,63 @@ def test_every_reader_agrees_on_what_is_json(scratch: Path, text: str | bytes) -
                          ids=lambda v: repr(v)[:30])
 def test_every_reader_agrees_on_the_edge_cases(scratch: Path, text: str | bytes) -> None:
     _check_agreement(text, scratch)
+
+
+# --------------------------------------------------------- where a refusal is shown
+
+def test_the_validator_names_the_position() -> None:
+    [violation] = validate('{"get": NaN}', direction="send")
+    assert (violation.rule, violation.pointer, violation.message) == (
+        "json", "", "not JSON: unexpected character at position 8")
+
+
+def test_capture_files_that_are_not_json(tmp_path: Path) -> None:
+    har = tmp_path / "x.har"
+    har.write_text("{not json")
+    with pytest.raises(CaptureError) as caught:
+        validate_files([har])
+    assert str(caught.value) == (
+        f"{har} is not a HAR file (not JSON: member name that is not a string at position 1)")
+    export = tmp_path / "x.json"  # a tshark -T ek export: one object per line
+    export.write_text('{"index": {}}\n{"layers": NaN}\n')
+    with pytest.raises(CaptureError) as caught:
+        validate_files([export])
+    assert str(caught.value) == (
+        f"{export} is not a tshark JSON export: not JSON: unexpected character at position 11")
+
+
+@pytest.mark.parametrize(("frame", "problem"), [
+    (b'{"tag": 1, "get": [[1', "ends too early"),  # a schema error first, then cut off
+    (b'{"event": [[1', "ends too early"),
+    (b'{"tag": 1, "get": ' + b"[" * DEEP, TOO_DEEP),
+    (b'{"event": [' + b"[" * DEEP, TOO_DEEP),
+    (b'{"x": 1, "\x80": 2}', "not UTF-8 at position 10"),  # a member the typed reader skips
+    (b'{"tag": 1, "get": [{"code": "ok", "path": "A", "value": 1e999}]}',
+     "number out of range at position 56"),
+    ('{"get": ["\ud800"]}', "lone surrogate at position 10"),
+])
+def test_the_client_core_calls_a_broken_frame_fatal(frame: str | bytes, problem: str) -> None:
+    events = ClientCore().receive(frame)
+    assert [(type(e), str(getattr(e, "error", "")), getattr(e, "fatal", None))
+            for e in events] == [(BadFrame, f"frame is not JSON: {problem}", True)]
+
+
+def test_decode_words_text_that_is_not_json() -> None:
+    with pytest.raises(NotJSON) as caught:
+        dmsproto.decode('{"get": ["\ud800"]}', direction="recv")
+    assert caught.value.problem == "lone surrogate at position 10"
+    with pytest.raises(NotJSON) as caught:
+        dmsproto.decode(b'{"tag": ' + b"[" * DEEP, direction="recv")
+    assert caught.value.too_deep
+
+
+@pytest.mark.parametrize("text", ['""', '"{\\"get\\": [\\"A\\"]}"', "[1]", "null"])
+def test_a_json_string_is_read_once(text: str) -> None:
+    """A message whose JSON is a string is no frame, even when that string is frame text."""
+    expected = [v.message for v in validate(text, direction="send")]
+    assert len(expected) == 1 and expected[0].startswith("a frame is a JSON object, not ")
+    report = Report(files=["t"], protocol=DEFAULT_VERSION)
+    validate_records([Message("send", text, "t", 1, None, "t", len(text))], report)
+    assert [e.message for e in report.examples("frame")] == expected
+    assert report.counts["send", "(not an object)"] == 1
+    assert [f.message for f in LiveChecker().check("send", text, "c1", 0.0)] == expected
