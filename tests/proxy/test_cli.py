@@ -106,7 +106,7 @@ async def test_violations_print_live_and_the_summary_on_ctrl_c(
         assert await stop(process) == 1
         summary = await out.rest()
         notes = await err.rest()
-    assert " c1 send #1 error type /get/0/path = 5: 5 is not of type 'string'" in live
+    assert " c1 send #1 error type /get/0/path = 5: 5 is not a string" in live
     assert "1 error, 0 warnings in 1 rule\n  type (error): 1" in summary
     assert "1 client connection; 1 error, 0 warnings" in summary
     stderr = "\n".join([*err.seen, notes])
