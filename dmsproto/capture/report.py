@@ -95,8 +95,9 @@ class Report:
 
     @property
     def clean(self) -> bool:
-        """No finding at all, not even a warning."""
-        return not self.rules
+        """No finding at all, not even a warning, and DMS messages in every file (a file
+        without any was not checked: a wrong ``--port`` or ``--base-path`` is no pass)."""
+        return not self.rules and not self.empty_files
 
     def passed(self, *, strict: bool = False) -> bool:
         """No error (and with ``strict``, no warning either)."""
@@ -142,7 +143,8 @@ class Report:
         return {
             "files": self.files, "protocol": self.protocol, "messages": self.messages,
             "bytes": self.bytes, "sessions": self.sessions, "counts": counts,
-            "clean": self.clean, "violations": self.violations, "errors": self.errors,
+            "clean": self.clean, "empty_files": self.empty_files,
+            "violations": self.violations, "errors": self.errors,
             "warnings": self.warnings, "notes": self.notes,
             "rules": [{"rule": g.rule, "severity": g.severity, "count": g.count,
                        "examples": [e.as_dict() for e in g.examples]}
@@ -171,8 +173,13 @@ class Report:
             for c in commands:
                 lines.append(f"  {c:{width}}  {self.counts[('send', c)]:>8,}  "
                              f"{self.counts[('recv', c)]:>8,}")
-        if self.clean:
-            lines.append("clean: no violations")
+        if not self.rules:
+            empty = self.empty_files
+            if not empty:
+                lines.append("clean: no violations")
+            else:
+                checked = "no violations; " if self.messages else ""
+                lines.append(f"{checked}no DMS messages in {', '.join(empty)}")
             return "\n".join(lines)
         groups = self._ordered()
         lines.append(f"{_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')} "

@@ -232,7 +232,9 @@ class Console:
     def summary(self, proxy: Any) -> None:
         witness = proxy.witness
         report = witness.checker.report
-        report.files = [f"proxy {proxy.url} -> {proxy.upstream.url}"]
+        name = f"proxy {proxy.url} -> {proxy.upstream.url}"
+        report.files = [name]
+        report.per_file[name] = report.messages
         notices = {k: v for k, v in sorted(witness.notices.items()) if k not in ("open",
                                                                                   "close")}
         if self.out.json_mode:
