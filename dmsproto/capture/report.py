@@ -21,6 +21,7 @@ from ..validation import Severity
 from ..validation.model import short
 from ..validation.rules import severity as rule_severity
 from ..versions import Direction
+from ..wording import count
 from .model import BadRecord, Message
 
 
@@ -162,8 +163,8 @@ class Report:
 
     def to_text(self) -> str:
         files = ", ".join(self.files)
-        sessions = f", {self.sessions} recording sessions" if self.sessions > 1 else ""
-        lines = [f"{files}: {self.messages:,} messages ({_size(self.bytes)}), "
+        sessions = f", {count(self.sessions, 'recording session')}" if self.sessions > 1 else ""
+        lines = [f"{files}: {count(self.messages, 'message')} ({_size(self.bytes)}), "
                  f"protocol {self.protocol}{sessions}"]
         lines += [f"note: {n}" for n in self.notes]
         commands = sorted({c for _, c in self.counts})
@@ -182,8 +183,8 @@ class Report:
                 lines.append(f"{checked}no DMS messages in {', '.join(empty)}")
             return "\n".join(lines)
         groups = self._ordered()
-        lines.append(f"{_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')} "
-                     f"in {_plural(len(groups), 'rule')}")
+        lines.append(f"{count(self.errors, 'error')}, {count(self.warnings, 'warning')} "
+                     f"in {count(len(groups), 'rule')}")
         for g in groups:
             shown = f", first {len(g.examples)}" if g.count > len(g.examples) else ""
             lines.append(f"  {g.rule} ({g.severity}): {g.count:,}{shown}")
@@ -193,10 +194,6 @@ class Report:
                 lines.append(f"    {where}{direction} {e.pointer or '/'} = {short(e.value)}")
                 lines.append(f"      {e.message}")
         return "\n".join(lines)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _size(n: int) -> str:

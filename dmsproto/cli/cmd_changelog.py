@@ -7,6 +7,7 @@ from typing import Any
 
 from ..client import Client
 from ..results import ChangelogEntry
+from ..wording import count
 from . import exits
 from .output import Output, human_stamp
 from .runner import run_client
@@ -74,5 +75,5 @@ async def run_read(args: argparse.Namespace, client: Client, out: Output) -> int
         out.json({"group": result.group, "changelog": [entry_json(e) for e in result.entries]})
         return exits.OK
     print_entries(out, result.entries)
-    out.note(f"{len(result.entries)} entries in {result.group}")
+    out.note(f"{count(len(result.entries), 'entry', 'entries')} in {result.group}")
     return exits.OK

@@ -28,6 +28,7 @@ from ..capture.report import format_time
 from ..errors import ConnectError, MissingExtraError
 from ..validation.model import short
 from ..versions import DEFAULT_VERSION, VERSIONS
+from ..wording import count
 from . import exits
 from .output import Output
 
@@ -176,10 +177,6 @@ def _clock(epoch: float) -> str:
     return datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 class Console:
     """What the person (or script) sees: findings as they happen, notices, the summary."""
 
@@ -244,6 +241,6 @@ class Console:
             return
         self.out.line(report.to_text())
         events = ", ".join(f"{n} {k}" for k, n in notices.items())
-        self.out.line(f"{_count(witness.connections, 'client connection')}; "
-                      f"{_count(witness.errors, 'error')}, {_count(witness.warnings, 'warning')}"
+        self.out.line(f"{count(witness.connections, 'client connection')}; "
+                      f"{count(witness.errors, 'error')}, {count(witness.warnings, 'warning')}"
                       + (f"; {events}" if events else ""))

@@ -59,7 +59,7 @@ def test_keyword_call_and_json_example_fields() -> None:
                      if r["rule"] == "item-count")["examples"]
     assert example == {"position": f"{FIXTURES / 'broken.jsonl'}:16",
                        "time": example["time"], "dir": "recv", "pointer": "/get", "value": 2,
-                       "message": "2 response items for 1 request items"}
+                       "message": "2 response items for 1 request item"}
 
 
 def test_input_errors_exit_2(tmp_path: Path) -> None:
