@@ -41,8 +41,11 @@ async def run_groups(args: argparse.Namespace, client: Client, out: Output) -> i
     return exits.OK
 
 
-def entry_json(entry: ChangelogEntry) -> dict[str, Any]:
-    doc: dict[str, Any] = {"stamp": entry.stamp_text, "path": entry.path, "text": entry.text}
+def entry_json(entry: ChangelogEntry, path: str | None = None) -> dict[str, Any]:
+    """An entry as JSON; ``path`` is the datapoint whose log it was read from (the DMS
+    names no path in the entries of a log read for one datapoint)."""
+    doc: dict[str, Any] = {"stamp": entry.stamp_text, "path": entry.path or path,
+                           "text": entry.text}
     alarm = {"state": entry.state, "priority": entry.priority,
              "priorityBACnet": entry.priority_bacnet, "alarmGroup": entry.alarm_group,
              "alarmCollectGroup": entry.alarm_collect_group, "siteGroup": entry.site_group,

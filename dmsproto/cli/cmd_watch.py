@@ -207,7 +207,7 @@ async def _follow(sub: Subscription[Event | Gap], out: Output, counter: _Counter
             if out.json_mode:
                 doc = event_json(item)
                 if alarms:
-                    doc["alarm"] = entry_json(alarm) if alarm is not None else None
+                    doc["alarm"] = entry_json(alarm, item.path) if alarm is not None else None
                 out.json_line(doc)
             elif alarms:
                 out.line(alarm_line(out, item, alarm))
