@@ -154,7 +154,7 @@ def cli_options(names: list[str]) -> str:
             flag = _code(f"{action.option_strings[0]} {metavar}".strip())
             text = (action.help or "").replace("%%", "%")
         else:  # not a flag (the password): the help in the command line's words
-            flag, text = "", connection.cli_wording(option.opt.help)
+            flag, text = "", connection.cli_wording(option.cli_help)
         rows.append((
             flag,
             _code(env_name(option)) if cli.env else "",
