@@ -31,6 +31,7 @@ from ..versions import DEFAULT_VERSION, VERSIONS
 from ..wording import count
 from . import exits
 from .output import Output
+from .recording import open_recording
 
 HELP = "validate live traffic between any client and a DMS"
 DEFAULT_PORT = 9020
@@ -84,7 +85,6 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 def run_proxy(args: argparse.Namespace, out: Output) -> int:
     """Check the options, listen, forward until Ctrl-C; the exit code."""
     from ..proxy import LiveChecker, Proxy, Witness, parse_listen, upstream_from_url
-    from ..recorder import Recorder
 
     if args.tls_key and not args.tls_cert:
         raise exits.usage("--tls-key needs --tls-cert")
@@ -108,10 +108,7 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
     with _listen_context(args, host, console) as context:
         checker = LiveChecker(args.protocol)
         checker.report.max_examples = args.max_examples
-        try:
-            recorder = Recorder(args.record) if args.record else None
-        except OSError as exc:
-            raise exits.usage(f"cannot write {args.record}: {exc.strerror}") from None
+        recorder = open_recording(args.record, label="dmsproto proxy") if args.record else None
         witness = Witness(checker, recorder=recorder, listener=console)
         proxy = Proxy(upstream, witness, host=host, port=port, ssl_context=context,
                       block_invalid=args.block_invalid)

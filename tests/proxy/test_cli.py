@@ -117,6 +117,9 @@ async def test_violations_print_live_and_the_summary_on_ctrl_c(
     done = subprocess.run([sys.executable, "-m", "dmsproto", "validate", str(record)],
                           capture_output=True, text=True, env=env(), timeout=60, cwd=REPO)
     assert done.returncode == 1 and "type (error): 1" in done.stdout
+    markers = [line for line in map(json.loads, record.read_text("utf-8").splitlines())
+               if "session" in line and "conn" not in line]
+    assert [m["label"] for m in markers] == ["dmsproto proxy"]
 
 
 async def test_json_lines_and_a_clean_exit(make_sim: Callable[..., Simulator]) -> None:
