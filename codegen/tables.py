@@ -176,14 +176,10 @@ def exit_codes(names: list[str]) -> str:
     return _table(("code", "meaning"), _chosen(codes, names, "exit-codes"))
 
 
-#: where a rule that the schema does not place applies, by its kind
-_RULE_SCOPE = {"frame": "every message", "capture": "each capture record",
-               "session": "across the messages of a connection"}
-
-
 def validation_rules(names: list[str]) -> str:
     """The validator's named rules: severity, where they apply, what they check."""
     from dmsproto.validation import RULES, placements
+    from dmsproto.validation.rules import SCOPES
     from dmsproto.versions import VERSIONS
 
     placed = {version: placements(version) for version in VERSIONS}
@@ -197,7 +193,7 @@ def validation_rules(names: list[str]) -> str:
             if len(having) < len(VERSIONS):
                 where += f", protocol {', '.join(having)}"
         else:
-            where = _RULE_SCOPE.get(rule.kind, rule.kind)
+            where = SCOPES[rule.kind]
         rows.append((_code(rule.name), rule.severity, where, _cell(rule.summary)))
     return _table(("rule", "severity", "where", "what"), rows)
 

@@ -15,6 +15,7 @@ import sys
 from typing import Any, TextIO
 
 from ..validation import RULES, placements
+from ..validation.rules import SCOPES
 from ..versions import DEFAULT_VERSION, VERSIONS, UnknownVersionError
 from .har import BASE_PATH
 from .model import CaptureError, TsharkMissing
@@ -75,8 +76,7 @@ def rules_table(protocol: str) -> str:
         if r.kind == "annotation":
             applies = ", ".join(where.get(r.name, ())) or "nowhere in this version"
         else:
-            applies = {"frame": "every frame", "capture": "capture records",
-                       "session": "across messages of a connection"}.get(r.kind, r.kind)
+            applies = SCOPES[r.kind]
         rows.append(f"{r.name:<24} {r.severity:<8} {applies}\n    {r.summary}")
     rows.append("JSON Schema keywords (type, required, enum, ...): error, where the "
                 f"schema of protocol {protocol} puts them")
