@@ -156,7 +156,7 @@ async def run_history(args: argparse.Namespace, client: Client, out: Output) -> 
         bar = ProgressBar(out.err, path)
         try:
             history = await client.history(path, start=start, end=end, interval=args.interval,
-                                           format=args.format, progress=bar)
+                                           format=args.format, progress=bar.read)
         except DMSError as exc:
             raise exits.CliError(f"{path}: {exc}", exits.exit_code(exc)) from None
         finally:

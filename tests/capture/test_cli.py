@@ -15,7 +15,7 @@ from dmsproto.capture.cli import (
     EXIT_VIOLATIONS,
     run_validate,
 )
-from dmsproto.capture.progress import ProgressBar
+from dmsproto.cli.progress import ProgressBar, on_terminal
 from tests.support.capture import FIXTURES, cli, require_tshark
 
 
@@ -87,9 +87,9 @@ def test_progress_bar_only_on_a_terminal() -> None:
             return True
 
     tty = Tty()
-    assert ProgressBar.wanted(tty)
+    assert on_terminal(tty) and not on_terminal(io.StringIO())
     bar = ProgressBar(tty, interval=0)
-    bar(50, 100, 7)
+    bar.capture(50, 100, 7)
     bar.close()
     assert "50%" in tty.getvalue() and "7 messages" in tty.getvalue()
     assert tty.getvalue().endswith("\r\x1b[2K")
