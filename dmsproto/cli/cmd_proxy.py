@@ -14,18 +14,16 @@ from __future__ import annotations
 import argparse
 import signal
 import ssl
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import trio
 
 from ..capture.report import format_time
-from ..errors import ConnectError, MissingExtraError
+from ..errors import ConnectError
 from ..validation.model import short
 from ..versions import DEFAULT_VERSION, VERSIONS
 from ..wording import count
@@ -66,9 +64,10 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     down = p.add_argument_group("TLS to the clients")
     down.add_argument("--tls-cert", metavar="FILE", help="listen with TLS, this certificate")
     down.add_argument("--tls-key", metavar="FILE", help="key of --tls-cert (if not inside it)")
-    down.add_argument("--tls-self-signed", action="store_true",
-                      help="listen with TLS, with a certificate made on the spot "
-                           "(needs dmsproto[tls])")
+    down.add_argument("--tls-self-signed", nargs="?", const="", default=None, metavar="DIR",
+                      help="listen with TLS, with a certificate and key made now, written to "
+                           "DIR (kept) or a temporary folder; prints the file clients pass to "
+                           "--cafile (needs dmsproto[tls])")
     check = p.add_argument_group("validation")
     check.add_argument("--protocol", default=DEFAULT_VERSION, choices=sorted(VERSIONS),
                        help=f"protocol version to validate against [{DEFAULT_VERSION}]")
@@ -86,9 +85,10 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
     """Check the options, listen, forward until Ctrl-C; the exit code."""
     from ..proxy import LiveChecker, Proxy, Witness, parse_listen, upstream_from_url
 
+    self_signed = args.tls_self_signed is not None
     if args.tls_key and not args.tls_cert:
         raise exits.usage("--tls-key needs --tls-cert")
-    if args.tls_cert and args.tls_self_signed:
+    if args.tls_cert and self_signed:
         raise exits.usage("give --tls-cert or --tls-self-signed, not both")
     if args.max_examples < 0:
         raise exits.usage("--max-examples must be 0 or more")
@@ -98,7 +98,7 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
                                      check_hostname=not args.no_check_hostname)
     except ConnectError as exc:
         raise exits.usage(str(exc)) from None
-    tls = bool(args.tls_cert or args.tls_self_signed)
+    tls = bool(args.tls_cert) or self_signed
     try:
         host, port = parse_listen(args.listen or "127.0.0.1",
                                   default_port=DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
@@ -124,34 +124,32 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
 @contextmanager
 def _listen_context(args: argparse.Namespace, host: str,
                     console: Console) -> Iterator[ssl.SSLContext | None]:
-    """The TLS context to listen with (None: plain); a self-signed certificate's file
-    lives in a temporary folder until the proxy stops."""
-    if args.tls_cert:
+    """The TLS context to listen with (None: plain).  ``--tls-self-signed`` makes its
+    files as ``serve --tls-self-signed`` does (:mod:`.selfsigned`): in the folder
+    given, or in a temporary one that goes when the proxy stops."""
+    with ExitStack() as stack:
+        cert, key = args.tls_cert, args.tls_key
+        if args.tls_self_signed is not None:
+            from .selfsigned import self_signed_files
+
+            try:
+                files = stack.enter_context(
+                    self_signed_files(args.tls_self_signed or None, host))
+            except OSError as exc:
+                raise exits.usage(f"--tls-self-signed {args.tls_self_signed}: "
+                                  f"{exc.strerror or exc}") from None
+            console.note(files.announce())
+            cert, key = files.certificate, files.key
+        if not cert:
+            yield None
+            return
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         try:
-            context.load_cert_chain(args.tls_cert, args.tls_key)
+            context.load_cert_chain(cert, key)
         except (OSError, ssl.SSLError) as exc:
             raise exits.usage(f"cannot load the TLS certificate: {exc}") from None
         yield context
-        return
-    if not args.tls_self_signed:
-        yield None
-        return
-    from .._selfsigned import DEFAULT_NAMES, make_self_signed, server_context
-
-    names = list(DEFAULT_NAMES)
-    if host not in ("", "0.0.0.0", "::") and host not in names:
-        names.insert(0, host)
-    try:
-        made = make_self_signed(names)
-    except MissingExtraError as exc:
-        raise exits.CliError(str(exc), exits.MISSING_EXTRA) from None
-    with tempfile.TemporaryDirectory(prefix="dmsproto-proxy-") as folder:
-        path = made.write_certificate(Path(folder) / "proxy-cert.pem")
-        console.note(f"self-signed certificate for {', '.join(made.names)}: {path} "
-                     f"(SHA-256 {made.fingerprint}); clients trust it with --cafile {path}")
-        yield server_context(made)
 
 
 async def _serve(proxy: Any, console: Console, args: argparse.Namespace) -> None:

@@ -145,7 +145,7 @@ async def test_a_self_signed_listener(make_sim: Callable[..., Simulator]) -> Non
     async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url,
                                   "--tls-self-signed") as (process, out, err):
         note = await err.until(lambda line: "self-signed certificate" in line)
-        cafile = note.split("--cafile ", 1)[1].strip()
+        cafile = note.split("--cafile ", 1)[1].split(" ")[0]
         url = await out.line()
         assert url.startswith("wss://")
         async with dmsproto.connect(url, cafile=cafile, timeout=STEP) as dms:
@@ -153,6 +153,23 @@ async def test_a_self_signed_listener(make_sim: Callable[..., Simulator]) -> Non
         assert await stop(process) == 0
         await err.rest()
     assert not Path(cafile).exists()  # the temporary certificate went with the proxy
+
+
+async def test_self_signed_files_in_a_folder_stay(make_sim: Callable[..., Simulator],
+                                                  tmp_path: Path) -> None:
+    """The proxy makes its certificate as `serve --tls-self-signed DIR` does."""
+    sim = make_sim(tiny_plant())
+    folder = tmp_path / "tls"
+    async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url,
+                                  "--tls-self-signed", str(folder)) as (process, out, err):
+        note = await err.until(lambda line: "self-signed certificate" in line)
+        assert f"--cafile {folder / 'cert.pem'} " in note
+        url = await out.line()
+        async with dmsproto.connect(url, cafile=folder / "cert.pem", timeout=STEP) as dms:
+            assert (await dms.get("A:Int")).value == 44
+        assert await stop(process) == 0
+        await err.rest()
+    assert (folder / "cert.pem").exists() and (folder / "key.pem").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [
