@@ -313,7 +313,7 @@ def _renewal(core: ClientCore) -> tuple[list[Any], Any]:
 
 def test_a_renewal_refused_for_some_subscriptions_answers_each_on_its_own() -> None:
     core = ClientCore()
-    subs, call = _renewal(core)
+    _, call = _renewal(core)
     answer(core, call.frames[0], subscribe=[
         sub_ok("A", "t0"),
         {"code": "not found", "path": "B", "message": "Data point doesn't exist", "tag": "t1"},
@@ -329,7 +329,7 @@ def test_a_renewal_refused_for_some_subscriptions_answers_each_on_its_own() -> N
 
 def test_a_renewal_refused_as_a_whole_gives_every_subscription_the_error() -> None:
     core = ClientCore()
-    subs, call = _renewal(core)
+    _, call = _renewal(core)
     assert untagged(core, subscribe=[FATAL]) == [CallDone(call)]
     results = call.results()
     assert len(results) == 3
