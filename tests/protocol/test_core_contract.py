@@ -288,7 +288,7 @@ def test_the_message_names_the_command_as_the_wire_spells_it() -> None:
            ChangelogRead("H", start="2026-01-01T00:00:00Z")]
     call = core.start_call(ops)
     answer(core, call.frames[0], changelogRead=[{"code": "ok", "group": "G", "changelog": []}])
-    with pytest.raises(ProtocolError, match="^'changelogRead': 1 response items"):
+    with pytest.raises(ProtocolError, match=r"^'changelogRead': 1 response items"):
         call.results()
 
 
@@ -305,7 +305,7 @@ def test_results_of_an_unfinished_call_refuse() -> None:
     core = ClientCore(chunk_size=1)
     call = core.start_call([GetMany(("A", "B"))])
     answer(core, call.frames[0], get=[ok("A")])
-    with pytest.raises(DMSProtoError, match="^call not complete$"):
+    with pytest.raises(DMSProtoError, match=r"^call not complete$"):
         call.results()
 
 
@@ -319,7 +319,7 @@ def test_connection_lost_fails_with_the_given_error_or_its_own() -> None:
     assert raised.value is cause
     second = core.start_call([Get("A")])
     core.connection_lost()
-    with pytest.raises(ConnectionLost, match="^connection to the DMS lost$"):
+    with pytest.raises(ConnectionLost, match=r"^connection to the DMS lost$"):
         second.results()
     assert core.connection_lost() == []
 
