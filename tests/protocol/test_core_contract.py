@@ -27,22 +27,7 @@ from dmsproto.protocol import (
     SubscriptionState,
 )
 from dmsproto.results import Event, Gap, ItemError
-
-STAMP = "2015-03-20T08:49:19,000+01:00"
-FATAL = {"code": "error", "message": "Invalid request"}
-
-
-def ok(path: str, value: Any = 1, **extra: Any) -> dict[str, Any]:
-    return {"code": "ok", "path": path, "value": value, "type": "int", "stamp": STAMP, **extra}
-
-
-def sent(frame: bytes) -> dict[str, Any]:
-    decoded: dict[str, Any] = orjson.loads(frame)
-    return decoded
-
-
-def answer(core: ClientCore, frame: bytes, **commands: Any) -> list[Any]:
-    return core.receive(orjson.dumps({"tag": sent(frame)["tag"], **commands}))
+from tests.support.core_frames import FATAL, answer, ok, sent
 
 
 def change(tag: Any, value: Any = 1, path: str = "A") -> dict[str, Any]:

@@ -26,13 +26,7 @@ from dmsproto.protocol import (
     SubscriptionData,
 )
 from dmsproto.results import ItemError, Point, SetResult, SubscribeResult
-
-STAMP = "2015-03-20T08:49:19,000+01:00"
-FATAL = {"code": "error", "message": "Invalid request"}
-
-
-def ok(path: str, value: Any = 1, **extra: Any) -> dict[str, Any]:
-    return {"code": "ok", "path": path, "value": value, "type": "int", "stamp": STAMP, **extra}
+from tests.support.core_frames import FATAL, STAMP, answer, ok, sent
 
 
 def sub_ok(path: str, tag: Any, value: Any = 1) -> dict[str, Any]:
@@ -40,13 +34,6 @@ def sub_ok(path: str, tag: Any, value: Any = 1) -> dict[str, Any]:
             "tag": tag}
 
 
-def sent(frame: bytes) -> dict[str, Any]:
-    decoded: dict[str, Any] = orjson.loads(frame)
-    return decoded
-
-
-def answer(core: ClientCore, frame: bytes, **commands: Any) -> list[Any]:
-    return core.receive(orjson.dumps({"tag": sent(frame)["tag"], **commands}))
 
 
 def untagged(core: ClientCore, **commands: Any) -> list[Any]:
