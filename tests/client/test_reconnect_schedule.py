@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import trio
@@ -115,6 +116,16 @@ class Door:
                 await self.refused.wait()
 
 
+async def lose_the_connection(door: Door, sim: Simulator, dms: Any, sub: Any) -> float:
+    """Close the door, have the server drop the client; the fake time the client knew."""
+    door.open = False
+    sim.faults.drop_after_response(match="get")
+    await dms.get("Test:Int")  # answered, then the connection is dropped
+    with pytest.raises(EventGap):
+        await sub.__anext__()
+    return trio.current_time()
+
+
 def gaps(times: list[float]) -> list[float]:
     return [round(b - a, 3) for a, b in itertools.pairwise(times)]
 
@@ -133,12 +144,7 @@ async def test_the_client_waits_the_policy_delays_then_gives_up(
         url = f"ws://127.0.0.1:{door.port}/json_data"
         async with dc.connect(url, reconnect=SCHEDULE) as dms, dms.subscribe("Test:Int") as sub:
             with trio.fail_after(120):
-                door.open = False
-                sim.faults.drop_after_response(match="get")
-                await dms.get("Test:Int")  # answered, then the connection is dropped
-                with pytest.raises(EventGap):
-                    await sub.__anext__()
-                lost = trio.current_time()
+                lost = await lose_the_connection(door, sim, dms, sub)
                 with pytest.raises(ConnectionLost, match="gave up"):
                     await dms.get("Test:Int", timeout=None)  # waits until it gives up
                 gave_up = trio.current_time()
@@ -163,12 +169,7 @@ async def test_a_successful_reconnect_starts_the_schedule_afresh(
         url = f"ws://127.0.0.1:{door.port}/json_data"
         async with dc.connect(url, reconnect=policy) as dms, dms.subscribe("Test:Int") as sub:
             with trio.fail_after(300):
-                door.open = False
-                sim.faults.drop_after_response(match="get")
-                await dms.get("Test:Int")
-                with pytest.raises(EventGap):
-                    await sub.__anext__()
-                lost = trio.current_time()
+                lost = await lose_the_connection(door, sim, dms, sub)
                 await door.wait_refusals(2)  # after 1 s and 3 s more
                 door.open = True  # the third attempt (9 s later) gets through
                 assert (await dms.get("Test:Int")).value == 1
@@ -176,12 +177,7 @@ async def test_a_successful_reconnect_starts_the_schedule_afresh(
                 back = door.attempts[-1]
                 assert gaps([lost, *door.attempts[1:]]) == [1.0, 3.0, 9.0]
 
-                door.open = False
-                sim.faults.drop_after_response(match="get")
-                await dms.get("Test:Int")
-                with pytest.raises(EventGap):
-                    await sub.__anext__()
-                lost_again = trio.current_time()
+                lost_again = await lose_the_connection(door, sim, dms, sub)
                 await door.wait_refusals(4)
                 assert back <= lost_again
                 assert gaps([lost_again, *door.attempts[-2:]]) == [1.0, 3.0]
