@@ -52,6 +52,7 @@ from ..protocol.ops import (
     is_empty,
     query_object,
 )
+from ..protocol.stats import ReceiveStats
 from ..recorder import Recorder
 from ..results import (
     ChangelogEntry,
@@ -253,8 +254,13 @@ class Client:
 
     @property
     def core(self) -> ClientCore:
-        """The sans-I/O core (counters such as ``dropped_responses``; advanced use)."""
+        """The sans-I/O core (advanced use)."""
         return self._proto
+
+    @property
+    def stats(self) -> ReceiveStats:
+        """What became of every frame received: answers, events, and what was dropped."""
+        return self._proto.stats
 
     # -------------------------------------------------------------- execution
 

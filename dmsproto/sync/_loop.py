@@ -8,6 +8,12 @@ back to the caller: nobody polls.
 
 ``trio.from_thread.run`` is not used because a caller interrupted while
 waiting in it cannot cancel the task it started; this portal can.
+
+Whatever happens in the loop thread, a caller never waits for ever: every call
+handed over is remembered until it finishes, and when the run ends (orderly or
+by a crash) the calls still in it fail with ``Closed`` saying why; a call with
+a timeout also stops waiting ``LOOP_GRACE`` seconds after it (the trio client
+has its own deadline, so this bound only ever trips when the loop is stuck).
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, suppress
+from types import EllipsisType
 from typing import Any, Generic, TypeVar
 
 import outcome
 import trio
 
-from ..errors import Closed, TrioContextError
+from ..errors import Closed, RequestTimeout, TrioContextError
 
 log = logging.getLogger("dmsproto")
 
@@ -30,6 +37,8 @@ R = TypeVar("R")
 
 #: How long an interrupted caller waits for the loop to confirm its call is cancelled.
 CANCEL_WAIT = 5.0
+#: How long past its timeout a caller waits for the loop's answer before giving up on it.
+LOOP_GRACE = 1.0
 
 
 def refuse_in_trio(what: str) -> None:
@@ -71,9 +80,15 @@ class Loop(Generic[R]):
     """
 
     def __init__(
-        self, opener: Callable[[], AbstractAsyncContextManager[R]], *, name: str
+        self,
+        opener: Callable[[], AbstractAsyncContextManager[R]],
+        *,
+        name: str,
+        timeout: float | None = None,
     ) -> None:
         self._opener = opener
+        #: the calls' default timeout (``run(fn)`` without one), in seconds
+        self.timeout = timeout
         self._thread = threading.Thread(target=self._thread_main, name=name, daemon=True)
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -81,6 +96,9 @@ class Loop(Generic[R]):
         self._token: trio.lowlevel.TrioToken | None = None
         self._stop_requested = False
         self._crash: BaseException | None = None
+        # calls handed over and not yet given up by their callers; failed when the run ends
+        self._calls: set[Call[Any]] = set()
+        self._dead = False
         # loop-thread state
         self._main_scope: trio.CancelScope | None = None
         self._nursery: trio.Nursery | None = None
@@ -131,35 +149,53 @@ class Loop(Generic[R]):
             raise self.closed_error()
         return result.unwrap()
 
-    def run_call(self, call: Call[T]) -> T:
+    def run_call(self, call: Call[T], timeout: float | None = None) -> T:
         """Run ``call`` in the loop and block for its result (or raise its exception).
 
         Interrupted anywhere (KeyboardInterrupt), the call is cancelled in the loop
         and, once it was handed over, its end awaited (briefly) before re-raising.
+        With ``timeout``, no result ``LOOP_GRACE`` seconds after it cancels the
+        call and raises ``RequestTimeout`` (the loop is stuck).  Once the run has
+        ended, raises ``Closed`` at once.
         """
         token = self._token
-        if token is None:
-            raise self.closed_error()
+        with self._lock:
+            if token is None or self._dead:
+                raise self.closed_error()
+            self._calls.add(call)
         try:
             try:
                 token.run_sync_soon(self._start_call, call)
             except trio.RunFinishedError:
                 raise self.closed_error() from None
-            call.done.wait()
+            bound = None if timeout is None else timeout + LOOP_GRACE
+            if not call.done.wait(bound):
+                self.cancel(call)
+                raise RequestTimeout(
+                    f"no result from the dmsproto.sync event loop within {bound} s "
+                    "(the loop thread is stuck); the call was cancelled"
+                )
         except BaseException:
             # Interrupted, maybe even before run_sync_soon returned: the cancel
             # queued now runs after the start (if that was queued) and ends the call.
             if not call.done.is_set() and self.cancel(call):
                 call.done.wait(CANCEL_WAIT)
             raise
+        finally:
+            with self._lock:
+                self._calls.discard(call)
         result = call.result
         if result is None:  # pragma: no cover - done is set only with a result
             raise self.closed_error()
         return result.unwrap()
 
-    def run(self, fn: Callable[[], Awaitable[T]]) -> T:
-        """Run ``await fn()`` in the loop and return its result (or raise its exception)."""
-        return self.run_call(Call(fn))
+    def run(self, fn: Callable[[], Awaitable[T]], timeout: float | EllipsisType | None = ...
+            ) -> T:
+        """Run ``await fn()`` in the loop and return its result (or raise its exception).
+
+        ``timeout`` (``...``: the loop's default) bounds the wait as ``run_call`` says.
+        """
+        return self.run_call(Call(fn), self.timeout if timeout is ... else timeout)
 
     def cancel(self, call: Call[Any]) -> bool:
         """Cancel ``call`` in the loop (no effect once done); ``False`` if the loop is gone."""
@@ -193,6 +229,11 @@ class Loop(Generic[R]):
                 self._crash = exc
                 log.error("dmsproto.sync: the event loop thread failed", exc_info=exc)
         finally:
+            with self._lock:
+                self._dead = True
+                left = list(self._calls)
+            for call in left:  # never started, or lost in the crash: nobody else ends them
+                call.finish(outcome.Error(self.closed_error()))
             self._report(outcome.Error(self.closed_error()))
 
     def _report(self, result: outcome.Outcome[R]) -> bool:
@@ -214,12 +255,15 @@ class Loop(Generic[R]):
             if stop_early:
                 main_scope.cancel()
             async with self._opener() as resource:
-                async with trio.open_nursery() as nursery:
-                    self._nursery = nursery
-                    self._report(outcome.Value(resource))
-                    await self._stopping.wait()
-                    self._nursery = None
-                    nursery.cancel_scope.cancel()
+                try:
+                    async with trio.open_nursery() as nursery:
+                        self._nursery = nursery
+                        self._report(outcome.Value(resource))
+                        await self._stopping.wait()
+                        self._nursery = None
+                        nursery.cancel_scope.cancel()
+                finally:
+                    self._nursery = None  # also when the resource failed under it
                 if self.cleanup is not None:
                     await self.cleanup()
 
@@ -237,8 +281,12 @@ class Loop(Generic[R]):
         if call.cancelled:  # cancelled before it was started: it must not run at all
             call.finish(outcome.Error(Closed("the call was cancelled")))
             return
+        try:
+            nursery.start_soon(self._call_task, call)
+        except RuntimeError:  # the nursery is closing: the run is ending
+            call.finish(outcome.Error(self.closed_error()))
+            return
         call.started = True
-        nursery.start_soon(self._call_task, call)
 
     @staticmethod
     def _cancel_call(call: Call[Any]) -> None:
@@ -265,4 +313,4 @@ class Loop(Generic[R]):
         call.finish(outcome.Error(Closed("the call was cancelled")))
 
 
-__all__ = ["CANCEL_WAIT", "Call", "Loop", "refuse_in_trio"]
+__all__ = ["CANCEL_WAIT", "LOOP_GRACE", "Call", "Loop", "refuse_in_trio"]

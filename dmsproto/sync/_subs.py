@@ -145,7 +145,7 @@ class Subscription(Generic[T]):
                 raise Closed(f"subscription to {self.path!r} is closed")
             self._fetching = call
         try:
-            items = self._loop.run_call(call)
+            items = self._loop.run_call(call, timeout)
         except BaseException:
             # interrupted after the loop fetched: keep the events (they left the buffer)
             result = call.result
