@@ -1,4 +1,4 @@
-"""Developer sessions: tests, lint, typecheck, codegen (``-- --check``), docs, bench."""
+"""Developer sessions: tests, lint, typecheck, codegen (``-- --check``), docs, fuzz, bench."""
 
 from __future__ import annotations
 
@@ -54,6 +54,15 @@ def docs(session: nox.Session) -> None:
         session.run("python", "-m", "mkdocs", "serve", "--strict", *session.posargs[1:])
     else:
         session.run("python", "-m", "mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Long fuzzing: the client's receive path, hostile servers, the simulator's requests."""
+    session.install("-e", ".[test]")
+    session.env["DMSPROTO_FUZZ"] = "long"
+    session.run("python", "-m", "pytest", "tests/protocol/test_receive_fuzz.py",
+                "tests/protocol/test_frame_triage.py", "tests/sim/test_fuzz.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -29,6 +29,7 @@ import outcome
 import trio
 
 from ..errors import Closed, RequestTimeout, TrioContextError
+from ..excgroups import sole_exception
 
 log = logging.getLogger("dmsproto")
 
@@ -169,12 +170,7 @@ class Loop(Generic[R]):
             except trio.RunFinishedError:
                 raise self.closed_error() from None
             bound = None if timeout is None else timeout + LOOP_GRACE
-            if not call.done.wait(bound):
-                self.cancel(call)
-                raise RequestTimeout(
-                    f"no result from the dmsproto.sync event loop within {bound} s "
-                    "(the loop thread is stuck); the call was cancelled"
-                )
+            answered = call.done.wait(bound)
         except BaseException:
             # Interrupted, maybe even before run_sync_soon returned: the cancel
             # queued now runs after the start (if that was queued) and ends the call.
@@ -184,6 +180,12 @@ class Loop(Generic[R]):
         finally:
             with self._lock:
                 self._calls.discard(call)
+        if not answered:
+            self.cancel(call)
+            raise RequestTimeout(
+                f"no result from the dmsproto.sync event loop within {bound} s "
+                "(the loop thread is stuck); the call was cancelled"
+            )
         result = call.result
         if result is None:  # pragma: no cover - done is set only with a result
             raise self.closed_error()
@@ -226,7 +228,7 @@ class Loop(Generic[R]):
             trio.run(self._main)
         except BaseException as exc:  # reported to the caller of start(), or logged
             if not self._report(outcome.Error(exc)):
-                self._crash = exc
+                self._crash = self._crash or exc
                 log.error("dmsproto.sync: the event loop thread failed", exc_info=exc)
         finally:
             with self._lock:
@@ -254,18 +256,46 @@ class Loop(Generic[R]):
             self._main_scope = main_scope
             if stop_early:
                 main_scope.cancel()
-            async with self._opener() as resource:
-                try:
-                    async with trio.open_nursery() as nursery:
-                        self._nursery = nursery
-                        self._report(outcome.Value(resource))
-                        await self._stopping.wait()
+            try:
+                async with self._opener() as resource:
+                    try:
+                        async with trio.open_nursery() as nursery:
+                            self._nursery = nursery
+                            self._report(outcome.Value(resource))
+                            await self._stopping.wait()
+                            self._nursery = None
+                            nursery.cancel_scope.cancel()
+                    except BaseException as exc:  # a task failed, or the resource under it
+                        self._end_calls(exc)
+                        raise
+                    finally:
                         self._nursery = None
-                        nursery.cancel_scope.cancel()
-                finally:
-                    self._nursery = None  # also when the resource failed under it
-                if self.cleanup is not None:
-                    await self.cleanup()
+                    self._end_calls(None)  # stopped: the calls were cancelled
+                    if self.cleanup is not None:
+                        await self.cleanup()
+            except BaseException as exc:
+                self._end_calls(exc)
+                raise
+
+    def _end_calls(self, failure: BaseException | None) -> None:
+        """Fail the calls still waiting, at once, saying why.
+
+        Their tasks have ended (cancelled with the nursery), so the resource's
+        own closing is not waited for -- unless the nursery was only cancelled
+        from outside (the resource failed): then the resource's error, which
+        says why, is awaited.
+        """
+        if failure is not None:
+            real = sole_exception(failure) or failure
+            if isinstance(real, trio.Cancelled):
+                if not self._stop_requested:
+                    return  # the resource failed: its own error comes next
+            else:
+                self._crash = self._crash or real
+        with self._lock:
+            left = list(self._calls)
+        for call in left:
+            call.finish(outcome.Error(self.closed_error()))
 
     def _stop_in_loop(self) -> None:
         if self._nursery is not None and self._stopping is not None:
@@ -297,17 +327,15 @@ class Loop(Generic[R]):
             call.finish(outcome.Error(Closed("the call was cancelled")))
 
     async def _call_task(self, call: Call[Any]) -> None:
+        if call.cancelled:  # given up before it began (its caller timed out): do not begin
+            call.finish(outcome.Error(Closed("the call was cancelled")))
+            return
         with trio.CancelScope() as scope:
             call.scope = scope
-            if call.cancelled:
-                scope.cancel()
-            try:
+            try:  # (cancelled by the run's end, it is failed by _end_calls, saying why)
                 value = await call.fn()
             except Exception as exc:
                 call.finish(outcome.Error(exc))
-            except BaseException:  # Cancelled by the run's shutdown
-                call.finish(outcome.Error(self.closed_error()))
-                raise
             else:
                 call.finish(outcome.Value(value))
         call.finish(outcome.Error(Closed("the call was cancelled")))
