@@ -98,10 +98,8 @@ class Link:
         with trio.CancelScope(shield=True, deadline=deadline) as scope:
             try:
                 await self.ws.send_message(text)
-            except ConnectionClosed as exc:
-                raise ConnectionLost(
-                    f"connection to the DMS lost while sending ({exc.reason})"
-                ) from None
+            except ConnectionClosed:
+                raise ConnectionLost("connection to the DMS lost while sending") from None
         if scope.cancelled_caught:
             self.error = ConnectionLost("a send timed out half-way; connection closed")
             await self.abort()

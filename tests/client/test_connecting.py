@@ -13,12 +13,11 @@ import trio
 import dmsproto.client as dc
 from dmsproto.errors import ConnectError, ConnectionLost, TLSError, WebSocketRefused
 from dmsproto.sim.server import Simulator
-from tests.support.client import PLANT, clock
+from tests.support.client import FAST, PLANT, clock, log_handler
 from tests.support.hostile import Close, Hostile
 
 pytestmark = pytest.mark.trio
 
-FAST = dc.ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
 
 
 async def free_port() -> int:
@@ -49,9 +48,7 @@ async def test_wait_for_server_connects_once_the_dms_is_up(scheme: str) -> None:
     port = await free_port()
     url = f"{scheme}://127.0.0.1:{port}/json_data"
     retries = RetriesSeen(2)
-    logger = logging.getLogger("dmsproto")
-    logger.addHandler(retries)
-    try:
+    with log_handler(retries):
         async with trio.open_nursery() as nursery:
             values: list[object] = []
             answered = trio.Event()
@@ -67,8 +64,6 @@ async def test_wait_for_server_connects_once_the_dms_is_up(scheme: str) -> None:
                 assert values == []
                 async with Simulator(PLANT, port=port, clock=clock, tick_interval=None):
                     await answered.wait()
-    finally:
-        logger.removeHandler(retries)
     assert values == [1]
 
 

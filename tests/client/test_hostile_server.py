@@ -12,6 +12,7 @@ import trio
 import dmsproto.client as dc
 from dmsproto.errors import ConnectionLost, DMSProtoError, ProtocolError
 from dmsproto.results import Gap
+from tests.support.client import FAST
 from tests.support.hostile import (
     CASES,
     MAX_MESSAGE_SIZE,
@@ -26,7 +27,6 @@ from tests.support.hostile import (
 
 pytestmark = pytest.mark.trio
 
-FAST = dc.ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)

@@ -15,11 +15,11 @@ import dmsproto.client as dc
 from dmsproto.errors import ConnectionLost, NotSent, OutcomeUnknown, RequestTimeout
 from dmsproto.protocol import Delete, Get, Rename, Set
 from dmsproto.sim.server import Simulator
+from tests.support.client import FAST
 from tests.support.hostile import Answer, Close, Drop, Hostile
 
 pytestmark = pytest.mark.trio
 
-FAST = dc.ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
 
 
 @pytest.mark.parametrize("end", [Drop(), Close(1011, "Internal error.")], ids=["drop", "1011"])
@@ -96,7 +96,7 @@ async def test_a_chunked_batch_over_websocket_reports_which_frames_were_answered
     assert len(server.requests) <= 4  # the get and at most the three frames, each once
 
 
-async def test_a_batch_of_reads_and_writes_is_unknown_only_for_its_writes() -> None:
+async def test_a_batch_holding_a_write_lists_every_op_sent_as_unknown() -> None:
     ops = [Get("Test:Int"), Rename("Test:A", "Test:B"), Delete("Test:C")]
     async with Hostile() as server, dc.connect(server.url, timeout=5) as dms:
         with trio.fail_after(10):

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from copy import deepcopy
 from typing import Any
 
@@ -40,6 +38,7 @@ from dmsproto.protocol import (
     SubscriptionData,
 )
 from dmsproto.results import Event
+from tests.support.client import log_handler
 from tests.support.fuzz import fuzz_settings
 from tests.support.hostile import STAMP, good_answer
 
@@ -162,17 +161,6 @@ class Errors(logging.Handler):
         self.records.append(record)
 
 
-@contextmanager
-def core_errors() -> Iterator[Errors]:
-    handler = Errors()
-    logger = logging.getLogger("dmsproto.protocol")
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-
-
 def new_core(strict: bool) -> tuple[ClientCore, list[Call]]:
     core = ClientCore(chunk_size=3, strict_decoding=strict)
     calls = [core.start_call(ops) for ops in CALLS]
@@ -202,7 +190,8 @@ def check_state(core: ClientCore, calls: list[Call], completed: dict[int, int], 
 
 def feed(core: ClientCore, calls: list[Call], sequence: list[bytes | str]) -> None:
     completed: dict[int, int] = {}
-    with core_errors() as errors:
+    errors = Errors()
+    with log_handler(errors, "dmsproto.protocol"):
         for n, data in enumerate(sequence, 1):
             events = core.receive(data)
             for event in events:

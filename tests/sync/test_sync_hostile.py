@@ -17,7 +17,6 @@ from contextlib import asynccontextmanager
 import pytest
 import trio
 
-import dmsproto.client as dc
 import dmsproto.sync as ds
 from dmsproto.errors import (
     Closed,
@@ -30,6 +29,7 @@ from dmsproto.errors import (
 )
 from dmsproto.protocol import Set
 from dmsproto.sync._loop import LOOP_GRACE, Loop
+from tests.support.client import FAST
 from tests.support.hostile import (
     CASES,
     MAX_MESSAGE_SIZE,
@@ -40,7 +40,6 @@ from tests.support.hostile import (
 )
 from tests.support.sync import SimThread
 
-FAST = dc.ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
 WAIT = 10.0
 
 
