@@ -342,10 +342,8 @@ class WsBackend:
         finally:
             if link is not None:
                 self._lost(link)
-        if isinstance(link.error, ConnectError):
-            raise again(link.error)  # refused after connect() returned: a failed attempt
         if link.error is not None and not self.closed:
-            raise again(link.error)
+            raise again(link.error)  # (a ConnectError: refused, which counts as a failed attempt)
 
     def _typed(self, exc: BaseException, link: Link | None) -> BaseException:
         """What the session raises for ``exc``: typed errors as they are, the rest wrapped.
