@@ -586,7 +586,7 @@ class WsBackend:
         """The timeout of a call that waited in vain for a (re)connection: nothing was sent."""
         within = f"within {seconds} s" if seconds is not None else "in time"
         last = self._attempts.last
-        why = f" (last attempt: {last})" if last is not None else ""
+        why = f" (last error: {last})" if last is not None else ""
         return RequestTimeout(
             f"no connection to {self.opts.url} {within}{why}; the request was not sent"
         )
