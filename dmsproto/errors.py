@@ -4,6 +4,7 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
 
     DMSProtoError
     ├── DecodeError          a message does not decode (``pointer``, ``reason``)   [ValueError]
+    │   └── NotJSON              the text is not JSON at all (``problem``)
     ├── EncodeError          a value cannot be written as protocol JSON            [ValueError]
     │   └── NotInVersionError    the call or option is not in the selected version
     ├── UnknownVersionError  a protocol version string dmsproto does not ship       [ValueError]
@@ -12,6 +13,7 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
     │   └── NoPermission         code ``no perm``
     ├── TransportError       the connection to the DMS could not be used
     │   ├── ConnectError         opening the connection failed
+    │   │   ├── InvalidOptions       bad URL or options: nothing was tried        [ValueError]
     │   │   ├── TLSError             the TLS handshake failed
     │   │   ├── AuthenticationError  the server refused the credentials
     │   │   └── WebSocketRefused     the DMS closed a new WebSocket before answering (``code``)
@@ -50,6 +52,21 @@ class DecodeError(DMSProtoError, ValueError):
         super().__init__(f"{pointer or '/'}: {reason}")
         self.pointer = pointer
         self.reason = reason
+
+
+class NotJSON(DecodeError):
+    """The text is not JSON as dmsproto reads it (:mod:`dmsproto.jsontext` says what that is).
+
+    ``problem`` says what is wrong in dmsproto's words, with the position where the
+    reader stopped (``unexpected character at position 12``); ``reason`` is
+    ``not JSON: <problem>`` and ``pointer`` is empty (the whole text); ``too_deep``
+    is true when the text nests deeper than the reader goes.
+    """
+
+    def __init__(self, problem: str, *, too_deep: bool = False) -> None:
+        super().__init__("", f"not JSON: {problem}")
+        self.problem = problem
+        self.too_deep = too_deep
 
 
 class EncodeError(DMSProtoError, ValueError):
@@ -92,6 +109,17 @@ class TransportError(DMSProtoError):
 
 class ConnectError(TransportError):
     """Opening the connection failed (refused, unreachable, bad URL)."""
+
+
+class InvalidOptions(ConnectError, ValueError):
+    """The connection options are wrong, so nothing was tried.
+
+    A malformed URL (``127.0.0.1:9020``, ``ftp://x``), a password over plain
+    ``ws://``/``http://`` without ``allow_insecure_auth``, TLS settings for a plain
+    URL, TLS files that do not load, an option outside its bounds.  A
+    ``ConnectError`` (callers that catch that keep working) and a ``ValueError``:
+    the caller's input is at fault, not the network.
+    """
 
 
 class TLSError(ConnectError):
@@ -223,10 +251,12 @@ __all__ = [
     "EncodeError",
     "EventGap",
     "HTTPStatusError",
+    "InvalidOptions",
     "MissingExtraError",
     "NoPermission",
     "NotFound",
     "NotInVersionError",
+    "NotJSON",
     "NotSent",
     "OutcomeUnknown",
     "ProtocolError",

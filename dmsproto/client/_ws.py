@@ -260,7 +260,8 @@ class WsBackend:
                 if not self._started:
                     await pause_before_retry(opts, first, exc)
                     continue
-                log.warning("reconnect to %s failed: %s", url, exc)
+                if opts.reconnect is not None:
+                    log.warning("reconnect to %s failed: %s", url, exc)
             except DMSProtoError as exc:  # the connection worked, then broke (logged)
                 if not self._started:
                     raise
@@ -386,7 +387,9 @@ class WsBackend:
             self.link = None
             self.up = trio.Event()
         error = link.error or ConnectionLost(f"connection to {self.opts.url} lost")
-        if not self.closed:
+        if isinstance(error, ConnectError):  # refused: said by the calls, or by run()
+            log.info("%s", error)
+        elif not self.closed:
             log.warning("connection to %s lost: %s", self.opts.url, error)
         for call in self.proto.connection_lost(error):
             self._wake_call(call)

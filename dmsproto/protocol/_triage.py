@@ -1,10 +1,11 @@
 """What can still be read of a frame that did not decode: the slow path of ``receive``.
 
 ``ClientCore.receive`` decodes a frame straight into the version's structs;
-when that fails, the helpers here read what they can (why it failed, the root
-tag, the top-level members) so the core can sort the frame into one of three
-outcomes: it fails the call it answers, it is dropped and counted, or it
-closes the connection.  None of this runs for a frame that decodes.
+when that fails, the helpers here read what they can (why it failed, whether
+it is JSON at all by the verdict of ``dmsproto.jsontext``, the root tag) so the
+core can sort the frame into one of three outcomes: it fails the call it
+answers, it is dropped and counted, or it closes the connection.  None of this
+runs for a frame that decodes.
 """
 
 from __future__ import annotations
@@ -15,20 +16,15 @@ from typing import Any
 import msgspec
 
 from ..codec import decode_error
-from ..errors import DecodeError
+from ..errors import DecodeError, NotJSON
+from ..jsontext import READER_ERRORS, not_json, parse_json
 from ._wire import Wire
 
 #: how much of a frame a log message shows
 SHOWN = 300
 
-_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
-_ANY = msgspec.json.Decoder()
-
 NO_TAG: Any = object()
 """The frame has no root tag, or no readable head to find one in."""
-BAD_TAG: Any = object()
-"""The frame has a root tag that cannot be read (e.g. a 5,000-digit number)."""
 
 
 def shorten(frame: str | bytes) -> str:
@@ -39,53 +35,42 @@ def shorten(frame: str | bytes) -> str:
     return f"{text[:SHOWN]}... ({len(text)} chars)"
 
 
-def problem_of(exc: Exception) -> DecodeError | None:
-    """Why a frame did not decode (pointer and reason), or ``None`` if ``exc`` is no such reason.
+def problem_of(exc: Exception, data: str | bytes) -> DecodeError | None:
+    """Why ``data`` did not decode (pointer and reason); ``None`` if ``exc`` is no such reason.
 
-    msgspec reports bad JSON as ``DecodeError``, JSON of the wrong shape (a
-    wrong type, a number out of range) as ``ValidationError`` and nesting
-    deeper than it reads as ``RecursionError``.
+    JSON of the wrong shape (a wrong type, a number out of range) is named by
+    its JSON pointer; text that is not JSON at all (also nested deeper than the
+    reader goes, or a ``str`` with a lone surrogate) in the words of
+    ``dmsproto.jsontext``, as everywhere else.
     """
     if isinstance(exc, msgspec.ValidationError):  # (a subclass of msgspec.DecodeError)
         return decode_error(exc)
-    if isinstance(exc, msgspec.DecodeError):
-        return DecodeError("", f"not JSON: {decode_error(exc).reason}")
-    if isinstance(exc, RecursionError):
-        return DecodeError("", "nested too deep to read")
+    if isinstance(exc, READER_ERRORS):
+        return not_json(exc, data)
     return None
 
 
-def members(data: str | bytes) -> dict[str, msgspec.Raw] | None:
-    """The top-level members of a JSON object, undecoded; ``None`` when it is no readable object."""
-    try:
-        return _MEMBERS.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        return None
+def read(data: str | bytes) -> tuple[Any, NotJSON | None]:
+    """The frame as JSON, or why it is not JSON: the verdict of dmsproto's one JSON reader.
 
-
-def raw_items(raw: msgspec.Raw) -> list[msgspec.Raw] | None:
-    """The elements of a JSON array, undecoded; ``None`` when ``raw`` is no readable array."""
-    try:
-        return _RAW_LIST.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        return None
-
-
-def root_tag(data: str | bytes, wire: Wire, found: dict[str, msgspec.Raw] | None) -> Any:
-    """The frame's root tag, wherever readable; ``NO_TAG`` or ``BAD_TAG`` when none is.
-
-    From the top-level members when the frame is a JSON object, else from its
-    head: a frame that begins with ``{"tag": 12,`` names call 12 even when the
-    rest is cut short, is not UTF-8 or is nested too deep.
+    The typed decoders skip unknown members without checking them, and stop at
+    the first schema error; this reads the whole text (only on the slow path).
     """
-    if found is not None:
-        raw = found.get(wire.tag_key)
-        if raw is None:
-            return NO_TAG
-        try:
-            return _ANY.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-            return BAD_TAG
+    try:
+        return parse_json(data), None
+    except NotJSON as exc:
+        return None, exc
+
+
+def root_tag(data: str | bytes, wire: Wire, value: Any) -> Any:
+    """The frame's root tag, wherever readable; ``NO_TAG`` when none is.
+
+    From the frame's value when it is a JSON object, else from its head: a
+    frame that begins with ``{"tag": 12,`` names call 12 even when the rest is
+    cut short, is not UTF-8, holds ``1e999`` or is nested too deep.
+    """
+    if type(value) is dict:
+        return value.get(wire.tag_key, NO_TAG)
     head = (wire.tag_head_text.match(data) if isinstance(data, str)
             else wire.tag_head_bytes.match(data))
     return NO_TAG if head is None else int(head.group(1))
@@ -103,14 +88,12 @@ def noteworthy(count: int) -> bool:
 
 
 __all__ = [
-    "BAD_TAG",
     "NO_TAG",
     "SHOWN",
     "call_id",
-    "members",
     "noteworthy",
     "problem_of",
-    "raw_items",
+    "read",
     "root_tag",
     "shorten",
 ]

@@ -28,16 +28,18 @@ connection's protocol version (``dmsproto._generated``, via ``_wire``), so no
 wire name or enumeration is spelled out here.
 
 Frames that break the protocol.  A frame that does not decode is sorted by
-what can still be read of it (``_triage``), and ``stats`` counts each:
+what can still be read of it (``_triage``; whether it is JSON at all is the
+verdict of ``dmsproto.jsontext``, the one JSON reader), and ``stats`` counts each:
 
 * its root tag names a call in flight: that call fails with ``ProtocolError``
   naming the JSON pointer and the reason (``CallDone``; the connection stays);
+  a frame that is not JSON names its call by a root tag at its head;
 * it is a JSON object that names no call in flight: dropped, logged, counted
   (``BadFrame`` with ``fatal=False``); an event frame loses only its bad items;
-* nothing can be read (not JSON, not an object, nested too deep, and no root
-  tag at its head): ``BadFrame`` with ``fatal=True`` -- the transport closes
-  the connection, every call in flight fails at once, and a reconnect policy
-  applies (subscriptions then report the gap).
+* it is not JSON (cut short, ``1e999``, not UTF-8, nested too deep, ...) or
+  not an object, and names no call in flight: ``BadFrame`` with ``fatal=True``
+  -- the transport closes the connection, every call in flight fails at once,
+  and a reconnect policy applies (subscriptions then report the gap).
 """
 
 from __future__ import annotations
@@ -50,13 +52,14 @@ from typing import Any, Literal
 
 import msgspec
 
-from ..codec import encode
+from ..codec import decode_error, encode
 from ..errors import (
     ConnectError,
     ConnectionLost,
     DecodeError,
     DMSProtoError,
     EncodeError,
+    NotJSON,
     NotSent,
     OutcomeUnknown,
     ProtocolError,
@@ -405,7 +408,6 @@ class ClientCore:
         self._command_sets: dict[str, frozenset[str]] = {}
         #: what became of every frame received (see ``ReceiveStats``)
         self.stats = ReceiveStats()
-        self._event_items: msgspec.json.Decoder[Any] | None = None
 
     @property
     def version(self) -> str:
@@ -794,11 +796,7 @@ class ClientCore:
         if entry is None:
             keys = {c for c in self.wire.response_commands if getattr(frame, c) is not UNSET}
             if not keys:
-                found = _triage.members(data)
-                if found is not None and self.wire.event_key in found:
-                    out.extend(self._salvage_events(found[self.wire.event_key], data))
-                    return
-                out.append(self._drop("frame has no known member", data))
+                out.extend(self._no_member(data))
                 return
             if tag is UNSET:
                 entry = self._match_untagged(keys)
@@ -826,57 +824,71 @@ class ClientCore:
 
     def _undecodable(self, data: str | bytes, exc: Exception) -> list[CoreEvent]:
         """A frame that did not decode: fail its call, drop it, or close (module docstring)."""
-        problem = _triage.problem_of(exc)
-        if problem is None:
+        typed = _triage.problem_of(exc, data)
+        if typed is None:
             raise exc  # not a decoding problem: receive() treats it as a bug of ours
+        value, not_json = _triage.read(data)
+        if type(value) is dict and self.wire.event_key in value:
+            return self._salvage_events(value[self.wire.event_key], data)
+        return self._sort(data, value, not_json, typed)
+
+    def _sort(
+        self, data: str | bytes, value: Any, not_json: NotJSON | None, typed: DecodeError
+    ) -> list[CoreEvent]:
+        """Fail the call the frame names, drop the frame, or call it fatal."""
         wire = self.wire
-        found = _triage.members(data) if isinstance(exc, msgspec.ValidationError) else None
-        if found is not None and wire.event_key in found:
-            return self._salvage_events(found[wire.event_key], data)
-        tag = _triage.root_tag(data, wire, found)
+        tag = _triage.root_tag(data, wire, value)
         ident = _triage.call_id(tag)
         entry = self._pending.get(ident) if ident is not None else None
-        if entry is None and tag is _triage.NO_TAG and found is not None:
-            entry = self._match_untagged(self._commands_in(found))
+        if entry is None and tag is _triage.NO_TAG and type(value) is dict:
+            entry = self._match_untagged(self._commands_in(value))
         if entry is not None:
             call = entry[0]
             self.abandon(call)
-            call.error = ProtocolError(f"the answer breaks protocol {wire.name}: {problem}")
+            if not_json is None:
+                call.error = ProtocolError(f"the answer breaks protocol {wire.name}: {typed}")
+            else:
+                where = f" ({typed.pointer})" if typed.pointer else ""
+                call.error = ProtocolError(f"the answer is {not_json.reason}{where}")
             self.stats.answers += 1
             self.stats.failed_calls += 1
-            log.debug("call failed by its answer: %s: %s", problem, _triage.shorten(data))
+            log.debug("call failed by its answer: %s: %s", call.error, _triage.shorten(data))
             return [CallDone(call)]
-        if found is not None or tag is not _triage.NO_TAG:
-            return [self._drop(f"frame breaks protocol {wire.name}: {problem}", data)]
+        if type(value) is dict:
+            return [self._drop(f"frame breaks protocol {wire.name}: {typed}", data)]
         self.stats.fatal_frames += 1
         log.debug("unreadable frame: %s", _triage.shorten(data))
-        return [BadFrame(ProtocolError(f"a frame from the DMS is {_unreadable(problem)}"), True)]
+        what = "not a JSON object" if not_json is None else not_json.reason
+        return [BadFrame(ProtocolError(f"frame is {what}"), True)]
 
-    def _commands_in(self, found: dict[str, msgspec.Raw]) -> set[str]:
+    def _no_member(self, data: str | bytes) -> list[CoreEvent]:
+        """A frame that decoded with no known member, for no call: events, or nothing of use."""
+        value, not_json = _triage.read(data)
+        if not_json is not None:  # not JSON in a member the typed decoder skipped
+            return self._sort(data, value, not_json, not_json)
+        if type(value) is dict and self.wire.event_key in value:
+            return self._salvage_events(value[self.wire.event_key], data)
+        return [self._drop("frame has no known member", data)]
+
+    def _commands_in(self, members: dict[str, Any]) -> set[str]:
         """The response commands among a frame's top-level members (attribute names)."""
         names = self.wire.commands
-        return {c for c in self.wire.response_commands if names.get(c, c) in found}
+        return {c for c in self.wire.response_commands if names.get(c, c) in members}
 
-    def _salvage_events(self, raw: msgspec.Raw, data: str | bytes) -> list[CoreEvent]:
+    def _salvage_events(self, items: Any, data: str | bytes) -> list[CoreEvent]:
         """An event frame that did not decode as a whole: its good items go through."""
-        items = _triage.raw_items(raw)
-        if items is None:
+        if type(items) is not list:
             return [self._drop("event frame without a list of events", data)]
         self.stats.event_frames += 1
-        decoder = self._event_items
-        if decoder is None:
-            decoder = self._event_items = msgspec.json.Decoder(self._event_item)
         out: list[CoreEvent] = []
         valid: list[Any] = []
         for n, item in enumerate(items):
             try:
-                valid.append(decoder.decode(item))
-            except Exception as bad:
-                problem = _triage.problem_of(bad)
-                if problem is None:
-                    raise
+                valid.append(msgspec.convert(item, self._event_item))
+            except msgspec.ValidationError as bad:
                 self.stats.invalid_events += 1
-                error = ProtocolError(f"event {n} dropped, it breaks the schema: {problem}")
+                error = ProtocolError(
+                    f"event {n} dropped, it breaks the schema: {decode_error(bad)}")
                 self._log_drop(error, data, self.stats.invalid_events)
                 out.append(BadFrame(error, False))
         self._route(valid, out)
@@ -893,15 +905,6 @@ class ClientCore:
     def _log_drop(error: ProtocolError, data: str | bytes, count: int) -> None:
         if _triage.noteworthy(count):
             log.warning("%s (%d so far), dropped: %s", error, count, _triage.shorten(data))
-
-
-def _unreadable(problem: DecodeError) -> str:
-    """How a fatal frame is described: what made it unreadable."""
-    if problem.reason.startswith("not JSON") or problem.reason.startswith("nested"):
-        return problem.reason
-    if not problem.pointer:
-        return f"not a JSON object ({problem.reason})"
-    return f"unreadable ({problem})"
 
 
 def _unknown_text(ops: tuple[Op, ...], unknown: tuple[Op, ...], answered: tuple[int, ...],

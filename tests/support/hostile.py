@@ -416,7 +416,7 @@ CASES: list[Case] = [
                                         b'"path": "X"}]}')),
          "dropped", "dropped_responses", http_error="does not answer"),
     Case("huge-tag", then_answer(Raw(b'{"tag": ' + b"7" * 5000 + b', "get": []}')),
-         "dropped", "dropped_frames", http_error="does not answer"),
+         "closes", "fatal_frames", "too many digits", http_error="too many digits"),
     Case("no-known-member", then_answer(Raw(b'{"surprise": true}')), "dropped",
          "dropped_frames", http_error="does not answer"),
     Case("event-after-members", then_answer(Raw(
