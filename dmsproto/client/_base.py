@@ -100,6 +100,17 @@ def unwrap(value: Any) -> Any:
     return value
 
 
+def core_for(opts: Options) -> ClientCore:
+    """The sans-I/O core of a connection with these options."""
+    return ClientCore(
+        whois=opts.whois,
+        user=opts.user,
+        chunk_size=opts.chunk_size,
+        protocol=opts.protocol,
+        validate_requests=opts.validate_requests,
+    )
+
+
 class Backend(Protocol):
     """What the shared client reads off either loop's WebSocket or HTTP transport."""
 
@@ -621,5 +632,6 @@ __all__ = [
     "ClientBase",
     "SubscriptionBase",
     "Timeout",
+    "core_for",
     "unwrap",
 ]

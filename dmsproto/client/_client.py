@@ -23,7 +23,7 @@ from ..protocol.core import ClientCore, SubscriptionState
 from ..protocol.ops import Op, Unsubscribe
 from ..recorder import Recorder
 from ..results import Event, Gap
-from ._base import ClientBase, SubscriptionBase, Timeout
+from ._base import ClientBase, SubscriptionBase, Timeout, core_for
 from ._http import HttpBackend
 from ._options import Options, make_options
 from ._record import open_recorder
@@ -144,13 +144,7 @@ async def connect(
         TypeError: an unknown option.
     """
     opts = make_options(url, options)
-    proto = ClientCore(
-        whois=opts.whois,
-        user=opts.user,
-        chunk_size=opts.chunk_size,
-        protocol=opts.protocol,
-        validate_requests=opts.validate_requests,
-    )
+    proto = core_for(opts)
     with open_recorder(opts.record, truncate=opts.record_truncate) as recorder:
         if not opts.websocket:
             http = HttpBackend(opts, proto, recorder)
