@@ -12,6 +12,7 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
     │   └── NoPermission         code ``no perm``
     ├── TransportError       the connection to the DMS could not be used
     │   ├── ConnectError         opening the connection failed
+    │   │   ├── InvalidOptions       bad URL or options: nothing was tried        [ValueError]
     │   │   ├── TLSError             the TLS handshake failed
     │   │   └── AuthenticationError  the server refused the credentials
     │   ├── ConnectionLost       the connection went away while a call depended on it
@@ -87,6 +88,17 @@ class TransportError(DMSProtoError):
 
 class ConnectError(TransportError):
     """Opening the connection failed (refused, unreachable, bad URL)."""
+
+
+class InvalidOptions(ConnectError, ValueError):
+    """The connection options are wrong, so nothing was tried.
+
+    A malformed URL (``127.0.0.1:9020``, ``ftp://x``), a password over plain
+    ``ws://``/``http://`` without ``allow_insecure_auth``, TLS settings for a plain
+    URL, TLS files that do not load, an option outside its bounds.  A
+    ``ConnectError`` (callers that catch that keep working) and a ``ValueError``:
+    the caller's input is at fault, not the network.
+    """
 
 
 class TLSError(ConnectError):
@@ -165,6 +177,7 @@ __all__ = [
     "EncodeError",
     "EventGap",
     "HTTPStatusError",
+    "InvalidOptions",
     "MissingExtraError",
     "NoPermission",
     "NotFound",

@@ -24,6 +24,10 @@ from .timestamps import parse_stamp
 from .versions import get_version
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
+    import pandas as pd
+
     from .protocol.ops import Op
 
 __all__ = [
@@ -273,7 +277,43 @@ class HistoryDetailEntry:
         return stamp_of(self.stamp_modified)
 
 
-class HistoryDetail(list[HistoryDetailEntry]):
+class _Tables:
+    """``to_pandas()`` and ``to_arrow()`` of a history (the extra ``dmsproto[pandas]``)."""
+
+    __slots__ = ()
+
+    def to_pandas(self, tz: str | tzinfo = "UTC") -> pd.DataFrame:
+        """The values as a ``DataFrame`` indexed by a timezone-aware ``stamp``.
+
+        Column ``value`` (float64); a ``HistoryDetail`` adds ``state``, ``rec``,
+        ``mod`` (categorical), ``value_original`` (float64, NaN where absent) and
+        ``stamp_modified``.  The path is in ``attrs["path"]``.  See
+        :mod:`dmsproto.tables`.
+
+        Args:
+            tz: the zone of the times (default UTC; the DMS's offsets change at
+                daylight saving time).
+
+        Raises:
+            MissingExtraError: pandas is not installed (``pip install 'dmsproto[pandas]'``).
+        """
+        from .tables import frame
+
+        return frame(self, tz)
+
+    def to_arrow(self, tz: str | tzinfo = "UTC") -> Any:
+        """The values as a ``pyarrow.Table``: ``stamp`` (``timestamp[ms, tz]``) and the
+        columns of :meth:`to_pandas`; the path in the schema's metadata.
+
+        Raises:
+            MissingExtraError: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
+        """
+        from .tables import table
+
+        return table(self, tz)
+
+
+class HistoryDetail(_Tables, list[HistoryDetailEntry]):
     """Detailed history of one datapoint: a list of ``HistoryDetailEntry``.
 
     Attributes:
@@ -295,7 +335,7 @@ class HistoryDetail(list[HistoryDetailEntry]):
         self.past = past
 
 
-class History(Sequence[HistoryEntry]):
+class History(_Tables, Sequence[HistoryEntry]):
     """Compact history of one datapoint, stored column-wise.
 
     Column-wise because a trend can hold hundreds of thousands of values: two

@@ -13,7 +13,7 @@ from .runner import run_client
 from .timeparse import HELP as TIME_HELP
 from .timeparse import parse_optional, parse_time
 
-_STATE_STYLE = {"occurred": "red", "left": "green", "acknowledged": "yellow"}
+STATE_STYLE = {"occurred": "red", "left": "green", "acknowledged": "yellow"}
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -59,7 +59,7 @@ def print_entries(out: Output, entries: list[ChangelogEntry]) -> None:
                     "" if e.priority is None else f"{e.priority:g}", e.path or "", e.text]
                    for e in entries),
                   align="llr", styles=["dim", None, None, None, "bold"],
-                  row_styles=[_STATE_STYLE.get(e.state or "") for e in entries])
+                  row_styles=[STATE_STYLE.get(e.state or "") for e in entries])
     else:
         out.table(["STAMP", "PATH", "TEXT"],
                   ([human_stamp(e.stamp_text), e.path or "", e.text] for e in entries),

@@ -85,6 +85,11 @@ async def run_ls(args: argparse.Namespace, client: Client, out: Output) -> int:
     filters = flag_values(args, QueryFilter)
     filtered = any(name != "max_depth" for name in filters)  # the depth shapes the tree
     points = await client.query(args.path, ext_infos=["unit", "name"], **filters)
+    if not points and not filtered and args.path:
+        # nothing below: a leaf lists itself (as ls does for a file)
+        itself = await client.get(args.path, ext_infos=["unit", "name"])
+        if not itself.has_child:
+            return _leaf(out, itself)
     if out.json_mode:
         out.json([point_json(p) for p in points])
         return exits.OK
@@ -98,6 +103,17 @@ async def run_ls(args: argparse.Namespace, client: Client, out: Output) -> int:
         draw_tree(out, args.path, points)
     if not points:
         out.note("no datapoints matched")
+    return exits.OK
+
+
+def _leaf(out: Output, point: Point) -> int:
+    if out.json_mode:
+        out.json([point_json(point)])
+        return exits.OK
+    value = with_unit(point.value, point.type, unit_of(point))
+    name = name_of(point)
+    out.line(f"{point.path}  {out.style(value, 'bold')}  {out.style(f'({point.type})', 'dim')}"
+             + (f"  {out.style(name, 'dim')}" if name else ""))
     return exits.OK
 
 

@@ -6,6 +6,9 @@ tests can start ``dmsproto serve --port 0`` and read where it listens.
 With TLS it behaves like a DMS's defaults (2.4.2.3): TLS 1.2 only (``UseSecureTls=1``)
 and authentication required (``AuthRequired=1``, so a users file is needed);
 ``--no-secure-tls`` and ``--no-auth-required`` relax them as the DMS's settings do.
+``--tls-self-signed [DIR]`` serves TLS without a certificate made beforehand: one is
+made now (with its key, in ``DIR`` or a temporary folder removed at the end) and
+stderr says which file clients pass to ``--cafile``.
 ``--debug`` logs connections and frames to stderr (cut, never credentials);
 ``--record FILE`` writes every message to a JSON Lines capture.
 """
@@ -13,8 +16,10 @@ and authentication required (``AuthRequired=1``, so a users file is needed);
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import textwrap
+from contextlib import ExitStack
 from functools import partial
 from typing import Any
 
@@ -55,6 +60,10 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                    help="port (0 = any free) [9020, with TLS 9021]")
     s.add_argument("--tls-cert", metavar="FILE", help="serve TLS with this certificate (PEM)")
     s.add_argument("--tls-key", metavar="FILE", help="key of --tls-cert (if not inside it)")
+    s.add_argument("--tls-self-signed", nargs="?", const="", default=None, metavar="DIR",
+                   help="serve TLS with a certificate and key made now, written to DIR (kept) "
+                   "or a temporary folder; prints the file clients pass to --cafile "
+                   "(needs dmsproto[tls])")
     s.add_argument("--client-ca", metavar="FILE", help="verify client certificates with this CA")
     s.add_argument("--users", metavar="FILE", help="users file (Basic auth / certificates)")
     s.add_argument("--no-secure-tls", action="store_true",
@@ -81,6 +90,34 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run_serve(args: argparse.Namespace, out: Output) -> int:
+    if args.tls_key and not args.tls_cert:
+        raise exits.usage("--tls-key needs --tls-cert")
+    self_signed = args.tls_self_signed is not None
+    if self_signed and args.tls_cert:
+        raise exits.usage("give --tls-cert or --tls-self-signed, not both")
+    auth_required = not args.no_auth_required
+    if (args.tls_cert or self_signed) and auth_required and not args.users:
+        raise exits.usage("with TLS, authentication is required: give --users FILE "
+                          "(or --no-auth-required); dmsproto users add FILE NAME makes one")
+    with ExitStack() as stack:
+        cert, key = args.tls_cert, args.tls_key
+        if self_signed:
+            from .selfsigned import self_signed_files
+
+            try:
+                files = stack.enter_context(
+                    self_signed_files(args.tls_self_signed or None, args.host))
+            except OSError as exc:
+                raise exits.usage(f"--tls-self-signed {args.tls_self_signed}: "
+                                  f"{exc.strerror or exc}") from None
+            cert, key = files.certificate, files.key
+            out.note(files.announce())
+        return _run(args, out, cert, key, auth_required)
+
+
+def _run(args: argparse.Namespace, out: Output, cert: str | os.PathLike[str] | None,
+         key: str | os.PathLike[str] | None, auth_required: bool) -> int:
+    """Build the simulator from the checked options and serve until Ctrl-C."""
     # imported here: the client commands do not need the simulator
     from ..recorder import Recorder
     from ..sim import Simulator, server_ssl_context
@@ -89,16 +126,10 @@ def run_serve(args: argparse.Namespace, out: Output) -> int:
     from ..sim.plant import PlantError
     from ..sim.server import DEFAULT_PORT, DEFAULT_TLS_PORT
 
-    if args.tls_key and not args.tls_cert:
-        raise exits.usage("--tls-key needs --tls-cert")
-    auth_required = not args.no_auth_required
-    if args.tls_cert and auth_required and not args.users:
-        raise exits.usage("with TLS, authentication is required: give --users FILE "
-                          "(or --no-auth-required)")
     context = None
-    if args.tls_cert:
+    if cert:
         try:
-            context = server_ssl_context(args.tls_cert, args.tls_key, client_ca=args.client_ca,
+            context = server_ssl_context(cert, key, client_ca=args.client_ca,
                                          secure_tls=not args.no_secure_tls)
         except (OSError, ValueError) as exc:
             raise exits.usage(f"cannot load the TLS certificate: {exc}") from None

@@ -13,7 +13,7 @@ import re
 from typing import Any, Literal, cast
 
 from ..client import Client
-from ..errors import NotFound
+from ..errors import DMSError, NotFound
 from . import exits
 from .output import Output, human_stamp, with_unit
 from .runner import run_client
@@ -96,16 +96,21 @@ async def run_set(args: argparse.Namespace, client: Client, out: Output) -> int:
     else:
         try:
             current = await client.get(args.path, ext_infos=["unit"])
-        except NotFound:
+        except NotFound as exc:
             if not args.create:
-                raise
+                raise _missing(exc) from None
             value = guess(args.value)
         else:
             unit = current.ext_infos.unit if current.ext_infos else None
             known = current.type if current.type in SET_TYPES else None
             value = convert(args.value, known) if known else guess(args.value)
     kind = cast(Literal["int", "double", "string", "bool"] | None, args.type)
-    result = await client.set(args.path, value, type=kind, create=args.create, stamp=stamp)
+    try:
+        result = await client.set(args.path, value, type=kind, create=args.create, stamp=stamp)
+    except DMSError as exc:
+        if args.create or index is not None or await _exists(client, args.path):
+            raise
+        raise _missing(exc) from None
     if out.json_mode:
         out.json({"code": "ok", "path": result.path, "value": result.value,
                   "type": result.type, "stamp": result.stamp_text})
@@ -114,6 +119,11 @@ async def run_set(args: argparse.Namespace, client: Client, out: Output) -> int:
         out.line(f"{result.path} = {out.style(shown, 'bold')}  "
                  f"{out.style(f'({result.type}, {human_stamp(result.stamp_text)})', 'dim')}")
     return exits.OK
+
+
+def _missing(exc: DMSError) -> exits.CliError:
+    """A missing datapoint, with the way to make it."""
+    return exits.CliError(f"{exc} (add --create to create it)", exits.NOT_FOUND)
 
 
 async def run_rename(args: argparse.Namespace, client: Client, out: Output) -> int:
@@ -126,9 +136,33 @@ async def run_rename(args: argparse.Namespace, client: Client, out: Output) -> i
 
 
 async def run_delete(args: argparse.Namespace, client: Client, out: Output) -> int:
-    result = await client.delete(args.path, recursive=args.recursive)
+    try:
+        result = await client.delete(args.path, recursive=args.recursive)
+    except DMSError as exc:
+        if args.recursive or isinstance(exc, NotFound) or not await _has_children(client,
+                                                                                 args.path):
+            raise
+        raise exits.CliError(f"{exc} (it has children: add --recursive to delete them too)",
+                             exits.exit_code(exc)) from None
     if out.json_mode:
         out.json({"code": "ok", "path": result.path})
     else:
         out.line(f"deleted {result.path}" + (" and its children" if args.recursive else ""))
     return exits.OK
+
+
+async def _has_children(client: Client, path: str) -> bool:
+    try:
+        return (await client.get(path)).has_child
+    except DMSError:
+        return False
+
+
+async def _exists(client: Client, path: str) -> bool:
+    try:
+        await client.get(path)
+    except NotFound:
+        return False
+    except DMSError:
+        return True  # there, but not readable
+    return True

@@ -48,6 +48,9 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
+    if out.json_mode:
+        raise exits.usage("demo is a guided tour for people and has no --json output; "
+                          "every command it shows takes --json (e.g. dmsproto get PATH --json)")
     if args.watch_seconds < 0:
         raise exits.usage("--watch-seconds must be >= 0")
     return trio.run(partial(_demo, args, out))

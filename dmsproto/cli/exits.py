@@ -5,7 +5,7 @@ Scripts branch on these, so they are stable and documented (README, ``--help``):
 ===  =====================================================================
  0   success
  1   any other failure (server answered ``error``, protocol error, I/O)
- 2   usage error or invalid input (bad option, time, value, plant file)
+ 2   usage error or invalid input (bad option, URL, time, value, plant file)
  3   connection refused, unreachable or lost
  4   TLS failure (untrusted certificate, handshake failed)
  5   authentication refused (wrong user/password or client certificate)
@@ -31,6 +31,8 @@ from ..errors import (
     DMSProtoError,
     EncodeError,
     HTTPStatusError,
+    InvalidOptions,
+    MissingExtraError,
     NoPermission,
     NotFound,
     RequestTimeout,
@@ -80,6 +82,10 @@ def exit_code(exc: BaseException) -> int:
         return NO_PERMISSION
     if isinstance(exc, DMSError):
         return FAILURE
+    if isinstance(exc, InvalidOptions):
+        return USAGE
+    if isinstance(exc, MissingExtraError):
+        return MISSING_EXTRA
     if isinstance(exc, TLSError):
         return TLS
     if isinstance(exc, AuthenticationError):

@@ -10,18 +10,23 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 
 from .. import __version__
+from ..errors import ConnectError, ConnectionLost, InvalidOptions
 from ..excgroups import sole_exception
 from . import (
     cmd_changelog,
+    cmd_completion,
     cmd_history,
     cmd_proxy,
     cmd_read,
     cmd_serve,
+    cmd_sites,
+    cmd_users,
     cmd_validate,
     cmd_watch,
     cmd_write,
@@ -68,6 +73,9 @@ def build_parser(*, load_validate: bool = False) -> argparse.ArgumentParser:
     cmd_watch.register(sub, client_parents)
     cmd_history.register(sub, client_parents)
     cmd_changelog.register(sub, client_parents)
+    cmd_sites.register(sub, [common])
+    cmd_users.register(sub, [common])
+    cmd_completion.register(sub, [])
     cmd_serve.register(sub, [common])
     cmd_proxy.register(sub, [common])
     cmd_validate.register(sub, [], load=load_validate)
@@ -129,16 +137,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         out.note("dmsproto: interrupted")
         return exits.INTERRUPTED
-    except BrokenPipeError:
-        # the reader went away (`| head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return exits.FAILURE
     except Exception as exc:
         real = sole_exception(exc) or exc
         if isinstance(real, KeyboardInterrupt):
             out.note("dmsproto: interrupted")
             return exits.INTERRUPTED
+        if isinstance(real, BrokenPipeError):
+            # the reader went away (`| head`): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return exits.FAILURE
         if debug:
             traceback.print_exception(exc, file=sys.stderr)
-        out.note(f"dmsproto: {describe(real)}")
+        out.note(f"dmsproto: {explain(real)}")
         return exits.exit_code(real)
+
+
+def explain(exc: BaseException) -> str:
+    """The error line: the message in the command line's words, with a hint where one helps.
+
+    Option names in the library's messages (``allow_insecure_auth=True``) become the
+    flags that set them (``--insecure-auth``); a WebSocket refused with close code
+    1003 (the DMS's "Invalid path.") points at the path of ``--url``.
+    """
+    text = describe(exc)
+    if isinstance(exc, InvalidOptions):
+        return connection.cli_wording(text)
+    if isinstance(exc, ConnectError | ConnectionLost) and re.search(r"\b1003\b", text):
+        return f"{text} (check the path in --url: the DMS serves /json_data)"
+    return text

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from types import EllipsisType, TracebackType
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, Unpack, cast, overload
 
@@ -56,11 +57,22 @@ from ..protocol.ops import (
     ReadHistory,
     Rename,
     Set,
-    Stamp,
     Unsubscribe,
     event_spec,
     is_empty,
     query_object,
+)
+from ..protocol.ranges import (
+    CHANGELOG_CUT,
+    DEFAULT_INTERVAL,
+    GRID_WINDOW,
+    HISTORY_CUT,
+    TICK,
+    ProgressCallback,
+    RangeWalk,
+    Stamp,
+    Window,
+    time_range,
 )
 from ..results import (
     ChangelogEntry,
@@ -78,6 +90,7 @@ from ..results import (
     SubscribeResult,
 )
 from ._options import Options
+from ._ranges import DETAIL, GROUP, HISTORY, LOG, Parts, read_range
 
 log = logging.getLogger("dmsproto")
 
@@ -413,6 +426,7 @@ class ClientBase(Generic[SubE, SubG]):
         tag: Any = ...,
         show_past: bool = ...,
         show_original: bool = ...,
+        progress: ProgressCallback | None = ...,
         timeout: Timeout = ...,
     ) -> History: ...
 
@@ -428,6 +442,7 @@ class ClientBase(Generic[SubE, SubG]):
         tag: Any = ...,
         show_past: bool = ...,
         show_original: bool = ...,
+        progress: ProgressCallback | None = ...,
         timeout: Timeout = ...,
     ) -> HistoryDetail: ...
 
@@ -442,20 +457,62 @@ class ClientBase(Generic[SubE, SubG]):
         tag: Any = None,
         show_past: bool = False,
         show_original: bool = False,
+        progress: ProgressCallback | None = None,
         timeout: Timeout = ...,
     ) -> History | HistoryDetail:
-        """Recorded values from ``start`` to ``end`` (default now).
+        """Recorded values from ``start`` to ``end`` (default: the DMS's now).
 
-        ``interval`` whole seconds (server default 900; 0 = every recorded value).
-        ``format="compact"`` gives a column-wise ``History``; ``"detail"`` gives
-        a ``HistoryDetail`` list of entries with state and record reason.
-        Protocol 1.5 only (``NotInVersionError`` before): ``show_past`` also
-        reads the values changed or inserted in the past into ``.past``;
-        ``show_original`` adds ``value_original`` to modified detail entries
-        (``mod``, ``stamp_modified`` come with them).
+        A range longer than one answer of the DMS holds (610,000 entries) is read
+        in several requests and joined, in order and without repeats at the seams
+        (see :mod:`dmsproto.protocol.ranges`).
+
+        Args:
+            path: the datapoint.
+            start: from: an aware ``datetime``, a ``timedelta`` from now
+                (``timedelta(days=-1)``) or ISO 8601 text with a zone.
+            end: to, the same kinds; ``None``: now.
+            interval: whole seconds between values (the DMS's default 900; 0: every
+                recorded value).
+            format: ``"compact"``: a column-wise ``History``; ``"detail"``: a
+                ``HistoryDetail`` list of entries with state and record reason.
+            tag: echoed by the DMS.
+            show_past: (protocol 1.5) also read the values changed or inserted in the
+                past into ``.past``.
+            show_original: (protocol 1.5) add ``value_original`` to modified detail
+                entries (``mod``, ``stamp_modified`` come with them).
+            progress: called with a ``RangeProgress`` after each answer.
+            timeout: seconds for each request.
+
+        Returns:
+            ``History`` or ``HistoryDetail``.
+
+        Raises:
+            EncodeError: a time that is not one (e.g. the text ``"-1d"``) or ``end``
+                before ``start``, before anything is sent.
+            NotInVersionError: ``show_past``/``show_original`` before protocol 1.5.
+            DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
         """
-        op = ReadHistory(path, start, end, interval, format, tag, show_past, show_original)
-        result: History | HistoryDetail = await self._one(op, timeout)
+        now = datetime.now(UTC)
+        first, last = time_range(start, end, now)
+        grid = DEFAULT_INTERVAL if interval is None else interval
+        ReadHistory(path, first, last, interval, format, tag, show_past, show_original).items(
+            self._proto.wire
+        )  # every argument checked before the first request
+        walk = RangeWalk(
+            first, last, now=now, cut=HISTORY_CUT,
+            step=timedelta(seconds=grid) if grid else TICK,
+            grid_window=GRID_WINDOW if grid else None,
+        )
+
+        def op(window: Window) -> ReadHistory:
+            past = show_past and not window.continued
+            return ReadHistory(path, window.start, window.request_end, interval, format, tag,
+                               past, show_original)
+
+        parts: Parts[Any] = DETAIL if format == "detail" else HISTORY
+        result: History | HistoryDetail = await read_range(
+            walk, op, lambda o: self._call(o, timeout), parts, progress
+        )
         return result
 
     async def changelog(
@@ -465,15 +522,23 @@ class ClientBase(Generic[SubE, SubG]):
         start: Stamp,
         end: Stamp | None = None,
         tag: Any = None,
+        progress: ProgressCallback | None = None,
         timeout: Timeout = ...,
     ) -> list[ChangelogEntry]:
-        """The changelog of one datapoint (alarm datapoints fill the alarm fields).
+        """The changelog of one datapoint, newest first (alarm datapoints fill the alarm fields).
 
         Protocol >= 1.4: under 1.3 it raises ``NotInVersionError`` before sending
-        (as do ``changelog_groups`` and ``changelog_read``).
+        (as do ``changelog_groups`` and ``changelog_read``).  ``start``, ``end``,
+        ``progress`` and ``timeout`` are as for :meth:`history`; a range longer
+        than one answer holds (100,000 entries) is read in several requests.
         """
-        result: list[ChangelogEntry] = await self._one(
-            ReadChangelog(path, start, end, tag), timeout
+        now = datetime.now(UTC)
+        first, last = time_range(start, end, now)
+        ReadChangelog(path, first, last, tag).items(self._proto.wire)
+        walk = RangeWalk(first, last, now=now, cut=CHANGELOG_CUT, newest_first=True)
+        result: list[ChangelogEntry] = await read_range(
+            walk, lambda w: ReadChangelog(path, w.start, w.request_end, tag),
+            lambda o: self._call(o, timeout), LOG, progress,
         )
         return result
 
@@ -489,13 +554,29 @@ class ClientBase(Generic[SubE, SubG]):
         start: Stamp,
         end: Stamp | None = None,
         tag: Any = None,
+        progress: ProgressCallback | None = None,
         timeout: Timeout = ...,
     ) -> ChangelogReadResult:
-        """Entries of a changelog group between ``start`` and ``end`` (default now)."""
-        result: ChangelogReadResult = await self._one(
-            ChangelogRead(group, start, end, tag), timeout
+        """Entries of a changelog group between ``start`` and ``end`` (default now).
+
+        ``start``, ``end``, ``progress`` and ``timeout`` are as for :meth:`history`;
+        a range longer than one answer holds (100,000 entries) is read in several
+        requests.
+        """
+        now = datetime.now(UTC)
+        first, last = time_range(start, end, now)
+        ChangelogRead(group, first, last, tag).items(self._proto.wire)
+        walk = RangeWalk(first, last, now=now, cut=CHANGELOG_CUT, newest_first=True)
+        result: ChangelogReadResult = await read_range(
+            walk, lambda w: ChangelogRead(group, w.start, w.request_end, tag),
+            lambda o: self._call(o, timeout), GROUP, progress,
         )
         return result
+
+    async def _call(self, op: Op, timeout: Timeout) -> Any:
+        """One operation's value or ``ItemError`` (not raised)."""
+        (value,) = await self._execute([op], timeout)
+        return value
 
     async def batch(
         self, ops: Iterable[Op], *, tag: Any = None, timeout: Timeout = ...

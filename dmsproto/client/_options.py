@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..declare import resolve
-from ..errors import ConnectError
+from ..errors import InvalidOptions
 from ..options import ConnectOptions, PathArg, ReconnectPolicy
 from ..recorder import Recorder
 from ..versions import Version
@@ -92,7 +92,7 @@ def build_ssl_context(
     """The context for wss/https: the given one, or one trusting ``cafile`` (the DMS's cert)."""
     if ssl_context is not None:
         if cafile is not None or certfile is not None:
-            raise ConnectError("give either ssl_context or cafile/certfile/keyfile, not both")
+            raise InvalidOptions("give either ssl_context or cafile/certfile/keyfile, not both")
         return ssl_context
     try:
         ctx = ssl.create_default_context(cafile=os.fspath(cafile) if cafile else None)
@@ -103,7 +103,7 @@ def build_ssl_context(
                 os.fspath(certfile), os.fspath(keyfile) if keyfile is not None else None
             )
     except (OSError, ssl.SSLError) as exc:
-        raise ConnectError(f"cannot load TLS files: {exc}") from exc
+        raise InvalidOptions(f"cannot load TLS files: {exc}") from exc
     return ctx
 
 
@@ -119,24 +119,30 @@ def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
 
     Raises:
         TypeError: an unknown option, or the URL given twice.
-        ConnectError: a bad URL, value or combination, or TLS files that do not load.
+        InvalidOptions: a bad URL, value or combination, or TLS files that do not load
+            (a ``ConnectError``).
     """
     if url is not None:
         if "url" in given:
             raise TypeError("connect() got the url twice (positional and url=)")
         given = {**given, "url": url}
-    values = resolve(ConnectOptions, given, what="connect()", error=ConnectError)
+    values = resolve(ConnectOptions, given, what="connect()", error=InvalidOptions)
+    text = values["url"]
     try:
-        parts = urlsplit(values["url"])
+        parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise ConnectError(f"bad URL: {exc}") from None
+        raise InvalidOptions(f"bad URL {text!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise ConnectError(f"URL scheme must be ws, wss, http or https, got {scheme!r}")
+        example = text if "://" not in text else text.split("://", 1)[1]
+        raise InvalidOptions(
+            f"bad URL {text!r}: the scheme must be ws://, wss://, http:// or https:// "
+            f"(e.g. ws://{example.split('/', 1)[0] or '127.0.0.1:9020'}/json_data)"
+        )
     host = parts.hostname
     if not host:
-        raise ConnectError("URL has no host")
+        raise InvalidOptions(f"bad URL {text!r}: no host")
     user, password = values["user"], values["password"]
     if parts.username is not None and user is None:
         user = unquote(parts.username)
@@ -149,9 +155,9 @@ def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
     authorization = None
     if password is not None:
         if user is None:
-            raise ConnectError("password given without user")
+            raise InvalidOptions("password given without user")
         if not tls and not values["allow_insecure_auth"]:
-            raise ConnectError(
+            raise InvalidOptions(
                 f"refusing to send Basic credentials over plain {scheme}:// "
                 "(use wss/https, or pass allow_insecure_auth=True)"
             )
@@ -167,7 +173,7 @@ def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
             check_hostname=values["check_hostname"],
         )
     elif values["ssl_context"] is not None or values["certfile"] is not None:
-        raise ConnectError(f"TLS settings given for a plain {scheme}:// URL")
+        raise InvalidOptions(f"TLS settings given for a plain {scheme}:// URL")
     reconnect = values["reconnect"]
     derived: dict[str, Any] = {
         "scheme": scheme,

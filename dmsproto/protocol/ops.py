@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Unpack
 
 import msgspec
@@ -35,23 +35,21 @@ from ..results import (
     SetResult,
     SubscribeResult,
 )
-from ..timestamps import format_stamp
 from ..versions import DEFAULT_VERSION
 from . import _decode
 from ._decode import opt
 from ._wire import UNSET, Wire, wire_for
-
-Stamp = datetime | str
-"""A timestamp argument: an aware ``datetime`` or ISO 8601 text with a zone."""
+from .ranges import Stamp, encode_stamp, time_range
 
 
-def encode_stamp(value: Stamp, what: str = "stamp") -> str:
-    """A request timestamp: datetimes formatted (naive ones refused), text passed through."""
-    if isinstance(value, datetime):
-        return format_stamp(value)
-    if isinstance(value, str) and value:
-        return value
-    raise EncodeError(f"{what} must be an aware datetime or ISO 8601 text, got {value!r}")
+def _stamp_range(start: Stamp, end: Stamp | None) -> dict[str, Any]:
+    """``start`` (and ``end`` when given) as request stamps, checked in order."""
+    now = datetime.now(UTC)
+    first, last = time_range(start, end, now)
+    stamps = {"start": encode_stamp(first, "start")}
+    if last is not None:
+        stamps["end"] = encode_stamp(last, "end")
+    return stamps
 
 
 def _names(values: Iterable[str] | str, known: tuple[str, ...], what: str) -> list[str]:
@@ -287,8 +285,12 @@ class Query(Op):
 class ReadHistory(Op):
     """Read recorded history -> ``History`` (compact) or ``HistoryDetail`` (detail).
 
-    ``show_past`` (v1.5) also reads ``histDataPast`` into ``.past``;
-    ``show_original`` (v1.5) adds ``value_original`` to modified detail entries.
+    ``start``/``end``: an aware ``datetime``, a ``timedelta`` from now or zoned ISO 8601
+    text (see :mod:`.ranges`); anything else, or ``end`` before ``start``, raises
+    ``EncodeError``.  One operation is one request: ``Client.history`` splits long
+    ranges, a ``batch`` does not.  ``show_past`` (v1.5) also reads ``histDataPast``
+    into ``.past``; ``show_original`` (v1.5) adds ``value_original`` to modified
+    detail entries.
     """
 
     path: str
@@ -306,9 +308,7 @@ class ReadHistory(Op):
         _check_path(self.path)
         if self.format not in wire.hist_formats:
             raise EncodeError(f"format must be one of {wire.hist_formats}, got {self.format!r}")
-        hist: dict[str, Any] = {"start": encode_stamp(self.start, "start")}
-        if self.end is not None:
-            hist["end"] = encode_stamp(self.end, "end")
+        hist: dict[str, Any] = _stamp_range(self.start, self.end)
         if self.interval is not None:
             interval = self.interval
             if isinstance(interval, bool) or not isinstance(interval, int | float) or (
@@ -352,8 +352,7 @@ class ReadChangelog(Op):
     def items(self, wire: Wire) -> list[Any]:
         _check_path(self.path)
         make = wire.type_of(wire.common, "ChangelogRequest", "changelog (get with changelog)")
-        end = UNSET if self.end is None else encode_stamp(self.end, "end")
-        request = make(start=encode_stamp(self.start, "start"), end=end)
+        request = make(**_stamp_range(self.start, self.end))
         return [wire.request.GetItem(path=self.path, changelog=request, tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> list[ChangelogEntry] | ItemError:
@@ -495,9 +494,7 @@ class ChangelogRead(Op):
         if not isinstance(self.group, str):
             raise EncodeError(f"group must be a string, got {self.group!r}")
         make = wire.type_of(wire.request, "ChangelogReadItem", "changelog_read")
-        end = UNSET if self.end is None else encode_stamp(self.end, "end")
-        return [make(group=self.group, start=encode_stamp(self.start, "start"), end=end,
-                     tag=_tag(self.tag))]
+        return [make(group=self.group, **_stamp_range(self.start, self.end), tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> ChangelogReadResult | ItemError:
         item = _one(items, self, wire)

@@ -22,6 +22,7 @@ from ..errors import Closed
 from ..filters import QueryFilter
 from ..options import ConnectOptions
 from ..protocol.ops import Op, Stamp
+from ..protocol.ranges import ProgressCallback
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,
@@ -195,14 +196,16 @@ class Client:
     def history(
         self, path: str, *, start: Stamp, end: Stamp | None = ...,
         interval: int | float | None = ..., format: Literal["compact"] = ..., tag: Any = ...,
-        show_past: bool = ..., show_original: bool = ..., timeout: Timeout = ...,
+        show_past: bool = ..., show_original: bool = ...,
+        progress: ProgressCallback | None = ..., timeout: Timeout = ...,
     ) -> History: ...
 
     @overload
     def history(
         self, path: str, *, start: Stamp, end: Stamp | None = ...,
         interval: int | float | None = ..., format: Literal["detail"], tag: Any = ...,
-        show_past: bool = ..., show_original: bool = ..., timeout: Timeout = ...,
+        show_past: bool = ..., show_original: bool = ...,
+        progress: ProgressCallback | None = ..., timeout: Timeout = ...,
     ) -> HistoryDetail: ...
 
     def history(
@@ -216,24 +219,31 @@ class Client:
         tag: Any = None,
         show_past: bool = False,
         show_original: bool = False,
+        progress: ProgressCallback | None = None,
         timeout: Timeout = ...,
     ) -> History | HistoryDetail:
-        """Recorded values from ``start`` to ``end`` (default now); see the trio client."""
+        """Recorded values from ``start`` to ``end`` (default now); see the trio client.
+
+        A long range is read in several requests; ``progress`` is called after each
+        answer, from the client's event-loop thread.
+        """
         if format == "detail":
             return self._run(lambda c: c.history(
                 path, start=start, end=end, interval=interval, format="detail", tag=tag,
-                show_past=show_past, show_original=show_original, timeout=timeout))
+                show_past=show_past, show_original=show_original, progress=progress,
+                timeout=timeout))
         return self._run(lambda c: c.history(
             path, start=start, end=end, interval=interval, format=format, tag=tag,
-            show_past=show_past, show_original=show_original, timeout=timeout))
+            show_past=show_past, show_original=show_original, progress=progress,
+            timeout=timeout))
 
     def changelog(
         self, path: str, *, start: Stamp, end: Stamp | None = None, tag: Any = None,
-        timeout: Timeout = ...,
+        progress: ProgressCallback | None = None, timeout: Timeout = ...,
     ) -> list[ChangelogEntry]:
-        """The changelog of one datapoint."""
+        """The changelog of one datapoint, newest first; see the trio client."""
         return self._run(lambda c: c.changelog(path, start=start, end=end, tag=tag,
-                                               timeout=timeout))
+                                               progress=progress, timeout=timeout))
 
     def changelog_groups(self, *, timeout: Timeout = ...) -> list[str]:
         """Names of the changelog groups."""
@@ -241,11 +251,11 @@ class Client:
 
     def changelog_read(
         self, group: str, *, start: Stamp, end: Stamp | None = None, tag: Any = None,
-        timeout: Timeout = ...,
+        progress: ProgressCallback | None = None, timeout: Timeout = ...,
     ) -> ChangelogReadResult:
         """Entries of a changelog group between ``start`` and ``end`` (default now)."""
         return self._run(lambda c: c.changelog_read(group, start=start, end=end, tag=tag,
-                                                    timeout=timeout))
+                                                    progress=progress, timeout=timeout))
 
     def batch(
         self, ops: Iterable[Op], *, tag: Any = None, timeout: Timeout = ...

@@ -189,8 +189,9 @@ def test_history_detail_csv(server: Server, tmp_path: Path) -> None:
                  "--csv", str(target), "--url", server.url)
     assert result.returncode == 0, result.stderr
     rows = list(csv.reader(target.open(encoding="utf-8")))
-    assert rows[0] == ["stamp", "value", "state", "rec"]
-    assert len(rows) >= 8 and all(r[2] in ("ok", "comErr", "inv") for r in rows[1:])
+    assert rows[0] == ["path", "stamp", "value", "unit", "state", "rec"]
+    assert len(rows) >= 8 and all(r[4] in ("ok", "comErr", "inv") for r in rows[1:])
+    assert {r[0] for r in rows[1:]} == {"Plant:Rooms:R101:CO2"} and rows[1][3] == "ppm"
 
 
 def test_history_plot_writes_a_png(server: Server, tmp_path: Path) -> None:
@@ -301,7 +302,7 @@ def test_watch_reconnects_after_a_server_restart() -> None:
     try:
         records = [json.loads(process.stdout.readline()) for _ in range(6)]
         gaps = [r for r in records if "gap" in r]
-        assert gaps and gaps[0] == {"gap": "reconnect", "dropped": None}
+        assert gaps and (gaps[0]["gap"], gaps[0]["dropped"]) == ("reconnect", None)
         assert records[-1]["path"] == "System:Time"  # events flow again
     finally:
         _, err = stop(process)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import logging
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ from dmsproto.cli.connection import resolve
 from dmsproto.cli.exits import USAGE, CliError
 from dmsproto.cli.output import Output, sparkline, want_color
 from dmsproto.cli.timeparse import parse_time
-from tests.support.cli import Server
+from tests.support.cli import Server, get_args
 
 if TYPE_CHECKING:
     from conftest import Extension
@@ -56,22 +55,18 @@ def test_bad_times_are_usage_errors(text: str) -> None:
     assert info.value.code == USAGE
 
 
-def _args(*argv: str) -> argparse.Namespace:
-    return build_parser().parse_args([*argv, "get", "X"])
-
-
 def test_precedence_flag_env_file_default(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('url = "ws://file:1/json_data"\nwhois = "from-file"\n'
                       'timeout = 3\ncafile = "ca.pem"\n', encoding="utf-8")
     env = {"DMSPROTO_CONFIG": str(config), "DMSPROTO_URL": "ws://env:2/json_data"}
-    settings = resolve(_args(), env)
+    settings = resolve(get_args(), env)
     assert settings.options["url"] == "ws://env:2/json_data"  # env beats file
     assert settings.options["whois"] == "from-file"  # file beats default
     assert settings.options["timeout"] == 3.0
     assert settings.options["cafile"] == str(tmp_path / "ca.pem")  # relative to the file
     assert settings.options["protocol"] == "1.4"  # default
-    flagged = resolve(_args("--url", "ws://flag:3/json_data"), env)
+    flagged = resolve(get_args("--url", "ws://flag:3/json_data"), env)
     assert flagged.options["url"] == "ws://flag:3/json_data"  # flag beats env
     after = build_parser().parse_args(["get", "X", "--whois", "late"])
     assert resolve(after, env).options["whois"] == "late"  # flags after the command too
@@ -81,17 +76,17 @@ def test_config_file_refuses_passwords(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('password = "x"\n', encoding="utf-8")
     with pytest.raises(CliError, match="DMSPROTO_PASSWORD"):
-        resolve(_args("--config", str(config)), {})
+        resolve(get_args("--config", str(config)), {})
 
 
 def test_missing_named_config_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CliError) as info:
-        resolve(_args("--config", str(tmp_path / "nope.toml")), {})
+        resolve(get_args("--config", str(tmp_path / "nope.toml")), {})
     assert info.value.code == USAGE
 
 
 def test_password_from_env_is_kept_out_of_repr() -> None:
-    settings = resolve(_args("--user", "u"), {"DMSPROTO_PASSWORD": "hunter2"})
+    settings = resolve(get_args("--user", "u"), {"DMSPROTO_PASSWORD": "hunter2"})
     assert settings.options["password"] == "hunter2"
     assert "hunter2" not in repr(settings)
 
@@ -104,13 +99,13 @@ def test_an_added_option_and_filter_reach_the_command_line(
     config = tmp_path / "c.toml"
     config.write_text(f"{ext.option} = 2\n", encoding="utf-8")
     env = {"DMSPROTO_CONFIG": str(config)}
-    assert resolve(_args(), env).options[ext.option] == 2  # type: ignore[literal-required]
+    assert resolve(get_args(), env).options[ext.option] == 2  # type: ignore[literal-required]
     env[ext.option_env] = "4"
-    assert resolve(_args(), env).options[ext.option] == 4  # type: ignore[literal-required]
-    flagged = _args(ext.option_flag, "7")
+    assert resolve(get_args(), env).options[ext.option] == 4  # type: ignore[literal-required]
+    flagged = get_args(ext.option_flag, "7")
     assert resolve(flagged, env).options[ext.option] == 7  # type: ignore[literal-required]
     with pytest.raises(CliError, match=f"{ext.option} must be an int >= 0"):
-        resolve(_args(ext.option_flag, "-1"), {})
+        resolve(get_args(ext.option_flag, "-1"), {})
     # end to end, in this process: the option reaches connect(), the filter the ops
     logger = logging.getLogger("dmsproto")
     handlers, level = list(logger.handlers), logger.level

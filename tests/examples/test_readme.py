@@ -85,7 +85,7 @@ async def test_command_line_examples_run(make_sim: MakeSim, tmp_path: Path) -> N
             ran = await run_process_bounded([sys.executable, "-m", "dmsproto", *argv[1:]],
                                             cwd=tmp_path, url=sim.url)
             assert ran.returncode == 0, (command, ran.stderr)
-    assert (tmp_path / "day.csv").read_text("utf-8").startswith("stamp,value")
+    assert (tmp_path / "day.csv").read_text("utf-8").startswith("path,stamp,value,unit")
 
 
 @pytest.mark.parametrize("line", [0, 1])

@@ -3,16 +3,27 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 REPO = Path(__file__).resolve().parents[2]
 USER = "integrator"
 PASSWORD = "s3cret-Pa55"
+
+
+def get_args(*flags: str) -> argparse.Namespace:
+    """The parsed command line of ``dmsproto FLAGS... get X`` (in this process)."""
+    from dmsproto.cli import build_parser
+
+    return build_parser().parse_args([*flags, "get", "X"])
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -85,3 +96,28 @@ def shut_down(server: Server) -> None:
 @dataclass
 class TlsServer(Server):
     cafile: Path
+
+
+class Lines:
+    """The lines of a pipe, read by a thread so that every wait has a timeout."""
+
+    def __init__(self, pipe: IO[str]) -> None:
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def _read(self, pipe: IO[str]) -> None:
+        for line in pipe:
+            self._queue.put(line.rstrip("\n"))
+
+    def next(self, timeout: float = 15) -> str:
+        return self._queue.get(timeout=timeout)
+
+    def none_within(self, seconds: float) -> list[str]:
+        """Whatever arrives within ``seconds`` (waiting the whole time)."""
+        seen = []
+        try:
+            while True:
+                seen.append(self._queue.get(timeout=seconds))
+        except queue.Empty:
+            return seen

@@ -1,0 +1,30 @@
+"""The blocking client reads long ranges in parts as the trio client does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+import dmsproto.client._client as client_module
+from dmsproto import sync
+from dmsproto.errors import EncodeError
+from dmsproto.protocol.ranges import RangeProgress
+from dmsproto.sim.limits import Limits
+from tests.support.sync import ANCHOR, SimThread
+
+
+def test_history_over_the_limit_with_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    with SimThread() as sim, sync.connect(sim.url) as dms:
+        start = ANCHOR - timedelta(days=1)
+        whole = dms.history("Plant:Trend", start=start, end=ANCHOR, interval=0)
+        assert len(whole) > 60
+        sim.sim.engine.limits = Limits(hist_entries=20)     # the simulator cuts at 20,
+        monkeypatch.setattr(client_module, "HISTORY_CUT", 20)  # and the client knows it
+        seen: list[RangeProgress] = []
+        split = dms.history("Plant:Trend", start=start, end=ANCHOR, interval=0,
+                            progress=seen.append)
+        assert split.stamp_texts == whole.stamp_texts and split.values == whole.values
+        assert len(seen) >= len(whole) // 20 and seen[-1].fraction == 1.0
+        with pytest.raises(EncodeError, match="ISO 8601"):
+            dms.history("Plant:Trend", start="-1d")
