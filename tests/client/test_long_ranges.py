@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import dmsproto.client as dc
-import dmsproto.client._client as client_module
+import dmsproto.client._base as client_module  # where the calls live
 from dmsproto.errors import EncodeError
 from dmsproto.protocol import ReadHistory
 from dmsproto.protocol.ranges import RangeProgress
