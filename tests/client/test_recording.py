@@ -46,45 +46,49 @@ async def session(dms: dc.Client, subscribe: bool) -> None:
 
 
 @pytest.mark.parametrize("transport", ["ws", "http"])
-async def test_recorded_session_validates_clean(
-    sim_factory: Callable[..., Simulator], tmp_path: Path, transport: str
+def test_recorded_session_validates_clean(
+    backend: Backend, sim: LoopSim, tmp_path: Path, transport: str
 ) -> None:
-    capture = tmp_path / "session.jsonl"
-    async with sim_factory() as sim:
-        url = sim.url if transport == "ws" else sim.http_url
-        async with dc.connect(url, whois="recorder", record=capture) as dms:
-            await session(dms, subscribe=transport == "ws")
-    records = read_capture(capture)
-    sends = [r for r in records if r["dir"] == "send"]
-    recvs = [r for r in records if r["dir"] == "recv"]
-    assert len(sends) == (11 if transport == "ws" else 8) and len(recvs) >= len(sends)
-    for n, record in enumerate(records):
-        assert set(record) == {"time", "dir", "data"}
-        assert isinstance(record["data"], str)
-        direction: Direction = "send" if record["dir"] == "send" else "recv"
-        assert dmsproto.validate(record["data"], direction=direction) == [], (n, record)
-    # every request precedes its answer; events are recorded too
-    first = orjson.loads(str(sends[0]["data"]))
-    answer = next(r for r in recvs if orjson.loads(str(r["data"])).get("tag") == first["tag"])
-    assert records.index(sends[0]) < records.index(answer)
-    if transport == "ws":
-        assert any(orjson.loads(str(r["data"])).get("event") for r in recvs)
-
-
-async def test_shared_recorder_stays_open(
-    sim_factory: Callable[..., Simulator], tmp_path: Path
-) -> None:
-    """An open Recorder belongs to the caller: two connections share it, neither closes it."""
-    capture = tmp_path / "shared.jsonl"
-    with Recorder(capture) as recorder:
+    async def body() -> None:
+        capture = tmp_path / "session.jsonl"
         async with sim_factory() as sim:
-            async with dc.connect(sim.url, record=recorder) as dms:
-                await dms.get("Test:Int")
-            assert not recorder.closed
-            async with dc.connect(sim.http_url, record=recorder) as dms:
-                await dms.get("Test:Text")
-        assert recorder.count == 4
-    records = read_capture(capture)
-    assert [r["dir"] for r in records] == ["send", "recv", "send", "recv"]
-    assert all(dmsproto.validate(r["data"], direction=r["dir"]) == []  # type: ignore[arg-type]
-               for r in records)
+            url = sim.url if transport == "ws" else sim.http_url
+            async with backend.connect(url, whois="recorder", record=capture) as dms:
+                await session(dms, subscribe=transport == "ws")
+        records = read_capture(capture)
+        sends = [r for r in records if r["dir"] == "send"]
+        recvs = [r for r in records if r["dir"] == "recv"]
+        assert len(sends) == (11 if transport == "ws" else 8) and len(recvs) >= len(sends)
+        for n, record in enumerate(records):
+            assert set(record) == {"time", "dir", "data"}
+            assert isinstance(record["data"], str)
+            direction: Direction = "send" if record["dir"] == "send" else "recv"
+            assert dmsproto.validate(record["data"], direction=direction) == [], (n, record)
+        # every request precedes its answer; events are recorded too
+        first = orjson.loads(str(sends[0]["data"]))
+        answer = next(r for r in recvs if orjson.loads(str(r["data"])).get("tag") == first["tag"])
+        assert records.index(sends[0]) < records.index(answer)
+        if transport == "ws":
+            assert any(orjson.loads(str(r["data"])).get("event") for r in recvs)
+
+    backend.run(body)
+
+
+def test_shared_recorder_stays_open(backend: Backend, sim: LoopSim, tmp_path: Path) -> None:
+    """An open Recorder belongs to the caller: two connections share it, neither closes it."""
+    async def body() -> None:
+        capture = tmp_path / "shared.jsonl"
+        with Recorder(capture) as recorder:
+            async with sim_factory() as sim:
+                async with backend.connect(sim.url, record=recorder) as dms:
+                    await dms.get("Test:Int")
+                assert not recorder.closed
+                async with backend.connect(sim.http_url, record=recorder) as dms:
+                    await dms.get("Test:Text")
+            assert recorder.count == 4
+        records = read_capture(capture)
+        assert [r["dir"] for r in records] == ["send", "recv", "send", "recv"]
+        assert all(dmsproto.validate(r["data"], direction=r["dir"]) == []  # type: ignore[arg-type]
+                   for r in records)
+
+    backend.run(body)
