@@ -3,23 +3,20 @@ validates clean."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 import dmsproto
-import dmsproto.client as dc
 from dmsproto.errors import NotFound
 from dmsproto.protocol import Get, Query, Set
 from dmsproto.recorder import Recorder
-from dmsproto.sim.server import Simulator
 from dmsproto.versions import Direction
+from tests.support.backends import Backend, LoopSim, url_of
 from tests.support.client import ANCHOR
-
-pytestmark = pytest.mark.trio
 
 
 def read_capture(path: Path) -> list[dict[str, object]]:
@@ -28,7 +25,7 @@ def read_capture(path: Path) -> list[dict[str, object]]:
     return [line for line in lines if "session" not in line]
 
 
-async def session(dms: dc.Client, subscribe: bool) -> None:
+async def session(dms: Any, subscribe: bool) -> None:
     """A bit of everything: reads, writes, a query, history, changelog, an error, events."""
     await dms.get("Test:Int", ext_infos={"unit"})
     await dms.get_many(["Test:Double", "Test:Text"])
@@ -51,10 +48,9 @@ def test_recorded_session_validates_clean(
 ) -> None:
     async def body() -> None:
         capture = tmp_path / "session.jsonl"
-        async with sim_factory() as sim:
-            url = sim.url if transport == "ws" else sim.http_url
-            async with backend.connect(url, whois="recorder", record=capture) as dms:
-                await session(dms, subscribe=transport == "ws")
+        async with backend.connect(url_of(sim, transport), whois="recorder",
+                                   record=capture) as dms:
+            await session(dms, subscribe=transport == "ws")
         records = read_capture(capture)
         sends = [r for r in records if r["dir"] == "send"]
         recvs = [r for r in records if r["dir"] == "recv"]
@@ -79,12 +75,11 @@ def test_shared_recorder_stays_open(backend: Backend, sim: LoopSim, tmp_path: Pa
     async def body() -> None:
         capture = tmp_path / "shared.jsonl"
         with Recorder(capture) as recorder:
-            async with sim_factory() as sim:
-                async with backend.connect(sim.url, record=recorder) as dms:
-                    await dms.get("Test:Int")
-                assert not recorder.closed
-                async with backend.connect(sim.http_url, record=recorder) as dms:
-                    await dms.get("Test:Text")
+            async with backend.connect(sim.url, record=recorder) as dms:
+                await dms.get("Test:Int")
+            assert not recorder.closed
+            async with backend.connect(sim.http_url, record=recorder) as dms:
+                await dms.get("Test:Text")
             assert recorder.count == 4
         records = read_capture(capture)
         assert [r["dir"] for r in records] == ["send", "recv", "send", "recv"]
