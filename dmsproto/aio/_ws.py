@@ -47,6 +47,7 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 from ..client._net import tls_error_from
 from ..client._options import Options
 from ..client._ws import trunc
+from ..client._wsbase import WsState
 from ..errors import (
     AuthenticationError,
     ConnectError,
@@ -65,7 +66,6 @@ from ..protocol.core import (
 )
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ..results import ItemError
 from ._net import READ_SIZE, abort, open_stream, where
 
 log = logging.getLogger("dmsproto")
@@ -229,56 +229,28 @@ async def open_link(opts: Options) -> Link:
         raise
 
 
-class WsBackend:
+class WsBackend(WsState["asyncio.Future[Any]", ParkingLot]):
     """Calls and subscriptions over a (re)connecting WebSocket, on asyncio."""
 
-    transport = "ws"
+    link: Link | None
+    up: asyncio.Event
 
     def __init__(
         self, opts: Options, proto: ClientCore, recorder: Recorder | None = None
     ) -> None:
-        self.opts = opts
-        self.proto = proto
-        self.recorder = recorder
-        self.link: Link | None = None
-        self.up = asyncio.Event()
-        self.closed = False
-        #: why the client is permanently down (calls raise it)
-        self.fatal: BaseException | None = None
-        self.reconnects = 0
-        self._waiters: dict[Call, asyncio.Future[Any]] = {}
-        self._lots: dict[SubscriptionState, ParkingLot] = {}
+        super().__init__(opts, proto, recorder)
         self._supervisor: asyncio.Task[None] | None = None
         self._link_tasks: set[asyncio.Task[None]] = set()
 
-    # ---------------------------------------------------------------- waiting
+    def _make_up(self) -> asyncio.Event:
+        return asyncio.Event()
 
-    def _abandon(self, call: Call) -> None:
-        self._waiters.pop(call, None)
-        self.proto.abandon(call)
+    def _make_lot(self) -> ParkingLot:
+        return ParkingLot()
 
-    def _wake_call(self, call: Call) -> None:
-        done = self._waiters.pop(call, None)
-        if done is not None and not done.done():
+    def _set(self, done: asyncio.Future[Any]) -> None:
+        if not done.done():
             done.set_result(None)
-
-    def parking_lot(self, sub: SubscriptionState) -> ParkingLot:
-        """Where the consumer of ``sub`` waits for events (made on first use)."""
-        lot = self._lots.get(sub)
-        if lot is None:
-            lot = self._lots[sub] = ParkingLot()
-        return lot
-
-    def release(self, sub: SubscriptionState) -> None:
-        """``sub`` is over for its consumer: wake it a last time and forget its lot."""
-        lot = self._lots.pop(sub, None)
-        if lot is not None:
-            lot.unpark_all()
-
-    def _wake_sub(self, sub: SubscriptionState) -> None:
-        lot = self._lots.get(sub)
-        if lot is not None:
-            lot.unpark_all()
 
     # ------------------------------------------------------------ supervisor
 
@@ -328,36 +300,25 @@ class WsBackend:
 
     async def _run(self, link: Link | None) -> None:
         """Serve, and (by policy) reconnect until closed or given up."""
-        policy = self.opts.reconnect
-        url = self.opts.url
         attempt = 0
-        last: BaseException = ConnectionLost(f"connection to {url} lost")
+        last: BaseException = ConnectionLost(f"connection to {self.opts.url} lost")
         while True:
             if link is not None:
                 await self._serve(link)
                 attempt = 0
-                last = ConnectionLost(f"connection to {url} lost")
+                last = ConnectionLost(f"connection to {self.opts.url} lost")
                 link = None
-            if self.closed:
-                self._give_up(ConnectionLost(f"connection to {url} closed"))
-                return
-            if policy is None:
-                self._give_up(ConnectionLost(f"connection to {url} lost (no reconnect)"))
-                return
             attempt += 1
-            if policy.max_attempts is not None and attempt > policy.max_attempts:
-                self._give_up(ConnectionLost(f"gave up reconnecting to {url}: {last}"))
+            delay = self._retry_delay(attempt, last)
+            if delay is None:
                 return
-            delay = policy.delay(attempt)
-            log.info("reconnecting to %s in %.2f s (attempt %d)", url, delay, attempt)
             await asyncio.sleep(delay)
-            if self.closed:
-                self._give_up(ConnectionLost(f"connection to {url} closed"))
+            if self._closed_meanwhile():
                 return
             try:
                 link = await self._connect()
             except ConnectError as exc:
-                log.warning("reconnect to %s failed: %s", url, exc)
+                log.warning("reconnect to %s failed: %s", self.opts.url, exc)
                 last = exc
                 continue
             self._install(link)
@@ -375,35 +336,6 @@ class WsBackend:
             else:
                 link.abort()
             self._lost(link)
-
-    def _lost(self, link: Link) -> None:
-        """The link is gone: fail pending calls; mark or end subscriptions."""
-        if self.link is link:
-            self.link = None
-            self.up = asyncio.Event()
-        error = link.error or ConnectionLost(f"connection to {self.opts.url} lost")
-        if not self.closed:
-            log.warning("connection to %s lost: %s", self.opts.url, error)
-        for call in self.proto.connection_lost(error):
-            self._wake_call(call)
-        keep = self.opts.reconnect is not None and not self.closed
-        for sub in self.proto.subscriptions:
-            if keep:
-                sub.push_gap("reconnect")
-            else:
-                sub.final = ConnectionLost(f"connection to {self.opts.url} lost")
-                self.proto.remove_subscription(sub)
-            self._wake_sub(sub)
-
-    def _give_up(self, error: BaseException) -> None:
-        self.fatal = error
-        for call in self.proto.connection_lost(error):
-            self._wake_call(call)
-        for sub in self.proto.subscriptions:
-            sub.final = error
-            self.proto.remove_subscription(sub)
-            self._wake_sub(sub)
-        self.up.set()  # wake calls waiting for a link: they see ``fatal``
 
     def _send_renewal(
         self, link: Link, subs: Sequence[SubscriptionState]
@@ -424,15 +356,7 @@ class WsBackend:
         except DMSProtoError as exc:
             log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
             return
-        for sub, result in zip(subs, results, strict=True):
-            if isinstance(result, ItemError):
-                sub.final = result.exception()
-                self.proto.remove_subscription(sub)
-                log.warning("subscription to %r not renewed: %s", sub.path, sub.final)
-            else:
-                sub.initial = result
-            self._wake_sub(sub)
-        log.info("renewed %d subscriptions", len(subs))
+        self._renewed(subs, results)
 
     async def _ping_forever(self, link: Link) -> None:
         interval = self.opts.ping_interval

@@ -36,9 +36,9 @@ from ..protocol.core import (
 )
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ..results import ItemError
 from ._net import WatchedStream, open_stream, tls_error_from
 from ._options import Options
+from ._wsbase import WsState
 
 log = logging.getLogger("dmsproto")
 
@@ -159,7 +159,7 @@ def session_error(group: BaseExceptionGroup[BaseException], opts: Options) -> Ba
     return sole_exception(group) or group
 
 
-class WsBackend:
+class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot]):
     """Calls and subscriptions over a (re)connecting WebSocket.
 
     The waiting side of the core's work lives here: a ``trio.Event`` per call
@@ -168,58 +168,28 @@ class WsBackend:
     the subscription ends).
     """
 
-    transport = "ws"
+    link: Link | None
+    up: trio.Event
 
     def __init__(
         self, opts: Options, proto: ClientCore, recorder: Recorder | None = None
     ) -> None:
-        self.opts = opts
-        self.proto = proto
-        self.recorder = recorder
-        self.link: Link | None = None
-        self.up = trio.Event()
-        self.closed = False
-        #: why the client is permanently down (calls raise it)
-        self.fatal: BaseException | None = None
+        super().__init__(opts, proto, recorder)
         self._started = False
-        self.reconnects = 0
-        self._waiters: dict[Call, trio.Event] = {}
-        self._lots: dict[SubscriptionState, trio.lowlevel.ParkingLot] = {}
 
-    # ---------------------------------------------------------------- waiting
+    def _make_up(self) -> trio.Event:
+        return trio.Event()
 
-    def _abandon(self, call: Call) -> None:
-        self._waiters.pop(call, None)
-        self.proto.abandon(call)
+    def _make_lot(self) -> trio.lowlevel.ParkingLot:
+        return trio.lowlevel.ParkingLot()
 
-    def _wake_call(self, call: Call) -> None:
-        done = self._waiters.pop(call, None)
-        if done is not None:
-            done.set()
-
-    def parking_lot(self, sub: SubscriptionState) -> trio.lowlevel.ParkingLot:
-        """Where the consumer of ``sub`` waits for events (made on first use)."""
-        lot = self._lots.get(sub)
-        if lot is None:
-            lot = self._lots[sub] = trio.lowlevel.ParkingLot()
-        return lot
-
-    def release(self, sub: SubscriptionState) -> None:
-        """``sub`` is over for its consumer: wake it a last time and forget its lot."""
-        lot = self._lots.pop(sub, None)
-        if lot is not None:
-            lot.unpark_all()
-
-    def _wake_sub(self, sub: SubscriptionState) -> None:
-        lot = self._lots.get(sub)
-        if lot is not None:
-            lot.unpark_all()
+    def _set(self, done: trio.Event) -> None:
+        done.set()
 
     # ------------------------------------------------------------ supervisor
 
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Connect, serve, and (by policy) reconnect until closed or given up."""
-        policy = self.opts.reconnect
         attempt = 0
         while True:
             try:
@@ -232,21 +202,12 @@ class WsBackend:
                 last: BaseException = exc
             else:
                 last = ConnectionLost(f"connection to {self.opts.url} lost")
-            if self.closed:
-                self._give_up(ConnectionLost(f"connection to {self.opts.url} closed"))
-                return
-            if policy is None:
-                self._give_up(ConnectionLost(f"connection to {self.opts.url} lost (no reconnect)"))
-                return
             attempt += 1
-            if policy.max_attempts is not None and attempt > policy.max_attempts:
-                self._give_up(ConnectionLost(f"gave up reconnecting to {self.opts.url}: {last}"))
+            delay = self._retry_delay(attempt, last)
+            if delay is None:
                 return
-            delay = policy.delay(attempt)
-            log.info("reconnecting to %s in %.2f s (attempt %d)", self.opts.url, delay, attempt)
             await trio.sleep(delay)
-            if self.closed:
-                self._give_up(ConnectionLost(f"connection to {self.opts.url} closed"))
+            if self._closed_meanwhile():
                 return
 
     async def _session(self, task_status: trio.TaskStatus[None]) -> None:
@@ -293,35 +254,6 @@ class WsBackend:
             if link is not None:
                 self._lost(link)
 
-    def _lost(self, link: Link) -> None:
-        """The link is gone: fail pending calls; mark or end subscriptions."""
-        if self.link is link:
-            self.link = None
-            self.up = trio.Event()
-        error = link.error or ConnectionLost(f"connection to {self.opts.url} lost")
-        if not self.closed:
-            log.warning("connection to %s lost: %s", self.opts.url, error)
-        for call in self.proto.connection_lost(error):
-            self._wake_call(call)
-        keep = self.opts.reconnect is not None and not self.closed
-        for sub in self.proto.subscriptions:
-            if keep:
-                sub.push_gap("reconnect")
-            else:
-                sub.final = ConnectionLost(f"connection to {self.opts.url} lost")
-                self.proto.remove_subscription(sub)
-            self._wake_sub(sub)
-
-    def _give_up(self, error: BaseException) -> None:
-        self.fatal = error
-        for call in self.proto.connection_lost(error):
-            self._wake_call(call)
-        for sub in self.proto.subscriptions:
-            sub.final = error
-            self.proto.remove_subscription(sub)
-            self._wake_sub(sub)
-        self.up.set()  # wake calls waiting for a link: they see ``fatal``
-
     async def _send_renewal(
         self, link: Link, subs: Sequence[SubscriptionState]
     ) -> tuple[Call, trio.Event] | None:
@@ -352,15 +284,7 @@ class WsBackend:
             self._abandon(call)
             log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
             return
-        for sub, result in zip(subs, results, strict=True):
-            if isinstance(result, ItemError):
-                sub.final = result.exception()
-                self.proto.remove_subscription(sub)
-                log.warning("subscription to %r not renewed: %s", sub.path, sub.final)
-            else:
-                sub.initial = result
-            self._wake_sub(sub)
-        log.info("renewed %d subscriptions", len(subs))
+        self._renewed(subs, results)
 
     async def _pinger(self, link: Link) -> None:
         with link.pinger_scope:
