@@ -12,18 +12,17 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, ClassVar, Literal, TypeVar, Unpack
+from typing import Any, ClassVar, TypeVar, Unpack
 
 from ..client._base import ClientBase, SubscriptionBase, Timeout, core_for
 from ..client._options import make_options
 from ..client._record import open_recorder
-from ..errors import ConnectionLost, DMSProtoError, TransportError
+from ..errors import ConnectionLost, DMSProtoError
 from ..options import ConnectOptions
-from ..protocol.core import SubscriptionState
 from ..protocol.ops import Op, Unsubscribe
 from ..results import Event, Gap
 from ._http import HttpBackend
-from ._ws import WsBackend
+from ._ws import ParkingLot, WsBackend
 
 log = logging.getLogger("dmsproto")
 
@@ -41,18 +40,7 @@ class Subscription(SubscriptionBase[T]):
     never loses one.
     """
 
-    def __init__(
-        self, client: Client, state: SubscriptionState, gaps: Literal["raise", "yield"]
-    ) -> None:
-        backend = client._backend
-        if not isinstance(backend, WsBackend):
-            raise TransportError("subscriptions need a WebSocket connection")
-        super().__init__(client, state, gaps)
-        self._backend = backend
-        self._lot = backend.parking_lot(state)
-
-    def _release(self) -> None:
-        self._backend.release(self._state)
+    _lot: ParkingLot
 
     async def __anext__(self) -> T:
         state = self._state

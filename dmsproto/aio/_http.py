@@ -1,10 +1,10 @@
 """HTTP POST transport on asyncio: the trio transport's h11 client on asyncio streams.
 
-The request/response logic (h11, the frames through the core, the recording) is
-the trio transport's own: it awaits only its stream's ``send_all`` and
-``receive_some``, which :class:`Stream` provides on asyncio's streams.  What is
-asyncio's here: opening connections, telling an idle one is still alive, timing
-a call out, and closing.
+The request/response logic (h11, the keep-alive pool, the frames through the
+core, the recording, the errors) is the trio transport's own: it awaits only
+its stream's ``send_all`` and ``receive_some``, which :class:`Stream` provides on
+asyncio's streams.  What is asyncio's here: opening connections, telling an idle
+one is still alive, what a broken one raises, timing a call out, and closing.
 """
 
 from __future__ import annotations
@@ -13,20 +13,14 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any, cast
 
-import h11
-
 from ..client import _http
-from ..client._net import tls_error_from
 from ..errors import (
-    AuthenticationError,
     ConnectError,
     ConnectionLost,
-    HTTPStatusError,
-    ProtocolError,
     RequestTimeout,
 )
 from ..protocol.ops import Op
-from ._net import abort, open_stream, where
+from ._net import abort, open_stream
 
 
 class Stream:
@@ -75,42 +69,13 @@ class HttpBackend(_http.HttpBackend):
         """Open one connection up front so connect() fails fast on bad address/TLS."""
         await self.check()
 
-    def _take_idle(self) -> _http._HttpConnection | None:
-        while self._idle:
-            conn = self._idle.pop()
-            if _stream(conn).alive:
-                return conn
-            _stream(conn).abort()
-        return None
+    def _alive(self, conn: _http._HttpConnection) -> bool:
+        return _stream(conn).alive
 
-    async def post(self, body: bytes) -> bytes:
-        """POST one frame; never re-sent (a POST may have been processed already)."""
-        if self.closed:
-            raise ConnectionLost("client closed")
-        conn = self._take_idle() or await self._open()
-        headers = [*self._headers, (b"Content-Length", str(len(body)).encode())]
-        ok = False
-        try:
-            status, data = await conn.post(self.opts.path, headers, body)
-            ok = True
-        except (OSError, ConnectionLost) as exc:
-            tls = tls_error_from(exc, where(self.opts))
-            if tls is not None:
-                raise tls from exc
-            raise ConnectionLost(f"HTTP request to {self.opts.url} failed: {exc}") from exc
-        except h11.ProtocolError as exc:
-            raise ProtocolError(f"bad HTTP response from {self.opts.url}: {exc}") from exc
-        finally:
-            if ok and conn.reusable and not self.closed:
-                self._idle.append(conn)
-            else:
-                _stream(conn).abort()
-        if status == 200:
-            return data
-        text = data[:300].decode("utf-8", "replace").strip()
-        if status in (401, 403):
-            raise AuthenticationError(f"{self.opts.url} refused the credentials (HTTP {status})")
-        raise HTTPStatusError(status, text)
+    _broken = (OSError, ConnectionLost)  # ssl.SSLError is an OSError
+
+    async def _discard(self, conn: _http._HttpConnection) -> None:
+        _stream(conn).abort()
 
     async def execute(
         self, ops: Sequence[Op], root_tag: Any, seconds: float | None
@@ -127,12 +92,6 @@ class HttpBackend(_http.HttpBackend):
             if not limit.expired():
                 raise
             raise RequestTimeout(f"no response from {self.opts.url} within {seconds} s") from None
-
-    async def aclose(self) -> None:
-        self.closed = True
-        idle, self._idle = self._idle, []
-        for conn in idle:
-            _stream(conn).abort()
 
 
 __all__ = ["HttpBackend", "Stream"]

@@ -9,7 +9,8 @@ here, over four primitives each front door provides for its loop:
 * ``_take_back(op, path, seconds)``: send an unsubscribe even while the caller is
   being cancelled, bounded by ``seconds``, never raising a transport error;
 * ``_cancelled``: the loop's cancellation exceptions;
-* ``_subscription_type``: the loop's ``Subscription`` (its waiting primitive).
+* ``_subscription_type``: the loop's ``Subscription`` (how its consumer waits in the
+  transport's parking lot).
 
 Single-item calls (``get``, ``set``, ``rename``, ``delete``, ``query``,
 ``history``, ``changelog``, ``changelog_groups``, ``changelog_read``) return a
@@ -91,6 +92,7 @@ from ..results import (
 )
 from ._options import Options
 from ._ranges import DETAIL, GROUP, HISTORY, LOG, Parts, read_range
+from ._wsbase import WsState
 
 log = logging.getLogger("dmsproto")
 
@@ -157,9 +159,15 @@ class SubscriptionBase(Generic[T]):
         self, client: ClientBase[Any, Any], state: SubscriptionState,
         gaps: Literal["raise", "yield"],
     ) -> None:
+        backend = client._backend
+        if not isinstance(backend, WsState):
+            raise TransportError("subscriptions need a WebSocket connection")
         self._client = client
+        self._backend: WsState[Any, Any] = backend
         self._state = state
         self._gaps = gaps
+        #: where the consumer waits (the loop's parking lot)
+        self._lot = backend.parking_lot(state)
         self._count = 0
         self._entered = False
 
@@ -183,8 +191,8 @@ class SubscriptionBase(Generic[T]):
         return len(self._state.buffer)
 
     def _release(self) -> None:
-        """The subscription is over for its consumer: wake it a last time (the loop's part)."""
-        raise NotImplementedError
+        """The subscription is over for its consumer: wake it a last time."""
+        self._backend.release(self._state)
 
     async def __aenter__(self) -> SubscriptionBase[T]:
         if self._entered:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, ClassVar, Literal, TypeVar, Unpack
+from typing import Any, ClassVar, TypeVar, Unpack
 
 import trio
 
-from ..errors import ConnectionLost, DMSProtoError, RequestTimeout, TransportError
+from ..errors import ConnectionLost, DMSProtoError, RequestTimeout
 from ..excgroups import sole_exception
 from ..options import ConnectOptions
-from ..protocol.core import ClientCore, SubscriptionState
+from ..protocol.core import ClientCore
 from ..protocol.ops import Op, Unsubscribe
 from ..recorder import Recorder
 from ..results import Event, Gap
@@ -44,18 +44,7 @@ class Subscription(SubscriptionBase[T]):
     cancelled before it takes an item leaves that item in the buffer.
     """
 
-    def __init__(
-        self, client: Client, state: SubscriptionState, gaps: Literal["raise", "yield"]
-    ) -> None:
-        backend = client._backend
-        if not isinstance(backend, WsBackend):
-            raise TransportError("subscriptions need a WebSocket connection")
-        super().__init__(client, state, gaps)
-        self._backend = backend
-        self._lot = backend.parking_lot(state)
-
-    def _release(self) -> None:
-        self._backend.release(self._state)
+    _lot: trio.lowlevel.ParkingLot
 
     async def __anext__(self) -> T:
         state = self._state

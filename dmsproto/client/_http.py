@@ -140,28 +140,40 @@ class HttpBackend:
         """Open one connection up front so connect() fails fast on bad address/TLS."""
         self._idle.append(await self._open())
 
+    def _alive(self, conn: _HttpConnection) -> bool:
+        return _alive(conn.stream)
+
     def _take_idle(self) -> _HttpConnection | None:
         """An idle keep-alive connection the server has not closed meanwhile."""
         while self._idle:
             conn = self._idle.pop()
-            if _alive(conn.stream):
+            if self._alive(conn):
                 return conn
             self._closing.append(conn)
         return None
+
+    #: what a broken connection raises while a request is under way
+    _broken: tuple[type[BaseException], ...] = (
+        trio.BrokenResourceError, trio.ClosedResourceError, ConnectionLost,
+    )
+
+    async def _discard(self, conn: _HttpConnection) -> None:
+        """Close a connection at once (not reusable, or the client is closing)."""
+        await trio.aclose_forcefully(conn.stream)
 
     async def post(self, body: bytes) -> bytes:
         """POST one frame; never re-sent (a POST may have been processed already)."""
         if self.closed:
             raise ConnectionLost("client closed")
         while self._closing:
-            await trio.aclose_forcefully(self._closing.pop().stream)
+            await self._discard(self._closing.pop())
         conn = self._take_idle() or await self._open()
         headers = [*self._headers, (b"Content-Length", str(len(body)).encode())]
         ok = False
         try:
             status, data = await conn.post(self.opts.path, headers, body)
             ok = True
-        except (trio.BrokenResourceError, trio.ClosedResourceError, ConnectionLost) as exc:
+        except self._broken as exc:
             tls = tls_error_from(exc, f"{self.opts.host}:{self.opts.port}")
             if tls is not None:
                 raise tls from exc
@@ -172,7 +184,11 @@ class HttpBackend:
             if ok and conn.reusable and not self.closed:
                 self._idle.append(conn)
             else:
-                await trio.aclose_forcefully(conn.stream)
+                await self._discard(conn)
+        return self._reply(status, data)
+
+    def _reply(self, status: int, data: bytes) -> bytes:
+        """The answer's body; a status other than 200 raised as its error."""
         if status == 200:
             return data
         text = data[:300].decode("utf-8", "replace").strip()
@@ -214,7 +230,7 @@ class HttpBackend:
         self.closed = True
         idle, self._idle = self._idle, []
         for conn in idle:
-            await trio.aclose_forcefully(conn.stream)
+            await self._discard(conn)
 
 
 __all__ = ["HttpBackend"]
