@@ -20,6 +20,7 @@ from dmsproto.sim.server import Simulator
 from tests.support.backends import Backend, LoopSim
 from tests.support.client import PLANT
 
+
 def ws_session(sim: Simulator) -> Any:
     """The engine session of the (single) WebSocket client."""
     [session] = [s for s in sim.engine.sessions if s.websocket]
