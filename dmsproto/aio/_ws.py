@@ -53,7 +53,6 @@ from ..errors import (
     ConnectError,
     ConnectionLost,
     DMSProtoError,
-    RequestTimeout,
     TLSError,
 )
 from ..protocol.core import (
@@ -229,10 +228,9 @@ async def open_link(opts: Options) -> Link:
         raise
 
 
-class WsBackend(WsState["asyncio.Future[Any]", ParkingLot]):
+class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
     """Calls and subscriptions over a (re)connecting WebSocket, on asyncio."""
 
-    link: Link | None
     up: asyncio.Event
 
     def __init__(
@@ -453,15 +451,9 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot]):
         """The link, waiting while a reconnect is under way (at most ``seconds``)."""
         try:
             async with asyncio.timeout(seconds):
-                while True:
-                    if self.fatal is not None:
-                        raise ConnectionLost(str(self.fatal))
-                    link = self.link
-                    if link is not None:
-                        return link
-                    if self.closed:
-                        raise ConnectionLost("client closed")
+                while (link := self._usable()) is None:
                     await self.up.wait()
+                return link
         except TimeoutError:
             raise self._timeout(seconds) from None
 
@@ -534,10 +526,6 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot]):
         """Wait for a call sent with ``begin``; its results stay on ``call``."""
         await self._wait(call, done, seconds)
         call.results()
-
-    def _timeout(self, seconds: float | None) -> RequestTimeout:
-        within = f"within {seconds} s" if seconds is not None else "in time"
-        return RequestTimeout(f"no response from {self.opts.url} {within}")
 
     async def aclose(self) -> None:
         """Close gracefully (bounded by ``close_timeout``); safe to call twice.

@@ -163,7 +163,7 @@ class SubscriptionBase(Generic[T]):
         if not isinstance(backend, WsState):
             raise TransportError("subscriptions need a WebSocket connection")
         self._client = client
-        self._backend: WsState[Any, Any] = backend
+        self._backend: WsState[Any, Any, Any] = backend
         self._state = state
         self._gaps = gaps
         #: where the consumer waits (the loop's parking lot)

@@ -159,7 +159,7 @@ def session_error(group: BaseExceptionGroup[BaseException], opts: Options) -> Ba
     return sole_exception(group) or group
 
 
-class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot]):
+class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
     """Calls and subscriptions over a (re)connecting WebSocket.
 
     The waiting side of the core's work lives here: a ``trio.Event`` per call
@@ -168,7 +168,6 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot]):
     the subscription ends).
     """
 
-    link: Link | None
     up: trio.Event
 
     def __init__(
@@ -351,15 +350,9 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot]):
     # ----------------------------------------------------------------- calls
 
     async def wait_link(self) -> Link:
-        while True:
-            if self.fatal is not None:
-                raise ConnectionLost(str(self.fatal))
-            link = self.link
-            if link is not None:
-                return link
-            if self.closed:
-                raise ConnectionLost("client closed")
+        while (link := self._usable()) is None:
             await self.up.wait()
+        return link
 
     async def execute(
         self, ops: Sequence[Op], root_tag: Any, deadline: float, seconds: float | None = None
@@ -411,10 +404,6 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot]):
             await writing.abort()
             raise RequestTimeout("request could not be sent in time")
         raise self._timeout(seconds)
-
-    def _timeout(self, seconds: float | None) -> RequestTimeout:
-        within = f"within {seconds} s" if seconds is not None else "in time"
-        return RequestTimeout(f"no response from {self.opts.url} {within}")
 
     async def aclose(self) -> None:
         """Close gracefully (bounded by ``close_timeout``); safe to call twice."""

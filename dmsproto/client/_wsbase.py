@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
-from ..errors import ConnectionLost
+from ..errors import ConnectionLost, RequestTimeout
 from ..protocol.core import Call, ClientCore, SubscriptionState
 from ..recorder import Recorder
 from ..results import ItemError
@@ -31,15 +31,21 @@ class Flag(Protocol):
     def set(self) -> Any: ...
 
 
+class Broken(Protocol):
+    #: why the link died, when we killed it ourselves or the peer said why
+    error: BaseException | None
+
+
 W = TypeVar("W")
 L = TypeVar("L", bound=Lot)
+K = TypeVar("K", bound=Broken)
 
 
-class WsState(Generic[W, L]):
+class WsState(Generic[W, L, K]):
     """The loop-neutral state of a (re)connecting WebSocket client transport.
 
     ``W`` is the loop's waiter of one call, ``L`` its parking lot of one
-    subscription's consumers.
+    subscription's consumers, ``K`` its link (one open connection).
     """
 
     transport = "ws"
@@ -51,7 +57,7 @@ class WsState(Generic[W, L]):
         self.proto = proto
         self.recorder = recorder
         #: the connection in use (``None`` while down)
-        self.link: Any = None
+        self.link: K | None = None
         #: set while a link is up (and when the client gave up, to wake who waits)
         self.up: Flag = self._make_up()
         self.closed = False
@@ -102,9 +108,26 @@ class WsState(Generic[W, L]):
         if lot is not None:
             lot.unpark_all()
 
+    def _usable(self) -> K | None:
+        """The link a call may use now; ``None`` while a reconnect is under way.
+
+        Raises:
+            ConnectionLost: the client gave up or was closed.
+        """
+        if self.fatal is not None:
+            raise ConnectionLost(str(self.fatal))
+        link = self.link
+        if link is None and self.closed:
+            raise ConnectionLost("client closed")
+        return link
+
+    def _timeout(self, seconds: float | None) -> RequestTimeout:
+        within = f"within {seconds} s" if seconds is not None else "in time"
+        return RequestTimeout(f"no response from {self.opts.url} {within}")
+
     # -------------------------------------------------------- losing a link
 
-    def _lost(self, link: Any) -> None:
+    def _lost(self, link: K) -> None:
         """The link is gone: fail pending calls; mark or end subscriptions."""
         if self.link is link:
             self.link = None
