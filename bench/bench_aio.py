@@ -31,11 +31,10 @@ import trio
 
 import dmsproto
 import dmsproto.aio
-from dmsproto.results import Gap
 
 from ._aio_raw import RawSocket, WebsocketsSocket, WsprotoSocket, websockets_version
 from ._sim_proc import POINTS, RATE_PATH, RUN_PATH, VALUE_PATH, sim_process
-from .bench_events import STEP, Tally
+from .bench_events import STEP, Tally, consume
 from .bench_roundtrip import TASKS, Figures, ours_sequential
 from .common import Row
 
@@ -190,27 +189,6 @@ async def raw_events(url: str, count: int, timeout: float, open_socket: Any) -> 
 
 async def ours_events(url: str, count: int, timeout: float) -> Tally:
     tally = Tally(count)
-    clock = time.monotonic_ns
-    lat = tally.latencies
-    per_sub = count // STEP
-
-    async def consume(sub: dmsproto.aio.Subscription[Any], index: int) -> None:
-        last = index - STEP
-        got = 0
-        async for item in sub:
-            if type(item) is Gap:
-                continue  # counted as lost below (received stays short)
-            seq, sent = item.value.split()
-            n = int(seq)
-            if n != last + STEP:
-                tally.reordered += 1
-            last = n
-            lat.append(clock() - int(sent))
-            got += 1
-            tally.received += 1
-            if got == per_sub:
-                return
-
     async with dmsproto.aio.connect(url) as dms, AsyncExitStack() as stack:
         subs = [await stack.enter_async_context(dms.subscribe(p, gaps="yield")) for p in POINTS]
         await dms.set(RATE_PATH, 0)
@@ -218,7 +196,7 @@ async def ours_events(url: str, count: int, timeout: float) -> Tally:
         try:
             async with asyncio.timeout(timeout), asyncio.TaskGroup() as group:
                 for index, sub in enumerate(subs):
-                    group.create_task(consume(sub, index))
+                    group.create_task(consume(sub, index, tally))
                 await dms.set(RUN_PATH, count)
         except TimeoutError:
             pass
