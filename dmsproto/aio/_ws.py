@@ -128,10 +128,13 @@ class Link:
 
     def send(self, text: str) -> None:
         """Put one text frame whole into the transport's buffer (never waits)."""
+        self._write(Message(data=text))
+
+    def _write(self, event: Message[Any] | Ping) -> None:
         if self.writer.is_closing():
             raise ConnectionLost("connection to the DMS lost while sending")
         try:
-            data = self.ws.send(Message(data=text))
+            data = self.ws.send(event)
         except LocalProtocolError:  # a close frame went out or came in
             raise ConnectionLost("connection to the DMS closing while sending") from None
         self.writer.write(data)
@@ -149,11 +152,11 @@ class Link:
             raise ConnectionLost("connection to the DMS lost while sending") from None
 
     def ping(self) -> asyncio.Future[None]:
-        """Send a ping; the future is resolved by its pong."""
+        """Send a ping; the future is resolved by its pong (``ConnectionLost``: closing)."""
         payload = next(self._ping_ids).to_bytes(4, "big")
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._write(Ping(payload=payload))
         self._pongs[payload] = fut
-        self.writer.write(self.ws.send(Ping(payload=payload)))
         return fut
 
     def pong(self, payload: bytes) -> None:
@@ -364,6 +367,8 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
             try:
                 async with asyncio.timeout(self.opts.ping_timeout):
                     await link.ping()
+            except ConnectionLost:  # going away anyway: the reader reports it
+                return
             except TimeoutError:
                 link.error = ConnectionLost(
                     f"no pong from {self.opts.url} within {self.opts.ping_timeout} s (dead peer)"
