@@ -282,12 +282,12 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
         self.link = link
         self.up.set()
         if renewal is not None:
-            self._spawn(self._finish_renewal(*renewal, renew), link)
+            self._spawn(self._finish_renewal(*renewal, renew))
         if self.opts.ping_interval is not None:
-            self._spawn(self._ping_forever(link), link)
+            self._spawn(self._ping_forever(link))
 
-    def _spawn(self, coro: Any, link: Link) -> None:
-        """A task that lives as long as ``link`` (cancelled when it is gone)."""
+    def _spawn(self, coro: Any) -> None:
+        """A task that lives as long as the link (cancelled when it is gone)."""
         task = asyncio.create_task(coro)
         self._link_tasks.add(task)
         task.add_done_callback(self._link_tasks.discard)
