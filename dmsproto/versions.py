@@ -10,12 +10,13 @@ client's options) asks :func:`at_least` rather than comparing strings, so
 from __future__ import annotations
 
 import importlib
-import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from types import ModuleType
 from typing import Any, Literal
+
+import msgspec
 
 from ._generated import VERSIONS, Version
 from .errors import UnknownVersionError
@@ -96,7 +97,7 @@ def get_version(name: str = DEFAULT_VERSION) -> VersionBindings:
     modules = {m: importlib.import_module(f"{pkg}.{m}") for m in ("common", "request",
                                                                   "response", "event")}
     text = resources.files(pkg).joinpath("schemas.json").read_text("utf-8")
-    return VersionBindings(name=name, schemas=json.loads(text), **modules)
+    return VersionBindings(name=name, schemas=msgspec.json.decode(text), **modules)
 
 
 __all__ = ["DEFAULT_VERSION", "Direction", "Version", "VersionBindings", "UnknownVersionError",

@@ -1,7 +1,8 @@
 """HTTP POST transport on asyncio: the trio transport's h11 client on asyncio streams.
 
 The request/response logic (h11, the keep-alive pool, the frames through the
-core, the recording, the errors) is the trio transport's own: it awaits only
+core, the recording, the errors, the body limit, what a lost request raises,
+``wait_for_server``) is the trio transport's own: it awaits only
 its stream's ``send_all`` and ``receive_some``, which :class:`Stream` provides on
 asyncio's streams.  What is asyncio's here: opening connections, telling an idle
 one is still alive, what a broken one raises, timing a call out, and closing.
@@ -14,13 +15,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from ..client import _http
-from ..errors import (
-    ConnectError,
-    ConnectionLost,
-    RequestTimeout,
-)
+from ..client._opening import Opening
+from ..errors import ConnectionLost, RequestTimeout
 from ..protocol.ops import Op
-from ._net import abort, open_stream
+from ._net import abort, open_stream, within_connect_timeout
 
 
 class Stream:
@@ -56,17 +54,16 @@ class HttpBackend(_http.HttpBackend):
     """Request/response calls over HTTP POST, on asyncio."""
 
     async def _open(self) -> _http._HttpConnection:
-        try:
-            async with asyncio.timeout(self.opts.connect_timeout):
-                reader, writer = await open_stream(self.opts)
-        except TimeoutError:
-            raise ConnectError(
-                f"no connection to {self.opts.url} within {self.opts.connect_timeout} s"
-            ) from None
+        opening = Opening(self.opts)
+        reader, writer = await within_connect_timeout(opening, open_stream(self.opts, opening))
         return _http._HttpConnection(Stream(reader, writer))  # type: ignore[arg-type]
 
+    async def _pause(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
     async def start(self) -> None:
-        """Open one connection up front so connect() fails fast on bad address/TLS."""
+        """Open one connection up front so connect() fails fast on bad address/TLS
+        (with ``wait_for_server``: once the DMS answers)."""
         await self.check()
 
     def _alive(self, conn: _http._HttpConnection) -> bool:

@@ -1,22 +1,25 @@
 """WebSocket transport on asyncio: wsproto over asyncio streams, one supervisor task.
 
-``connect()`` opens the first connection itself (its errors are the caller's)
-and then starts the supervisor task, which owns every later step: it serves
-the connection ("link") with a reader and a keepalive pinger, and when the
-link dies it fails pending calls at once with ``ConnectionLost`` (or the
-``ProtocolError`` that killed it); with a reconnect policy it backs off,
-reconnects, renews every live subscription in one request and puts a
-``Gap("reconnect")`` into each subscription's stream.
+``connect()`` opens the first connection itself (its errors are the caller's;
+with ``wait_for_server`` it is retried by the reconnect policy) and then
+starts the supervisor task, which owns every later step: it serves the
+connection ("link") with a reader and a keepalive pinger, and when the link
+dies it fails pending calls at once with what the core's ``failure`` says
+(``ConnectionLost``, ``NotSent``, ``OutcomeUnknown``, or the error that
+ended the link); with a reconnect policy it backs off, reconnects, renews
+every live subscription in one request and puts a ``Gap("reconnect")`` into
+each subscription's stream.
+
+Every decision is the one of the trio transport (``WsState``, the core's frame
+triage, ``protocol.connection``): nothing the peer sends ends the supervisor
+with anything but a typed error, and a frame that cannot be trusted, a close,
+or an unexpected failure of the link ends only the link.
 
 Writes never wait: a frame goes whole into the transport's buffer
 (``StreamWriter.write``), so a cancelled call can never leave half a frame on
 the wire; only the wait for the answer is cancellable, and then the late
 answer is dropped.  A call whose frames filled the buffer beyond its high-water
 mark waits for it to drain (back-pressure).
-
-The waiting side lives here, as in the trio transport: a future per call in
-flight (resolved on ``CallDone``, at its deadline, or when the link fails) and
-a ``ParkingLot`` per subscription with a consumer.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
 from wsproto.events import (
     AcceptConnection,
-    BytesMessage,
     CloseConnection,
     Message,
     Ping,
@@ -44,33 +46,18 @@ from wsproto.events import (
 )
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
-from ..client._net import tls_error_from
+from ..client._opening import Opening, first_attempts, first_retry_delay, tls_error_from
 from ..client._options import Options
-from ..client._ws import trunc
 from ..client._wsbase import WsState
-from ..errors import (
-    AuthenticationError,
-    ConnectError,
-    ConnectionLost,
-    DMSProtoError,
-    TLSError,
-)
-from ..protocol.core import (
-    BadFrame,
-    Call,
-    CallDone,
-    ClientCore,
-    SubscriptionData,
-    SubscriptionState,
-)
+from ..errors import ConnectError, ConnectionLost, DMSProtoError
+from ..protocol.connection import handshake_closed, message_too_big, upgrade_refused
+from ..protocol.core import Call, ClientCore, SubscriptionState
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ._net import READ_SIZE, abort, open_stream, where
+from ._net import READ_SIZE, abort, open_stream, within_connect_timeout
 
 log = logging.getLogger("dmsproto")
 
-#: close codes that say nothing worth reporting (normal closure, no close frame)
-_QUIET_CLOSE = (1000, 1006)
 #: the future of a call whose deadline passed
 _TIMED_OUT = object()
 
@@ -99,15 +86,6 @@ class ParkingLot:
                 fut.set_result(None)
 
 
-def rejection(status: int, body: bytes, opts: Options) -> ConnectError:
-    """The error for a refused WebSocket upgrade (401/403: the credentials)."""
-    text = body[:200].decode("utf-8", "replace").strip()
-    detail = f"HTTP {status}" + (f": {text}" if text else "")
-    if status in (401, 403):
-        return AuthenticationError(f"{opts.url} refused the credentials ({detail})")
-    return ConnectError(f"{opts.url} rejected the WebSocket upgrade ({detail})")
-
-
 class Link:
     """One open WebSocket connection: wsproto's state over an asyncio stream pair."""
 
@@ -121,6 +99,8 @@ class Link:
         self.recorder: Recorder | None = None
         #: why the link died, when we killed it ourselves or the peer said why
         self.error: BaseException | None = None
+        #: whether the DMS has sent anything on this link (a close before that refuses it)
+        self.answered = False
         #: set when the reader has finished (the link is gone)
         self.gone = asyncio.Event()
         self._pongs: dict[bytes, asyncio.Future[None]] = {}
@@ -180,11 +160,27 @@ class Link:
         """Close the stream at once; the reader sees the loss and cleans up."""
         abort(self.writer)
 
+    def end(self, graceful: bool, grace: float) -> None:
+        """Close the stream once the reader is done.
 
-async def open_link(opts: Options) -> Link:
-    """TCP/TLS then the WebSocket handshake, failing fast with typed errors."""
-    peer = where(opts)
-    reader, writer = await open_stream(opts)
+        ``graceful``: after what is buffered (our close frame) went out, and at
+        the latest after ``grace`` seconds; else at once.
+        """
+        if graceful and not self.writer.is_closing():
+            self.writer.close()
+            asyncio.get_running_loop().call_later(grace, self.writer.transport.abort)
+        else:
+            self.abort()
+
+
+async def open_link(opts: Options, opening: Opening) -> Link:
+    """TCP/TLS then the WebSocket handshake, failing fast with typed errors.
+
+    ``opening`` tells the caller how far it got when its deadline cuts it short.
+    """
+    peer = opening.where
+    reader, writer = await open_stream(opts, opening)
+    opening.stage = "websocket"
     try:
         ws = WSConnection(ConnectionType.CLIENT)
         headers = [(b"Authorization", opts.authorization)] if opts.authorization else []
@@ -199,31 +195,25 @@ async def open_link(opts: Options) -> Link:
                 tls = tls_error_from(exc, peer)  # certificate after the handshake)
                 if tls is not None:
                     raise tls from exc
-                raise ConnectError(
-                    f"{peer} closed the connection during the WebSocket handshake"
-                ) from exc
+                raise handshake_closed(peer, tls=False) from exc
             if not data:
                 if status:
-                    raise rejection(status, bytes(body), opts)
-                if opts.tls:
-                    raise TLSError(
-                        f"{peer} closed the TLS connection during the WebSocket handshake "
-                        "(client certificate refused?)"
-                    )
-                raise ConnectError(f"{peer} closed the connection during the WebSocket handshake")
+                    raise upgrade_refused(opts.url, status, bytes(body))
+                raise handshake_closed(peer, tls=opts.tls)
             try:
                 ws.receive_data(data)
+                # what follows the accept stays in ``ws`` for the reader
                 for event in ws.events():
                     if isinstance(event, AcceptConnection):
                         return Link(reader, writer, ws)
                     if isinstance(event, RejectConnection):
                         status = event.status_code
                         if not event.has_body:
-                            raise rejection(status, b"", opts)
+                            raise upgrade_refused(opts.url, status, b"")
                     elif isinstance(event, RejectData):
                         body += event.data
                         if event.body_finished:
-                            raise rejection(status, bytes(body), opts)
+                            raise upgrade_refused(opts.url, status, bytes(body))
             except RemoteProtocolError as exc:
                 raise ConnectError(f"{peer} answered the WebSocket upgrade badly: {exc}") from None
     except BaseException:
@@ -232,7 +222,13 @@ async def open_link(opts: Options) -> Link:
 
 
 class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
-    """Calls and subscriptions over a (re)connecting WebSocket, on asyncio."""
+    """Calls and subscriptions over a (re)connecting WebSocket, on asyncio.
+
+    What each step decides is ``WsState``'s, shared with the trio transport;
+    here: a future per call in flight, a ``ParkingLot`` per subscription with a
+    consumer, the supervisor task and the link's tasks, and wsproto's bytes on
+    asyncio's streams.
+    """
 
     up: asyncio.Event
 
@@ -255,28 +251,39 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
 
     # ------------------------------------------------------------ supervisor
 
-    async def _connect(self) -> Link:
-        opts = self.opts
+    async def _connect(self, started: bool) -> Link:
+        """Open one link under ``connect_timeout``; every failure is a ``ConnectError``."""
+        opening = Opening(self.opts)
         try:
-            async with asyncio.timeout(opts.connect_timeout):
-                link = await open_link(opts)
-        except TimeoutError:
-            raise ConnectError(
-                f"no WebSocket connection to {opts.url} within {opts.connect_timeout} s"
-            ) from None
-        log.info("connected to %s", opts.url)
+            link = await within_connect_timeout(opening, open_link(self.opts, opening))
+        except DMSProtoError:
+            raise
+        except Exception as exc:
+            raise self._unexpected(exc, None, started) from exc
+        log.info("connected to %s", self.opts.url)
         link.recorder = self.recorder
         return link
 
     async def start(self) -> None:
-        """Open the first connection (its errors are raised) and start the supervisor."""
-        link = await self._connect()
+        """Open the first connection (its errors are raised) and start the supervisor.
+
+        With ``wait_for_server`` the first connection is retried with the
+        reconnect policy (the default one without ``reconnect``) while its
+        failure may pass by itself.
+        """
+        first = first_attempts(self.opts)
+        while True:
+            try:
+                link = await self._connect(started=False)
+                break
+            except ConnectError as exc:
+                await asyncio.sleep(first_retry_delay(self.opts, first, exc))
         self._install(link)
         self._supervisor = asyncio.create_task(self._supervise(link), name="dmsproto-ws")
 
     def _install(self, link: Link) -> None:
         """Make ``link`` the connection: renewals first, then calls may use it."""
-        renew = [s for s in self.proto.subscriptions if s.active]
+        renew = self._to_renew()
         # renewals go out before any new call, so later answers follow theirs
         renewal = self._send_renewal(link, renew) if renew else None
         self.link = link
@@ -299,65 +306,60 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
             log.exception("connection supervisor for %s failed", self.opts.url)
             self._give_up(ConnectionLost(f"connection to {self.opts.url} failed: {exc}"))
 
-    async def _run(self, link: Link | None) -> None:
+    async def _run(self, first: Link) -> None:
         """Serve, and (by policy) reconnect until closed or given up."""
-        attempt = 0
-        last: BaseException = ConnectionLost(f"connection to {self.opts.url} lost")
+        link: Link | None = first
+        error: BaseException | None = None
         while True:
             if link is not None:
-                await self._serve(link)
-                attempt = 0
-                last = ConnectionLost(f"connection to {self.opts.url} lost")
-                link = None
-            attempt += 1
-            delay = self._retry_delay(attempt, last)
+                error = await self._serve(link)
+            delay = self._next_attempt(error)
             if delay is None:
                 return
             await asyncio.sleep(delay)
             if self._closed_meanwhile():
                 return
             try:
-                link = await self._connect()
+                link = await self._connect(started=True)
             except ConnectError as exc:
-                log.warning("reconnect to %s failed: %s", self.opts.url, exc)
-                last = exc
+                link, error = None, exc
                 continue
             self._install(link)
             self.reconnects += 1
 
-    async def _serve(self, link: Link) -> None:
+    async def _serve(self, link: Link) -> BaseException | None:
+        """Read ``link`` to its end; return why it ended (``None``: the client closed it)."""
+        graceful = False
         try:
-            await self._read_loop(link)
+            graceful = await self._read_loop(link)
+        except Exception as exc:
+            self._unexpected(exc, link, started=True)
         finally:
             link.gone.set()
             for task in list(self._link_tasks):
                 task.cancel()
-            if link.error is None:
-                link.writer.close()  # sends what is buffered (our answer to a close frame)
-            else:
-                link.abort()
+            link.end(graceful, self.opts.close_timeout)
             self._lost(link)
+        return None if self.closed else link.error
 
     def _send_renewal(
         self, link: Link, subs: Sequence[SubscriptionState]
     ) -> tuple[Call, asyncio.Future[Any]] | None:
         """Subscribe again after a reconnect (the server forgot): one request for all."""
+        call = self.proto.start_call([s.subscribe_op() for s in subs])
         try:
-            return self._begin(link, [s.subscribe_op() for s in subs], None)
+            return call, self._write(link, call)
         except DMSProtoError as exc:
-            log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
+            self._renewal_failed(call, subs, exc)
             return None
 
     async def _finish_renewal(
         self, call: Call, done: asyncio.Future[Any], subs: Sequence[SubscriptionState]
     ) -> None:
-        try:
-            await self._wait(call, done, self.opts.timeout or 60.0)
-            results = call.results()
-        except DMSProtoError as exc:
-            log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
-            return
-        self._renewed(subs, results)
+        with suppress(TimeoutError):
+            async with asyncio.timeout(self.opts.timeout or 60.0):
+                await done
+        self._renewal_done(call, subs)
 
     async def _ping_forever(self, link: Link) -> None:
         interval = self.opts.ping_interval
@@ -376,115 +378,94 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
                 link.abort()
                 return
 
-    async def _read_loop(self, link: Link) -> None:
-        """The dedicated reader: every message goes through the core, then wakes waiters."""
-        receive = self.proto.receive
+    async def _read_loop(self, link: Link) -> bool:
+        """The dedicated reader: whole messages to ``WsState._receiver``, the rest answered.
+
+        Returns whether the link ends in the closing handshake (our close frame
+        is to go out before the stream closes); ``link.error`` says why it ended.
+        """
+        handle = self._receiver(link)
         read = link.reader.read
         ws = link.ws
-        debug = log.isEnabledFor(logging.DEBUG)
-        recorder = self.recorder
-        lots = self._lots
-        waiters = self._waiters
         limit = self.opts.max_message_size
         parts: list[Any] = []
         size = 0
         while True:
-            try:
-                data = await read(READ_SIZE)
-            except OSError as exc:
-                log.debug("read from %s: %s", self.opts.url, exc)
-                return
-            if not data:
-                return
-            ws.receive_data(data)
+            # first what came with the handshake's answer, then each read
             for event in ws.events():
                 if isinstance(event, Message):
-                    parts.append(event.data)
-                    size += len(event.data)
+                    data = event.data
+                    size += len(data)
                     if size > limit:
-                        link.error = ConnectionLost(
-                            f"a message from {self.opts.url} exceeds max_message_size "
-                            f"({limit} bytes)"
-                        )
+                        link.error = message_too_big(self.opts.url, limit)
                         link.close(1009)
-                        return
+                        return True
                     if not event.message_finished:
+                        parts.append(data)
                         continue
-                    message = parts[0] if len(parts) == 1 else (
-                        "".join(parts) if isinstance(event, TextMessage) else b"".join(parts))
-                    parts.clear()
+                    if parts:
+                        parts.append(data)
+                        data = "".join(parts) if isinstance(event, TextMessage) else b"".join(parts)
+                        parts.clear()
                     size = 0
-                    if recorder is not None:
-                        recorder.record("recv", message, binary=isinstance(event, BytesMessage))
-                    if debug:
-                        log.debug("recv %s", trunc(message))
-                    for ev in receive(message):
-                        # bare class patterns: sub-patterns would cost a __match_args__ lookup
-                        match ev:
-                            case SubscriptionData():
-                                lot = lots.get(ev.subscription)
-                                if lot is not None:
-                                    lot.unpark_all()
-                            case CallDone():
-                                done = waiters.pop(ev.call, None)
-                                if done is not None and not done.done():
-                                    done.set_result(None)
-                            case BadFrame():
-                                if ev.fatal:
-                                    log.error(
-                                        "protocol violation from %s: %s", self.opts.url, ev.error
-                                    )
-                                    link.error = ev.error
-                                    return
-                                log.warning("ignored from %s: %s", self.opts.url, ev.error)
+                    if not handle(data):
+                        link.abort()
+                        return False
                 elif isinstance(event, Ping):
                     link.answer(event)
                 elif isinstance(event, Pong):
                     link.pong(event.payload)
                 elif isinstance(event, CloseConnection):
-                    code = event.code
-                    if link.error is None and code not in _QUIET_CLOSE:
-                        link.error = ConnectionLost(
-                            f"{self.opts.url} closed the connection: {code} {event.reason or ''}"
-                        )
+                    if link.error is None:
+                        link.error = self._close_error(link, event.code, event.reason)
                     link.answer(event)
-                    return
+                    return True
+            try:
+                data = await read(READ_SIZE)
+            except OSError as exc:
+                log.debug("read from %s: %s", self.opts.url, exc)
+                data = b""
+            if not data:
+                if link.error is None:
+                    link.error = self._close_error(link, None, None)
+                return False
+            ws.receive_data(data)
 
     # ----------------------------------------------------------------- calls
 
     async def wait_link(self, seconds: float | None) -> Link:
-        """The link, waiting while a reconnect is under way (at most ``seconds``)."""
+        """The link, waiting while a reconnect is under way (at most ``seconds``).
+
+        Raises:
+            RequestTimeout: no link within ``seconds`` (nothing was sent).
+            ConnectError, NotSent: what keeps the link from coming (nothing was sent).
+        """
         try:
             async with asyncio.timeout(seconds):
-                while (link := self._usable()) is None:
+                while (link := self._link_now()) is None:
                     await self.up.wait()
                 return link
         except TimeoutError:
-            raise self._timeout(seconds) from None
+            raise self._no_link(seconds) from None
 
-    def _begin(
-        self, link: Link, ops: Sequence[Op], root_tag: Any
-    ) -> tuple[Call, asyncio.Future[Any]]:
-        """Register a call and write its frames (at once, whole); its future ends the wait."""
-        call = self.proto.start_call(ops, root_tag=root_tag)
+    def _write(self, link: Link, call: Call) -> asyncio.Future[Any]:
+        """Register ``call`` and write its frames (at once, whole); its future ends the wait.
+
+        A link that is gone fails the call as the core's ``failure`` says.
+        """
         done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiters[call] = done
         send = link.send
-        recorder = link.recorder
-        debug = log.isEnabledFor(logging.DEBUG)
         try:
-            for frame in call.frames:
-                text = frame.decode()
-                if recorder is not None:
-                    # recorded before the write: the answer may be read while it is under way
-                    recorder.record("send", text)
-                if debug:
-                    log.debug("send %s", trunc(text))
+            for text in self._outgoing(link, call):
                 send(text)
+        except ConnectionLost as exc:
+            self._abandon(call)
+            raise self.proto.failure(call, link.error or exc) from None
         except BaseException:
             self._abandon(call)
             raise
-        return call, done
+        return done
 
     async def _wait(self, call: Call, done: asyncio.Future[Any], seconds: float | None) -> None:
         """Wait for ``call``'s answer; ``RequestTimeout`` after ``seconds``."""
@@ -502,7 +483,11 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
                 timer.cancel()
 
     async def execute(self, ops: Sequence[Op], root_tag: Any, seconds: float | None) -> list[Any]:
-        """Send one call and wait for its answer; ``RequestTimeout`` after ``seconds``."""
+        """Send one call and wait for its answer; ``RequestTimeout`` after ``seconds``.
+
+        A connection lost on the way fails the call as the core's ``failure``
+        says (``NotSent``, ``OutcomeUnknown`` or the connection's error).
+        """
         link = self.link
         if link is None:
             loop = asyncio.get_running_loop()
@@ -510,10 +495,14 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
             link = await self.wait_link(seconds)
             if seconds is not None:
                 seconds = max(0.0, seconds - (loop.time() - started))
-        call, done = self._begin(link, ops, root_tag)
+        call = self.proto.start_call(ops, root_tag=root_tag)
+        done = self._write(link, call)
         if link.congested:
             try:
                 await link.drain()
+            except ConnectionLost as exc:
+                self._abandon(call)
+                raise self.proto.failure(call, link.error or exc) from None
             except BaseException:
                 self._abandon(call)
                 raise
@@ -525,7 +514,8 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
         link = self.link
         if link is None:
             raise ConnectionLost("no connection to the DMS")
-        return self._begin(link, ops, None)
+        call = self.proto.start_call(ops)
+        return call, self._write(link, call)
 
     async def finish(self, call: Call, done: asyncio.Future[Any], seconds: float | None) -> None:
         """Wait for a call sent with ``begin``; its results stay on ``call``."""

@@ -75,6 +75,7 @@ from ..protocol.ranges import (
     Window,
     time_range,
 )
+from ..protocol.stats import ReceiveStats
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,
@@ -294,8 +295,13 @@ class ClientBase(Generic[SubE, SubG]):
 
     @property
     def core(self) -> ClientCore:
-        """The sans-I/O core (counters such as ``dropped_responses``; advanced use)."""
+        """The sans-I/O core (advanced use)."""
         return self._proto
+
+    @property
+    def stats(self) -> ReceiveStats:
+        """What became of every frame received: answers, events, and what was dropped."""
+        return self._proto.stats
 
     # -------------------------------------------------------------- execution
 

@@ -1,8 +1,11 @@
-"""Opening TCP and TLS streams with prompt, typed errors.
+"""Opening TCP and TLS streams on trio, with prompt, typed errors.
 
 trio-websocket reports a failed TLS handshake as a timeout after 60 s; here
 the TLS handshake runs first, under ``connect_timeout``, so an untrusted
-certificate or a rejected client certificate surfaces at once as ``TLSError``.
+certificate or a rejected client certificate surfaces at once as ``TLSError``,
+and a peer that never answers the handshake (not a TLS port) as a ``TLSError``
+saying so once ``connect_timeout`` ran out (``Opening`` tells how far it got;
+what each failure is called is decided in ``_opening``).
 ``WatchedStream`` also notices the stream breaking later during the WebSocket
 handshake (TLS 1.3 rejects a missing client certificate only after the
 client's handshake has finished).
@@ -14,25 +17,16 @@ import ssl
 
 import trio
 
-from ..errors import ConnectError, TLSError
+from ..errors import ConnectError
+from ..protocol.connection import tls_closed
+from ._opening import Opening, tls_error_from
 from ._options import Options
 
 
-def tls_error_from(exc: BaseException, where: str) -> TLSError | None:
-    """A ``TLSError`` when ``exc`` (or its cause) is an SSL failure, else ``None``."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            reason = getattr(seen, "reason", None) or str(seen)
-            verify = getattr(seen, "verify_message", None)
-            detail = f"{reason} ({verify})" if verify else reason
-            return TLSError(f"TLS failure with {where}: {detail}")
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-async def open_stream(opts: Options) -> trio.SocketStream | trio.SSLStream[trio.SocketStream]:
-    """TCP (+ TLS handshake) to the DMS; call under a deadline."""
+async def open_stream(
+    opts: Options, opening: Opening | None = None
+) -> trio.SocketStream | trio.SSLStream[trio.SocketStream]:
+    """TCP (+ TLS handshake) to the DMS; call under a deadline (``opening`` tracks the stage)."""
     where = f"{opts.host}:{opts.port}"
     try:
         tcp = await trio.open_tcp_stream(opts.host, opts.port)
@@ -41,15 +35,14 @@ async def open_stream(opts: Options) -> trio.SocketStream | trio.SSLStream[trio.
     if not opts.tls:
         return tcp
     assert opts.ssl_context is not None
+    if opening is not None:
+        opening.stage = "tls"
     stream = trio.SSLStream(tcp, opts.ssl_context, server_hostname=opts.host, https_compatible=True)
     try:
         await stream.do_handshake()
     except (trio.BrokenResourceError, ssl.SSLError, OSError) as exc:
         await trio.aclose_forcefully(tcp)
-        tls = tls_error_from(exc, where)
-        if tls is not None:
-            raise tls from exc
-        raise ConnectError(f"connection to {where} closed during the TLS handshake") from exc
+        raise (tls_error_from(exc, where) or tls_closed(where)) from exc
     except BaseException:
         await trio.aclose_forcefully(tcp)
         raise
@@ -96,4 +89,4 @@ class WatchedStream(trio.abc.Stream):
         await self.inner.aclose()
 
 
-__all__ = ["WatchedStream", "open_stream", "tls_error_from"]
+__all__ = ["WatchedStream", "open_stream"]

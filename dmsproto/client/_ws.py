@@ -1,11 +1,18 @@
-"""WebSocket transport: one supervisor task owns the connection, its reader and pinger.
+"""WebSocket transport on trio: one supervisor task owns the connection, its reader and pinger.
 
 The supervisor runs in the nursery of ``connect()``.  Each connection ("link")
 gets its own nursery holding trio-websocket's task, our reader and the
-keepalive pinger.  When the link dies, pending calls fail at once with
-``ConnectionLost`` (or the ``ProtocolError`` that killed it); with a reconnect
-policy the supervisor backs off, reconnects, renews every live subscription
-in one request and puts a ``Gap("reconnect")`` into each subscription's stream.
+keepalive pinger.  When the link dies, pending calls fail at once with what
+the core's ``failure`` says (``ConnectionLost``, ``NotSent``, ``OutcomeUnknown``,
+or the ``ProtocolError`` that killed it); with a reconnect policy the
+supervisor backs off, reconnects, renews every live subscription in one
+request and puts a ``Gap("reconnect")`` into each subscription's stream.
+
+Nothing the peer sends ends the supervisor with anything but a typed error:
+frames are sorted by the core, closes by ``protocol.connection``, and an
+unexpected failure of the connection's tasks is logged and treated as a lost
+connection (so reconnection applies).  What each step decides is
+``WsState``'s, shared with the asyncio transport; this module does trio's I/O.
 """
 
 from __future__ import annotations
@@ -15,42 +22,23 @@ from collections.abc import Sequence
 from typing import Any
 
 import trio
-from trio_websocket import ConnectionClosed, ConnectionRejected, wrap_client_stream
+from trio_websocket import CloseReason, ConnectionClosed, ConnectionRejected, wrap_client_stream
 
-from ..errors import (
-    AuthenticationError,
-    ConnectError,
-    ConnectionLost,
-    DMSProtoError,
-    RequestTimeout,
-    TLSError,
-)
+from ..errors import ConnectError, ConnectionLost, DMSProtoError, RequestTimeout
 from ..excgroups import sole_exception
-from ..protocol.core import (
-    BadFrame,
-    Call,
-    CallDone,
-    ClientCore,
-    SubscriptionData,
-    SubscriptionState,
-)
+from ..protocol.connection import handshake_closed, message_too_big, upgrade_refused
+from ..protocol.core import Call, ClientCore, SubscriptionState
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ._net import WatchedStream, open_stream, tls_error_from
+from ._net import WatchedStream, open_stream
+from ._opening import Opening, first_attempts, first_retry_delay, tls_error_from
 from ._options import Options
-from ._wsbase import WsState
+from ._wsbase import WsState, again
 
 log = logging.getLogger("dmsproto")
 
-TRUNCATE = 300
-
-
-def trunc(frame: str | bytes) -> str:
-    """A frame shortened for debug logs."""
-    text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
-    if len(text) <= TRUNCATE:
-        return text
-    return f"{text[:TRUNCATE]}... ({len(text)} chars)"
+#: how trio-websocket words the close it makes for a message over ``max_message_size``
+_TOO_BIG = "Exceeded maximum message size"
 
 
 class Link:
@@ -61,20 +49,19 @@ class Link:
         self.stream = stream
         #: writes every frame sent and received (``connect(record=...)``)
         self.recorder: Recorder | None = None
-        #: why the link died, when we killed it ourselves
+        #: why the link died, when we killed it ourselves or the peer said why
         self.error: BaseException | None = None
+        #: whether the DMS has sent anything on this link (a close before that refuses it)
+        self.answered = False
         self.pinger_scope = trio.CancelScope()
 
     async def send(self, text: str, deadline: float) -> None:
         """Send one frame; never abandoned half-way by an outer cancellation.
 
         A frame cut off mid-write would corrupt the stream, so the write is
-        shielded; only the call's own deadline can cut it, and then the link is
-        closed (its state is unknown) and ``RequestTimeout`` raised.
+        shielded; only ``deadline`` can cut it, and then the link is closed (its
+        state is unknown) and ``RequestTimeout`` raised.
         """
-        if self.recorder is not None:
-            # recorded before the write: the answer may be read while it is under way
-            self.recorder.record("send", text)
         with trio.CancelScope(shield=True, deadline=deadline) as scope:
             try:
                 await self.ws.send_message(text)
@@ -90,14 +77,15 @@ class Link:
         await trio.aclose_forcefully(self.stream)
 
 
-async def open_link(nursery: trio.Nursery, opts: Options) -> Link:
+async def open_link(nursery: trio.Nursery, opts: Options, opening: Opening) -> Link:
     """TCP/TLS then the WebSocket handshake, failing fast with typed errors.
 
     trio-websocket's task runs in ``nursery``; a rejected handshake makes that
     task raise ``ConnectionRejected`` into ``nursery`` (the caller converts it).
+    ``opening`` tells the caller how far it got when its deadline cuts it short.
     """
-    where = f"{opts.host}:{opts.port}"
-    stream = await open_stream(opts)
+    stream = await open_stream(opts, opening)
+    opening.stage = "websocket"
     watched = WatchedStream(stream)
     headers = [(b"Authorization", opts.authorization)] if opts.authorization else None
     ws: Any = None
@@ -126,25 +114,11 @@ async def open_link(nursery: trio.Nursery, opts: Options) -> Link:
     if ws is None:
         await trio.aclose_forcefully(stream)
         exc = watched.error
-        tls = tls_error_from(exc, where) if exc is not None else None
+        tls = tls_error_from(exc, opening.where) if exc is not None else None
         if tls is not None:
             raise tls from exc
-        if opts.tls and exc is None:
-            raise TLSError(
-                f"{where} closed the TLS connection during the WebSocket handshake "
-                "(client certificate refused?)"
-            )
-        raise ConnectError(f"{where} closed the connection during the WebSocket handshake")
+        raise handshake_closed(opening.where, tls=opts.tls and exc is None)
     return Link(ws, stream)
-
-
-def rejected_error(exc: ConnectionRejected, opts: Options) -> ConnectError:
-    status = exc.status_code
-    body = (exc.body or b"")[:200].decode("utf-8", "replace").strip()
-    detail = f"HTTP {status}" + (f": {body}" if body else "")
-    if status in (401, 403):
-        return AuthenticationError(f"{opts.url} refused the credentials ({detail})")
-    return ConnectError(f"{opts.url} rejected the WebSocket upgrade ({detail})")
 
 
 def session_error(group: BaseExceptionGroup[BaseException], opts: Options) -> BaseException:
@@ -155,17 +129,17 @@ def session_error(group: BaseExceptionGroup[BaseException], opts: Options) -> Ba
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
         assert isinstance(first, ConnectionRejected)
-        return rejected_error(first, opts)
+        return upgrade_refused(opts.url, first.status_code, first.body or b"")
     return sole_exception(group) or group
 
 
 class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
-    """Calls and subscriptions over a (re)connecting WebSocket.
+    """Calls and subscriptions over a (re)connecting WebSocket, on trio.
 
-    The waiting side of the core's work lives here: a ``trio.Event`` per call
-    in flight (set on ``CallDone`` or when the call fails) and a ``ParkingLot``
-    per subscription with a consumer (unparked on ``SubscriptionData`` and when
-    the subscription ends).
+    The waiting side of the core's work: a ``trio.Event`` per call in flight
+    (set on ``CallDone`` or when the call fails) and a ``ParkingLot`` per
+    subscription with a consumer (unparked on ``SubscriptionData`` and when the
+    subscription ends).
     """
 
     up: trio.Event
@@ -188,21 +162,27 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
     # ------------------------------------------------------------ supervisor
 
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Connect, serve, and (by policy) reconnect until closed or given up."""
-        attempt = 0
+        """Connect, serve, and (by policy) reconnect until closed or given up.
+
+        The first connection fails ``connect()`` at once, unless
+        ``wait_for_server``: then it is retried with the reconnect policy (the
+        default one without ``reconnect``) while its failure may pass by itself.
+        """
+        first = first_attempts(self.opts)
         while True:
+            error: BaseException | None = None
             try:
                 await self._session(task_status)
-                attempt = 0
             except ConnectError as exc:
                 if not self._started:
+                    await trio.sleep(first_retry_delay(self.opts, first, exc))
+                    continue
+                error = exc
+            except DMSProtoError as exc:  # the connection worked, then broke (logged)
+                if not self._started:
                     raise
-                log.warning("reconnect to %s failed: %s", self.opts.url, exc)
-                last: BaseException = exc
-            else:
-                last = ConnectionLost(f"connection to {self.opts.url} lost")
-            attempt += 1
-            delay = self._retry_delay(attempt, last)
+                error = exc
+            delay = self._next_attempt(error)
             if delay is None:
                 return
             await trio.sleep(delay)
@@ -210,20 +190,28 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
                 return
 
     async def _session(self, task_status: trio.TaskStatus[None]) -> None:
+        """One connection from its handshake to its end.
+
+        Returns when the connection ended after working; raises ``ConnectError``
+        when it could not be opened or the DMS refused it (closed it before
+        answering anything), and another typed error when it broke.
+        """
         opts = self.opts
         link: Link | None = None
+        opening = Opening(opts)
         try:
             async with trio.open_nursery() as nursery:
                 with trio.move_on_after(opts.connect_timeout):
-                    link = await open_link(nursery, opts)
+                    link = await open_link(nursery, opts, opening)
                 if link is None:
-                    raise ConnectError(
-                        f"no WebSocket connection to {opts.url} within {opts.connect_timeout} s"
-                    )
+                    raise opening.timed_out()
+                if link.ws.closed is not None:  # closed before connect() returned
+                    error = self._closed(link, link.ws.closed)
+                    raise error if isinstance(error, ConnectError) else ConnectError(str(error))
                 log.info("connected to %s", opts.url)
                 link.recorder = self.recorder
                 self.link = link
-                renew = [s for s in self.proto.subscriptions if s.active]
+                renew = self._to_renew()
                 # renewals go out before any new call, so later answers follow theirs
                 renewal = await self._send_renewal(link, renew) if renew else None
                 self.up.set()
@@ -244,14 +232,40 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
                 # aclose() bounds that by close_timeout and then closes the stream
         except BaseExceptionGroup as group:
             err = session_error(group, opts)
-            if err is group:
-                raise
-            raise err from None
+            raise self._typed(group if err is group else err, link) from None
         except ConnectionRejected as exc:  # pragma: no cover - arrives as a group
-            raise rejected_error(exc, opts) from None
+            raise upgrade_refused(opts.url, exc.status_code, exc.body or b"") from None
+        except DMSProtoError as exc:
+            if link is not None and link.error is None:
+                link.error = exc
+            raise
+        except Exception as exc:
+            raise self._typed(exc, link) from exc
         finally:
             if link is not None:
                 self._lost(link)
+        if link.error is not None and not self.closed:
+            raise again(link.error)  # (a ConnectError: refused, which counts as a failed attempt)
+
+    def _typed(self, exc: BaseException, link: Link | None) -> BaseException:
+        """What the session raises for ``exc``: typed errors as they are, the rest wrapped.
+
+        Cancellation and other ``BaseException``s pass unchanged; an unexpected
+        exception becomes what ``WsState._unexpected`` says.
+        """
+        if isinstance(exc, DMSProtoError) or not isinstance(exc, Exception):
+            if link is not None and link.error is None and isinstance(exc, DMSProtoError):
+                link.error = exc
+            return exc
+        return self._unexpected(exc, link, self._started)
+
+    def _closed(self, link: Link, reason: CloseReason | None) -> DMSProtoError:
+        """Why ``link`` ended, from trio-websocket's close reason."""
+        if reason is None:
+            return self._close_error(link, None, None)
+        if not self.closed and reason.code == 1009 and (reason.reason or "").startswith(_TOO_BIG):
+            return message_too_big(self.opts.url, self.opts.max_message_size)
+        return self._close_error(link, reason.code, reason.reason)
 
     async def _send_renewal(
         self, link: Link, subs: Sequence[SubscriptionState]
@@ -261,11 +275,10 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
         done = self._waiters[call] = trio.Event()
         deadline = trio.current_time() + (self.opts.timeout or 60.0)
         try:
-            for frame in call.frames:
-                await link.send(frame.decode(), deadline)
+            for text in self._outgoing(link, call):
+                await link.send(text, deadline)
         except DMSProtoError as exc:
-            self._abandon(call)
-            log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
+            self._renewal_failed(call, subs, exc)
             return None
         return call, done
 
@@ -275,15 +288,7 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
         call, done = renewal
         with trio.move_on_after(self.opts.timeout or 60.0):
             await done.wait()
-        try:
-            if not call.done:
-                raise RequestTimeout("no answer to the renewed subscriptions")
-            results = call.results()
-        except DMSProtoError as exc:
-            self._abandon(call)
-            log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
-            return
-        self._renewed(subs, results)
+        self._renewal_done(call, subs)
 
     async def _pinger(self, link: Link) -> None:
         with link.pinger_scope:
@@ -306,51 +311,23 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
                 return
 
     async def _read_loop(self, link: Link) -> None:
-        """The dedicated reader: every frame goes through the core, then wakes waiters."""
-        receive = self.proto.receive
+        """The dedicated reader: each message to ``WsState._receiver``; a fatal one aborts."""
+        handle = self._receiver(link)
         get = link.ws.get_message
-        debug = log.isEnabledFor(logging.DEBUG)
-        recorder = self.recorder
-        lots = self._lots
-        waiters = self._waiters
         try:
-            while True:
-                message = await get()
-                if recorder is not None:
-                    recorder.record("recv", message)
-                if debug:
-                    log.debug("recv %s", trunc(message))
-                for ev in receive(message):
-                    # bare class patterns: sub-patterns would cost a __match_args__ lookup
-                    match ev:
-                        case SubscriptionData():
-                            lot = lots.get(ev.subscription)
-                            if lot is not None:
-                                lot.unpark_all()
-                        case CallDone():
-                            done = waiters.pop(ev.call, None)
-                            if done is not None:
-                                done.set()
-                        case BadFrame():
-                            if ev.fatal:
-                                log.error(
-                                    "protocol violation from %s: %s", self.opts.url, ev.error
-                                )
-                                link.error = ev.error
-                                await link.abort()
-                                return
-                            log.warning("ignored from %s: %s", self.opts.url, ev.error)
+            while handle(await get()):
+                pass
         except ConnectionClosed as exc:
-            reason = exc.reason
-            if link.error is None and reason is not None and reason.code not in (1000, 1006):
-                link.error = ConnectionLost(
-                    f"{self.opts.url} closed the connection: {reason.code} {reason.reason or ''}"
-                )
+            if link.error is None:
+                link.error = self._closed(link, exc.reason)
+            return
+        await link.abort()
 
     # ----------------------------------------------------------------- calls
 
     async def wait_link(self) -> Link:
-        while (link := self._usable()) is None:
+        """The link, once there is one; raises what keeps it from coming (nothing sent)."""
+        while (link := self._link_now()) is None:
             await self.up.wait()
         return link
 
@@ -365,32 +342,27 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
         cut a write, and then the link is closed (its state is unknown).  Once
         written, the wait for the answer is cancellable, and a timeout or a
         cancellation there leaves the link usable (the late answer is dropped).
+        A connection lost on the way fails the call as the core's ``failure``
+        says (``NotSent``, ``OutcomeUnknown`` or the connection's error).
         """
         link = self.link
         if link is None:
             with trio.move_on_at(deadline):
                 link = await self.wait_link()
             if link is None:
-                raise self._timeout(seconds)
+                raise self._no_link(seconds)
         writing: Link | None = link  # the link while a write is under way
         with trio.CancelScope(deadline=deadline, shield=True) as scope:
             call = self.proto.start_call(ops, root_tag=root_tag)
             done = self._waiters[call] = trio.Event()
             send = link.ws.send_message
-            recorder = link.recorder
-            debug = log.isEnabledFor(logging.DEBUG)
             try:
-                for frame in call.frames:
-                    text = frame.decode()
-                    if recorder is not None:
-                        # recorded before the write: the answer may be read while it is under way
-                        recorder.record("send", text)
-                    if debug:
-                        log.debug("send %s", trunc(text))
+                for text in self._outgoing(link, call):
                     try:
                         await send(text)
-                    except ConnectionClosed:
-                        raise ConnectionLost("connection to the DMS lost while sending") from None
+                    except ConnectionClosed as exc:
+                        error = link.error or self._closed(link, exc.reason)
+                        raise self.proto.failure(call, error) from None
                 writing = None
                 scope.shield = False
                 await done.wait()
@@ -421,4 +393,4 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
             self._give_up(ConnectionLost("client closed"))
 
 
-__all__ = ["Link", "WsBackend", "open_link", "trunc"]
+__all__ = ["Link", "WsBackend", "open_link"]

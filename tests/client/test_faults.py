@@ -19,7 +19,8 @@ from dmsproto.errors import (
 )
 from dmsproto.options import ReconnectPolicy
 from dmsproto.results import Event, Gap
-from tests.support.backends import FAST, Backend, LoopSim
+from tests.support.backends import Backend, LoopSim
+from tests.support.client import FAST
 
 
 def test_drop_mid_request_fails_pending_calls(backend: Backend, sim: LoopSim) -> None:

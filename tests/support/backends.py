@@ -32,17 +32,12 @@ import outcome
 import dmsproto.aio
 import dmsproto.client
 from dmsproto.client._base import ClientBase
-from dmsproto.options import ReconnectPolicy
 from tests.support.client import PLANT, clock
 from tests.support.sync import SimThread
 
 T = TypeVar("T")
 
 BACKENDS = ("trio", "asyncio")
-
-#: reconnect at once (tests wait for nothing else)
-FAST = ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
-
 
 @dataclass(frozen=True)
 class Backend:
