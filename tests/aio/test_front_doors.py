@@ -53,7 +53,19 @@ def test_the_async_clients_have_the_same_public_names() -> None:
     assert public(dc.Client) == public(da.Client)
     assert public(dc.Subscription) == public(da.Subscription)
     assert {"get", "subscribe", "aclose", "url", "transport", "connected", "reconnects",
-            "protocol", "core"} <= public(da.Client)
+            "protocol", "core", "stats"} <= public(da.Client)
+
+
+STATE = ("url", "transport", "connected", "reconnects", "protocol", "stats")
+
+
+@pytest.mark.parametrize("name", STATE)
+def test_the_three_front_doors_report_the_same_state(name: str) -> None:
+    """Each state property has the same type on all three (``stats``: the core's counters)."""
+    hints = [typing.get_type_hints(typing.cast(property, getattr(cls, name)).fget)["return"]
+             for cls in (dc.Client, da.Client, ds.Client)]
+    assert hints[0] == hints[1] == hints[2], hints
+    assert getattr(dc.Client, name) is getattr(da.Client, name) is getattr(ClientBase, name)
 
 
 @pytest.mark.parametrize("name", COMMANDS)

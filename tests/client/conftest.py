@@ -1,4 +1,5 @@
-"""Fixtures of the client tests: a small plant, simulators on loopback, both async clients."""
+"""Fixtures of the client tests: a small plant, simulators and a hostile DMS on loopback,
+both async clients."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from dmsproto.sim.server import Simulator
 from tests.support.backends import BACKENDS, Backend, LoopSim
 from tests.support.client import PLANT, clock
+from tests.support.hostile import HostileThread
 
 
 @pytest.fixture
@@ -52,3 +54,10 @@ def loop_sim() -> Iterator[Callable[..., LoopSim]]:
 def sim(loop_sim: Callable[..., LoopSim]) -> LoopSim:
     """The test plant's simulator in a thread, with the default options."""
     return loop_sim()
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileThread]:
+    """A scripted hostile DMS (``tests.support.hostile``) in a thread, for either loop."""
+    with HostileThread() as server:
+        yield server
