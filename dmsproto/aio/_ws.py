@@ -29,7 +29,7 @@ import logging
 from collections.abc import Sequence
 from contextlib import suppress
 from itertools import count
-from typing import Any
+from typing import Any, NoReturn
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
@@ -459,13 +459,21 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
         try:
             for text in self._outgoing(link, call):
                 send(text)
-        except ConnectionLost as exc:
-            self._abandon(call)
-            raise self.proto.failure(call, link.error or exc) from None
-        except BaseException:
-            self._abandon(call)
-            raise
+        except BaseException as exc:
+            self._unsent(call, link, exc)
         return done
+
+    def _unsent(self, call: Call, link: Link, exc: BaseException) -> NoReturn:
+        """Forget ``call``, whose writing failed with ``exc``, and raise what the caller gets.
+
+        A link that is gone: what the core's ``failure`` says (``NotSent``,
+        ``OutcomeUnknown`` or the link's error); else ``exc`` itself.
+        """
+        self._abandon(call)
+        if isinstance(exc, ConnectionLost):
+            failure = self.proto.failure(call, link.error or exc)
+            raise failure
+        raise exc
 
     async def _wait(self, call: Call, done: asyncio.Future[Any], seconds: float | None) -> None:
         """Wait for ``call``'s answer; ``RequestTimeout`` after ``seconds``."""
@@ -500,12 +508,8 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
         if link.congested:
             try:
                 await link.drain()
-            except ConnectionLost as exc:
-                self._abandon(call)
-                raise self.proto.failure(call, link.error or exc) from None
-            except BaseException:
-                self._abandon(call)
-                raise
+            except BaseException as exc:
+                self._unsent(call, link, exc)
         await self._wait(call, done, seconds)
         return call.results()
 
