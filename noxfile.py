@@ -72,7 +72,7 @@ def fuzz(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks with ratios to baselines measured in the same run (``-- --quick``)."""
-    session.install("-e", ".[test,codegen]")
+    session.install("-e", ".[dev]")  # dev: websockets for the asyncio comparison rows
     session.run("python", "-m", "bench", *session.posargs)
 
 

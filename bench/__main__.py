@@ -12,7 +12,7 @@ from .common import Row
 
 BENCHES = [
     "bench_decode", "bench_json", "bench_codegen", "bench_capture", "bench_roundtrip",
-    "bench_events", "bench_proxy",
+    "bench_events", "bench_aio", "bench_proxy",
 ]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -97,28 +98,30 @@ async def raw_run(url: str, count: int, timeout: float) -> Tally:
     return tally
 
 
-async def ours_run(url: str, count: int, timeout: float) -> Tally:
-    tally = Tally(count)
+async def consume(sub: AsyncIterator[Any], index: int, tally: Tally) -> None:
+    """One subscription's consumer (any client, any loop): checks order, takes latencies."""
     clock = time.monotonic_ns
     lat = tally.latencies
-    per_sub = count // STEP
+    per_sub = tally.count // STEP
+    last = index - STEP
+    got = 0
+    async for item in sub:
+        if type(item) is Gap:
+            continue  # counted as lost (received stays short)
+        seq, sent = item.value.split()
+        n = int(seq)
+        if n != last + STEP:
+            tally.reordered += 1
+        last = n
+        lat.append(clock() - int(sent))
+        got += 1
+        tally.received += 1
+        if got == per_sub:
+            return
 
-    async def consume(sub: dmsproto.Subscription[Any], index: int) -> None:
-        last = index - STEP
-        got = 0
-        async for item in sub:
-            if type(item) is Gap:
-                continue  # counted as lost below (received stays short)
-            seq, sent = item.value.split()
-            n = int(seq)
-            if n != last + STEP:
-                tally.reordered += 1
-            last = n
-            lat.append(clock() - int(sent))
-            got += 1
-            tally.received += 1
-            if got == per_sub:
-                return
+
+async def ours_run(url: str, count: int, timeout: float) -> Tally:
+    tally = Tally(count)
 
     async with dmsproto.connect(url) as dms, AsyncExitStack() as stack:
         subs = [await stack.enter_async_context(dms.subscribe(p, gaps="yield")) for p in POINTS]
@@ -127,7 +130,7 @@ async def ours_run(url: str, count: int, timeout: float) -> Tally:
         with trio.move_on_after(timeout):
             async with trio.open_nursery() as nursery:
                 for index, sub in enumerate(subs):
-                    nursery.start_soon(consume, sub, index)
+                    nursery.start_soon(consume, sub, index, tally)
                 await dms.set(RUN_PATH, count)
         tally.wall, tally.cpu = time.perf_counter() - t0, time.process_time() - c0
     return tally

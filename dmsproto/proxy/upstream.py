@@ -12,7 +12,7 @@ import ssl
 
 import trio
 
-from ..client._net import tls_error_from
+from ..client._opening import tls_error_from
 from ..errors import ConnectError
 from .config import Upstream
 
