@@ -242,7 +242,8 @@ def render(text: str, where: str = "page") -> str:
 
 def pages(docs: Path | None = None) -> Iterator[Path]:
     """The Markdown pages under ``docs`` (default: the docs folder) that hold a generated
-    block."""
+    block.
+    """
     for page in sorted((docs or DOCS_DIR).rglob("*.md")):
         if "<!-- generated:" in page.read_text("utf-8"):
             yield page

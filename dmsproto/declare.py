@@ -144,7 +144,8 @@ class Declared:
     @property
     def is_path(self) -> bool:
         """Whether the value may be a file path (relative ones in a config file are
-        taken relative to that file)."""
+        taken relative to that file).
+        """
         return any(get_origin(m) is os.PathLike or m is os.PathLike for m in self.members)
 
     @property

@@ -97,7 +97,8 @@ class Report:
     @property
     def clean(self) -> bool:
         """No finding at all, not even a warning, and DMS messages in every file (a file
-        without any was not checked: a wrong ``--port`` or ``--base-path`` is no pass)."""
+        without any was not checked: a wrong ``--port`` or ``--base-path`` is no pass).
+        """
         return not self.rules and not self.empty_files
 
     def passed(self, *, strict: bool = False) -> bool:

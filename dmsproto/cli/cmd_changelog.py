@@ -43,7 +43,8 @@ async def run_groups(args: argparse.Namespace, client: Client, out: Output) -> i
 
 def entry_json(entry: ChangelogEntry, path: str | None = None) -> dict[str, Any]:
     """An entry as JSON; ``path`` is the datapoint whose log it was read from (the DMS
-    names no path in the entries of a log read for one datapoint)."""
+    names no path in the entries of a log read for one datapoint).
+    """
     doc: dict[str, Any] = {"stamp": entry.stamp_text, "path": entry.path or path,
                            "text": entry.text}
     alarm = {"state": entry.state, "priority": entry.priority,

@@ -36,7 +36,8 @@ FAULT_KINDS_HERE = "{fault kinds}"
 
 class _HelpWithFaultKinds(argparse.RawDescriptionHelpFormatter):
     """Lists the simulator's fault kinds in ``serve --help`` only: other commands and
-    usage errors do not import the simulator."""
+    usage errors do not import the simulator.
+    """
 
     def add_text(self, text: str | None) -> None:
         if text == FAULT_KINDS_HERE:

@@ -50,7 +50,8 @@ class ServerFiles:
 
 def names_for(host: str) -> list[str]:
     """The names to certify: the listening address first (unless it is any), then the
-    loopback names."""
+    loopback names.
+    """
     names = list(DEFAULT_NAMES)
     if host not in ANY_ADDRESS and host not in names:
         names.insert(0, host)

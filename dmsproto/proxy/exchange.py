@@ -43,7 +43,8 @@ _OWN_REQUEST: Final = frozenset({b"host", b"content-length", b"expect"})
 
 def _as_text(body: bytes) -> str | bytes:
     """A body as the text it is (``bytes`` stand for binary frames in checking), or the
-    bytes when they are not UTF-8 (the ``json`` rule says so)."""
+    bytes when they are not UTF-8 (the ``json`` rule says so).
+    """
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:

@@ -89,7 +89,8 @@ async def upstream_upgrade(stream: trio.abc.Stream, upstream: Upstream, request:
 
 async def accept_client(peer: Peer, request: h11.Request, accepted: Accepted) -> bytes:
     """Answer the client's upgrade with 101 (the DMS's subprotocol and headers passed on);
-    returns the bytes the client sent after its request."""
+    returns the bytes the client sent after its request.
+    """
     key = header(request.headers, b"sec-websocket-key") or b""
     headers = [(b"Upgrade", b"websocket"), (b"Connection", b"Upgrade"),
                (b"Sec-WebSocket-Accept", generate_accept_token(key)),

@@ -40,7 +40,8 @@ def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
 def end_to_end(headers: Iterable[tuple[bytes, bytes]], *,
                drop: frozenset[bytes] = frozenset()) -> Headers:
     """``headers`` without the hop-by-hop ones, those a ``Connection`` header names,
-    and the lower-case names in ``drop``."""
+    and the lower-case names in ``drop``.
+    """
     pairs = [(bytes(k), bytes(v)) for k, v in headers]
     listed = {token.strip().lower() for k, v in pairs if k.lower() == b"connection"
               for token in v.split(b",")}

@@ -129,7 +129,8 @@ class LiveChecker:
 
     def framing(self, direction: Direction, stream: str, time: float, text: str) -> Finding:
         """A frame that could not be read at all (rule ``websocket``): the peer broke
-        the WebSocket protocol itself, below the messages the other rules check."""
+        the WebSocket protocol itself, below the messages the other rules check.
+        """
         state = self._streams.get(stream)
         number = state.count + 1 if state is not None else 1
         message = Message(direction, "", stream, number, time, stream, 0)

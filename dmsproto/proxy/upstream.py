@@ -51,7 +51,8 @@ async def open_upstream(upstream: Upstream) -> UpstreamStream:
 
 def describe_failure(exc: BaseException, where: str) -> str:
     """One line for a failure of the connection with ``where`` ("the client", "the DMS
-    at host:port"), naming a TLS cause when there is one."""
+    at host:port"), naming a TLS cause when there is one.
+    """
     tls = tls_error_from(exc, where)
     if tls is not None:
         return str(tls)

@@ -81,7 +81,8 @@ class _Side:
 
     async def send(self, items: list[Outgoing], *, answer: bool = False) -> None:
         """Send ``items`` as one write; what the connection's state no longer allows
-        (data after a close frame) is dropped, as the peer would drop it."""
+        (data after a close frame) is dropped, as the peer would drop it.
+        """
         while self._writing:
             self._waiting += 1
             try:

@@ -117,7 +117,8 @@ class Witness:
 
     def framing(self, stream: str, direction: Direction, text: str) -> Finding:
         """A peer broke the WebSocket framing (a finding, and a notice that both sides
-        were closed)."""
+        were closed).
+        """
         finding = self.checker.framing(direction, stream, self.clock(), text)
         self._tell([finding])
         self.notice(stream, "websocket", text)
@@ -125,7 +126,8 @@ class Witness:
 
     def end_stream(self, stream: str, *, answered: bool = True) -> list[Finding]:
         """A stream ended; ``answered=False``: its open requests got an answer outside
-        the protocol (an HTTP error status) and are not reported as orphans."""
+        the protocol (an HTTP error status) and are not reported as orphans.
+        """
         if not answered:
             self.checker.discard(stream)
             return []

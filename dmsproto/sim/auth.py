@@ -149,7 +149,8 @@ class IPLists:
     @classmethod
     def shipped(cls) -> IPLists:
         """The lists of :data:`SHIPPED_IP_LISTS`: plain from 127.0.0.1 and the two
-        portal ranges, TLS from any IPv4 address (IPv6 not at all, as in the file)."""
+        portal ranges, TLS from any IPv4 address (IPv6 not at all, as in the file).
+        """
         return cls.parse(SHIPPED_IP_LISTS)
 
     @classmethod

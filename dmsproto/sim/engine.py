@@ -105,7 +105,8 @@ class Delivery:
 @dataclass
 class Reply:
     """What one request produced: its response (the version's generated
-    ``ResponseFrame``) and the event frames it caused."""
+    ``ResponseFrame``) and the event frames it caused.
+    """
 
     response: Any
     deliveries: list[Delivery]
@@ -305,7 +306,8 @@ class Engine:
         self, message: dict[str, Any]
     ) -> tuple[dict[tuple[str, int], str], dict[str, str], str | None]:
         """Sort the validator's errors into item, command and frame problems (each
-        answered with the DMS-style message); warnings are accepted, as a DMS does."""
+        answered with the DMS-style message); warnings are accepted, as a DMS does.
+        """
         items: dict[tuple[str, int], str] = {}
         commands: dict[str, str] = {}
         frame: str | None = None

@@ -103,7 +103,8 @@ class History:
     def read_past(self, start: float, end: float, limit: int = MAX_HIST_ENTRIES
                   ) -> list[HistPoint]:
         """Records modified or inserted during ``[start, end]``, by record time (at most
-        ``limit``, the oldest)."""
+        ``limit``, the oldest).
+        """
         hits = sorted(t for t, c in self.changes.items() if start <= c.at <= end)[:limit]
         out = []
         for t in hits:
@@ -114,7 +115,8 @@ class History:
     def read(self, start: float, end: float, interval: float, *, step: bool,
              limit: int = MAX_HIST_ENTRIES) -> list[HistPoint]:
         """Entries for ``[start, end]``, at most ``limit`` (the oldest); see the module
-        docstring for the rules."""
+        docstring for the rules.
+        """
         if interval == 0:
             return self._raw(start, end, limit)
         return self._grid(start, end, interval, step=step, limit=limit)

@@ -36,7 +36,8 @@ class AnswerTooLarge(Exception):
 @dataclass
 class Budget:
     """What is left of one request's answer: response items and history/log entries
-    (:data:`~dmsproto.sim.limits.MAX_ANSWER_ITEMS`, ``MAX_ANSWER_ENTRIES``)."""
+    (:data:`~dmsproto.sim.limits.MAX_ANSWER_ITEMS`, ``MAX_ANSWER_ENTRIES``).
+    """
 
     items: int = MAX_ANSWER_ITEMS
     entries: int = MAX_ANSWER_ENTRIES

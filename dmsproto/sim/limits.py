@@ -94,7 +94,8 @@ it before the connection is dropped."""
 @dataclass(frozen=True)
 class Limits:
     """The limits one engine applies to what it answers (the constants above by default;
-    a test may shrink them to reach them cheaply)."""
+    a test may shrink them to reach them cheaply).
+    """
 
     query_matches: int = MAX_QUERY_MATCHES
     hist_entries: int = MAX_HIST_ENTRIES

@@ -157,7 +157,8 @@ def for_decoding(text: str) -> str:
 
 def _field(pointer: str) -> str:
     """The last member name in a JSON pointer (array indices skipped), or '' for the
-    root and for a command's item itself (``/get/3``)."""
+    root and for a command's item itself (``/get/3``).
+    """
     parts = pointer.split("/")[1:]
     if len(parts) == 2 and parts[1].isdigit():
         return ""

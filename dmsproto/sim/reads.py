@@ -94,7 +94,8 @@ def get_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 
 def _answer(engine: Engine, ctx: Context, node: Node, extras: Extras) -> Any:
     """The ``GetResult`` of one datapoint; its history and log entries count against the
-    request's budget (:class:`~dmsproto.sim.items.AnswerTooLarge` past it)."""
+    request's budget (:class:`~dmsproto.sim.items.AnswerTooLarge` past it).
+    """
     out: dict[str, Any] = {}
     if node.children:
         out["has_child"] = True
@@ -175,7 +176,7 @@ def _entries(
     engine: Engine, node: Node, points: list[HistPoint], req: HistRequest, *, marks: bool,
     past: bool,
 ) -> list[HistEntry]:
-    """histData / histDataPast entries in the requested format."""
+    """HistData / histDataPast entries in the requested format."""
     as_int = node.type != "double"
     fmt = engine.epoch_stamp
     if not req.detail:
@@ -202,7 +203,7 @@ def _entries(
 
 
 def _ext_attrs(engine: Engine, keys: Any) -> tuple[str, ...]:
-    """showExtInfos keys (wire names, deduplicated) as ``ExtInfos`` attributes."""
+    """ShowExtInfos keys (wire names, deduplicated) as ``ExtInfos`` attributes."""
     if keys is UNSET:
         return ()
     attrs = engine.wire.ext_attrs

@@ -685,7 +685,8 @@ class Simulator:
     def _authenticate(self, authorization: bytes | None, cert_user: str | None
                       ) -> tuple[str | None, bool]:
         """``(user, authorized)`` for a request: certificate first, then Basic auth; on
-        TLS without either, authorized only when authentication is not required."""
+        TLS without either, authorized only when authentication is not required.
+        """
         if not self.tls:
             return None, True
         if cert_user is not None:

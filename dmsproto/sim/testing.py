@@ -3,7 +3,8 @@ that checks every frame the engine produces against the protocol schemas.
 
 The harness hands frames back as plain JSON values with the wire's member names
 (encoded by :func:`dmsproto.codec.encode` and decoded again, as a client sees
-them), so a test states the expected wire form directly."""
+them), so a test states the expected wire form directly.
+"""
 
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ class Harness:
         """``Engine.handle_message`` (an already parsed request), seen as JSON.
 
         ``check=False`` skips the schema check (an error item that echoes an
-        invalid path breaks the response schema on purpose)."""
+        invalid path breaks the response schema on purpose).
+        """
         return self.view(self.engine.handle_message(session, message), check=check)
 
     def write(self, path: str, value: Any, **options: Any) -> list[Delivery]:
