@@ -1,4 +1,4 @@
-"""Griffe extension: show the declarations' docstrings as ``dmsproto.declare.describe`` completes them.
+"""Griffe extension: the declarations' docstrings as ``dmsproto.declare.describe`` completes them.
 
 ``ConnectOptions`` and ``QueryFilter`` declare each option once, with its help text, in
 ``Annotated[..., Opt(...)]``; ``describe()`` adds an ``Attributes:`` section listing them
