@@ -11,7 +11,8 @@ method, property and class:
   overrides a documented one: its own docstring may say only how it differs);
 - ``Args:`` names each parameter, and only parameters (a class's constructor
   parameters are documented in the class docstring, as ``Args:``, or as
-  ``Attributes:`` of a record class whose fields are its parameters);
+  ``Attributes:`` or field docstrings of a record class whose fields are its
+  parameters);
 - ``Returns:`` (``Yields:`` for a generator) says what it gives back, when it
   gives back anything.
 
@@ -134,7 +135,10 @@ def _check_class(cls: griffe.Class, name: str, seen: set[str]) -> Iterator[str]:
             documented |= _documented(
                 owner, griffe.DocstringSectionKind.parameters, griffe.DocstringSectionKind.attributes
             )
-        missing = [p for p in _parameters(init_target) if p not in documented]
+        missing = [
+            p for p in _parameters(init_target)
+            if p not in documented and not _has_own_docstring(cls, p)
+        ]
         if missing:
             yield f"{name}: the class docstring's Args: does not name {', '.join(missing)}"
     for member_name, member in cls.all_members.items():
@@ -146,6 +150,12 @@ def _check_class(cls: griffe.Class, name: str, seen: set[str]) -> Iterator[str]:
         if _summary_only(target) and _documented_in_a_base(cls, member_name):
             continue  # an override or a class constant that the base class documents
         yield from _check(target, f"{name}.{member_name}", seen, in_class=cls)
+
+
+def _has_own_docstring(cls: griffe.Class, attribute: str) -> bool:
+    """Whether ``attribute`` is a field with a docstring of its own (a dataclass's)."""
+    member = cls.members.get(attribute)
+    return isinstance(member, griffe.Attribute) and member.docstring is not None
 
 
 def _summary_only(obj: griffe.Object) -> bool:
