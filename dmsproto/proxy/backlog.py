@@ -77,7 +77,7 @@ class Backlog:
             self._room.set()
 
     async def run(self) -> None:
-        """Check messages as they come, yielding to the pumps between slices; runs until cancelled."""
+        """Check messages as they come, letting the pumps run between slices, until cancelled."""
         clock = time.perf_counter
         while True:
             await self._wake.wait()
