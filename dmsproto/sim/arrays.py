@@ -82,7 +82,8 @@ def read_element(text: object, ref: ArrayRef) -> Any:
 
 
 def write_element(text: object, ref: ArrayRef, value: Any, max_index: int) -> str:
-    """``text`` with element ``ref.index`` replaced by ``value`` (growing with NULLs);
+    """``text`` with element ``ref.index`` replaced by ``value`` (growing with NULLs).
+
     ``max_index`` is the highest index a write may name (the schema's).
     """
     opening, closing, elements = split_array(text)

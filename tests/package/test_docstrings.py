@@ -14,7 +14,8 @@ method, property and class:
   ``Attributes:`` or field docstrings of a record class whose fields are its
   parameters);
 - ``Returns:`` (``Yields:`` for a generator) says what it gives back, when it
-  gives back anything.
+  gives back anything (a function without parameters may say it in a one-line
+  docstring: "The protocol version spoken.").
 
 The public API is what each public module exports (its ``__all__``, else its names
 without a leading underscore) for every top-level module and package of dmsproto
@@ -117,7 +118,8 @@ def _check_function(function: griffe.Function, name: str) -> Iterator[str]:
         yield f"{name}: Args: names {', '.join(unknown)}, which it does not take"
     returns = str(function.returns) if function.returns is not None else "None"
     gives_back = returns not in NO_VALUE and not function.name.startswith("__")
-    if gives_back and not any(s.kind in RESULT_SECTIONS for s in _sections(function)):
+    one_line = "\n" not in function.docstring.value.strip()
+    if gives_back and (parameters or not one_line) and not any(s.kind in RESULT_SECTIONS for s in _sections(function)):
         yield f"{name}: returns {returns} but has no Returns: (or Yields:)"
 
 
