@@ -252,7 +252,14 @@ class Engine:
         return text
 
     def epoch_stamp(self, t: float) -> str:
-        """The DMS's text for ``t`` seconds since the epoch, in the engine's zone."""
+        """The DMS's text for an instant given in seconds since the epoch.
+
+        Args:
+            t: seconds since the epoch.
+
+        Returns:
+            The timestamp as the DMS writes it, in the engine's zone.
+        """
         return format_server_stamp(datetime.fromtimestamp(t, self.zone))
 
     # -- events -------------------------------------------------------------------------

@@ -105,12 +105,14 @@ class SubscriptionIndex:
         table.setdefault(sub.path, []).append(sub)
 
     def remove(self, session: Session, path: str, tag: Any) -> Subscription | None:
+        """Forget the session's subscription to ``path`` with ``tag`` (``None``: none)."""
         sub = session.subscriptions.pop((path, tag_key(tag)), None)
         if sub is not None:
             self._unlink(sub)
         return sub
 
     def drop_session(self, session: Session) -> None:
+        """Forget every subscription of ``session``."""
         for sub in session.subscriptions.values():
             self._unlink(sub)
         session.subscriptions.clear()
