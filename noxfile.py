@@ -1,5 +1,7 @@
-"""Developer sessions: tests, lint, typecheck, codegen (``-- --check``), docs, fuzz, bench,
-mutants (mutation testing) and coverage (with subprocesses).
+"""Developer sessions, one per check CI runs, and the long ones CI samples.
+
+Tests, lint, typecheck, codegen (``-- --check``), docs, fuzz, bench, mutants (mutation
+testing) and coverage (with subprocesses).
 """
 
 from __future__ import annotations

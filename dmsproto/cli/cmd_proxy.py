@@ -127,8 +127,9 @@ def _listen_context(args: argparse.Namespace, host: str,
                     console: Console) -> Iterator[ssl.SSLContext | None]:
     """The TLS context to listen with (None: plain).
 
-    ``--tls-self-signed`` makes its files as ``serve --tls-self-signed`` does (:mod:`.selfsigned`): in the folder
-    given, or in a temporary one that goes when the proxy stops.
+    ``--tls-self-signed`` makes its files as ``serve --tls-self-signed`` does
+    (:mod:`.selfsigned`): in the folder given, or in a temporary one that goes when the
+    proxy stops.
     """
     with ExitStack() as stack:
         cert, key = args.tls_cert, args.tls_key
