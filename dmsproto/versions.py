@@ -31,7 +31,16 @@ DEFAULT_VERSION: Version = "1.4"
 
 @dataclass(frozen=True)
 class VersionBindings:
-    """The generated modules and bundled schemas of one protocol version."""
+    """The generated modules and bundled schemas of one protocol version.
+
+    Args:
+        name: the version (``"1.4"``).
+        common: the generated module of the types requests and answers share.
+        request: the generated module of the request frame and items.
+        response: the generated module of the response frame and items.
+        event: the generated module of the event frame and items.
+        schemas: the version's bundled JSON Schemas by file name.
+    """
 
     name: str
     common: ModuleType

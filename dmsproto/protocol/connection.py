@@ -168,6 +168,7 @@ class Attempts:
         return policy.delay(self.failures)
 
     def connected(self) -> None:
+        """A connection worked: the next failure starts the count afresh."""
         self.failures = 0
         self.last = None
 
