@@ -87,8 +87,10 @@ class Client(ClientBase[Subscription[Event], Subscription[Event | Gap]]):
         return await self._backend.execute(ops, root_tag, self._seconds(timeout))
 
     async def _take_back(self, op: Unsubscribe, path: str, seconds: float) -> None:
-        """Write the unsubscribe now, in this step; wait for its answer in a task of its
-        own, which a cancellation of the caller does not stop."""
+        """Write the unsubscribe now, in this step, and wait for its answer in a task.
+
+        The task is the client's own, so a cancellation of the caller does not stop it.
+        """
         backend = self._backend
         assert isinstance(backend, WsBackend)  # subscriptions exist only over WebSocket
         try:

@@ -62,8 +62,10 @@ class HttpBackend(_http.HttpBackend):
         await asyncio.sleep(seconds)
 
     async def start(self) -> None:
-        """Open one connection up front so connect() fails fast on bad address/TLS
-        (with ``wait_for_server``: once the DMS answers)."""
+        """Open one connection up front so connect() fails fast on a bad address or TLS.
+
+        With ``wait_for_server`` it returns once the DMS answers.
+        """
         await self.check()
 
     def _alive(self, conn: _http._HttpConnection) -> bool:
@@ -77,8 +79,10 @@ class HttpBackend(_http.HttpBackend):
     async def execute(
         self, ops: Sequence[Op], root_tag: Any, seconds: float | None
     ) -> list[Any]:
-        """One call, bounded by ``seconds`` (``RequestTimeout``); a cut request's
-        connection is closed, never reused."""
+        """One call, bounded by ``seconds`` (``RequestTimeout``).
+
+        A cut request's connection is closed, never reused.
+        """
         if seconds is None:
             return await super().execute(ops, root_tag, 0.0)
         limit = asyncio.timeout(seconds)
