@@ -152,7 +152,7 @@ class ConnectOptions(TypedDict, total=False):
     )]
     wait_for_server: Annotated[bool, Opt(
         False,
-        "retry the first connection with the reconnect policy until the DMS answers (a "
+        "retry the first connection, backing off as reconnect does, until the DMS answers (a "
         "service started before its DMS), instead of failing at once; refused credentials, "
         "TLS failures and a refused path still fail at once",
         cli=Cli(switch=True),
