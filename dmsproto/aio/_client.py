@@ -15,10 +15,11 @@ from contextlib import asynccontextmanager
 from typing import Any, ClassVar, TypeVar, Unpack
 
 from ..client._base import ClientBase, SubscriptionBase, Timeout, core_for
-from ..client._options import make_options
+from ..client._options import Options, make_options
 from ..client._record import open_recorder
 from ..errors import ConnectionLost, DMSProtoError
 from ..options import ConnectOptions
+from ..protocol.core import ClientCore
 from ..protocol.ops import Op, Unsubscribe
 from ..results import Event, Gap
 from ._http import HttpBackend
@@ -70,14 +71,19 @@ class Client(ClientBase[Subscription[Event], Subscription[Event | Gap]]):
     (``dmsproto.Client``); safe for concurrent use by many tasks.  Cancelling a
     call (``asyncio.timeout``, ``task.cancel()``) is always safe: its frames were
     written whole, and a late answer is dropped.
+
+    Args:
+        backend: the asyncio WebSocket or HTTP POST transport, not yet started.
+        proto: the connection's sans-I/O core.
+        opts: the options ``connect()`` resolved.
     """
 
     _cancelled: ClassVar[tuple[type[BaseException], ...]] = (asyncio.CancelledError,)
     _subscription_type = Subscription
     _backend: WsBackend | HttpBackend
 
-    def __init__(self, backend: WsBackend | HttpBackend, *args: Any) -> None:
-        super().__init__(backend, *args)
+    def __init__(self, backend: WsBackend | HttpBackend, proto: ClientCore, opts: Options) -> None:
+        super().__init__(backend, proto, opts)
         #: unsubscribes still waiting for their answer after their caller was cancelled
         self._taking_back: set[asyncio.Task[None]] = set()
 

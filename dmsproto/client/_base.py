@@ -154,6 +154,13 @@ class SubscriptionBase(Generic[T]):
     yielded instead.  After catching the exception you may iterate again: later
     events follow.  Iteration ends (``StopAsyncIteration``) once the block is
     left; it raises ``ConnectionLost`` when the connection is gone for good.
+
+    Made by ``Client.subscribe()``, not by hand.
+
+    Args:
+        client: the client that subscribes and unsubscribes.
+        state: the subscription's sans-I/O buffer and identity in the client's core.
+        gaps: ``"raise"`` or ``"yield"``: how the consumer meets lost events.
     """
 
     def __init__(
@@ -174,6 +181,7 @@ class SubscriptionBase(Generic[T]):
 
     @property
     def path(self) -> str:
+        """The datapoint watched (with ``max_depth``: the root of the subtree)."""
         return self._state.path
 
     @property
@@ -183,6 +191,7 @@ class SubscriptionBase(Generic[T]):
 
     @property
     def initial(self) -> SubscribeResult | None:
+        """The server's answer to the subscribe request; ``None`` until it came."""
         result: SubscribeResult | None = self._state.initial
         return result
 
@@ -239,9 +248,15 @@ class SubscriptionBase(Generic[T]):
         )
 
     def receive_nowait(self) -> T | None:
-        """The next queued event without waiting; ``None`` when nothing is queued.
+        """Take what is queued without waiting: for a consumer that drains in bursts.
 
-        Gaps follow the ``gaps`` policy, as in iteration.
+        Returns:
+            The next event (or ``Gap``, with ``gaps="yield"``); ``None`` when
+            nothing is queued.
+
+        Raises:
+            SubscriptionOverflow: with ``gaps="raise"``, where events were dropped.
+            EventGap: with ``gaps="raise"``, where a reconnect may have lost events.
         """
         item = self._state.pop()
         if item is None or type(item) is Event:
@@ -254,6 +269,13 @@ class ClientBase(Generic[SubE, SubG]):
 
     Safe for concurrent use by many tasks: each call awaits exactly its own
     response(s).  See the module docstring for the error conventions.
+
+    Made by the loop's ``connect()``, not by hand.
+
+    Args:
+        backend: the loop's WebSocket or HTTP POST transport, already set up.
+        proto: the connection's sans-I/O core.
+        opts: the options ``connect()`` resolved.
     """
 
     #: the loop's exceptions for a cancelled task
@@ -275,6 +297,7 @@ class ClientBase(Generic[SubE, SubG]):
 
     @property
     def transport(self) -> Literal["ws", "http"]:
+        """``"ws"`` (WebSocket: subscriptions too) or ``"http"`` (HTTP POST: calls only)."""
         return "ws" if self._backend.transport == "ws" else "http"
 
     @property
@@ -333,11 +356,23 @@ class ClientBase(Generic[SubE, SubG]):
         tag: Any = None,
         timeout: Timeout = ...,
     ) -> Point:
-        """Read one datapoint; raises ``NotFound``/``NoPermission``/``DMSError``.
+        """Read one datapoint.
 
-        ``ext_infos``: names out of the version's ``ExtInfoKey`` enumeration
-        (1.4: state, accType, name, template, unit, comment, changelogGroup).
-        ``tag`` is echoed in ``Point.tag``.
+        Args:
+            path: the datapoint.
+            ext_infos: extra information to read with it (``Point.ext``): names out
+                of the version's ``ExtInfoKey`` enumeration (1.4: state, accType,
+                name, template, unit, comment, changelogGroup).
+            tag: echoed in ``Point.tag``.
+            timeout: seconds to wait for the answer (``None``: forever; ``...``: the
+                ``connect()`` default).
+
+        Returns:
+            The datapoint's value, type and stamp.
+
+        Raises:
+            DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
+            RequestTimeout: no answer within ``timeout``.
         """
         (value,) = await self._execute([Get(path, ext_infos, tag)], timeout)
         result: Point = unwrap(value)  # not through _one: the hottest call, one layer less
@@ -350,9 +385,20 @@ class ClientBase(Generic[SubE, SubG]):
         ext_infos: Iterable[str] | None = None,
         timeout: Timeout = ...,
     ) -> list[Point | ItemError]:
-        """Read many datapoints; one ``Point`` or ``ItemError`` per path, in order (no raise).
+        """Read many datapoints at once; a path the DMS refuses does not fail the others.
 
         More than ``chunk_size`` paths are sent as several requests and merged.
+
+        Args:
+            paths: the datapoints.
+            ext_infos: extra information per point, as for ``get``.
+            timeout: seconds, as for ``get``.
+
+        Returns:
+            One ``Point``, or ``ItemError`` where the DMS refused, per path, in order.
+
+        Raises:
+            RequestTimeout: no answer within ``timeout``.
         """
         paths = tuple(paths)
         if not paths:
@@ -406,10 +452,29 @@ class ClientBase(Generic[SubE, SubG]):
         tag: Any = None,
         timeout: Timeout = ...,
     ) -> SetResult:
-        """Write a value (``create`` makes a missing datapoint; ``type`` checks/chooses type).
+        """Write a value to a datapoint, or create one.
 
         Creating from an int without ``type`` makes an int datapoint: pass
         ``type="double"`` for a double.  ``value=None`` with ``create`` makes a node.
+
+        Args:
+            path: the datapoint.
+            value: the value to store.
+            type: the DMS type: a new datapoint's, else checked against the
+                datapoint's (the DMS refuses a mismatch); ``None``: the value's own.
+            create: make the datapoint when it does not exist (else ``NotFound``).
+            stamp: the value's time, as for ``history``'s ``start``; ``None``: the
+                DMS stamps it.
+            tag: echoed in ``SetResult.tag``.
+            timeout: seconds, as for ``get``.
+
+        Returns:
+            The datapoint as stored.
+
+        Raises:
+            DMSError: the DMS refused the write (``NotFound``, ``NoPermission``).
+            EncodeError: a value or stamp that cannot be sent, before anything is sent.
+            RequestTimeout: no answer within ``timeout``.
         """
         result: SetResult = await self._one(Set(path, value, type, create, stamp, tag), timeout)
         return result
@@ -417,14 +482,43 @@ class ClientBase(Generic[SubE, SubG]):
     async def rename(
         self, path: str, new_path: str, *, tag: Any = None, timeout: Timeout = ...
     ) -> RenameResult:
-        """Rename (move) a datapoint and its children."""
+        """Rename (move) a datapoint and its children.
+
+        Args:
+            path: the datapoint.
+            new_path: its new path.
+            tag: echoed in ``RenameResult.tag``.
+            timeout: seconds, as for ``get``.
+
+        Returns:
+            The old and the new path.
+
+        Raises:
+            DMSError: the DMS refused (``NotFound``, ``NoPermission``).
+            RequestTimeout: no answer within ``timeout``.
+        """
         result: RenameResult = await self._one(Rename(path, new_path, tag), timeout)
         return result
 
     async def delete(
         self, path: str, *, recursive: bool = False, tag: Any = None, timeout: Timeout = ...
     ) -> DeleteResult:
-        """Delete a datapoint; one with children needs ``recursive=True``."""
+        """Delete a datapoint.
+
+        Args:
+            path: the datapoint.
+            recursive: also delete its children; without it the DMS refuses a
+                datapoint that has any.
+            tag: echoed in ``DeleteResult.tag``.
+            timeout: seconds, as for ``get``.
+
+        Returns:
+            The deleted path.
+
+        Raises:
+            DMSError: the DMS refused (``NotFound``, ``NoPermission``).
+            RequestTimeout: no answer within ``timeout``.
+        """
         result: DeleteResult = await self._one(Delete(path, recursive, tag), timeout)
         return result
 
@@ -539,12 +633,26 @@ class ClientBase(Generic[SubE, SubG]):
         progress: ProgressCallback | None = None,
         timeout: Timeout = ...,
     ) -> list[ChangelogEntry]:
-        """The changelog of one datapoint, newest first (alarm datapoints fill the alarm fields).
+        """The changelog of one datapoint between ``start`` and ``end``.
 
-        Protocol >= 1.4: under 1.3 it raises ``NotInVersionError`` before sending
-        (as do ``changelog_groups`` and ``changelog_read``).  ``start``, ``end``,
-        ``progress`` and ``timeout`` are as for :meth:`history`; a range longer
-        than one answer holds (100,000 entries) is read in several requests.
+        A range longer than one answer holds (100,000 entries) is read in several
+        requests and joined.
+
+        Args:
+            path: the datapoint.
+            start: from, as for :meth:`history`.
+            end: to, as for :meth:`history`; ``None``: now.
+            tag: echoed by the DMS.
+            progress: called with a ``RangeProgress`` after each answer.
+            timeout: seconds for each request.
+
+        Returns:
+            The entries, newest first (alarm datapoints fill the alarm fields).
+
+        Raises:
+            NotInVersionError: before protocol 1.4, before anything is sent.
+            EncodeError: a bad ``start``/``end``, before anything is sent.
+            DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
         """
         now = datetime.now(UTC)
         first, last = time_range(start, end, now)
@@ -557,7 +665,18 @@ class ClientBase(Generic[SubE, SubG]):
         return result
 
     async def changelog_groups(self, *, timeout: Timeout = ...) -> list[str]:
-        """Names of the changelog groups."""
+        """Names of the changelog groups, to read with :meth:`changelog_read`.
+
+        Args:
+            timeout: seconds, as for ``get``.
+
+        Returns:
+            The group names.
+
+        Raises:
+            NotInVersionError: before protocol 1.4, before anything is sent.
+            RequestTimeout: no answer within ``timeout``.
+        """
         result: list[str] = await self._one(ChangelogGroups(), timeout)
         return result
 
@@ -571,11 +690,26 @@ class ClientBase(Generic[SubE, SubG]):
         progress: ProgressCallback | None = None,
         timeout: Timeout = ...,
     ) -> ChangelogReadResult:
-        """Entries of a changelog group between ``start`` and ``end`` (default now).
+        """Entries of a changelog group between ``start`` and ``end``.
 
-        ``start``, ``end``, ``progress`` and ``timeout`` are as for :meth:`history`;
-        a range longer than one answer holds (100,000 entries) is read in several
-        requests.
+        A range longer than one answer holds (100,000 entries) is read in several
+        requests and joined.
+
+        Args:
+            group: the group (one of :meth:`changelog_groups`).
+            start: from, as for :meth:`history`.
+            end: to, as for :meth:`history`; ``None``: now.
+            tag: echoed in ``ChangelogReadResult.tag``.
+            progress: called with a ``RangeProgress`` after each answer.
+            timeout: seconds for each request.
+
+        Returns:
+            The group's entries.
+
+        Raises:
+            NotInVersionError: before protocol 1.4, before anything is sent.
+            EncodeError: a bad ``start``/``end``, before anything is sent.
+            DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
         """
         now = datetime.now(UTC)
         first, last = time_range(start, end, now)
@@ -595,13 +729,24 @@ class ClientBase(Generic[SubE, SubG]):
     async def batch(
         self, ops: Iterable[Op], *, tag: Any = None, timeout: Timeout = ...
     ) -> list[ItemResult]:
-        """Send several operations in one request; one ``ItemResult`` per op, in order.
+        """Send several operations in one request: one round trip, mixed commands.
 
-        Ops come from ``dmsproto.protocol`` (``Get``, ``Set``, ``Query``,
-        ``ReadHistory``, ``Delete``, ...).  Item errors are returned, not raised
-        (``ItemResult.ok`` / ``.unwrap()``).  ``tag`` is sent as the root tag beside
-        our own correlation id.  The server does not promise an order of processing
-        between different commands of one request.
+        The server does not promise an order of processing between different
+        commands of one request.
+
+        Args:
+            ops: operations from ``dmsproto.protocol`` (``Get``, ``Set``, ``Query``,
+                ``ReadHistory``, ``Delete``, ...).
+            tag: sent as the request's root tag, beside dmsproto's own correlation id.
+            timeout: seconds, as for ``get``.
+
+        Returns:
+            One ``ItemResult`` per op, in order; an item the DMS refused is returned,
+            not raised (``ItemResult.ok``, ``.unwrap()``).
+
+        Raises:
+            NotInVersionError: an op the protocol version lacks, before anything is sent.
+            RequestTimeout: no answer within ``timeout``.
         """
         op_list = list(ops)
         if not op_list:

@@ -2,7 +2,8 @@
 
 Each method runs the trio client's method of the same name in the loop thread
 and blocks for it: same arguments, same typed results, same exceptions, same
-per-call ``timeout`` (``...`` = the ``connect()`` default, ``None`` = none).
+per-call ``timeout`` (``...`` = the ``connect()`` default, ``None`` = none).  So
+each has that method's docstring too (``@blocking_doc``), with what blocking adds.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ..results import (
     SetResult,
 )
 from ._dispatch import Dispatcher
+from ._docs import blocking_doc
 from ._loop import Loop, refuse_in_trio
 from ._options import CallbackOptions, SyncOptions
 from ._subs import CallbackSubscription, Subscription
@@ -46,12 +48,25 @@ from ._subs import CallbackSubscription, Subscription
 T = TypeVar("T")
 Timeout = float | None | EllipsisType
 
+#: ``progress`` of a long read runs where the trio client runs: in the loop thread
+IN_THE_LOOP = {
+    "progress": "called with a ``RangeProgress`` after each answer, in the client's loop "
+    "thread: keep it short (no answer or event is handled while it runs); calling this "
+    "client from it raises ``TrioContextError``.",
+}
+
 
 class Client:
     """A blocking connection to one DMS; make it with ``dmsproto.sync.connect()``.
 
     Safe to use from many threads at once: calls run concurrently in the loop.
     Ctrl-C during a call cancels the call and raises ``KeyboardInterrupt``.
+
+    Args:
+        loop: the loop thread, where ``client`` lives.
+        client: the connected trio client that runs every call.
+        callback_queue_size: ``CallbackOptions``'s, for the callback thread.
+        slow_callback: ``CallbackOptions``'s, for the callback thread.
     """
 
     def __init__(
@@ -78,6 +93,7 @@ class Client:
 
     @property
     def transport(self) -> Literal["ws", "http"]:
+        """``"ws"`` (WebSocket: subscriptions too) or ``"http"`` (HTTP POST: calls only)."""
         return self._client.transport
 
     @property
@@ -97,6 +113,7 @@ class Client:
 
     @property
     def closed(self) -> bool:
+        """Whether ``close()`` was called (calls then raise ``Closed``)."""
         return self._closed
 
     @property
@@ -124,23 +141,24 @@ class Client:
 
     # --------------------------------------------------------------- commands
 
+    @blocking_doc(dc.Client.get)
     def get(
         self, path: str, *, ext_infos: Iterable[str] | None = None, tag: Any = None,
         timeout: Timeout = ...,
     ) -> Point:
-        """Read one datapoint; raises ``NotFound``/``NoPermission``/``DMSError``."""
         ext = None if ext_infos is None else tuple(ext_infos)
         return self._run(lambda c: c.get(path, ext_infos=ext, tag=tag, timeout=timeout), timeout)
 
+    @blocking_doc(dc.Client.get_many)
     def get_many(
         self, paths: Iterable[str], *, ext_infos: Iterable[str] | None = None,
         timeout: Timeout = ...,
     ) -> list[Point | ItemError]:
-        """Read many datapoints; one ``Point`` or ``ItemError`` per path, in order (no raise)."""
         items = tuple(paths)
         ext = None if ext_infos is None else tuple(ext_infos)
         return self._run(lambda c: c.get_many(items, ext_infos=ext, timeout=timeout), timeout)
 
+    @blocking_doc(dc.Client.query)
     def query(
         self,
         path: str = "",
@@ -150,28 +168,12 @@ class Client:
         timeout: Timeout = ...,
         **filters: Unpack[QueryFilter],
     ) -> list[Point]:
-        """Search from ``path`` (``""`` = root): every matching datapoint.
-
-        Args:
-            path: where the search starts.
-            ext_infos: extra information per point, as for ``get``.
-            tag: echoed in each ``Point.tag``.
-            timeout: seconds (``None``: forever; ``...``: the ``connect()`` default).
-            **filters: the filters of :class:`~dmsproto.filters.QueryFilter`.
-
-        Returns:
-            The matching datapoints.
-
-        Raises:
-            NotInVersionError: a filter the protocol version lacks.
-            EncodeError: a bad filter value.
-            TypeError: an unknown filter.
-        """
         given = _frozen_filters(filters)
         ext = None if ext_infos is None else tuple(ext_infos)
         return self._run(lambda c: c.query(path, ext_infos=ext, tag=tag, timeout=timeout,
                                            **given), timeout)
 
+    @blocking_doc(dc.Client.set)
     def set(
         self,
         path: str,
@@ -183,21 +185,20 @@ class Client:
         tag: Any = None,
         timeout: Timeout = ...,
     ) -> SetResult:
-        """Write a value (``create`` makes a missing datapoint; ``type`` checks/chooses type)."""
         return self._run(lambda c: c.set(
             path, value, type=type, create=create, stamp=stamp, tag=tag, timeout=timeout),
             timeout)
 
+    @blocking_doc(dc.Client.rename)
     def rename(
         self, path: str, new_path: str, *, tag: Any = None, timeout: Timeout = ...
     ) -> RenameResult:
-        """Rename (move) a datapoint and its children."""
         return self._run(lambda c: c.rename(path, new_path, tag=tag, timeout=timeout), timeout)
 
+    @blocking_doc(dc.Client.delete)
     def delete(
         self, path: str, *, recursive: bool = False, tag: Any = None, timeout: Timeout = ...
     ) -> DeleteResult:
-        """Delete a datapoint; one with children needs ``recursive=True``."""
         return self._run(
             lambda c: c.delete(path, recursive=recursive, tag=tag, timeout=timeout), timeout)
 
@@ -217,6 +218,7 @@ class Client:
         progress: ProgressCallback | None = ..., timeout: Timeout = ...,
     ) -> HistoryDetail: ...
 
+    @blocking_doc(dc.Client.history, args=IN_THE_LOOP)
     def history(
         self,
         path: str,
@@ -231,11 +233,6 @@ class Client:
         progress: ProgressCallback | None = None,
         timeout: Timeout = ...,
     ) -> History | HistoryDetail:
-        """Recorded values from ``start`` to ``end`` (default now); see the trio client.
-
-        A long range is read in several requests; ``progress`` is called after each
-        answer, from the client's event-loop thread.
-        """
         if format == "detail":
             return self._run(lambda c: c.history(
                 path, start=start, end=end, interval=interval, format="detail", tag=tag,
@@ -247,30 +244,30 @@ class Client:
             show_past=show_past, show_original=show_original, progress=progress,
             timeout=timeout), None)
 
+    @blocking_doc(dc.Client.changelog, args=IN_THE_LOOP)
     def changelog(
         self, path: str, *, start: Stamp, end: Stamp | None = None, tag: Any = None,
         progress: ProgressCallback | None = None, timeout: Timeout = ...,
     ) -> list[ChangelogEntry]:
-        """The changelog of one datapoint, newest first; see the trio client."""
         return self._run(lambda c: c.changelog(path, start=start, end=end, tag=tag,
                                                progress=progress, timeout=timeout), None)
 
+    @blocking_doc(dc.Client.changelog_groups)
     def changelog_groups(self, *, timeout: Timeout = ...) -> list[str]:
-        """Names of the changelog groups."""
         return self._run(lambda c: c.changelog_groups(timeout=timeout), timeout)
 
+    @blocking_doc(dc.Client.changelog_read, args=IN_THE_LOOP)
     def changelog_read(
         self, group: str, *, start: Stamp, end: Stamp | None = None, tag: Any = None,
         progress: ProgressCallback | None = None, timeout: Timeout = ...,
     ) -> ChangelogReadResult:
-        """Entries of a changelog group between ``start`` and ``end`` (default now)."""
         return self._run(lambda c: c.changelog_read(group, start=start, end=end, tag=tag,
                                                     progress=progress, timeout=timeout), None)
 
+    @blocking_doc(dc.Client.batch)
     def batch(
         self, ops: Iterable[Op], *, tag: Any = None, timeout: Timeout = ...
     ) -> list[ItemResult]:
-        """Several operations (``dmsproto.protocol`` ops) in one request; one result each."""
         op_list = list(ops)
         return self._run(lambda c: c.batch(op_list, tag=tag, timeout=timeout), timeout)
 
@@ -298,6 +295,7 @@ class Client:
         **filters: Unpack[QueryFilter],
     ) -> CallbackSubscription: ...
 
+    @blocking_doc(dc.Client.subscribe)
     def subscribe(
         self,
         path: str,
@@ -310,29 +308,24 @@ class Client:
         on_gap: Callable[[Gap], object] | None = None,
         **filters: Unpack[QueryFilter],
     ) -> Subscription[Event] | Subscription[Event | Gap] | CallbackSubscription:
-        """Monitor ``path``; returns once the server confirmed (``NotFound`` etc. raise here).
+        """Monitor ``path``; returns once the server confirmed, so its refusal raises here.
 
         Without ``callback``: a ``Subscription`` to iterate (``with dms.subscribe(p)
         as sub: for event in sub``).  With ``callback``: a ``CallbackSubscription``
         whose events run ``callback(event)`` in the client's callback thread.
 
         Args:
-            path: the datapoint (with ``max_depth``: the subtree) to watch.
-            events: onChange (default), onSet, onCreate, onRename, onDelete or "*".
-            tag: unique on the connection (generated when omitted).
-            buffer_size: events buffered for the consumer (default: ``connect()``'s).
             gaps: for iteration: ``"raise"`` lost events, or ``"yield"`` a ``Gap``.
             callback: run for each event, in the callback thread.
             on_gap: run for each ``Gap`` of a callback subscription (else logged).
-            **filters: the filters of :class:`~dmsproto.filters.QueryFilter`, as for
-                ``query``; the DMS evaluates them per event.
 
         Returns:
             The confirmed subscription.
 
         Raises:
             ValueError: a bad ``gaps``, or ``on_gap`` without ``callback``.
-            TypeError: an unknown filter.
+            DMSError: the DMS refused the subscription (``NotFound``, ``NoPermission``).
+            RequestTimeout: no confirmation within the ``connect()`` timeout.
         """
         refuse_in_trio("dmsproto.sync.Client.subscribe()")
         if gaps not in ("raise", "yield"):

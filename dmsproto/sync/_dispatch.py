@@ -32,10 +32,10 @@ class Handler(Protocol):
     path: str
     slow_calls: int
 
-    def deliver(self, item: Event | Gap) -> None:
+    def _deliver(self, item: Event | Gap) -> None:
         """Run the callback for ``item``; never raises."""
 
-    def end(self, error: BaseException | None) -> None:
+    def _end(self, error: BaseException | None) -> None:
         """The subscription ended (``error`` says why; ``None`` = closed)."""
 
     def describe(self) -> str:
@@ -147,7 +147,7 @@ class Dispatcher:
                 return
             handler, item = job
             if isinstance(item, _End):
-                handler.end(item.error)
+                handler._end(item.error)
                 continue
             try:
                 if not self._stopping:
@@ -159,7 +159,7 @@ class Dispatcher:
         started = time.monotonic()
         self._running = (handler, started)
         try:
-            handler.deliver(item)
+            handler._deliver(item)
         finally:
             self._running = None
         elapsed = time.monotonic() - started

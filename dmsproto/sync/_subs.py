@@ -78,6 +78,12 @@ class Subscription(Generic[T]):
     Iteration stops once the subscription or its client is closed; it raises
     ``ConnectionLost`` when the connection is gone for good.  Readers in several
     threads are served one at a time, each event going to exactly one of them.
+
+    Args:
+        loop: the client's loop thread, where ``trio_sub`` lives.
+        trio_sub: the trio subscription, already confirmed, yielding ``Gap`` markers.
+        gaps: ``"raise"`` or ``"yield"``: how the reader meets lost events.
+        forget: called once closed, so the client stops tracking it.
     """
 
     def __init__(
@@ -100,6 +106,7 @@ class Subscription(Generic[T]):
 
     @property
     def path(self) -> str:
+        """The datapoint watched (with ``max_depth``: the root of the subtree)."""
         return self._trio.path
 
     @property
@@ -119,15 +126,25 @@ class Subscription(Generic[T]):
 
     @property
     def closed(self) -> bool:
+        """Whether it ended: closed here or by the client, or its events came to an end."""
         return self._closed or self._ended
 
     def get(self, timeout: float | None = None) -> T:
-        """The next event; waits up to ``timeout`` seconds (``None``: forever, 0: no wait).
+        """The next event, waiting for it.
 
-        Raises ``TimeoutError`` when none came in time, ``Closed`` once the
-        subscription or client is closed, ``ConnectionLost`` when the connection
-        is gone for good, and (``gaps="raise"``) ``SubscriptionOverflow`` /
-        ``EventGap`` where events were lost.
+        Args:
+            timeout: seconds to wait (``None``: forever; 0: take only what is queued).
+
+        Returns:
+            The event (or, with ``gaps="yield"``, a ``Gap`` where events were lost).
+
+        Raises:
+            TimeoutError: no event came in time.
+            Closed: the subscription or its client is closed.
+            ConnectionLost: the connection is gone for good.
+            SubscriptionOverflow: with ``gaps="raise"``, where events were dropped.
+            EventGap: with ``gaps="raise"``, where a reconnect may have lost events.
+            TrioContextError: called inside a trio run.
         """
         refuse_in_trio("Subscription.get()")
         with self._read_lock:
@@ -170,7 +187,15 @@ class Subscription(Generic[T]):
             raise StopIteration from None
 
     def events(self, timeout: float | None = None) -> Iterator[T]:
-        """Iterate like ``for e in sub``, but stop once no event came within ``timeout`` s."""
+        """Iterate like ``for e in sub``, but stop after a quiet spell: to drain, or to poll.
+
+        Args:
+            timeout: seconds without an event after which iteration stops (0: stop
+                once nothing is queued).
+
+        Yields:
+            The events (and gaps) as ``get`` returns them; gaps raise as there.
+        """
         while True:
             try:
                 item = self.get(timeout)
@@ -230,6 +255,16 @@ class CallbackSubscription:
     they are logged as a warning.  ``close()`` (or leaving ``with``) unsubscribes;
     no callback starts after it.  ``wait()`` blocks until the subscription ends
     (closed, or the connection gone for good: then ``error`` says why).
+
+    Made by ``Client.subscribe(..., callback=...)``, which starts it.
+
+    Args:
+        loop: the client's loop thread, where the trio subscription lives.
+        dispatcher: the client's callback thread.
+        path: the datapoint watched.
+        make: makes the trio subscription (in the loop), yielding ``Gap`` markers.
+        callback: run for each event.
+        on_gap: run for each ``Gap``; ``None``: gaps are logged.
     """
 
     def __init__(
@@ -242,6 +277,7 @@ class CallbackSubscription:
         on_gap: Callable[[Gap], object] | None,
     ) -> None:
         self.path = path
+        """The datapoint watched (with ``max_depth``: the root of the subtree)."""
         self._loop = loop
         self._dispatcher = dispatcher
         self._make = make
@@ -267,17 +303,21 @@ class CallbackSubscription:
 
     @property
     def tag(self) -> Any:
+        """The subscription's tag (carried by each of its events)."""
         return None if self._trio is None else self._trio.tag
 
     @property
     def initial(self) -> SubscribeResult | None:
+        """The server's answer to the subscribe request (renewed after a reconnect)."""
         return None if self._trio is None else self._trio.initial
 
     @property
     def active(self) -> bool:
+        """Whether events still reach the callback: neither closed nor ended."""
         return self._open and not self._ended.is_set()
 
     def describe(self) -> str:
+        """The callback's name, as log messages and ``repr`` show it."""
         return str(getattr(self._callback, "__qualname__", None) or repr(self._callback))
 
     # ------------------------------------------------------------ loop thread
@@ -316,7 +356,8 @@ class CallbackSubscription:
 
     # -------------------------------------------------------- callback thread
 
-    def deliver(self, item: Event | Gap) -> None:
+    def _deliver(self, item: Event | Gap) -> None:
+        """Run the callback (or ``on_gap``) for ``item``; what it raises is logged."""
         if not self._open:
             return
         try:
@@ -337,7 +378,8 @@ class CallbackSubscription:
                 self.describe(), self.path, item,
             )
 
-    def end(self, error: BaseException | None) -> None:
+    def _end(self, error: BaseException | None) -> None:
+        """The subscription ended (``error``: why, unless closed): wake ``wait()``."""
         if error is not None:
             self.error = error
             log.warning("dmsproto.sync: subscription to %r ended: %s", self.path, error)
@@ -346,7 +388,15 @@ class CallbackSubscription:
     # ------------------------------------------------------------ any thread
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the subscription ended (``True``) or ``timeout`` passed (``False``)."""
+        """Block until the subscription ends: to keep a program alive on callbacks alone.
+
+        Args:
+            timeout: seconds at most (``None``: as long as it takes).
+
+        Returns:
+            ``True`` once it ended (``error`` says why, unless closed); ``False``
+            when ``timeout`` passed first.
+        """
         return self._ended.wait(timeout)
 
     def close(self) -> None:
