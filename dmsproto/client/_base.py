@@ -91,6 +91,7 @@ from ..results import (
     SetResult,
     SubscribeResult,
 )
+from ..wording import count
 from ._options import Options
 from ._ranges import DETAIL, GROUP, HISTORY, LOG, Parts, read_range
 from ._wsbase import WsState
@@ -137,6 +138,31 @@ class Backend(Protocol):
     def link(self) -> object | None: ...
 
     async def aclose(self) -> None: ...
+
+
+def gap_error(
+    path: str, gap: Gap, buffer_size: int | None = None
+) -> SubscriptionOverflow | EventGap:
+    """The exception a ``gaps="raise"`` consumer meets at ``gap``, in one wording for all clients.
+
+    Args:
+        path: the subscribed path, named in the message.
+        gap: the marker of the loss.
+        buffer_size: the size of the buffer that overflowed, when the message should name it.
+
+    Returns:
+        ``SubscriptionOverflow`` for a full buffer, ``EventGap`` for a renewed subscription.
+    """
+    if gap.reason == "overflow":
+        size = "" if buffer_size is None else f" (buffer size {buffer_size:,})"
+        lost = "an unknown number of events" if gap.dropped is None else count(gap.dropped, "event")
+        return SubscriptionOverflow(
+            f"subscription to {path!r}: consumer fell behind, {lost} dropped{size}"
+        )
+    return EventGap(
+        f"subscription to {path!r}: connection was lost and the subscription renewed; "
+        "events in between are missing"
+    )
 
 
 class SubscriptionBase(Generic[T]):
@@ -236,16 +262,7 @@ class SubscriptionBase(Generic[T]):
         """Yield or raise a gap marker, per the ``gaps`` policy."""
         if self._gaps == "yield":
             return gap  # type: ignore[return-value]
-        state = self._state
-        if gap.reason == "overflow":
-            raise SubscriptionOverflow(
-                f"subscription to {state.path!r}: consumer fell behind, "
-                f"{gap.dropped} events dropped (buffer size {state.maxlen})"
-            )
-        raise EventGap(
-            f"subscription to {state.path!r}: connection was lost and the "
-            "subscription renewed; events in between are missing"
-        )
+        raise gap_error(self._state.path, gap, self._state.maxlen)
 
     def receive_nowait(self) -> T | None:
         """Take what is queued without waiting: for a consumer that drains in bursts.

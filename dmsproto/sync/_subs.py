@@ -20,7 +20,8 @@ import outcome
 import trio
 
 from ..client import Subscription as TrioSubscription
-from ..errors import Closed, EventGap, SubscriptionOverflow
+from ..client._base import gap_error
+from ..errors import Closed
 from ..results import Event, Gap, SubscribeResult
 from ._dispatch import Dispatcher
 from ._loop import Call, Loop, refuse_in_trio
@@ -56,16 +57,6 @@ async def _fetch(sub: TrioSubscription[Event | Gap], timeout: float | None) -> l
     return items
 
 
-def gap_error(path: str, gap: Gap) -> SubscriptionOverflow | EventGap:
-    """The exception a ``gaps="raise"`` consumer meets at ``gap``."""
-    if gap.reason == "overflow":
-        return SubscriptionOverflow(
-            f"subscription to {path!r}: consumer fell behind, {gap.dropped} events dropped"
-        )
-    return EventGap(
-        f"subscription to {path!r}: connection was lost and the subscription renewed; "
-        "events in between are missing"
-    )
 
 
 class Subscription(Generic[T]):
@@ -425,4 +416,4 @@ class CallbackSubscription:
         return f"<dmsproto.sync.CallbackSubscription {self.path!r} {self.describe()} {state}>"
 
 
-__all__ = ["BATCH", "CallbackSubscription", "Subscription", "gap_error"]
+__all__ = ["BATCH", "CallbackSubscription", "Subscription"]
