@@ -25,6 +25,7 @@ from dmsproto.errors import (
 )
 from dmsproto.protocol import (
     BadFrame,
+    Call,
     CallDone,
     ChangelogGroups,
     ChangelogRead,
@@ -48,6 +49,13 @@ INDEX_ZERO = "[array-index] array index starts at 1"
 
 def message_of(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     return str(excinfo.value)
+
+
+def results_error(call: Call) -> str:
+    """The message of the ``ProtocolError`` that ``call.results()`` raises."""
+    with pytest.raises(ProtocolError) as caught:
+        call.results()
+    return str(caught.value)
 
 
 # ------------------------------------------------------------- validate_requests
@@ -145,18 +153,14 @@ def test_one_operation_over_several_frames_is_merged_not_read_from_the_first() -
     assert len(call.frames) == 2
     answer(core, call.frames[0], get=[ok("A"), ok("B"), ok("C")])  # one item too many
     answer(core, call.frames[1], get=[ok("C")])
-    with pytest.raises(ProtocolError) as caught:
-        call.results()
-    assert message_of(caught) == "'get': 4 response items for 3 request items"
+    assert results_error(call) == "'get': 4 response items for 3 request items"
 
 
 def test_an_answer_without_its_command_is_short_of_items() -> None:
     core = ClientCore()
     single = core.start_call([Get("A")])
     assert answer(core, single.frames[0]) == [CallDone(single)]
-    with pytest.raises(ProtocolError) as caught:
-        single.results()
-    assert message_of(caught) == "'get': 0 response items for 1 request items"
+    assert results_error(single) == "'get': 0 response items for 1 request items"
 
     query = core.start_call([Query("A", {"maxDepth": 0})])
     answer(core, query.frames[0])
@@ -164,27 +168,21 @@ def test_an_answer_without_its_command_is_short_of_items() -> None:
 
     several = core.start_call([Get("A"), Set("B", 1)])
     answer(core, several.frames[0], get=[ok("A")])
-    with pytest.raises(ProtocolError) as caught:
-        several.results()
-    assert message_of(caught) == "'set': 0 response items for 1 request items"
+    assert results_error(several) == "'set': 0 response items for 1 request items"
 
 
 def test_an_unknown_item_tag_is_named_with_its_command() -> None:
     core = ClientCore()
     call = core.start_call([Query("A", {"maxDepth": 0}), Get("B")])
     answer(core, call.frames[0], get=[ok("A:x", tag=0), ok("B", tag=9)])
-    with pytest.raises(ProtocolError) as caught:
-        call.results()
-    assert message_of(caught) == "'get': response item with unknown tag 9"
+    assert results_error(call) == "'get': response item with unknown tag 9"
 
 
 def test_an_unreadable_answer_names_every_kind_of_operation_and_the_failure() -> None:
     core = ClientCore()
     call = core.start_call([Broken("A"), Get("B"), Broken("C")])
     answer(core, call.frames[0], get=[ok("A"), ok("B"), ok("C")])
-    with pytest.raises(ProtocolError) as caught:
-        call.results()
-    assert message_of(caught) == ("the answer to broken, get cannot be read as its result "
+    assert results_error(call) == ("the answer to broken, get cannot be read as its result "
                                   "(KeyError)")
 
 
