@@ -23,9 +23,11 @@ from dmsproto.protocol.connection import (
     Attempts,
     closed_by_peer,
     connect_timeout,
+    handshake_closed,
     message_too_big,
     not_tls,
     tls_closed,
+    upgrade_refused,
     worth_waiting,
 )
 
@@ -105,6 +107,35 @@ def test_a_connect_timeout_names_the_stage_it_stopped_at() -> None:
     tcp = connect_timeout(URL, "dms:9020", "tcp", 1.0)
     assert type(tcp) is ConnectError
     assert str(tcp) == "no connection to dms:9020 within 1.0 s"
+
+
+@pytest.mark.parametrize(("status", "body", "kind", "message"), [
+    (401, b"  Unauthorized\r\n", AuthenticationError,
+     f"{URL} refused the credentials (HTTP 401: Unauthorized)"),
+    (403, b"", AuthenticationError, f"{URL} refused the credentials (HTTP 403)"),
+    (402, b"pay first", ConnectError,
+     f"{URL} rejected the WebSocket upgrade (HTTP 402: pay first)"),
+    (404, b"\xffNot Found", ConnectError,
+     f"{URL} rejected the WebSocket upgrade (HTTP 404: \ufffdNot Found)"),
+    (500, b"x" * 199 + b"yz", ConnectError,
+     f"{URL} rejected the WebSocket upgrade (HTTP 500: {'x' * 199}y)"),
+])
+def test_an_upgrade_answered_with_a_status_quotes_the_start_of_the_body(
+    status: int, body: bytes, kind: type[ConnectError], message: str
+) -> None:
+    error = upgrade_refused(URL, status, body)
+    assert type(error) is kind
+    assert str(error) == message
+
+
+def test_a_handshake_that_ends_without_a_word_blames_the_certificate_only_over_tls() -> None:
+    over_tls = handshake_closed("dms:9021", tls=True)
+    assert type(over_tls) is TLSError
+    assert str(over_tls) == ("dms:9021 closed the TLS connection during the WebSocket handshake "
+                             "(client certificate refused?)")
+    plain = handshake_closed("dms:9020", tls=False)
+    assert type(plain) is ConnectError
+    assert str(plain) == "dms:9020 closed the connection during the WebSocket handshake"
 
 
 @pytest.mark.parametrize(("error", "wait"), [
