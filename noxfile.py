@@ -86,7 +86,7 @@ MUTMUT = "mutmut==3.8.1"
 def mutants(session: nox.Session) -> None:
     """Mutation testing of the hand-written core (``[tool.mutmut]`` in pyproject.toml).
 
-    ``nox -s mutants`` runs every mutant of the listed modules (about an hour on two
+    ``nox -s mutants`` runs every mutant of the listed modules (about 20 minutes on two
     cores) and lists the survivors; ``nox -s mutants -- "dmsproto.cli.exits.*"`` runs
     only the mutants whose names match. Survivors are explained in
     docs/guide/testing.md, equivalent or killed by a named test.
