@@ -101,11 +101,17 @@ class _Side:
         self._writing = True
         try:
             chunks: list[bytes] = []
+            ws = self.ws
+            is_open = ws.state is ConnectionState.OPEN
             for item in items:
-                if answer and self._in_message and isinstance(item, Message):
+                if type(item) is bytes:  # a plain frame, as it came in
+                    if is_open:
+                        chunks.append(item)
+                elif answer and self._in_message and isinstance(item, Message):
                     self._deferred.append(item)
                 else:
                     self._encode(item, chunks)
+                    is_open = ws.state is ConnectionState.OPEN
             if chunks:
                 await self.stream.send_all(b"".join(chunks))
         finally:
