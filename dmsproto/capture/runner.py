@@ -77,6 +77,8 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
                 v = not_json_violation(exc)
                 add(v.rule, record, v.pointer, v.value, v.message)
                 counts[record.direction, "(not JSON)"] += 1
+                if record.direction == "send":
+                    checker.unreadable(record)
                 continue
         if type(data) is dict:
             for v in check(data, record.direction):
@@ -93,6 +95,8 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
             v = not_an_object_violation(data)
             add(v.rule, record, v.pointer, v.value, v.message)
             counts[record.direction, "(not an object)"] += 1
+            if record.direction == "send":
+                checker.unreadable(record)
         if progress is not None and not messages % _PROGRESS_EVERY:
             progress(record.offset, messages)
     report.messages = messages
