@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import Direction
-from .model import BadRecord, CaptureError, Message, Record
+from .model import BadRecord, CaptureError, Message, Record, without_bom
 
 _TYPES: dict[str, Direction] = {"send": "send", "receive": "recv", "recv": "recv"}
 BASE_PATH = "/json_data"
@@ -34,7 +34,7 @@ def load_json_file(path: str | Path, what: str) -> Any:
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
-        return parse_json(raw)
+        return parse_json(without_bom(raw))
     except NotJSON as exc:
         raise CaptureError(f"{path} is not a {what} ({exc.reason})") from exc
 

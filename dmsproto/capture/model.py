@@ -14,6 +14,31 @@ from typing import Any
 from ..errors import CaptureError, TsharkMissing
 from ..versions import Direction
 
+UTF8_BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte order mark that Windows tools (Notepad, PowerShell, Fiddler) put before
+a text file; a capture file may start with it, a protocol message may not."""
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def without_bom(data: bytes) -> bytes:
+    """The UTF-8 text of a capture file's ``data``, whatever byte order mark it starts with.
+
+    A UTF-8 mark is dropped; a file that starts with a UTF-16 mark (what Windows
+    PowerShell's ``>`` writes, e.g. ``tshark -T json > capture.json``) is decoded and
+    given back as UTF-8.  Anything else is given back unchanged.
+
+    Args:
+        data: the start of a capture file, or all of it.
+
+    Returns:
+        The same text in UTF-8, without the mark.
+    """
+    if data.startswith(UTF8_BOM):
+        return data[len(UTF8_BOM):]
+    if data.startswith(_UTF16_BOMS):
+        return data.decode("utf-16", "replace").encode("utf-8")
+    return data
+
 
 def format_position(source: str, where: int | str) -> str:
     """``file:line``, ``file:frame N`` or ``file#/json/pointer``."""
@@ -119,5 +144,5 @@ class Note:
 
 Record = Message | BadRecord | SessionStart | Note
 
-__all__ = ["BadRecord", "CaptureError", "Message", "Note", "Record", "SessionStart",
-           "TsharkMissing", "format_position"]
+__all__ = ["UTF8_BOM", "BadRecord", "CaptureError", "Message", "Note", "Record", "SessionStart",
+           "TsharkMissing", "format_position", "without_bom"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .har import BASE_PATH, read_har
 from .jsonl import read_jsonl
-from .model import CaptureError, Record
+from .model import CaptureError, Record, without_bom
 from .tshark import DMS_PORT, read_pcap, read_tshark_json
 
 FORMATS = ("jsonl", "har", "tshark-json", "pcap")
@@ -31,7 +31,7 @@ def detect_format(path: str | Path) -> str:
     p = Path(path)
     try:
         with open(p, "rb") as handle:
-            head = handle.read(4096)
+            head = without_bom(handle.read(4096))
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if head[:4] in _PCAP_MAGIC:

@@ -26,7 +26,7 @@ from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import Direction
 from .har import BASE_PATH, is_dms_url, load_json_file
-from .model import CaptureError, Message, Note, Record, TsharkMissing
+from .model import CaptureError, Message, Note, Record, TsharkMissing, without_bom
 
 DMS_PORT = 9020
 """The DMS's default port for ws/http (2.1)."""
@@ -238,11 +238,11 @@ def read_tshark_json(path: str | Path, *, port: int | None = DMS_PORT,
 def _ek_lines(path: str | Path) -> list[Any]:
     packets = []
     with open(path, "rb") as handle:
-        for line in handle:
+        for lineno, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
-                obj = parse_json(line)
+                obj = parse_json(without_bom(line) if lineno == 1 else line)
             except NotJSON as exc:
                 raise CaptureError(f"{path} is not a tshark JSON export: {exc.reason}") from exc
             if isinstance(obj, dict) and "layers" in obj:
