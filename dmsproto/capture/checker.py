@@ -109,6 +109,28 @@ class Checker:
             stream = self._streams[message.stream] = _Stream()
         self._pend(stream, _Pending(message, None), None)
 
+    def settle(self, stream: str) -> None:
+        """The oldest open request of ``stream`` was answered outside the protocol.
+
+        An HTTP error status or a response body the capture lacks: the request is
+        answered, and the next response on the connection answers the next request.
+
+        Args:
+            stream: the connection (``Message.stream``).
+        """
+        state = self._streams.get(stream)
+        if state is None or not state.pending:
+            return
+        seq, pending = next(iter(state.pending.items()))
+        key = None
+        if pending.frame is not None and "tag" in pending.frame:
+            key = tag_key(pending.frame["tag"])
+        queue = state.by_tag[key]
+        queue.remove(seq)
+        if not queue:
+            del state.by_tag[key]
+        del state.pending[seq]
+
     def finish(self) -> None:
         """Report the requests still waiting for a response."""
         for stream in self._streams.values():

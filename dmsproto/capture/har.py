@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import Direction
-from .model import BadRecord, CaptureError, Message, Record, without_bom
+from .model import BadRecord, CaptureError, Message, Record, Settled, without_bom
 
 _TYPES: dict[str, Direction] = {"send": "send", "receive": "recv", "recv": "recv"}
 BASE_PATH = "/json_data"
@@ -108,11 +108,16 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
         yield Message("send", body, source, f"{base}/request/postData/text", time, stream,
                       len(body), size)
     response = entry.get("response") or {}
-    if response.get("status") != 200:
-        return  # a fatal DMS error: plain-text body, not a protocol message
+    status = response.get("status")
+    if type(status) is not int or status <= 0:
+        return  # no answer at all (the browser's status 0: failed or cancelled)
+    if status != 200:  # a fatal DMS error (2.6): plain-text body, not a protocol message
+        yield Settled(source, stream, f"answered with HTTP {status} (a fatal error, 2.6)")
+        return
     content = response.get("content") or {}
     text = content.get("text")
-    if not isinstance(text, str):
+    if not isinstance(text, str) or (not text and content.get("size", 0) != 0):
+        yield Settled(source, stream, "the HAR file lacks the response body")
         return
     if content.get("encoding") == "base64":
         try:

@@ -142,7 +142,27 @@ class Note:
     text: str
 
 
-Record = Message | BadRecord | SessionStart | Note
+@dataclass(slots=True)
+class Settled:
+    """A request's answer that is no protocol message: it settles the oldest open request.
+
+    An HTTP POST answered with an error status (a fatal error, 2.6: 401, 405, 413, ...)
+    or whose response body the capture lacks (a HAR saved without bodies) did get its
+    answer; the checker must neither call the request an orphan nor pair it with the
+    next response on the connection.
+
+    Args:
+        source: the capture file's name.
+        stream: the connection whose oldest open request it answers.
+        reason: what answered, for the report's note (``answered with HTTP 401 ...``).
+    """
+
+    source: str
+    stream: str
+    reason: str
+
+
+Record = Message | BadRecord | SessionStart | Note | Settled
 
 __all__ = ["UTF8_BOM", "BadRecord", "CaptureError", "Message", "Note", "Record", "SessionStart",
-           "TsharkMissing", "format_position", "without_bom"]
+           "Settled", "TsharkMissing", "format_position", "without_bom"]

@@ -26,7 +26,7 @@ from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import Direction
 from .har import BASE_PATH, is_dms_url, load_json_file
-from .model import CaptureError, Message, Note, Record, TsharkMissing, without_bom
+from .model import CaptureError, Message, Note, Record, Settled, TsharkMissing, without_bom
 
 DMS_PORT = 9020
 """The DMS's default port for ws/http (2.1)."""
@@ -125,9 +125,14 @@ class DmsTraffic:
                 self._conns[tcp] = _Conn(is_dms_url(uri, self.base_path),
                                          _first(fields, "tcp_dstport"))
                 return
+            stream += " http"
+            if method is None and self._fatal_answer(fields):
+                yield Settled(self.source, stream,
+                              f"answered with HTTP {_first(fields, 'http_response_code')} "
+                              "(a fatal error, 2.6)")
+                return
             texts = self._http_body(fields, method)
             direction = "send" if method is not None else "recv"
-            stream += " http"
         else:
             texts = self._websocket_payloads(fields)
             if not texts:
@@ -156,6 +161,12 @@ class DmsTraffic:
             return _Conn(False, None)
         conn = self._conns[tcp] = _Conn(True, self.port, assumed=True)
         return conn
+
+    def _fatal_answer(self, fields: dict[str, list[Any]]) -> bool:
+        """An HTTP response to the base path with an error status (a fatal error, 2.6)."""
+        code = _first(fields, "http_response_code")
+        uri = _first(fields, "http_response_for_uri") or self.base_path
+        return code not in (None, "200", "101") and is_dms_url(uri, self.base_path)
 
     def _http_body(self, fields: dict[str, list[Any]],
                    method: str | None) -> list[tuple[str, bool]]:
