@@ -81,15 +81,16 @@ def _websocket(messages: list[Any], source: str, base: str, stream: str,
             yield BadRecord(source, where, 'needs "type" send|receive and text "data"',
                             time=m.get("time"), offset=size)
             continue
+        payload: str | bytes = data
         if opcode == _BINARY:
-            try:
-                data = base64.b64decode(data, validate=True).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                yield BadRecord(source, where, "binary WebSocket message is not base64 of "
-                                "UTF-8 text", time=m.get("time"), offset=size)
+            try:  # the bytes as sent: the validator says whether they are UTF-8 JSON
+                payload = base64.b64decode(data, validate=True)
+            except ValueError:
+                yield BadRecord(source, where, "binary WebSocket message is not base64",
+                                time=m.get("time"), offset=size)
                 continue
-        yield Message(direction, data, source, where, m.get("time"),
-                      stream, len(data), size, opcode == _BINARY)
+        yield Message(direction, payload, source, where, m.get("time"),
+                      stream, len(payload), size, opcode == _BINARY)
 
 
 def is_dms_url(url: str, base_path: str = BASE_PATH) -> bool:
@@ -119,15 +120,16 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
     if not isinstance(text, str) or (not text and content.get("size", 0) != 0):
         yield Settled(source, stream, "the HAR file lacks the response body")
         return
+    answer: str | bytes = text
     if content.get("encoding") == "base64":
-        try:
-            text = base64.b64decode(text).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
+        try:  # the bytes as sent: the validator says whether they are UTF-8 JSON
+            answer = base64.b64decode(text)
+        except ValueError:
             yield BadRecord(source, f"{base}/response/content/text",
-                            "base64 response body is not UTF-8 text", time=time, offset=size)
+                            "response body is not base64", time=time, offset=size)
             return
-    yield Message("recv", text, source, f"{base}/response/content/text", time, stream,
-                  len(text), size)
+    yield Message("recv", answer, source, f"{base}/response/content/text", time, stream,
+                  len(answer), size)
 
 
 __all__ = ["BASE_PATH", "is_dms_url", "load_json_file", "read_har"]

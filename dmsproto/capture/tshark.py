@@ -117,7 +117,7 @@ class DmsTraffic:
         tcp = _first(fields, "tcp_stream") or "?"
         stream = f"{self.source}:tcp {tcp}"
         method = _first(fields, "http_request_method")
-        texts: list[tuple[str, bool]] = []
+        texts: list[tuple[str | bytes, bool]] = []
         direction: Direction
         if method is not None or _first(fields, "http_response_code") is not None:
             if method == "GET" and "websocket" in (_first(fields, "http_upgrade") or "").lower():
@@ -169,7 +169,7 @@ class DmsTraffic:
         return code not in (None, "200", "101") and is_dms_url(uri, self.base_path)
 
     def _http_body(self, fields: dict[str, list[Any]],
-                   method: str | None) -> list[tuple[str, bool]]:
+                   method: str | None) -> list[tuple[str | bytes, bool]]:
         if "http_file_data" not in fields:
             return []
         if method is not None:
@@ -183,15 +183,15 @@ class DmsTraffic:
         return []
 
     @staticmethod
-    def _websocket_payloads(fields: dict[str, list[Any]]) -> list[tuple[str, bool]]:
+    def _websocket_payloads(fields: dict[str, list[Any]]) -> list[tuple[str | bytes, bool]]:
         opcodes = [str(o) for o in fields.get("websocket_opcode", [])]
-        texts = [(t, False) for t in fields.get("websocket_payload_text", [])
-                 if isinstance(t, str)]
+        texts: list[tuple[str | bytes, bool]] = [
+            (t, False) for t in fields.get("websocket_payload_text", []) if isinstance(t, str)]
         if _BINARY in opcodes:
             for raw in fields.get("data_data", []):
                 hexes = str(raw).replace(":", "")
-                try:
-                    texts.append((bytes.fromhex(hexes).decode("utf-8", "replace"), True))
+                try:  # the bytes as sent: the validator says whether they are UTF-8 JSON
+                    texts.append((bytes.fromhex(hexes), True))
                 except ValueError:
                     continue
         return texts

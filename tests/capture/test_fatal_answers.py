@@ -4,12 +4,14 @@ answer pairs with it: in a capture and live in the proxy, it is no orphan respon
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dmsproto.capture import Message, Report, validate_records
+from dmsproto.capture import Message, Report, validate_files, validate_records
 from dmsproto.errors import NotJSON
 from dmsproto.jsontext import parse_json
 from dmsproto.proxy import LiveChecker
@@ -73,3 +75,24 @@ def test_live_checks_pair_the_fatal_answer_too() -> None:
 @given(st.text(max_size=40).filter(not_json))
 def test_any_unreadable_request_is_answered_by_the_fatal_item(text: str) -> None:
     assert rules(("send", text), ("recv", FATAL)) == [("json", 1)]
+
+
+def ws_packet(number: int, client: bool, **fields: str) -> dict[str, Any]:
+    ports = {"tcp.srcport": "50000", "tcp.dstport": "9020"} if client else \
+        {"tcp.srcport": "9020", "tcp.dstport": "50000"}
+    return {"_source": {"layers": {
+        "frame": {"frame.number": str(number), "frame.time_epoch": f"{number}.0"},
+        "tcp": {"tcp.stream": "0", **ports},
+        "websocket": {"websocket.mask": "1" if client else "0", **fields}}}}
+
+
+@pytest.mark.parametrize("payload", [b"\xff\xfe{}", b'{"get": ["\xe9"]}', b"\xc3"])
+def test_binary_frames_that_are_not_utf8_are_refused_as_sent(tmp_path: Path,
+                                                             payload: bytes) -> None:
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([
+        ws_packet(1, True, **{"websocket.opcode": "2"}, **{"data.data": payload.hex(":")}),
+        ws_packet(2, False, **{"websocket.opcode": "1",
+                               "websocket.payload.text": json.dumps(FATAL)})]))
+    report = validate_files([export])
+    assert sorted(report.rules) == ["binary-frame", "json"], report.to_text()
