@@ -54,10 +54,24 @@ def tshark_command(path: str | os.PathLike[str]) -> list[str]:
     return command
 
 
+def _field_name(key: str) -> str:
+    """A field's name as ``FIELDS`` spells it (dots as ``_``), whatever the export's form.
+
+    ``-T json`` writes ``websocket.payload.text``, ``-T ek -e FIELD``
+    ``websocket_payload_text``, and a full ``-T ek`` export repeats the protocol:
+    ``websocket_websocket_payload_text``.
+    """
+    name = key.replace(".", "_")
+    protocol, _, rest = name.partition("_")
+    if rest.startswith(protocol + "_") and rest in _WANTED:
+        return rest
+    return name
+
+
 def _collect(node: Any, out: dict[str, list[Any]]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
-            name = key.replace(".", "_")
+            name = _field_name(key)
             if name in _WANTED:
                 if isinstance(value, list):
                     out.setdefault(name, []).extend(value)
