@@ -204,8 +204,8 @@ class Checker:
                        f"response ({_show(tag)}) answers no open request")
             return
         request = pending.frame
-        if request is None:
-            return  # the fatal answer to a request that could not be read
+        if request is None or COMMANDS.isdisjoint(request):
+            return  # the fatal answer to a request that could not be read, or held no command
         for command in request:
             if command in COMMANDS and command not in frame:
                 self._sink("command-echo", message, f"/{command}", None,
