@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import Direction
-from .model import BadRecord, CaptureError, Message, Record, Settled, without_bom
+from .model import BadRecord, CaptureError, Message, Record, Settled, Unseen, without_bom
 
 _TYPES: dict[str, Direction] = {"send": "send", "receive": "recv", "recv": "recv"}
 BASE_PATH = "/json_data"
@@ -104,18 +104,21 @@ def is_dms_url(url: str, base_path: str = BASE_PATH) -> bool:
 def _post(entry: dict[str, Any], source: str, base: str, stream: str,
           size: int) -> Iterator[Record]:
     time = entry.get("startedDateTime")
-    body = (entry.get("request") or {}).get("postData", {}).get("text")
+    body = _member(_member(entry, "request"), "postData").get("text")
     if isinstance(body, str):
         yield Message("send", body, source, f"{base}/request/postData/text", time, stream,
                       len(body), size)
-    response = entry.get("response") or {}
+    else:
+        yield Unseen(source, f"{base}/request", time, stream,
+                     "the HAR file lacks the request body")
+    response = _member(entry, "response")
     status = response.get("status")
     if type(status) is not int or status <= 0:
         return  # no answer at all (the browser's status 0: failed or cancelled)
     if status != 200:  # a fatal DMS error (2.6): plain-text body, not a protocol message
         yield Settled(source, stream, f"answered with HTTP {status} (a fatal error, 2.6)")
         return
-    content = response.get("content") or {}
+    content = _member(response, "content")
     text = content.get("text")
     if not isinstance(text, str) or (not text and content.get("size", 0) != 0):
         yield Settled(source, stream, "the HAR file lacks the response body")
@@ -130,6 +133,12 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
             return
     yield Message("recv", answer, source, f"{base}/response/content/text", time, stream,
                   len(answer), size)
+
+
+def _member(obj: dict[str, Any], name: str) -> dict[str, Any]:
+    """``obj[name]`` when it is an object, else an empty one (a HAR writer left it out)."""
+    value = obj.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 __all__ = ["BASE_PATH", "is_dms_url", "load_json_file", "read_har"]

@@ -162,7 +162,29 @@ class Settled:
     reason: str
 
 
-Record = Message | BadRecord | SessionStart | Note | Settled
+@dataclass(slots=True)
+class Unseen:
+    """A request the capture lacks the text of (a HAR POST saved without its body).
+
+    It was sent, so the next response on its connection answers it; nothing of it
+    can be validated.
+
+    Args:
+        source: the capture file's name.
+        where: its place in the file.
+        time: when it was sent, if the capture says.
+        stream: its connection.
+        reason: what is missing, for the report's note.
+    """
+
+    source: str
+    where: int | str
+    time: str | float | None
+    stream: str
+    reason: str
+
+
+Record = Message | BadRecord | SessionStart | Note | Settled | Unseen
 
 __all__ = ["UTF8_BOM", "BadRecord", "CaptureError", "Message", "Note", "Record", "SessionStart",
-           "Settled", "TsharkMissing", "format_position", "without_bom"]
+           "Settled", "TsharkMissing", "Unseen", "format_position", "without_bom"]

@@ -23,7 +23,7 @@ from ..wording import count
 from .checker import COMMANDS, Checker
 from .fastcheck import FrameValidator
 from .har import BASE_PATH
-from .model import BadRecord, Message, Note, Record, SessionStart, Settled
+from .model import BadRecord, Message, Note, Record, SessionStart, Settled, Unseen
 from .readers import read_capture
 from .report import Report
 from .tshark import DMS_PORT
@@ -49,8 +49,8 @@ def validate_records(records: Iterable[Record], report: Report, *,
     _run(records, report, checker, progress, settled)
     checker.finish()
     for (source, reason), n in sorted(settled.items()):
-        report.notes.append(f"{source}: {count(n, 'request')} without a protocol answer to "
-                            f"check: {reason}")
+        report.notes.append(f"{source}: {count(n, 'request')} not checked against an "
+                            f"answer: {reason}")
 
 
 def _run(records: Iterable[Record], report: Report, checker: Checker,
@@ -69,6 +69,10 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
         if type(record) is not Message:
             if type(record) is Settled:
                 checker.settle(record.stream)
+                settled[record.source, record.reason] += 1
+            elif type(record) is Unseen:
+                checker.unreadable(Message("send", "", record.source, record.where, record.time,
+                                           record.stream, 0))
                 settled[record.source, record.reason] += 1
             else:
                 _other(record, report)

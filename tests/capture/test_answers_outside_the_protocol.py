@@ -38,8 +38,8 @@ def test_har_post_answered_with_an_error_status(tmp_path: Path) -> None:
     refused = {"status": 401, "content": {"mimeType": "text/plain", "text": "Unauthorized"}}
     report = validate_files([har(tmp_path, post("A", refused))])
     assert report.clean, report.to_text()
-    assert report.notes == [f"{tmp_path / 'c.har'}: 1 request without a protocol answer to "
-                            "check: answered with HTTP 401 (a fatal error, 2.6)"]
+    assert report.notes == [f"{tmp_path / 'c.har'}: 1 request not checked against an "
+                            "answer: answered with HTTP 401 (a fatal error, 2.6)"]
 
 
 def test_har_saved_without_response_bodies(tmp_path: Path) -> None:
@@ -50,6 +50,27 @@ def test_har_saved_without_response_bodies(tmp_path: Path) -> None:
     assert report.clean, report.to_text()
     assert report.messages == 3
     assert "lacks the response body" in report.notes[0]
+
+
+def test_har_saved_without_request_bodies(tmp_path: Path) -> None:
+    answered = {"status": 200, "content": {"mimeType": "application/json",
+                                           "text": json.dumps(ok("A"))}}
+    bodiless = post("A", answered)
+    del bodiless["request"]["postData"]
+    nulled = post("B", {**answered, "content": {"text": json.dumps(ok("B"))}})
+    nulled["request"]["postData"] = None
+    report = validate_files([har(tmp_path, bodiless, nulled)])
+    assert report.clean, report.to_text()
+    assert report.messages == 2  # the answers, validated
+    assert report.notes == [f"{tmp_path / 'c.har'}: 2 requests not checked against an "
+                            "answer: the HAR file lacks the request body"]
+
+
+def test_har_entries_with_odd_members_are_read_without_a_crash(tmp_path: Path) -> None:
+    odd = post("A", {"status": 200, "content": ["not", "an", "object"]})
+    odd["response"] = "not an object either"
+    report = validate_files([har(tmp_path, odd)])
+    assert sorted(report.rules) == ["orphan-request"]
 
 
 def test_har_post_that_got_no_answer_at_all_is_still_an_orphan(tmp_path: Path) -> None:
