@@ -48,6 +48,8 @@ def read_har(path: str | Path, *, label: str | None = None,
         entries = har["log"]["entries"]
     except (KeyError, TypeError) as exc:
         raise CaptureError(f"{path} is not a HAR file (no log.entries)") from exc
+    if not isinstance(entries, list):
+        raise CaptureError(f"{path} is not a HAR file (log.entries is not an array)")
     size = Path(path).stat().st_size
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):

@@ -8,10 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dmsproto.capture import validate_files
+from dmsproto.capture import CaptureError, validate_files
 
 URL = "http://127.0.0.1:9020/json_data"
 
@@ -116,3 +117,11 @@ def test_keep_alive_posts_pair_whatever_status_comes_between(
     assert report.clean, report.to_text()
     refused = len([s for s in statuses if s != 200])
     assert report.messages == len(statuses) + len(statuses) - refused
+
+
+def test_har_whose_entries_are_no_array_is_refused_in_our_words(tmp_path: Path) -> None:
+    path = tmp_path / "c.har"
+    for entries in (None, {"0": {}}, "x"):
+        path.write_text(json.dumps({"log": {"entries": entries}}))
+        with pytest.raises(CaptureError, match=r"is not a HAR file \(log.entries is not an "):
+            validate_files([path])
