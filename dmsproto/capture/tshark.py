@@ -240,7 +240,11 @@ def _packets(doc: Any) -> Iterable[Any]:
     if isinstance(doc, list):
         for packet in doc:
             if isinstance(packet, dict):
-                yield packet.get("_source", {}).get("layers", packet.get("layers", packet))
+                source = packet.get("_source")
+                if isinstance(source, dict) and "layers" in source:
+                    yield source["layers"]
+                else:
+                    yield packet.get("layers", packet)
     elif isinstance(doc, dict) and "layers" in doc:
         yield doc["layers"]
 
