@@ -11,10 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmsproto.capture import detect_format, validate_files
+from dmsproto.recorder import Recorder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BOM = b"\xef\xbb\xbf"
@@ -82,3 +84,15 @@ def test_jsonl_line_ends_blank_lines_and_a_bom_never_change_the_verdict(
     path = tmp_path / "p.jsonl"
     path.write_bytes((BOM if bom else b"") + body.encode())
     assert summary(path) == (True, 4, [])
+
+
+@pytest.mark.parametrize("name", ["capture.json", "capture.log", "capture"])
+def test_our_recording_is_known_by_its_first_line_whatever_its_name(
+        tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    with Recorder(path, label="dmsproto get") as recorder:  # opens with a session marker
+        recorder.record("send", json.dumps({"get": ["A"], "tag": 1}))
+        recorder.record("recv", json.dumps({"get": [{**OK, "path": "A"}], "tag": 1}))
+    assert json.loads(path.read_text().splitlines()[0]).keys() >= {"session"}
+    assert detect_format(path) == "jsonl"
+    assert summary(path) == (True, 2, [])
