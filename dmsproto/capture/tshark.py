@@ -14,6 +14,7 @@ once, at their last frame.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -189,11 +190,11 @@ class DmsTraffic:
         if method is not None:
             uri = _first(fields, "http_request_uri") or ""
             if method == "POST" and is_dms_url(uri, self.base_path):
-                return [(str(fields["http_file_data"][0]), False)]
+                return [(_file_data(fields["http_file_data"][0]), False)]
         elif _first(fields, "http_response_code") == "200":
             uri = _first(fields, "http_response_for_uri") or self.base_path
             if is_dms_url(uri, self.base_path):
-                return [(str(fields["http_file_data"][0]), False)]
+                return [(_file_data(fields["http_file_data"][0]), False)]
         return []
 
     @staticmethod
@@ -224,6 +225,22 @@ class DmsTraffic:
             yield Note(self.source, f"{self.skipped} WebSocket messages on other ports without "
                                     "a captured handshake were left out (--port names the DMS "
                                     "port)")
+
+
+_HEX_BYTES = re.compile(r"[0-9a-fA-F]{2}(?::?[0-9a-fA-F]{2})*")
+
+
+def _file_data(value: Any) -> str | bytes:
+    """An HTTP body as tshark exports it: text (Wireshark 4.0), or its bytes in hex.
+
+    Newer Wireshark types ``http.file_data`` as bytes and writes them as hex
+    (``7b:22:67...`` or ``7b2267...``); a DMS body in text starts with ``{`` and is
+    never all hex digits, so the two cannot be mistaken for a request or an answer.
+    """
+    text = str(value)
+    if _HEX_BYTES.fullmatch(text):
+        return bytes.fromhex(text.replace(":", ""))
+    return text
 
 
 def _ws_direction(fields: dict[str, list[Any]], server_port: str | None) -> Direction:

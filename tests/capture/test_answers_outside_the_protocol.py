@@ -125,3 +125,22 @@ def test_har_whose_entries_are_no_array_is_refused_in_our_words(tmp_path: Path) 
         path.write_text(json.dumps({"log": {"entries": entries}}))
         with pytest.raises(CaptureError, match=r"is not a HAR file \(log.entries is not an "):
             validate_files([path])
+
+
+@pytest.mark.parametrize("spell", [
+    lambda b: b.hex(":"), lambda b: b.hex(), lambda b: b.decode()],
+    ids=["hex with colons", "hex", "text"])
+def test_post_bodies_exported_as_bytes_read_like_text(tmp_path: Path, spell: Any) -> None:
+    """Newer tshark types http.file_data as bytes and writes it in hex."""
+    def hexed(fields: dict[str, str]) -> dict[str, str]:
+        if "http.file_data" in fields:
+            fields["http.file_data"] = spell(fields["http.file_data"].encode())
+        return fields
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([packet(1, 0, hexed(request("Ä"))),
+                                  packet(2, 0, hexed(answer(200, ok("Ä")))),
+                                  packet(3, 0, hexed(request("B"))),
+                                  packet(4, 0, hexed(answer(200, ok("C"))))]))
+    report = validate_files([export])
+    assert report.messages == 4
+    assert sorted(report.rules) == ["path-echo"], report.to_text()
