@@ -140,10 +140,10 @@ class LiveChecker:
             frame = parse_json(data)
         except NotJSON as exc:
             report.counts[direction, "(not JSON)"] += 1
-            return framing + self._findings(message, [not_json_violation(exc)])
+            return framing + self._unreadable(state, message, not_json_violation(exc))
         if type(frame) is not dict:  # a JSON string is not text to read again
             report.counts[direction, "(not an object)"] += 1
-            return framing + self._findings(message, [not_an_object_violation(frame)])
+            return framing + self._unreadable(state, message, not_an_object_violation(frame))
         findings = framing + self._findings(message, self._frames.check(frame, direction))
         counted = False
         for key in frame:
@@ -156,6 +156,12 @@ class LiveChecker:
         if state.found:
             findings += self._drain(state)
         return findings
+
+    def _unreadable(self, state: _Stream, message: Message, why: Violation) -> list[Finding]:
+        """A message that is no JSON object; a request of that kind still awaits its answer."""
+        if message.direction == "send":
+            state.checker.unreadable(message)
+        return self._findings(message, [why])
 
     def framing(self, direction: Direction, stream: str, time: float, text: str) -> Finding:
         """A frame that could not be read at all (rule ``websocket``).
