@@ -34,11 +34,9 @@ would end up in shell history or a world-readable file): it comes from
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import re
 import sys
-import tomllib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -171,6 +169,8 @@ def load_config(path: Path | None, required: bool) -> ConfigFile:
     """
     if path is None or (not required and not path.is_file()):
         return ConfigFile(None)
+    import tomllib  # only when there is a file: a one-shot command without one starts faster
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -261,6 +261,8 @@ def _password(user: str, env: Mapping[str, str]) -> str:
     if not sys.stdin.isatty():
         raise usage(f"--user {user} needs a password: set {PASSWORD_ENV} "
                     "(no terminal to prompt on)")
+    import getpass
+
     try:
         return getpass.getpass(f"Password for {user}: ")
     except EOFError:
