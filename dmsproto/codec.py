@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 import msgspec
+from msgspec import Struct
 
 from .errors import DecodeError, EncodeError
 from .versions import DEFAULT_VERSION, Direction, VersionBindings, get_version
@@ -127,8 +127,7 @@ def hist_entry_hook(version: VersionBindings) -> Callable[[type, Any], Any]:
     return dec_hook
 
 
-@dataclass(frozen=True)
-class FrameDecoders:
+class FrameDecoders(Struct, frozen=True):
     """The strict msgspec decoders of one version: every schema constraint is checked."""
 
     request: msgspec.json.Decoder[Any]

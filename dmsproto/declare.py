@@ -22,7 +22,6 @@ import difflib
 import os
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass
 from inspect import cleandoc
 from typing import (
     Annotated,
@@ -36,11 +35,12 @@ from typing import (
     get_type_hints,
 )
 
+from msgspec import Struct
+
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Cli:
+class Cli(Struct, frozen=True):
     """How the command line offers an option (an option without one is library-only).
 
     Attributes:
@@ -63,8 +63,7 @@ class Cli:
     config: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Opt:
+class Opt(Struct, frozen=True):
     """The declared facts of one option, attached with ``Annotated[type, Opt(...)]``.
 
     Attributes:
@@ -97,8 +96,7 @@ class Opt:
                              "config=False)")
 
 
-@dataclass(frozen=True, slots=True)
-class Declared:
+class Declared(Struct, frozen=True):
     """One declared option, read off its declaration (see :func:`declared`).
 
     Attributes:

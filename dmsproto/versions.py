@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import importlib
 import json
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from types import ModuleType
 from typing import Any, Literal
+
+from msgspec import Struct
 
 from ._generated import VERSIONS, Version
 from .errors import UnknownVersionError
@@ -28,8 +29,7 @@ DEFAULT_VERSION: Version = "1.4"
 """The version spoken when none is named: the one every DMS of the field speaks today."""
 
 
-@dataclass(frozen=True)
-class VersionBindings:
+class VersionBindings(Struct, frozen=True):
     """The generated modules and bundled schemas of one protocol version."""
 
     name: str
@@ -37,7 +37,19 @@ class VersionBindings:
     request: ModuleType
     response: ModuleType
     event: ModuleType
-    schemas: dict[str, Any]
+
+    @property
+    def schemas(self) -> dict[str, Any]:
+        """The bundled JSON Schemas by frame kind, read when first asked for (the
+        validators need them, the client does not)."""
+        return _schemas(self.request.__name__.rpartition(".")[0])
+
+
+@cache
+def _schemas(package: str) -> dict[str, Any]:
+    text = resources.files(package).joinpath("schemas.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 @cache
@@ -95,8 +107,7 @@ def get_version(name: str = DEFAULT_VERSION) -> VersionBindings:
     pkg = "dmsproto._generated.v" + name.replace(".", "_")
     modules = {m: importlib.import_module(f"{pkg}.{m}") for m in ("common", "request",
                                                                   "response", "event")}
-    text = resources.files(pkg).joinpath("schemas.json").read_text("utf-8")
-    return VersionBindings(name=name, schemas=json.loads(text), **modules)
+    return VersionBindings(name=name, **modules)
 
 
 __all__ = ["DEFAULT_VERSION", "Direction", "Version", "VersionBindings", "UnknownVersionError",

@@ -39,9 +39,10 @@ import re
 import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypedDict, cast
+
+from msgspec import Struct, field
 
 from ..client import Client, ReconnectPolicy, connect
 from ..declare import Cli, Opt, declared
@@ -82,8 +83,7 @@ SITE_ENV = env_name(PROFILE["site"])
 PASSWORD_ENV = env_name(declared(ConnectOptions)["password"])
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     """The connection options of one command run, resolved (never shows a secret).
 
     Attributes:
@@ -100,8 +100,7 @@ class Settings:
         return f"Settings({shown!r}, site={self.site!r})"
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(Struct, frozen=True):
     """A config file read and checked.
 
     Attributes:

@@ -14,11 +14,11 @@ before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Unpack
 
 import msgspec
+from msgspec import Struct
 
 from ..declare import check_names, declared
 from ..errors import EncodeError, NotInVersionError
@@ -176,10 +176,9 @@ def _one(items: list[Any], op: Op, wire: Wire) -> Any:
     return item
 
 
-class Op:
-    """Base of all operations (see module docstring)."""
+class Op(Struct, frozen=True):
+    """Base of all operations (see module docstring): frozen structs, cheap to make."""
 
-    __slots__ = ()
     command: ClassVar[str]
     #: what the caller called, for messages (e.g. "changelog_read")
     what: ClassVar[str]
@@ -197,8 +196,7 @@ class Op:
         raise NotImplementedError
 
 
-@dataclass(frozen=True, slots=True)
-class Get(Op):
+class Get(Op, frozen=True):
     """Read one datapoint -> ``Point``."""
 
     path: str
@@ -221,8 +219,7 @@ class Get(Op):
         return _decode.point(item)
 
 
-@dataclass(frozen=True, slots=True)
-class GetMany(Op):
+class GetMany(Op, frozen=True):
     """Read many datapoints -> ``list[Point | ItemError]`` in order."""
 
     paths: tuple[str, ...]
@@ -243,8 +240,7 @@ class GetMany(Op):
         return _decode.points(items, wire.ok)
 
 
-@dataclass(frozen=True, slots=True)
-class Query(Op):
+class Query(Op, frozen=True):
     """Search below ``path`` -> ``list[Point]`` (every match; many response items).
 
     ``query``: filters as for ``Client.query`` (``{"regex_path": ".*", "max_depth": 0}``),
@@ -281,8 +277,7 @@ class Query(Op):
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class ReadHistory(Op):
+class ReadHistory(Op, frozen=True):
     """Read recorded history -> ``History`` (compact) or ``HistoryDetail`` (detail).
 
     ``start``/``end``: an aware ``datetime``, a ``timedelta`` from now or zoned ISO 8601
@@ -338,8 +333,7 @@ class ReadHistory(Op):
         return _decode.history_result(item, self.path, self.format != wire.compact)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadChangelog(Op):
+class ReadChangelog(Op, frozen=True):
     """Read a datapoint's changelog -> ``list[ChangelogEntry]`` (protocol >= 1.4)."""
 
     path: str
@@ -365,8 +359,7 @@ class ReadChangelog(Op):
 _VALUE_TYPES = (int, float, str, bool)
 
 
-@dataclass(frozen=True, slots=True)
-class Set(Op):
+class Set(Op, frozen=True):
     """Write a value -> ``SetResult``; ``create`` makes the datapoint if missing."""
 
     path: str
@@ -409,8 +402,7 @@ class Set(Op):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Rename(Op):
+class Rename(Op, frozen=True):
     """Rename a datapoint (and its children) -> ``RenameResult``."""
 
     path: str
@@ -435,8 +427,7 @@ class Rename(Op):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Delete(Op):
+class Delete(Op, frozen=True):
     """Delete a datapoint; a node with children needs ``recursive`` -> ``DeleteResult``."""
 
     path: str
@@ -459,8 +450,7 @@ class Delete(Op):
         return DeleteResult(opt(item.path) or self.path, opt(item.tag))
 
 
-@dataclass(frozen=True, slots=True)
-class ChangelogGroups(Op):
+class ChangelogGroups(Op, frozen=True):
     """List the changelog groups -> ``list[str]`` (items carry no tag: root-tag correlated)."""
 
     command: ClassVar[str] = "changelog_get_groups"
@@ -479,8 +469,7 @@ class ChangelogGroups(Op):
         return groups
 
 
-@dataclass(frozen=True, slots=True)
-class ChangelogRead(Op):
+class ChangelogRead(Op, frozen=True):
     """Read a changelog group -> ``ChangelogReadResult`` (protocol >= 1.4)."""
 
     group: str
@@ -515,8 +504,7 @@ def _subscribe_result(item: Any, path: str) -> SubscribeResult:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Subscribe(Op):
+class Subscribe(Op, frozen=True):
     """Subscribe (used by the client's subscription registry) -> ``SubscribeResult``.
 
     ``query`` is given as for ``Query`` (filters, struct or mapping), or ``None``.
@@ -550,8 +538,7 @@ class Subscribe(Op):
         return _subscribe_result(item, self.path)
 
 
-@dataclass(frozen=True, slots=True)
-class Unsubscribe(Op):
+class Unsubscribe(Op, frozen=True):
     """Cancel a subscription made with the same path and tag -> ``SubscribeResult``."""
 
     path: str
