@@ -11,6 +11,21 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Spread:
+    """The lowest and highest of repeated measurements (shown beside their median)."""
+
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: list[float], scale: float = 1.0) -> Spread:
+        return cls(min(values) * scale, max(values) * scale)
+
+    def __str__(self) -> str:
+        return f"{self.low:,.3g}-{self.high:,.3g}"
+
+
+@dataclass(frozen=True)
 class Row:
     """One measured figure beside its baseline (same run, same machine)."""
 
@@ -21,6 +36,8 @@ class Row:
     baseline_name: str
     baseline: float
     goal: str = ""
+    spread: Spread | None = None
+    baseline_spread: Spread | None = None
 
     @property
     def ratio(self) -> float:

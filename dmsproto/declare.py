@@ -18,7 +18,6 @@ Adding an option is adding one annotated field to the ``TypedDict``.
 
 from __future__ import annotations
 
-import difflib
 import os
 import types
 from collections.abc import Mapping
@@ -221,6 +220,8 @@ def check_names(declaration: type[Any], given: Mapping[str, Any], what: str) -> 
     known = declared(declaration)
     for name in given:
         if name not in known:
+            import difflib  # a mistake's hint only: not worth loading at start-up
+
             near = difflib.get_close_matches(name, list(known), n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise TypeError(f"{what} got an unexpected keyword argument {name!r}{hint}")

@@ -40,8 +40,9 @@ def literal_values(tp: Any) -> tuple[str, ...]:
 
 
 def field_names(struct: type[msgspec.Struct]) -> dict[str, str]:
-    """``{attribute name: wire name}`` of a generated struct."""
-    return {f.name: f.encode_name for f in msgspec.structs.fields(struct)}
+    """``{attribute name: wire name}`` of a generated struct (read off the class, without
+    evaluating its annotations as ``msgspec.structs.fields`` does)."""
+    return dict(zip(struct.__struct_fields__, struct.__struct_encode_fields__, strict=True))
 
 
 def member(values: tuple[str, ...], value: str) -> str:
