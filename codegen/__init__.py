@@ -1,4 +1,6 @@
-"""Code generator: ``schema/<version>/`` -> ``dmsproto/_generated/<version>/``.
+"""Code generator: ``schema/<version>/`` -> ``dmsproto/_generated/<version>/``, the
+protocol reference of the docs, and the docs' tables of declared options
+(:mod:`codegen.tables`, also ``python -m codegen.tables``).
 
 Run ``python -m codegen`` (or ``nox -s codegen``); ``--check`` fails when the
 committed output differs from what the schemas generate.

@@ -10,7 +10,9 @@ and writes ``dmsproto/_generated/v<X>_<Y>/``:
   which also writes ``dmsproto.decode``'s overloads into ``decoding.py``);
 
 and the version's protocol reference for the docs site under
-``docs/reference/protocol/v<X.Y>/`` (see :mod:`codegen.reference`).
+``docs/reference/protocol/v<X.Y>/`` (see :mod:`codegen.reference`). It also
+rewrites the tables of the docs that restate the package's declarations (options,
+filters, exit codes; see :mod:`codegen.tables`).
 
 Output is deterministic and carries a header naming its inputs and their hash,
 so ``--check`` can compare byte for byte.
@@ -30,6 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from . import tables
 from .bundle import FRAME_FILES, bundle, load_version
 from .entry_points import default_version, package_of, write_entry_points
 from .reference import python_name, write_reference
@@ -205,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                     diffs.append(f"missing: {committed.relative_to(ROOT)}/")
                 else:
                     diffs += _differences(committed, fresh[name])
+        diffs += [f"stale table: {page.relative_to(ROOT)}" for page in tables.stale()]
         if diffs:
             print("codegen --check: generated files are stale; run `python -m codegen`:",
                   file=sys.stderr)
@@ -223,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(tmp_root / name, committed)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
+    for page in tables.write():
+        print(f"codegen: wrote the tables of {page.relative_to(ROOT)}")
     print(f"codegen: wrote {OUTPUT_DIR.relative_to(ROOT)} and {REFERENCE_DIR.relative_to(ROOT)} "
           f"for versions {', '.join(versions)}")
     return 0

@@ -29,6 +29,7 @@ import msgspec
 from msgspec import Struct
 
 from .errors import DecodeError, EncodeError
+from .jsontext import READER_ERRORS, not_json
 from .versions import DEFAULT_VERSION, Direction, VersionBindings, get_version
 from .wirebase import HistEntry
 
@@ -166,7 +167,10 @@ def frame_decoders(protocol: str = DEFAULT_VERSION) -> FrameDecoders:
 
 def _as_bytes(data: FrameData) -> bytes:
     if isinstance(data, str):
-        return data.encode("utf-8")
+        try:
+            return data.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate
+            raise not_json(exc, data) from None
     if isinstance(data, dict):
         return msgspec.json.encode(data)
     return bytes(data)
@@ -190,18 +194,20 @@ def frame_kind(data: bytes) -> Literal["event", "response"]:
         return "event"
     try:
         members = _MEMBERS.decode(data)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except msgspec.ValidationError as exc:
         raise decode_error(exc) from None
+    except READER_ERRORS as exc:
+        raise not_json(exc, data) from None
     return "event" if "event" in members else "response"
 
 
 def _run(decoder: msgspec.json.Decoder[Any], raw: bytes) -> Any:
     try:
         return decoder.decode(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except msgspec.ValidationError as exc:
         raise decode_error(exc) from None
-    except RecursionError:
-        raise DecodeError("", "nesting too deep") from None
+    except READER_ERRORS as exc:  # not JSON at all: worded as everywhere else
+        raise not_json(exc, raw) from None
 
 
 def decode_as(data: FrameData, kind: FrameKind, protocol: str = DEFAULT_VERSION) -> Any:

@@ -4,6 +4,7 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
 
     DMSProtoError
     ├── DecodeError          a message does not decode (``pointer``, ``reason``)   [ValueError]
+    │   └── NotJSON              the text is not JSON at all (``problem``)
     ├── EncodeError          a value cannot be written as protocol JSON            [ValueError]
     │   └── NotInVersionError    the call or option is not in the selected version
     ├── UnknownVersionError  a protocol version string dmsproto does not ship       [ValueError]
@@ -46,6 +47,21 @@ class DecodeError(DMSProtoError, ValueError):
         super().__init__(f"{pointer or '/'}: {reason}")
         self.pointer = pointer
         self.reason = reason
+
+
+class NotJSON(DecodeError):
+    """The text is not JSON as dmsproto reads it (:mod:`dmsproto.jsontext` says what that is).
+
+    ``problem`` says what is wrong in dmsproto's words, with the position where the
+    reader stopped (``unexpected character at position 12``); ``reason`` is
+    ``not JSON: <problem>`` and ``pointer`` is empty (the whole text); ``too_deep``
+    is true when the text nests deeper than the reader goes.
+    """
+
+    def __init__(self, problem: str, *, too_deep: bool = False) -> None:
+        super().__init__("", f"not JSON: {problem}")
+        self.problem = problem
+        self.too_deep = too_deep
 
 
 class EncodeError(DMSProtoError, ValueError):
@@ -182,6 +198,7 @@ __all__ = [
     "NoPermission",
     "NotFound",
     "NotInVersionError",
+    "NotJSON",
     "ProtocolError",
     "RequestTimeout",
     "SubscriptionOverflow",

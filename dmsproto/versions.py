@@ -10,12 +10,12 @@ client's options) asks :func:`at_least` rather than comparing strings, so
 from __future__ import annotations
 
 import importlib
-import json
 from functools import cache
 from importlib import resources
 from types import ModuleType
 from typing import Any, Literal
 
+import msgspec
 from msgspec import Struct
 
 from ._generated import VERSIONS, Version
@@ -48,7 +48,7 @@ class VersionBindings(Struct, frozen=True):
 @cache
 def _schemas(package: str) -> dict[str, Any]:
     text = resources.files(package).joinpath("schemas.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = msgspec.json.decode(text)
     return loaded
 
 

@@ -29,9 +29,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from ..tags import tag_key
+from ..validation.model import short
 from .model import Message
 
 COMMANDS = frozenset({"get", "set", "rename", "delete", "subscribe", "unsubscribe",
@@ -39,13 +38,14 @@ COMMANDS = frozenset({"get", "set", "rename", "delete", "subscribe", "unsubscrib
 WRITES = ("set", "rename", "delete")
 _QUERY_COMMANDS = ("get", "subscribe")
 _NO = object()
+_TAG_SHOWN = 200  # characters of a tag's JSON text in a message
 
 #: ``sink(rule, message, pointer, value, text)`` receives each finding.
 Sink = Callable[[str, Message, str, Any, str], None]
 
 
 def _show(tag: Any) -> str:
-    return "no tag" if tag is _NO else f"tag {orjson.dumps(tag).decode()}"
+    return "no tag" if tag is _NO else f"tag {short(tag, _TAG_SHOWN)}"
 
 
 @dataclass(slots=True)

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from ..errors import NotJSON
+from ..jsontext import parse_json
 from ..versions import Direction
 from .model import BadRecord, CaptureError, Message, Record
 
@@ -34,9 +34,9 @@ def load_json_file(path: str | Path, what: str) -> Any:
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise CaptureError(f"{path} is not a {what} (not JSON: {exc})") from exc
+        return parse_json(raw)
+    except NotJSON as exc:
+        raise CaptureError(f"{path} is not a {what} ({exc.reason})") from exc
 
 
 def read_har(path: str | Path, *, label: str | None = None,

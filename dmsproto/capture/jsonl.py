@@ -7,7 +7,8 @@ for a message sent in a binary WebSocket frame.  A line ``{"time": ..., "session
 "<id>", ...}`` starts a recording session: the connections of each session are
 streams of their own.  A marker that also names ``"conn"`` starts a session for that
 connection only (a proxy records many connections at once, interleaved).  Each line is
-parsed once with orjson; ``data`` given as text is left for the validator to parse.
+parsed once (:func:`dmsproto.jsontext.parse_json`); ``data`` given as text is left for
+the validator to parse.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from ..errors import NotJSON
+from ..jsontext import parse_json
 from ..recorder import SESSION_KEY
 from ..versions import Direction
 from .model import BadRecord, CaptureError, Message, Record, SessionStart
@@ -32,7 +33,7 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
         handle = open(path, "rb")  # noqa: SIM115 - closed by the with below, in a generator
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    loads = orjson.loads
+    loads = parse_json
     offset = 0
     stream = source
     own: dict[object, str] = {}  # conn -> stream of a connection with a marker of its own
@@ -56,8 +57,8 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
                     continue
                 direction = _DIRECTIONS[record["dir"]]
                 data = record["data"]
-            except orjson.JSONDecodeError as exc:
-                yield BadRecord(source, lineno, f"line is not JSON: {exc}", offset=offset)
+            except NotJSON as exc:
+                yield BadRecord(source, lineno, f"line is {exc.reason}", offset=offset)
                 continue
             except (KeyError, TypeError):
                 yield BadRecord(source, lineno, 'line needs "dir": "send"|"recv" and "data"',

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
+import msgspec
 
 from ..validation import Severity
 from ..validation.model import short
@@ -155,8 +155,8 @@ class Report:
                       key=lambda g: (g.severity != "error", -g.count, g.rule))
 
     def to_json(self) -> str:
-        return orjson.dumps(self.as_dict(), option=orjson.OPT_INDENT_2,
-                            default=repr).decode()
+        compact = msgspec.json.encode(self.as_dict(), enc_hook=repr)
+        return msgspec.json.format(compact, indent=2).decode()
 
     def to_text(self) -> str:
         files = ", ".join(self.files)

@@ -1,9 +1,9 @@
 """Validate whole captures: every frame against its schema, then across messages.
 
 The loop is the hot path of ``dmsproto validate``: each message is parsed once
-(orjson), checked with the strict Rust validator, and only a failing frame is
-looked at by the exact Python validator; the cross-message checker works on the
-same parsed object.
+(:func:`dmsproto.jsontext.parse_json`), checked with the strict Rust validator, and
+only a failing frame is looked at by the exact Python validator; the cross-message
+checker works on the same parsed object.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from ..validation import validate
+from ..errors import NotJSON
+from ..jsontext import parse_json
+from ..validation.frame import not_an_object_violation, not_json_violation
 from ..validation.rules import binary_frame
 from ..versions import DEFAULT_VERSION, get_version
 from .checker import COMMANDS, Checker
@@ -47,8 +47,7 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
     feed = checker.feed
     add = report.add
     counts = report.counts
-    loads = orjson.loads
-    JSONDecodeError = orjson.JSONDecodeError
+    loads = parse_json
     messages = report.messages
     size = 0
     per_file = report.per_file
@@ -67,14 +66,14 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
         if type(data) is str or type(data) is bytes:
             try:
                 data = loads(data)
-            except JSONDecodeError:
-                for v in validate(data, direction=record.direction, protocol=report.protocol):
-                    add(v.rule, record, v.pointer, v.value, v.message)
+            except NotJSON as exc:
+                v = not_json_violation(exc)
+                add(v.rule, record, v.pointer, v.value, v.message)
                 counts[record.direction, "(not JSON)"] += 1
                 continue
-        for v in check(data, record.direction):
-            add(v.rule, record, v.pointer, v.value, v.message)
         if type(data) is dict:
+            for v in check(data, record.direction):
+                add(v.rule, record, v.pointer, v.value, v.message)
             known = False
             for key in data:
                 if key in _KNOWN:
@@ -83,7 +82,9 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
             if not known:
                 counts[record.direction, "(no command)"] += 1
             feed(record, data)
-        else:
+        else:  # a string parsed from the text is a JSON string, not text to read again
+            v = not_an_object_violation(data)
+            add(v.rule, record, v.pointer, v.value, v.message)
             counts[record.direction, "(not an object)"] += 1
         if progress is not None and not messages % _PROGRESS_EVERY:
             progress(record.offset, messages)

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from ..errors import NotJSON
+from ..jsontext import parse_json
 from ..versions import Direction
 from .har import BASE_PATH, is_dms_url, load_json_file
 from .model import CaptureError, Message, Note, Record, TsharkMissing
@@ -242,9 +242,9 @@ def _ek_lines(path: str | Path) -> list[Any]:
             if not line.strip():
                 continue
             try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise CaptureError(f"{path} is not a tshark JSON export: {exc}") from exc
+                obj = parse_json(line)
+            except NotJSON as exc:
+                raise CaptureError(f"{path} is not a tshark JSON export: {exc.reason}") from exc
             if isinstance(obj, dict) and "layers" in obj:
                 packets.append(obj)
     return packets
@@ -268,8 +268,12 @@ def read_pcap(path: str | Path, *, port: int | None = DMS_PORT,
             for line in process.stdout:
                 if b'"layers"' not in line[:200]:
                     continue  # the ek index lines
-                packet = orjson.loads(line)
-                yield from traffic.messages(packet.get("layers", {}))
+                try:
+                    packet = parse_json(line)
+                except NotJSON as exc:
+                    raise CaptureError(f"tshark's output for {path} is {exc.reason}") from exc
+                if isinstance(packet, dict):
+                    yield from traffic.messages(packet.get("layers", {}))
             finished = True
         finally:
             process.stdout.close()

@@ -35,7 +35,8 @@ from typing import Any, Literal
 import msgspec
 
 from ..codec import decode_error, encode, frame_kind
-from ..errors import ConnectionLost, DMSProtoError, EncodeError, ProtocolError
+from ..errors import ConnectionLost, DMSProtoError, EncodeError, NotJSON, ProtocolError
+from ..jsontext import READER_ERRORS, not_json, parse_json
 from ..results import Event, Gap
 from ..tags import tag_key
 from ..versions import DEFAULT_VERSION
@@ -618,21 +619,26 @@ class ClientCore:
         out: list[CoreEvent] = []
         wire = self.wire
         if _is_event_frame(wire, data):
-            try:
-                events = self._decode_event(data).event
-            except msgspec.ValidationError as exc:
-                events = self._valid_events(data, exc, out)
-            except msgspec.DecodeError as exc:
-                return [BadFrame(ProtocolError(f"frame is not JSON: {exc}"), True)]
-            self._route(events, out)
-            return out
+            return self._events(data, out)
         try:
             frame = self._decode_response(data)
         except msgspec.ValidationError as exc:
             return self._invalid_response(data, exc)
-        except msgspec.DecodeError as exc:
-            return [BadFrame(ProtocolError(f"frame is not JSON: {exc}"), True)]
+        except READER_ERRORS as exc:
+            return [BadFrame(ProtocolError(f"frame is {not_json(exc, data).reason}"), True)]
         self._response(frame, data, out)
+        return out
+
+    def _events(self, data: str | bytes, out: list[CoreEvent]) -> list[CoreEvent]:
+        """An event frame: its valid events routed to their subscriptions."""
+        try:
+            events = self._decode_event(data).event
+        except msgspec.ValidationError as exc:
+            events = self._valid_events(data, exc, out)
+        except READER_ERRORS as exc:
+            out.append(BadFrame(ProtocolError(f"frame is {not_json(exc, data).reason}"), True))
+            return out
+        self._route(events, out)
         return out
 
     def _route(self, events: list[Any], out: list[CoreEvent]) -> None:
@@ -658,7 +664,11 @@ class ClientCore:
         self, data: str | bytes, exc: msgspec.ValidationError, out: list[CoreEvent]
     ) -> list[Any]:
         """The schema-valid items of an event frame that failed as a whole."""
-        raw = msgspec.json.decode(data)
+        try:
+            raw = parse_json(data)  # the typed reader may stop at a schema error first
+        except NotJSON as bad:
+            out.append(BadFrame(ProtocolError(f"frame is {bad.reason}"), True))
+            return []
         items = raw.get(self.wire.event_key) if type(raw) is dict else None
         if type(items) is not list:
             error = decode_error(exc)
@@ -684,8 +694,11 @@ class ClientCore:
         error = decode_error(exc)
         if not error.pointer:
             return [BadFrame(ProtocolError("frame is not a JSON object"), True)]
+        try:
+            raw = parse_json(data)  # the typed reader may stop at a schema error first
+        except NotJSON as bad:
+            return [BadFrame(ProtocolError(f"frame is {bad.reason}"), True)]
         problem = ProtocolError(f"response breaks protocol {self.wire.name}: {error}")
-        raw = msgspec.json.decode(data)
         tag = raw.get(self.wire.tag_key)
         ident = tag[0] if type(tag) is list and tag else tag
         entry = self._pending.get(ident) if type(ident) is int else None
@@ -704,8 +717,13 @@ class ClientCore:
             keys = {c for c in self.wire.response_commands if getattr(frame, c) is not UNSET}
             if not keys:
                 raw = data.encode() if isinstance(data, str) else data
-                if frame_kind(raw) == "event":
-                    self._route(self._decode_event(data).event, out)
+                try:
+                    kind = frame_kind(raw)
+                except NotJSON as exc:  # in a member the typed reader skipped
+                    out.append(BadFrame(ProtocolError(f"frame is {exc.reason}"), True))
+                    return
+                if kind == "event":
+                    self._events(data, out)
                     return
                 out.append(
                     BadFrame(ProtocolError("frame has no known response member"), False)

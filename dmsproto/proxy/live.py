@@ -19,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-import orjson
-
 from ..capture.checker import COMMANDS, Checker
 from ..capture.fastcheck import FrameValidator
 from ..capture.model import Message
 from ..capture.report import Report
-from ..validation import Violation, validate
+from ..errors import NotJSON
+from ..jsontext import parse_json
+from ..validation import Violation
+from ..validation.frame import not_an_object_violation, not_json_violation
 from ..validation.rules import binary_frame, severity
 from ..versions import DEFAULT_VERSION, Direction, get_version
 
@@ -106,25 +107,24 @@ class LiveChecker:
         report.bytes += len(data)
         framing = self._findings(message, [binary_frame()]) if isinstance(data, bytes) else []
         try:
-            frame = orjson.loads(data)
-        except orjson.JSONDecodeError:
+            frame = parse_json(data)
+        except NotJSON as exc:
             report.counts[direction, "(not JSON)"] += 1
-            violations = validate(data, direction=direction, protocol=self.protocol)
-            return framing + self._findings(message, violations)
-        findings = framing + self._findings(message, self._frames.check(frame, direction))
-        if type(frame) is dict:
-            counted = False
-            for key in frame:
-                if key in _KNOWN:
-                    report.counts[direction, key] += 1
-                    counted = True
-            if not counted:
-                report.counts[direction, "(no command)"] += 1
-            state.checker.feed(message, frame)
-            if state.found:
-                findings += self._drain(state)
-        else:
+            return framing + self._findings(message, [not_json_violation(exc)])
+        if type(frame) is not dict:  # a JSON string is not text to read again
             report.counts[direction, "(not an object)"] += 1
+            return framing + self._findings(message, [not_an_object_violation(frame)])
+        findings = framing + self._findings(message, self._frames.check(frame, direction))
+        counted = False
+        for key in frame:
+            if key in _KNOWN:
+                report.counts[direction, key] += 1
+                counted = True
+        if not counted:
+            report.counts[direction, "(no command)"] += 1
+        state.checker.feed(message, frame)
+        if state.found:
+            findings += self._drain(state)
         return findings
 
     def framing(self, direction: Direction, stream: str, time: float, text: str) -> Finding:

@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-import orjson
+import msgspec
 
 from ..capture.checker import COMMANDS
+from ..errors import NotJSON
+from ..jsontext import parse_json
 from .live import Finding
 
 REFUSED: Final = "Request refused by dmsproto proxy"
@@ -40,8 +42,8 @@ def refusal(data: str | bytes, findings: Sequence[Finding]) -> str:
     reason = REFUSED if first is None else (
         f"{REFUSED}: {first.pointer or '/'}: {first.message}")
     try:
-        frame: Any = orjson.loads(data)
-    except orjson.JSONDecodeError:
+        frame: Any = parse_json(data)
+    except NotJSON:
         frame = None
     answer: dict[str, Any] = {}
     named: list[str] = []
@@ -55,7 +57,7 @@ def refusal(data: str | bytes, findings: Sequence[Finding]) -> str:
                            else [{"code": "error", "message": reason}])
     if not named:
         answer["get"] = [{"code": "error", "message": reason}]
-    return orjson.dumps(answer).decode()
+    return msgspec.json.encode(answer).decode()
 
 
 __all__ = ["REFUSED", "refusal"]

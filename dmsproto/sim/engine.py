@@ -45,9 +45,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import orjson
-
-from ..errors import DMSError
+from ..errors import DMSError, NotJSON
+from ..jsontext import parse_json
 from ..timestamps import format_server_stamp
 from ..validation import validate
 from ..versions import DEFAULT_VERSION, UnknownVersionError, get_version, version_key
@@ -73,7 +72,6 @@ from .wire import UNSET, Command, SimWire, wire_for
 from .writes import delete_item, rename_item, set_item
 
 _STAMP_CACHE = 65_536  # formatted stamps kept (a plant's nodes share few stamps)
-_PARSER_DEPTH = "depth limit"  # how orjson names a text nested past its 1024 levels
 ItemHandler = Callable[["Engine", Context, Any], list[Any]]
 
 #: handlers by command attribute (the generated RequestFrame's snake_case names)
@@ -228,15 +226,17 @@ class Engine:
     def handle(self, session: Session, text: str | bytes) -> Reply:
         """One request message as received (text, or UTF-8 bytes).
 
+        The text is read as the validator reads it (:func:`dmsproto.jsontext.parse_json`).
         Not JSON: not UTF-8, a lone surrogate, ``NaN``, a number past a double
-        (``1e999``), or nested past the parser (too deep; answered as such).
-        Integers past 64 bits are read as doubles, as the validator reads them.
+        (``1e999``), an integer past the interpreter's digit limit, or nested past the
+        reader (too deep; answered as such).  Integers are read exactly.
         """
         try:
-            message = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            deep = _PARSER_DEPTH in str(exc)
-            return self._fatal({}, TOO_DEEP.format(self.limits.json_depth) if deep else FATAL_JSON)
+            message = parse_json(text)
+        except NotJSON as exc:
+            if exc.too_deep:
+                return self._fatal({}, TOO_DEEP.format(self.limits.json_depth))
+            return self._fatal({}, FATAL_JSON)
         return self.handle_message(session, message)
 
     def handle_message(self, session: Session, message: object) -> Reply:

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
+from ..errors import NotJSON
+from ..jsontext import parse_json
 from .fault_actions import (
     ANSWER_ONLY,
     Action,
@@ -98,10 +99,10 @@ class _Commands:
     def __contains__(self, name: str) -> bool:
         if self._names is None:
             request = self._request
-            if isinstance(request, str):
+            if isinstance(request, str | bytes):
                 try:
-                    request = json.loads(request)
-                except (ValueError, RecursionError):  # not JSON, or nested too deep
+                    request = parse_json(request)
+                except NotJSON:
                     request = None
             self._names = frozenset(request) if isinstance(request, Mapping) else frozenset()
         return name in self._names

@@ -44,7 +44,6 @@ clock's now when ``anchor`` is null) the tree is always the same.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from dataclasses import dataclass
@@ -53,6 +52,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+from ..errors import NotJSON
+from ..jsontext import parse_json
 from ..timestamps import parse_stamp
 from .access import fits
 from .changelog import ChangelogStore, LogEntry
@@ -88,7 +89,10 @@ def load_plant(source: str | Path | dict[str, Any] | None = None) -> Plant:
         source = demo_plant_path()
     raw: Any = source
     if isinstance(source, str | Path):
-        raw = json.loads(Path(source).read_text(encoding="utf-8"))
+        try:
+            raw = parse_json(Path(source).read_bytes())
+        except NotJSON as exc:
+            raise PlantError(f"{source} is not a plant file: {exc.reason}") from None
     if not isinstance(raw, dict) or raw.get("format", PLANT_FORMAT) != PLANT_FORMAT:
         raise PlantError(f"not a {PLANT_FORMAT} plant")
     anchor = raw.get("anchor")

@@ -15,9 +15,10 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
-import orjson
 from jsonschema import Draft202012Validator
 
+from ..errors import NotJSON
+from ..jsontext import parse_json
 from ..versions import DEFAULT_VERSION, Direction, get_version
 from .model import Violation
 from .paths import Element, array_elements
@@ -93,12 +94,11 @@ def validate(
         raise ValueError(f"direction must be 'send' or 'recv', not {direction!r}")
     if isinstance(message, (bytes, bytearray, memoryview, str)):
         try:
-            message = orjson.loads(message)
-        except orjson.JSONDecodeError as exc:
-            return [found("json", "", None, f"not JSON: {exc}")]
+            message = parse_json(message)
+        except NotJSON as exc:
+            return [not_json_violation(exc)]
     if not isinstance(message, dict):
-        return [found("frame", "", message,
-                      f"a frame is a JSON object, not {type(message).__name__}")]
+        return [not_an_object_violation(message)]
     kind = frame_kind(message, direction)
     c = compiled(protocol, kind)
     out: list[Violation] = []
@@ -124,6 +124,16 @@ def validate(
     return sorted(unique.values(), key=lambda v: v.pointer)
 
 
+def not_json_violation(exc: NotJSON) -> Violation:
+    """The one ``json`` violation of a text that is not JSON."""
+    return found("json", "", None, exc.reason)
+
+
+def not_an_object_violation(value: Any) -> Violation:
+    """The one ``frame`` violation of a JSON value that is not an object."""
+    return found("frame", "", value, f"a frame is a JSON object, not {type(value).__name__}")
+
+
 def placements(protocol: str = DEFAULT_VERSION) -> dict[str, tuple[str, ...]]:
     """Annotation rule -> the frame kinds (request, response, event) it applies to.
 
@@ -136,4 +146,5 @@ def placements(protocol: str = DEFAULT_VERSION) -> dict[str, tuple[str, ...]]:
     return {name: tuple(kinds) for name, kinds in sorted(where.items())}
 
 
-__all__ = ["Compiled", "Context", "compiled", "frame_kind", "placements", "validate"]
+__all__ = ["Compiled", "Context", "compiled", "frame_kind", "not_an_object_violation",
+           "not_json_violation", "placements", "validate"]

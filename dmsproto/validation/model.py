@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import orjson
+import msgspec
 
 Severity = Literal["error", "warning"]
 """``error``: breaks the document in a way a DMS rejects or misreads.
@@ -39,12 +39,17 @@ def pointer_of(parts: Iterable[str | int]) -> str:
     return "".join("/" + _escape(p) for p in parts)
 
 
+_encode = msgspec.json.Encoder().encode
+
+
 def short(value: Any, limit: int = 60) -> str:
     """``value`` as compact JSON, cut to ``limit`` characters for messages."""
     try:
-        text = orjson.dumps(value).decode()
-    except TypeError:
+        text = _encode(value).decode()
+    except (TypeError, ValueError):  # not JSON: a lone surrogate, a foreign object
         text = repr(value)
+    except RecursionError:
+        text = "[...]" if isinstance(value, list) else "{...}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from dmsproto.sim import Engine, demo_plant_path, load_plant
+from dmsproto.sim.plant import PlantError
 from dmsproto.sim.testing import Harness, StepClock
 from dmsproto.sim.wire import as_json
 
@@ -157,3 +161,10 @@ def test_demo_plant_has_the_promised_parts() -> None:
     assert len([p for p in rest if p.endswith(":TempFlow")]) == 4  # 3 circuits + boiler
     assert len(engine.tick()) == 0
     assert engine.tree.get("System:Time") is not None
+
+
+def test_a_plant_file_that_is_not_json_says_so_in_our_words(tmp_path: Path) -> None:
+    broken = tmp_path / "plant.json"
+    broken.write_text('{"points": {"A": {"type": "int", "value": NaN}}}', encoding="utf-8")
+    with pytest.raises(PlantError, match=r"is not a plant file: not JSON: unexpected character"):
+        load_plant(broken)
