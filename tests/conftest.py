@@ -18,7 +18,7 @@ from dmsproto.options import ConnectOptions
 from dmsproto.sim.server import Simulator
 
 #: fixtures that install third-party clients (visitoolkit-connector, ws from npm) at test time
-pytest_plugins = ["tests.support.third_party"]
+pytest_plugins = ["tests.support.third_party", "tests.support.trio_deadline"]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from tests.support.cli import (
     Server,
     TlsServer,
     cli_env,
+    read_line,
     run,
     run_many,
     shut_down,
@@ -211,7 +212,7 @@ def test_history_plot_without_matplotlib(server: Server, tmp_path: Path) -> None
     stub.mkdir(parents=True)
     (stub / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
     env = cli_env()
-    env["PYTHONPATH"] = f"{stub.parent}:{env['PYTHONPATH']}"
+    env["PYTHONPATH"] = str(stub.parent)
     result = run("history", "Plant:HC1:TempFlow", "--start", "-1d", "--plot",
                  str(tmp_path / "x.png"), "--url", server.url, env=env)
     assert result.returncode == exits.MISSING_EXTRA
@@ -258,7 +259,7 @@ def test_changelog_read_alarms(server: Server) -> None:
 def test_watch_stops_cleanly_on_ctrl_c(server: Server) -> None:
     process = spawn("watch", "System:Time", "--json", "--debug", "--url", server.url)
     assert process.stdout is not None
-    first = json.loads(process.stdout.readline())
+    first = json.loads(read_line(process))
     assert first["path"] == "System:Time" and first["code"] == "onChange"
     assert first["trigger"] == "<SYS>"
     out, err = stop(process)
@@ -273,7 +274,7 @@ def test_watch_sees_writes_of_others(server: Server) -> None:
     process = spawn("watch", "Test:Double", "--events", "onSet", "--count", "1", "--json",
                     "--url", server.url)
     assert process.stderr is not None
-    assert "watching Test:Double" in process.stderr.readline()
+    assert "watching Test:Double" in read_line(process, stream="stderr")
     assert run("set", "Test:Double", "5.25", "--whois", "tester", "--url",
                server.url).returncode == 0
     out, err = process.communicate(timeout=10)
@@ -296,11 +297,11 @@ def test_watch_reconnects_after_a_server_restart() -> None:
     port = first.url.rsplit(":", 1)[1].split("/")[0]
     process = spawn("watch", "System:Time", "--json", "--url", first.url)
     assert process.stdout is not None
-    assert json.loads(process.stdout.readline())["path"] == "System:Time"
+    assert json.loads(read_line(process))["path"] == "System:Time"
     shut_down(first)
     second = start_server("--tick", "0.2", "--port", port)
     try:
-        records = [json.loads(process.stdout.readline()) for _ in range(6)]
+        records = [json.loads(read_line(process)) for _ in range(6)]
         gaps = [r for r in records if "gap" in r]
         assert gaps and (gaps[0]["gap"], gaps[0]["dropped"]) == ("reconnect", None)
         assert records[-1]["path"] == "System:Time"  # events flow again

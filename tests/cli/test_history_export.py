@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from dmsproto.cli import exits
-from tests.support.cli import REPO, Server, cli_env, run, run_many
+from tests.support.cli import WORKDIR, Server, cli_env, run, run_many
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FLOW, PUMP = "Plant:HC1:TempFlow", "Plant:HC1:Pump:Cmd"
@@ -110,7 +110,7 @@ def _run_on_terminal(*args: str) -> tuple[int, str]:
     leader, follower = pty.openpty()
     process = subprocess.Popen([sys.executable, "-m", "dmsproto", *args], stderr=follower,
                                stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                               env=cli_env(), cwd=REPO)
+                               env=cli_env(), cwd=WORKDIR)
     os.close(follower)
     drawn = b""
     try:

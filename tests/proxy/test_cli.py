@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,13 +21,17 @@ from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import STEP, RawClient
 
-REPO = Path(__file__).resolve().parents[2]
+#: outside the source tree, so `python -m dmsproto` runs the installed package
+WORKDIR = Path(tempfile.gettempdir())
 
 
 def env(**extra: str) -> dict[str, str]:
     values = {k: v for k, v in os.environ.items() if not k.startswith("DMSPROTO_")}
-    values["PYTHONPATH"] = os.pathsep.join(filter(None, [extra.pop("PREPEND", ""), str(REPO),
-                                                         values.get("PYTHONPATH")]))
+    prepend = extra.pop("PREPEND", "")
+    if prepend:  # a stand-in module only: the command is the installed dmsproto
+        values["PYTHONPATH"] = prepend
+    else:
+        values.pop("PYTHONPATH", None)
     values["NO_COLOR"] = "1"
     values.update(extra)
     return values
@@ -70,7 +75,7 @@ async def proxy_command(*args: str, **extra: str
                         ) -> AsyncIterator[tuple[trio.Process, Lines, Lines]]:
     process = await trio.lowlevel.open_process(
         [sys.executable, "-m", "dmsproto", "proxy", *args], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env(**extra), cwd=REPO)
+        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env(**extra), cwd=WORKDIR)
     assert process.stdout is not None and process.stderr is not None
     try:
         yield process, Lines(process.stdout), Lines(process.stderr)
@@ -115,7 +120,7 @@ async def test_violations_print_live_and_the_summary_on_ctrl_c(
     assert err.seen[-1].endswith(" c1 close: client closed with 1000")
     # the recording reads as the same verdict in `dmsproto validate`
     done = subprocess.run([sys.executable, "-m", "dmsproto", "validate", str(record)],
-                          capture_output=True, text=True, env=env(), timeout=60, cwd=REPO)
+                          capture_output=True, text=True, env=env(), timeout=60, cwd=WORKDIR)
     assert done.returncode == 1 and "type (error): 1" in done.stdout
 
 
@@ -162,7 +167,7 @@ async def test_a_self_signed_listener(make_sim: Callable[..., Simulator]) -> Non
 ])
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     done = subprocess.run([sys.executable, "-m", "dmsproto", "proxy", *args],
-                          capture_output=True, text=True, env=env(), timeout=60, cwd=REPO)
+                          capture_output=True, text=True, env=env(), timeout=60, cwd=WORKDIR)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
 
@@ -173,7 +178,7 @@ def test_self_signed_without_cryptography_exits_9(tmp_path: Path) -> None:
     (fake / "__init__.py").write_text("raise ImportError('not installed here')\n")
     done = subprocess.run([sys.executable, "-m", "dmsproto", "proxy", "--upstream", "ws://dms",
                            "--tls-self-signed"], capture_output=True, text=True,
-                          env=env(PREPEND=str(tmp_path)), timeout=60, cwd=REPO)
+                          env=env(PREPEND=str(tmp_path)), timeout=60, cwd=WORKDIR)
     assert done.returncode == 9
     assert "pip install 'dmsproto[tls]'" in done.stderr
 

@@ -6,7 +6,6 @@ through smaller :class:`Limits` (and its defaults are checked to be the constant
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -44,9 +43,7 @@ def test_nesting_up_to_the_limit_is_answered() -> None:
 @pytest.mark.parametrize("levels", [limits.MAX_JSON_DEPTH + 1, 900, 100_000])
 def test_deeper_nesting_answers_a_fatal_item(levels: int) -> None:
     h = Harness()
-    started = time.perf_counter()
     reply = h.view(h.engine.handle(h.session(), nested(levels)))
-    assert time.perf_counter() - started < 1
     message = f"Request nested too deep (more than {limits.MAX_JSON_DEPTH} levels)"
     assert reply.fatal == message
     assert reply.response is not None

@@ -1,15 +1,24 @@
 """Helpers of the CLI tests: run ``python -m dmsproto`` as a subprocess, start and stop
-``dmsproto serve``."""
+``dmsproto serve``.
+
+The commands run the installed ``dmsproto``: no ``PYTHONPATH`` entry points at the
+source tree, and they run in a directory of their own, so ``python -m`` cannot pick
+the tree's package up from the working directory either. Every read from a command's
+pipes has a deadline.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import queue
+import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -17,6 +26,10 @@ from typing import IO
 REPO = Path(__file__).resolve().parents[2]
 USER = "integrator"
 PASSWORD = "s3cret-Pa55"
+#: where the commands run: outside the source tree
+WORKDIR = Path(tempfile.gettempdir())
+#: longest wait for one line of a command's output
+LINE_TIMEOUT = 30.0
 
 
 def get_args(*flags: str) -> argparse.Namespace:
@@ -29,7 +42,6 @@ def get_args(*flags: str) -> argparse.Namespace:
 def cli_env(**extra: str) -> dict[str, str]:
     """A clean environment: no user config or DMSPROTO_* settings leak into a test."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DMSPROTO_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env["NO_COLOR"] = "1"
     env["XDG_CONFIG_HOME"] = str(REPO / "tests" / "cli" / "no-config-here")
     env.update(extra)
@@ -41,7 +53,7 @@ def run(*args: str, env: dict[str, str] | None = None, timeout: float = 30,
     """``python -m dmsproto ARGS`` to completion."""
     return subprocess.run([sys.executable, "-m", "dmsproto", *args], capture_output=True,
                           text=True, env=env or cli_env(), timeout=timeout, input=stdin or "",
-                          cwd=REPO)
+                          cwd=WORKDIR)
 
 
 def run_many(*commands: tuple[str, ...], env: dict[str, str] | None = None,
@@ -58,7 +70,7 @@ def run_many(*commands: tuple[str, ...], env: dict[str, str] | None = None,
 def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "dmsproto", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                            env=env or cli_env(), cwd=REPO)
+                            env=env or cli_env(), cwd=WORKDIR)
 
 
 def stop(process: subprocess.Popen[str], timeout: float = 10) -> tuple[str, str]:
@@ -77,14 +89,43 @@ class Server:
 
 def start_server(*args: str) -> Server:
     process = spawn("serve", "--port", "0", *args)
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    http = process.stdout.readline().strip().removeprefix("HTTP POST ")
+    try:
+        url = read_line(process).strip()
+        http = read_line(process).strip() if url else ""
+    except AssertionError:
+        process.kill()
+        process.communicate(timeout=LINE_TIMEOUT)
+        raise
     if not url.startswith(("ws://", "wss://")):
         process.kill()
-        _, err = process.communicate()
+        _, err = process.communicate(timeout=LINE_TIMEOUT)
         raise RuntimeError(f"serve did not start: {url!r} {err}")
-    return Server(process, url, http)
+    return Server(process, url, http.removeprefix("HTTP POST "))
+
+
+def read_line(process: subprocess.Popen[str], timeout: float = LINE_TIMEOUT,
+              stream: str = "stdout") -> str:
+    """One line of ``process``'s stdout (or stderr), or a failure after ``timeout`` seconds.
+
+    Reads the pipe byte by byte below its text wrapper, so nothing past the line is
+    taken from a later ``communicate()``.
+    """
+    pipe = getattr(process, stream)
+    assert pipe is not None
+    fd = pipe.fileno()
+    data = b""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while not data.endswith(b"\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                raise AssertionError(f"no line on {stream} within {timeout} s: {data!r}")
+            byte = os.read(fd, 1)
+            if not byte:
+                break
+            data += byte
+    return data.decode()
 
 
 def shut_down(server: Server) -> None:
