@@ -9,9 +9,9 @@ Setup: ``SIMULATORS`` simulator processes (``_sim_proc.py``); ``connections``
 connections spread over them round-robin, each subscribed to ``BENCH:P0`` ...
 ``BENCH:P9`` with one consumer task per subscription.  Memory per connection = the
 bytes Python's allocators hold (``tracemalloc``, traced while the connections are
-opened) once all of them are idle and subscribed, divided by their number; the
-growth of the resident set (``/proc/self/statm``) is shown beside it for the first
-variant measured (the raw one), whose memory the allocator has not seen before.  Then every
+opened) once all of them are idle and subscribed, divided by their number (the
+resident set would mostly show what the allocator kept from earlier benchmarks in
+the same process).  Then every
 connection asks for a burst of ``per_connection`` events at once (the simulator sends
 each connection its own, in frames of 100); CPU per event = this process's CPU time
 from the triggers to the last event, divided by the events; every consumer checks
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import resource
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
@@ -49,19 +47,6 @@ STEP = len(POINTS)
 WS_OPTIONS: dict[str, Any] = {
     "message_queue_size": 16, "max_message_size": 1 << 30, "receive_buffer_size": 65536,
 }
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def resident_bytes() -> int:
-    """The process's resident set now (Linux), else its peak so far."""
-    gc.collect()
-    try:
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            return int(statm.read().split()[1]) * _PAGE
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 class Fleet:
     """One variant's figures."""
 
@@ -71,7 +56,6 @@ class Fleet:
         self.received = 0
         self.reordered = 0
         self.memory = 0
-        self.resident = 0
         self.wall = 0.0
         self.cpu = 0.0
 
@@ -89,20 +73,19 @@ class Fleet:
 
 
 class Traced:
-    """Python-allocated bytes and resident-set growth while the fleet is opened."""
+    """The Python-allocated bytes the fleet holds once opened."""
 
     def __init__(self, fleet: Fleet) -> None:
         self.fleet = fleet
 
     def __enter__(self) -> None:
-        self.rss = resident_bytes()
+        gc.collect()
         tracemalloc.start()
 
     def __exit__(self, *exc: object) -> None:
         gc.collect()
         self.fleet.memory = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
-        self.fleet.resident = resident_bytes() - self.rss
 
 
 async def _burst(fleet: Fleet, trigger: Callable[[], Awaitable[None]], timeout: float) -> None:
@@ -208,7 +191,6 @@ async def measure(urls: list[str], connections: int, per_connection: int, timeou
         await warm.set(RATE_PATH, 0)
         async with warm.subscribe(POINTS[0]):
             pass
-    # the raw fleet first: its resident-set growth is not blurred by memory freed before
     base = await raw(urls, connections, per_connection, timeout)
     mine = await ours(urls, connections, per_connection, timeout)
     return base, mine
@@ -226,8 +208,6 @@ def run(quick: bool) -> list[Row]:
     return [
         Row("fleet", f"{what}: memory per connection (Python heap)", mine.per_connection_kib,
             "KiB", rawname, base.per_connection_kib),
-        Row("fleet", f"{what}: resident-set growth per connection, raw fleet (first)",
-            base.resident / connections / 1024, "KiB", "(report only)", 0),
         Row("fleet", f"{what}: client CPU per event", mine.cpu_us, "µs", rawname,
             base.cpu_us),
         Row("fleet", f"{what}: rate", mine.received / mine.wall if mine.wall else 0.0,
