@@ -43,6 +43,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from .common import reap
+
 RUN_PATH = "BENCH:Run"
 RATE_PATH = "BENCH:Rate"
 VALUE_PATH = "BENCH:Value"
@@ -89,13 +91,7 @@ def sim_process(*, fast_reads: bool = False, timeout: float = 30.0) -> Iterator[
     finally:
         if proc.stdin is not None:
             proc.stdin.close()  # the child's signal to stop
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        reap(proc)
 
 
 # ------------------------------------------------------------------------------ child

@@ -21,7 +21,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 import trio
-from trio_websocket import open_websocket_url
+from trio_websocket import WebSocketConnection, open_websocket_url
 
 import dmsproto
 from dmsproto.results import Gap
@@ -59,11 +59,36 @@ class Tally:
         return lat[min(len(lat) - 1, len(lat) * 99 // 100)] / 1e6 if lat else float("nan")
 
 
-async def raw_run(url: str, count: int, timeout: float) -> Tally:
-    tally = Tally(count)
+async def raw_events(tally: Tally, ws: WebSocketConnection, count: int) -> None:
+    """Receive ``count`` events on a raw connection, each checked for order and timed
+    (the same per-event work as ``consume``); the counts are added to ``tally``."""
     loads = json.loads
     clock = time.monotonic_ns
     lat = tally.latencies
+    last = {f"bench.{i}": i - STEP for i in range(STEP)}
+    received = reordered = 0
+    try:
+        while received < count:
+            events = loads(await ws.get_message()).get("event")
+            if events is None:
+                continue
+            now = clock()
+            for item in events:
+                seq, sent = item["value"].split()
+                n = int(seq)
+                tag = item["tag"]
+                if n != last[tag] + STEP:
+                    reordered += 1
+                last[tag] = n
+                lat.append(now - int(sent))
+                received += 1
+    finally:
+        tally.received += received
+        tally.reordered += reordered
+
+
+async def raw_run(url: str, count: int, timeout: float) -> Tally:
+    tally = Tally(count)
     async with open_websocket_url(url, **WS_OPTIONS) as ws:
         subscribe = [{"path": p, "tag": f"bench.{i}"} for i, p in enumerate(POINTS)]
         await ws.send_message(json.dumps({"tag": 1, "subscribe": subscribe}))
@@ -71,54 +96,39 @@ async def raw_run(url: str, count: int, timeout: float) -> Tally:
         await ws.send_message(json.dumps({"tag": 2, "whois": "bench", "user": "",
                                           "set": [{"path": RATE_PATH, "value": 0}]}))
         await ws.get_message()
-        last = {f"bench.{i}": i - STEP for i in range(STEP)}
-        received = reordered = 0
         c0, t0 = time.process_time(), time.perf_counter()
         with trio.move_on_after(timeout):
             await ws.send_message(json.dumps({"tag": 3, "whois": "bench", "user": "",
                                               "set": [{"path": RUN_PATH, "value": count}]}))
-            while received < count:
-                frame = loads(await ws.get_message())
-                events = frame.get("event")
-                if events is None:
-                    continue
-                now = clock()
-                for item in events:
-                    seq, sent = item["value"].split()
-                    n = int(seq)
-                    tag = item["tag"]
-                    if n != last[tag] + STEP:
-                        reordered += 1
-                    last[tag] = n
-                    lat.append(now - int(sent))
-                    received += 1
+            await raw_events(tally, ws, count)
         tally.wall, tally.cpu = time.perf_counter() - t0, time.process_time() - c0
-        tally.received, tally.reordered = received, reordered
     return tally
+
+
+async def consume(tally: Tally, sub: dmsproto.Subscription[Any], index: int, count: int
+                  ) -> None:
+    """One subscription's consumer: ``count`` events, each checked for order and timed."""
+    clock = time.monotonic_ns
+    lat = tally.latencies
+    last = index - STEP
+    got = 0
+    async for item in sub:
+        if type(item) is Gap:
+            continue  # counted as lost (received stays short)
+        seq, sent = item.value.split()
+        n = int(seq)
+        if n != last + STEP:
+            tally.reordered += 1
+        last = n
+        lat.append(clock() - int(sent))
+        got += 1
+        tally.received += 1
+        if got == count:
+            return
 
 
 async def ours_run(url: str, count: int, timeout: float) -> Tally:
     tally = Tally(count)
-    clock = time.monotonic_ns
-    lat = tally.latencies
-    per_sub = count // STEP
-
-    async def consume(sub: dmsproto.Subscription[Any], index: int) -> None:
-        last = index - STEP
-        got = 0
-        async for item in sub:
-            if type(item) is Gap:
-                continue  # counted as lost below (received stays short)
-            seq, sent = item.value.split()
-            n = int(seq)
-            if n != last + STEP:
-                tally.reordered += 1
-            last = n
-            lat.append(clock() - int(sent))
-            got += 1
-            tally.received += 1
-            if got == per_sub:
-                return
 
     async with dmsproto.connect(url) as dms, AsyncExitStack() as stack:
         subs = [await stack.enter_async_context(dms.subscribe(p, gaps="yield")) for p in POINTS]
@@ -127,7 +137,7 @@ async def ours_run(url: str, count: int, timeout: float) -> Tally:
         with trio.move_on_after(timeout):
             async with trio.open_nursery() as nursery:
                 for index, sub in enumerate(subs):
-                    nursery.start_soon(consume, sub, index)
+                    nursery.start_soon(consume, tally, sub, index, count // STEP)
                 await dms.set(RUN_PATH, count)
         tally.wall, tally.cpu = time.perf_counter() - t0, time.process_time() - c0
     return tally

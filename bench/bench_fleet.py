@@ -37,9 +37,9 @@ import trio
 from trio_websocket import WebSocketConnection, open_websocket_url
 
 import dmsproto
-from dmsproto.results import Gap
 
 from ._sim_proc import POINTS, RATE_PATH, RUN_PATH, sim_process
+from .bench_events import Tally, consume, raw_events
 from .common import Row
 
 SIMULATORS = 4
@@ -47,21 +47,13 @@ STEP = len(POINTS)
 WS_OPTIONS: dict[str, Any] = {
     "message_queue_size": 16, "max_message_size": 1 << 30, "receive_buffer_size": 65536,
 }
-class Fleet:
-    """One variant's figures."""
+class Fleet(Tally):
+    """One variant's figures: the events bench's tally, and the fleet's memory."""
 
     def __init__(self, connections: int, per_connection: int) -> None:
+        super().__init__(connections * per_connection)
         self.connections = connections
-        self.count = connections * per_connection
-        self.received = 0
-        self.reordered = 0
         self.memory = 0
-        self.wall = 0.0
-        self.cpu = 0.0
-
-    @property
-    def lost(self) -> int:
-        return self.count - self.received
 
     @property
     def per_connection_kib(self) -> float:
@@ -99,23 +91,6 @@ async def _burst(fleet: Fleet, trigger: Callable[[], Awaitable[None]], timeout: 
 async def ours(urls: list[str], connections: int, per_connection: int, timeout: float
                ) -> Fleet:
     fleet = Fleet(connections, per_connection)
-    per_sub = per_connection // STEP
-
-    async def consume(sub: dmsproto.Subscription[Any], index: int) -> None:
-        last = index - STEP
-        got = 0
-        async for item in sub:
-            if type(item) is Gap:
-                continue  # counted as lost (received stays short)
-            n = int(item.value.split()[0])
-            if n != last + STEP:
-                fleet.reordered += 1
-            last = n
-            got += 1
-            fleet.received += 1
-            if got == per_sub:
-                return
-
     async with AsyncExitStack() as stack:
         clients = []
         subs = []
@@ -131,7 +106,7 @@ async def ours(urls: list[str], connections: int, per_connection: int, timeout: 
             async with trio.open_nursery() as nursery:
                 for mine in subs:
                     for index, sub in enumerate(mine):
-                        nursery.start_soon(consume, sub, index)
+                        nursery.start_soon(consume, fleet, sub, index, per_connection // STEP)
                 for client in clients:
                     nursery.start_soon(client.set, RUN_PATH, per_connection)
 
@@ -142,7 +117,6 @@ async def ours(urls: list[str], connections: int, per_connection: int, timeout: 
 async def raw(urls: list[str], connections: int, per_connection: int, timeout: float
               ) -> Fleet:
     fleet = Fleet(connections, per_connection)
-    loads = json.loads
 
     async def subscribe(ws: WebSocketConnection) -> None:
         items = [{"path": p, "tag": f"bench.{i}"} for i, p in enumerate(POINTS)]
@@ -152,20 +126,7 @@ async def raw(urls: list[str], connections: int, per_connection: int, timeout: f
     async def receive(ws: WebSocketConnection) -> None:
         await ws.send_message(json.dumps({"tag": 2, "whois": "bench", "user": "",
                                           "set": [{"path": RUN_PATH, "value": per_connection}]}))
-        last = {f"bench.{i}": i - STEP for i in range(STEP)}
-        received = 0
-        while received < per_connection:
-            events = loads(await ws.get_message()).get("event")
-            if events is None:
-                continue
-            for item in events:
-                n = int(item["value"].split()[0])
-                tag = item["tag"]
-                if n != last[tag] + STEP:
-                    fleet.reordered += 1
-                last[tag] = n
-                received += 1
-                fleet.received += 1
+        await raw_events(fleet, ws, per_connection)
 
     async with AsyncExitStack() as stack:
         sockets = []
@@ -210,8 +171,7 @@ def run(quick: bool) -> list[Row]:
             "KiB", rawname, base.per_connection_kib),
         Row("fleet", f"{what}: client CPU per event", mine.cpu_us, "µs", rawname,
             base.cpu_us),
-        Row("fleet", f"{what}: rate", mine.received / mine.wall if mine.wall else 0.0,
-            "events/s", rawname, base.received / base.wall if base.wall else 0.0),
+        Row("fleet", f"{what}: rate", mine.rate, "events/s", rawname, base.rate),
         Row("fleet", f"{what}: lost + reordered", mine.lost + mine.reordered, "events",
             f"{rawname}: {base.lost + base.reordered}", 0, "0"),
     ]

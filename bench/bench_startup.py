@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .common import Row, Spread
+from .common import Row, Spread, reap
 
 RAW_GET = """\
 import json, sys, trio, trio_websocket
@@ -76,13 +76,7 @@ def serve(env: dict[str, str], timeout: float = 30.0) -> Iterator[str]:
         yield line.strip()
     finally:
         proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        reap(proc)
 
 
 def wall(command: list[str], env: dict[str, str], expect: str = "") -> float:
@@ -132,7 +126,7 @@ def interleaved(runs: dict[str, object], rounds: int) -> dict[str, list[float]]:
 
 
 def run(quick: bool) -> list[Row]:
-    rounds = 5 if quick else 9
+    rounds = 7 if quick else 9
     with tempfile.TemporaryDirectory() as folder:
         env = child_env(folder)
         raw_script = Path(folder) / "raw_get.py"

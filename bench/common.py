@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import subprocess
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -42,6 +43,17 @@ class Row:
     @property
     def ratio(self) -> float:
         return self.figure / self.baseline if self.baseline else float("nan")
+
+
+def reap(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Wait for a child told to stop (killed after ``timeout``); close its stdout."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> float:

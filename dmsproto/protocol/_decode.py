@@ -9,7 +9,7 @@ before v1.5) read as absent, so one builder serves every version.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -46,30 +46,22 @@ def ext_infos(ext: Any) -> ExtInfos:
     return ExtInfos(*[opt(getattr(ext, name, UNSET)) for name in _EXT_NAMES])
 
 
-def point(item: Any, tag: Any = UNSET) -> Point:
-    """A ``Point`` from an ok get/query item (``tag`` overrides the echoed one)."""
-    unset = UNSET
-    v = item.ext_infos
-    t = item.tag if tag is unset else tag
-    return Point(
-        "" if (p := item.path) is unset else p,
-        None if (x := item.value) is unset else x,
-        None if (y := item.type) is unset else y,
-        None if (st := item.stamp) is unset else st,
-        item.has_child is True,
-        None if v is unset else ext_infos(v),
-        None if t is unset else t,
-    )
+def point(item: Any) -> Point:
+    """A ``Point`` from an ok get/query item."""
+    (made,) = points([item])
+    return cast(Point, made)
 
 
-def points(items: list[Any], ok: str) -> list[Point | ItemError]:
-    """Per-item results of a plain multi-item get, in order (the hot path)."""
+def points(items: list[Any], ok: str | None = None) -> list[Point | ItemError]:
+    """Per-item results of a plain multi-item get, in order (the hot path): a ``Point``
+    for each item, or an ``ItemError`` for one whose code is not ``ok`` (``None``: the
+    caller checked every item)."""
     out: list[Point | ItemError] = []
     add = out.append
     make = Point
     unset = UNSET
     for item in items:
-        if item.code != ok:
+        if ok is not None and item.code != ok:
             add(item_error(item, opt(item.tag)))
             continue
         v = item.ext_infos

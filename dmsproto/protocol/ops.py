@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Unpack
+from typing import Any, ClassVar, Literal, Unpack, cast
 
 import msgspec
 from msgspec import Struct
@@ -268,13 +268,11 @@ class Query(Op, frozen=True):
         ]
 
     def decode(self, items: list[Any], wire: Wire) -> list[Point] | ItemError:
-        out: list[Point] = []
         ok = wire.ok
         for item in items:
             if item.code != ok:
                 return _decode.item_error(item, opt(item.tag))
-            out.append(_decode.point(item))
-        return out
+        return cast(list[Point], _decode.points(items))
 
 
 class ReadHistory(Op, frozen=True):
