@@ -1,4 +1,4 @@
-"""Developer sessions: tests, lint, typecheck, codegen (``-- --check``), docs, bench,
+"""Developer sessions: tests, lint, typecheck, codegen (``-- --check``), docs, fuzz, bench,
 mutants (mutation testing) and coverage (with subprocesses)."""
 
 from __future__ import annotations
@@ -57,6 +57,16 @@ def docs(session: nox.Session) -> None:
         session.run("python", "-m", "mkdocs", "serve", "--strict", *session.posargs[1:])
     else:
         session.run("python", "-m", "mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Long fuzzing (DMSPROTO_FUZZ=long) of the client's receive path and the simulator."""
+    session.install("-e", ".[test]")
+    session.env["DMSPROTO_FUZZ"] = "long"
+    # a long run: more than the two minutes pyproject.toml allows one test
+    session.run("python", "-m", "pytest", "--timeout=3600", "tests/protocol/test_receive_fuzz.py",
+                "tests/protocol/test_frame_triage.py", "tests/sim/test_fuzz.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -15,8 +15,11 @@ The whole tree (``DMSProtoError`` is the root; catch it to catch everything)::
     │   ├── ConnectError         opening the connection failed
     │   │   ├── InvalidOptions       bad URL or options: nothing was tried        [ValueError]
     │   │   ├── TLSError             the TLS handshake failed
-    │   │   └── AuthenticationError  the server refused the credentials
+    │   │   ├── AuthenticationError  the server refused the credentials
+    │   │   └── WebSocketRefused     the DMS closed a new WebSocket before answering (``code``)
     │   ├── ConnectionLost       the connection went away while a call depended on it
+    │   │   ├── NotSent              ... before the request went out: nothing was done
+    │   │   ├── OutcomeUnknown       ... after a write went out, before its answer
     │   │   └── Closed               this program closed the blocking client
     │   └── HTTPStatusError      HTTP POST answered with a status other than 200
     ├── ProtocolError        the peer broke the protocol (malformed frame, unmatched answer)
@@ -34,6 +37,8 @@ Per-item failures of bulk calls are not raised: they come back as
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class DMSProtoError(Exception):
@@ -125,8 +130,61 @@ class AuthenticationError(ConnectError):
     """The server refused our credentials."""
 
 
+class WebSocketRefused(ConnectError):
+    """The DMS accepted the WebSocket, then closed it before answering anything.
+
+    That is how a DMS refuses a connection it will not serve, e.g. close code
+    1003 "Invalid path." for a URL path other than ``/json_data``.  The message
+    carries the close code and reason; nothing sent on that connection was done.
+
+    Attributes:
+        code: the WebSocket close code (e.g. 1003).
+        reason: the close reason the DMS gave ("" when none).
+    """
+
+    code: int = 0
+    reason: str = ""
+
+
 class ConnectionLost(TransportError):
     """The connection went away while a call or subscription depended on it."""
+
+
+class NotSent(ConnectionLost):
+    """The connection was lost before the request went out: nothing was done.
+
+    Sending the same request again is safe (dmsproto never does it by itself).
+
+    Attributes:
+        ops: the operations of the request (``dmsproto.protocol`` ops).
+    """
+
+    ops: tuple[Any, ...] = ()
+
+
+class OutcomeUnknown(ConnectionLost):
+    """A request that writes went out, and the connection was lost before its answer.
+
+    The DMS may or may not have done it: read the values back before writing
+    again.  dmsproto never sends it again by itself.  A request split into
+    several frames ("chunks", see ``chunk_size``) tells which were answered.
+
+    Attributes:
+        ops: every operation of the request, in order.
+        unknown: the operations sent and not answered: done or not, nobody knows.
+        answered: the operations whose answers came (done; their results are lost
+            with the rest of the request).
+        not_sent: the operations that never went out (not done).
+        chunks: how many frames the request was split into.
+        answered_chunks: the indexes of the frames that were answered.
+    """
+
+    ops: tuple[Any, ...] = ()
+    unknown: tuple[Any, ...] = ()
+    answered: tuple[Any, ...] = ()
+    not_sent: tuple[Any, ...] = ()
+    chunks: int = 1
+    answered_chunks: tuple[int, ...] = ()
 
 
 class Closed(ConnectionLost):
@@ -199,6 +257,8 @@ __all__ = [
     "NotFound",
     "NotInVersionError",
     "NotJSON",
+    "NotSent",
+    "OutcomeUnknown",
     "ProtocolError",
     "RequestTimeout",
     "SubscriptionOverflow",
@@ -207,4 +267,5 @@ __all__ = [
     "TrioContextError",
     "TsharkMissing",
     "UnknownVersionError",
+    "WebSocketRefused",
 ]

@@ -135,6 +135,13 @@ class ConnectOptions(TypedDict, total=False):
         "reconnect after a lost connection, with exponential backoff and jitter (True: the "
         "default ReconnectPolicy), and renew every subscription, each reporting the gap",
     )]
+    wait_for_server: Annotated[bool, Opt(
+        False,
+        "retry the first connection with the reconnect policy until the DMS answers (a "
+        "service started before its DMS), instead of failing at once; refused credentials, "
+        "TLS failures and a refused path still fail at once",
+        cli=Cli(switch=True),
+    )]
     buffer_size: Annotated[int, Opt(
         100_000, "events each subscription buffers by default for its consumer", at_least=1,
     )]

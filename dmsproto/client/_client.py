@@ -64,6 +64,7 @@ from ..protocol.ranges import (
     Window,
     time_range,
 )
+from ..protocol.stats import ReceiveStats
 from ..recorder import Recorder
 from ..results import (
     ChangelogEntry,
@@ -266,8 +267,13 @@ class Client:
 
     @property
     def core(self) -> ClientCore:
-        """The sans-I/O core (counters such as ``dropped_responses``; advanced use)."""
+        """The sans-I/O core (advanced use)."""
         return self._proto
+
+    @property
+    def stats(self) -> ReceiveStats:
+        """What became of every frame received: answers, events, and what was dropped."""
+        return self._proto.stats
 
     # -------------------------------------------------------------- execution
 

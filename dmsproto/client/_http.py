@@ -3,6 +3,12 @@
 A small HTTP/1.1 client on trio streams and h11 with a pool of keep-alive
 connections (one per concurrent request).  A connection whose request was
 cancelled or failed half-way is closed, never reused.
+
+The guarantees of the WebSocket transport hold here too: the body of each
+answer goes through the same core (a body that cannot be read fails its call
+with ``ProtocolError``), bodies over ``max_message_size`` are refused, and a
+request is never sent twice: one lost after it went out raises what the core's
+``failure`` says (``OutcomeUnknown`` for a write).
 """
 
 from __future__ import annotations
@@ -22,12 +28,12 @@ from ..errors import (
     HTTPStatusError,
     ProtocolError,
 )
-from ..protocol.core import BadFrame, CallDone, ClientCore, SubscriptionData
+from ..protocol._triage import shorten
+from ..protocol.core import BadFrame, Call, ClientCore
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ._net import open_stream, tls_error_from
+from ._net import Opening, first_attempts, open_stream, pause_before_retry, tls_error_from
 from ._options import Options
-from ._ws import trunc
 
 log = logging.getLogger("dmsproto")
 
@@ -57,20 +63,25 @@ class _HttpConnection:
     def __init__(self, stream: trio.abc.Stream) -> None:
         self.stream = stream
         self.h11 = h11.Connection(our_role=h11.CLIENT)
+        #: whether the current request was written whole (it may have been done)
+        self.request_sent = False
 
     async def post(
-        self, target: str, headers: list[tuple[bytes, bytes]], body: bytes
+        self, target: str, headers: list[tuple[bytes, bytes]], body: bytes, limit: int
     ) -> tuple[int, bytes]:
-        """Send one request; return (status, body)."""
+        """Send one request; return (status, body); ``ProtocolError`` for a body over ``limit``."""
         h = self.h11
         out = h.send(h11.Request(method="POST", target=target, headers=headers))
         assert out is not None
         data = bytearray(out)
         data += h.send(h11.Data(data=body)) or b""
         data += h.send(h11.EndOfMessage()) or b""
+        self.request_sent = False
         await self.stream.send_all(data)
+        self.request_sent = True
         status = 0
         chunks: list[bytes] = []
+        size = 0
         eof = False
         while True:
             try:
@@ -89,6 +100,11 @@ class _HttpConnection:
             if isinstance(event, h11.Response):
                 status = event.status_code
             elif isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > limit:
+                    raise ProtocolError(
+                        f"an HTTP answer is larger than max_message_size ({limit} bytes)"
+                    )
                 chunks.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
                 return status, b"".join(chunks)
@@ -132,13 +148,23 @@ class HttpBackend:
         return None if self.closed else self
 
     async def _open(self) -> _HttpConnection:
+        opening = Opening(self.opts)
         with trio.move_on_after(self.opts.connect_timeout):
-            return _HttpConnection(await open_stream(self.opts))
-        raise ConnectError(f"no connection to {self.opts.url} within {self.opts.connect_timeout} s")
+            return _HttpConnection(await open_stream(self.opts, opening))
+        raise opening.timed_out()
 
     async def check(self) -> None:
-        """Open one connection up front so connect() fails fast on bad address/TLS."""
-        self._idle.append(await self._open())
+        """Open one connection up front so connect() fails fast on bad address/TLS.
+
+        With ``wait_for_server`` it is retried by the reconnect policy instead.
+        """
+        attempts = first_attempts(self.opts)
+        while True:
+            try:
+                self._idle.append(await self._open())
+                return
+            except ConnectError as exc:
+                await pause_before_retry(self.opts, attempts, exc)
 
     def _take_idle(self) -> _HttpConnection | None:
         """An idle keep-alive connection the server has not closed meanwhile."""
@@ -149,8 +175,11 @@ class HttpBackend:
             self._closing.append(conn)
         return None
 
-    async def post(self, body: bytes) -> bytes:
-        """POST one frame; never re-sent (a POST may have been processed already)."""
+    async def post(self, body: bytes, call: Call | None = None) -> bytes:
+        """POST one frame; never re-sent (a POST may have been processed already).
+
+        ``call.sent`` is counted up once the request was written whole.
+        """
         if self.closed:
             raise ConnectionLost("client closed")
         while self._closing:
@@ -159,7 +188,13 @@ class HttpBackend:
         headers = [*self._headers, (b"Content-Length", str(len(body)).encode())]
         ok = False
         try:
-            status, data = await conn.post(self.opts.path, headers, body)
+            try:
+                status, data = await conn.post(
+                    self.opts.path, headers, body, self.opts.max_message_size
+                )
+            finally:
+                if call is not None and conn.request_sent:
+                    call.sent += 1
             ok = True
         except (trio.BrokenResourceError, trio.ClosedResourceError, ConnectionLost) as exc:
             tls = tls_error_from(exc, f"{self.opts.host}:{self.opts.port}")
@@ -181,33 +216,37 @@ class HttpBackend:
         raise HTTPStatusError(status, text)
 
     async def execute(self, ops: Sequence[Op], root_tag: Any, deadline: float) -> list[Any]:
+        """Post the call's frames one by one; each answer must be the answer to its frame."""
         del deadline  # the caller's cancel scope bounds the request
-        call = self.proto.start_call(ops, root_tag=root_tag)
+        proto = self.proto
+        call = proto.start_call(ops, root_tag=root_tag)
         debug = log.isEnabledFor(logging.DEBUG)
         try:
             recorder = self.recorder
-            for frame in call.frames:
+            for n, frame in enumerate(call.frames):
                 if debug:
-                    log.debug("post %s", trunc(frame))
+                    log.debug("post %s", shorten(frame))
                 if recorder is not None:
                     recorder.record("send", frame)
-                body = await self.post(frame)
+                try:
+                    body = await self.post(frame, call)
+                except (ConnectionLost, ProtocolError) as exc:
+                    raise proto.failure(call, exc) from exc
                 if recorder is not None:
                     recorder.record("recv", body)
                 if debug:
-                    log.debug("recv %s", trunc(body))
-                for ev in self.proto.receive(body):
-                    match ev:
-                        case BadFrame():
-                            raise ev.error
-                        case CallDone() | SubscriptionData():
-                            pass  # the answer is read from ``call`` below; no push over HTTP
+                    log.debug("recv %s", shorten(body))
+                bad = [ev.error for ev in proto.receive(body) if type(ev) is BadFrame]
+                if call.error is not None:
+                    break  # the answer broke the protocol: the call failed with it
+                if call.responses[n] is None:
+                    why = f": {bad[0]}" if bad else " (root tag missing)"
+                    raise ProtocolError(
+                        f"the HTTP answer from {self.opts.url} does not answer the request{why}"
+                    )
         except BaseException:
-            self.proto.abandon(call)
+            proto.abandon(call)
             raise
-        if call.remaining:
-            self.proto.abandon(call)
-            raise ProtocolError("HTTP response did not answer the request (root tag missing)")
         return call.results()
 
     async def aclose(self) -> None:

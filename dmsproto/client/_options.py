@@ -49,6 +49,7 @@ class Options(Struct, frozen=True):
     ping_interval: float | None
     ping_timeout: float
     reconnect: ReconnectPolicy | None
+    wait_for_server: bool
     buffer_size: int
     chunk_size: int
     max_message_size: int

@@ -2,30 +2,41 @@
 
 The supervisor runs in the nursery of ``connect()``.  Each connection ("link")
 gets its own nursery holding trio-websocket's task, our reader and the
-keepalive pinger.  When the link dies, pending calls fail at once with
-``ConnectionLost`` (or the ``ProtocolError`` that killed it); with a reconnect
-policy the supervisor backs off, reconnects, renews every live subscription
-in one request and puts a ``Gap("reconnect")`` into each subscription's stream.
+keepalive pinger.  When the link dies, pending calls fail at once with what
+the core's ``failure`` says (``ConnectionLost``, ``NotSent``, ``OutcomeUnknown``,
+or the ``ProtocolError`` that killed it); with a reconnect policy the
+supervisor backs off, reconnects, renews every live subscription in one
+request and puts a ``Gap("reconnect")`` into each subscription's stream.
+
+Nothing the peer sends ends the supervisor with anything but a typed error:
+frames are sorted by the core, closes by ``protocol.connection``, and an
+unexpected failure of the connection's tasks is logged and treated as a lost
+connection (so reconnection applies).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 import trio
-from trio_websocket import ConnectionClosed, ConnectionRejected, wrap_client_stream
+from trio_websocket import CloseReason, ConnectionClosed, ConnectionRejected, wrap_client_stream
 
 from ..errors import (
     AuthenticationError,
     ConnectError,
     ConnectionLost,
     DMSProtoError,
+    NotSent,
+    ProtocolError,
     RequestTimeout,
     TLSError,
 )
 from ..excgroups import sole_exception
+from ..protocol._triage import shorten
+from ..protocol.connection import Attempts, closed_by_peer, message_too_big
 from ..protocol.core import (
     BadFrame,
     Call,
@@ -37,20 +48,27 @@ from ..protocol.core import (
 from ..protocol.ops import Op
 from ..recorder import Recorder
 from ..results import ItemError
-from ._net import WatchedStream, open_stream, tls_error_from
+from ._net import (
+    Opening,
+    WatchedStream,
+    first_attempts,
+    open_stream,
+    pause_before_retry,
+    tls_error_from,
+)
 from ._options import Options
 
 log = logging.getLogger("dmsproto")
 
-TRUNCATE = 300
+#: how trio-websocket words the close it makes for a message over ``max_message_size``
+_TOO_BIG = "Exceeded maximum message size"
 
 
-def trunc(frame: str | bytes) -> str:
-    """A frame shortened for debug logs."""
-    text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
-    if len(text) <= TRUNCATE:
-        return text
-    return f"{text[:TRUNCATE]}... ({len(text)} chars)"
+def again(error: BaseException) -> BaseException:
+    """A fresh copy of a stored error, to raise once more (each raise its own traceback)."""
+    fresh = copy.copy(error)
+    fresh.__cause__ = error.__cause__
+    return fresh
 
 
 class Link:
@@ -63,6 +81,8 @@ class Link:
         self.recorder: Recorder | None = None
         #: why the link died, when we killed it ourselves
         self.error: BaseException | None = None
+        #: whether the DMS has sent anything on this link (a close before that refuses it)
+        self.answered = False
         self.pinger_scope = trio.CancelScope()
 
     async def send(self, text: str, deadline: float) -> None:
@@ -90,14 +110,16 @@ class Link:
         await trio.aclose_forcefully(self.stream)
 
 
-async def open_link(nursery: trio.Nursery, opts: Options) -> Link:
+async def open_link(nursery: trio.Nursery, opts: Options, opening: Opening) -> Link:
     """TCP/TLS then the WebSocket handshake, failing fast with typed errors.
 
     trio-websocket's task runs in ``nursery``; a rejected handshake makes that
     task raise ``ConnectionRejected`` into ``nursery`` (the caller converts it).
+    ``opening`` tells the caller how far it got when its deadline cuts it short.
     """
     where = f"{opts.host}:{opts.port}"
-    stream = await open_stream(opts)
+    stream = await open_stream(opts, opening)
+    opening.stage = "websocket"
     watched = WatchedStream(stream)
     headers = [(b"Authorization", opts.authorization)] if opts.authorization else None
     ws: Any = None
@@ -183,6 +205,8 @@ class WsBackend:
         self.fatal: BaseException | None = None
         self._started = False
         self.reconnects = 0
+        #: failed (re)connection attempts, counted against the reconnect policy
+        self._attempts = Attempts(opts.reconnect)
         self._waiters: dict[Call, trio.Event] = {}
         self._lots: dict[SubscriptionState, trio.lowlevel.ParkingLot] = {}
 
@@ -218,48 +242,71 @@ class WsBackend:
     # ------------------------------------------------------------ supervisor
 
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Connect, serve, and (by policy) reconnect until closed or given up."""
-        policy = self.opts.reconnect
-        attempt = 0
+        """Connect, serve, and (by policy) reconnect until closed or given up.
+
+        The first connection fails ``connect()`` at once, unless
+        ``wait_for_server``: then it is retried with the reconnect policy (the
+        default one without ``reconnect``) while its failure may pass by itself.
+        """
+        opts = self.opts
+        url = opts.url
+        attempts = self._attempts
+        first = first_attempts(opts)
         while True:
             try:
                 await self._session(task_status)
-                attempt = 0
             except ConnectError as exc:
+                error: BaseException = exc
+                if not self._started:
+                    await pause_before_retry(opts, first, exc)
+                    continue
+                if opts.reconnect is not None:
+                    log.warning("reconnect to %s failed: %s", url, exc)
+            except DMSProtoError as exc:  # the connection worked, then broke (logged)
                 if not self._started:
                     raise
-                log.warning("reconnect to %s failed: %s", self.opts.url, exc)
-                last: BaseException = exc
+                attempts.connected()
+                error = exc
             else:
-                last = ConnectionLost(f"connection to {self.opts.url} lost")
+                attempts.connected()
+                error = ConnectionLost(f"connection to {url} lost")
             if self.closed:
-                self._give_up(ConnectionLost(f"connection to {self.opts.url} closed"))
+                self._give_up(ConnectionLost(f"connection to {url} closed"))
                 return
-            if policy is None:
-                self._give_up(ConnectionLost(f"connection to {self.opts.url} lost (no reconnect)"))
+            delay = attempts.failed(error)
+            if delay is None:
+                if opts.reconnect is not None:
+                    self._give_up(ConnectionLost(f"gave up reconnecting to {url}: {error}"))
+                elif isinstance(error, ConnectError):
+                    self._give_up(error)
+                else:
+                    self._give_up(ConnectionLost(f"{error} (no reconnect)"))
                 return
-            attempt += 1
-            if policy.max_attempts is not None and attempt > policy.max_attempts:
-                self._give_up(ConnectionLost(f"gave up reconnecting to {self.opts.url}: {last}"))
-                return
-            delay = policy.delay(attempt)
-            log.info("reconnecting to %s in %.2f s (attempt %d)", self.opts.url, delay, attempt)
+            log.info("reconnecting to %s in %.2f s (attempt %d)", url, delay, attempts.failures)
             await trio.sleep(delay)
             if self.closed:
-                self._give_up(ConnectionLost(f"connection to {self.opts.url} closed"))
+                self._give_up(ConnectionLost(f"connection to {url} closed"))
                 return
 
     async def _session(self, task_status: trio.TaskStatus[None]) -> None:
+        """One connection from its handshake to its end.
+
+        Returns when the connection ended after working; raises ``ConnectError``
+        when it could not be opened or the DMS refused it (closed it before
+        answering anything), and another typed error when it broke.
+        """
         opts = self.opts
         link: Link | None = None
+        opening = Opening(opts)
         try:
             async with trio.open_nursery() as nursery:
                 with trio.move_on_after(opts.connect_timeout):
-                    link = await open_link(nursery, opts)
+                    link = await open_link(nursery, opts, opening)
                 if link is None:
-                    raise ConnectError(
-                        f"no WebSocket connection to {opts.url} within {opts.connect_timeout} s"
-                    )
+                    raise opening.timed_out()
+                if link.ws.closed is not None:  # closed before connect() returned
+                    error = self._close_error(link, link.ws.closed)
+                    raise error if isinstance(error, ConnectError) else ConnectError(str(error))
                 log.info("connected to %s", opts.url)
                 link.recorder = self.recorder
                 self.link = link
@@ -284,14 +331,55 @@ class WsBackend:
                 # aclose() bounds that by close_timeout and then closes the stream
         except BaseExceptionGroup as group:
             err = session_error(group, opts)
-            if err is group:
-                raise
-            raise err from None
+            raise self._typed(group if err is group else err, link) from None
         except ConnectionRejected as exc:  # pragma: no cover - arrives as a group
             raise rejected_error(exc, opts) from None
+        except DMSProtoError as exc:
+            if link is not None and link.error is None:
+                link.error = exc
+            raise
+        except Exception as exc:
+            raise self._typed(exc, link) from exc
         finally:
             if link is not None:
                 self._lost(link)
+        if link.error is not None and not self.closed:
+            raise again(link.error)  # (a ConnectError: refused, which counts as a failed attempt)
+
+    def _typed(self, exc: BaseException, link: Link | None) -> BaseException:
+        """What the session raises for ``exc``: typed errors as they are, the rest wrapped.
+
+        Cancellation and other ``BaseException``s pass unchanged; an unexpected
+        exception of the connection's tasks is logged and becomes a
+        ``ConnectError`` (before ``connect()`` returned) or ``ConnectionLost``.
+        """
+        if isinstance(exc, DMSProtoError) or not isinstance(exc, Exception):
+            if link is not None and link.error is None and isinstance(exc, DMSProtoError):
+                link.error = exc
+            return exc
+        log.error("the connection to %s failed", self.opts.url, exc_info=exc)
+        detail = f"{type(exc).__name__}: {exc}"
+        if link is None or not self._started:
+            return ConnectError(f"connecting to {self.opts.url} failed ({detail})")
+        error = ConnectionLost(f"connection to {self.opts.url} failed ({detail})")
+        if link.error is None:
+            link.error = error
+        return error
+
+    def _close_error(self, link: Link, reason: CloseReason | None) -> BaseException:
+        """Why ``link`` ended, from its close (see ``protocol.connection.closed_by_peer``)."""
+        if self.closed:
+            return ConnectionLost("client closed")
+        if reason is not None and reason.code == 1009 and (reason.reason or "").startswith(
+            _TOO_BIG
+        ):
+            return message_too_big(self.opts.url, self.opts.max_message_size)
+        return closed_by_peer(
+            self.opts.url,
+            None if reason is None else reason.code,
+            None if reason is None else reason.reason,
+            answered=link.answered,
+        )
 
     def _lost(self, link: Link) -> None:
         """The link is gone: fail pending calls; mark or end subscriptions."""
@@ -299,7 +387,9 @@ class WsBackend:
             self.link = None
             self.up = trio.Event()
         error = link.error or ConnectionLost(f"connection to {self.opts.url} lost")
-        if not self.closed:
+        if isinstance(error, ConnectError):  # refused: said by the calls, or by run()
+            log.info("%s", error)
+        elif not self.closed:
             log.warning("connection to %s lost: %s", self.opts.url, error)
         for call in self.proto.connection_lost(error):
             self._wake_call(call)
@@ -390,13 +480,16 @@ class WsBackend:
         recorder = self.recorder
         lots = self._lots
         waiters = self._waiters
+        answered = False
         try:
             while True:
                 message = await get()
+                if not answered:
+                    link.answered = answered = True
                 if recorder is not None:
                     recorder.record("recv", message)
                 if debug:
-                    log.debug("recv %s", trunc(message))
+                    log.debug("recv %s", shorten(message))
                 for ev in receive(message):
                     # bare class patterns: sub-patterns would cost a __match_args__ lookup
                     match ev:
@@ -409,32 +502,32 @@ class WsBackend:
                             if done is not None:
                                 done.set()
                         case BadFrame():
-                            if ev.fatal:
-                                log.error(
-                                    "protocol violation from %s: %s", self.opts.url, ev.error
+                            if ev.fatal:  # (the core logged the frames it dropped)
+                                link.error = ProtocolError(
+                                    f"{self.opts.url}: {ev.error}; connection closed"
                                 )
-                                link.error = ev.error
+                                log.error("protocol violation: %s", link.error)
                                 await link.abort()
                                 return
-                            log.warning("ignored from %s: %s", self.opts.url, ev.error)
         except ConnectionClosed as exc:
-            reason = exc.reason
-            if link.error is None and reason is not None and reason.code not in (1000, 1006):
-                link.error = ConnectionLost(
-                    f"{self.opts.url} closed the connection: {reason.code} {reason.reason or ''}"
-                )
+            if link.error is None:
+                link.error = self._close_error(link, exc.reason)
 
     # ----------------------------------------------------------------- calls
 
     async def wait_link(self) -> Link:
+        """The link, once there is one; raises what keeps it from coming (nothing sent)."""
         while True:
-            if self.fatal is not None:
-                raise ConnectionLost(str(self.fatal))
+            fatal = self.fatal
+            if fatal is not None:
+                if isinstance(fatal, ConnectError):
+                    raise again(fatal)
+                raise NotSent(f"{fatal}; the request was not sent")
             link = self.link
             if link is not None:
                 return link
             if self.closed:
-                raise ConnectionLost("client closed")
+                raise NotSent("client closed; the request was not sent")
             await self.up.wait()
 
     async def execute(
@@ -448,13 +541,15 @@ class WsBackend:
         cut a write, and then the link is closed (its state is unknown).  Once
         written, the wait for the answer is cancellable, and a timeout or a
         cancellation there leaves the link usable (the late answer is dropped).
+        A connection lost on the way fails the call as the core's ``failure``
+        says (``NotSent``, ``OutcomeUnknown`` or the connection's error).
         """
         link = self.link
         if link is None:
             with trio.move_on_at(deadline):
                 link = await self.wait_link()
             if link is None:
-                raise self._timeout(seconds)
+                raise self._no_link(seconds)
         writing: Link | None = link  # the link while a write is under way
         with trio.CancelScope(deadline=deadline, shield=True) as scope:
             call = self.proto.start_call(ops, root_tag=root_tag)
@@ -469,11 +564,13 @@ class WsBackend:
                         # recorded before the write: the answer may be read while it is under way
                         recorder.record("send", text)
                     if debug:
-                        log.debug("send %s", trunc(text))
+                        log.debug("send %s", shorten(text))
                     try:
                         await send(text)
-                    except ConnectionClosed:
-                        raise ConnectionLost("connection to the DMS lost while sending") from None
+                    except ConnectionClosed as exc:
+                        error = link.error or self._close_error(link, exc.reason)
+                        raise self.proto.failure(call, error) from None
+                    call.sent += 1
                 writing = None
                 scope.shield = False
                 await done.wait()
@@ -487,6 +584,15 @@ class WsBackend:
             await writing.abort()
             raise RequestTimeout("request could not be sent in time")
         raise self._timeout(seconds)
+
+    def _no_link(self, seconds: float | None) -> RequestTimeout:
+        """The timeout of a call that waited in vain for a (re)connection: nothing was sent."""
+        within = f"within {seconds} s" if seconds is not None else "in time"
+        last = self._attempts.last
+        why = f" (last error: {last})" if last is not None else ""
+        return RequestTimeout(
+            f"no connection to {self.opts.url} {within}{why}; the request was not sent"
+        )
 
     def _timeout(self, seconds: float | None) -> RequestTimeout:
         within = f"within {seconds} s" if seconds is not None else "in time"
@@ -508,4 +614,4 @@ class WsBackend:
             self._give_up(ConnectionLost("client closed"))
 
 
-__all__ = ["Link", "WsBackend", "open_link", "trunc"]
+__all__ = ["Link", "WsBackend", "again", "open_link"]

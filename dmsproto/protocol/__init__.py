@@ -31,6 +31,7 @@ from .ops import (
     event_spec,
     query_object,
 )
+from .stats import ReceiveStats
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -47,6 +48,7 @@ __all__ = [
     "BadFrame",
     "Query",
     "ReadChangelog",
+    "ReceiveStats",
     "ReadHistory",
     "Rename",
     "Set",

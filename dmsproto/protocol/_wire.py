@@ -77,6 +77,12 @@ class Wire:
         head = r'^\s*\{\s*' + re.escape(json.dumps(self.event_key)) + r'\s*:'
         self.event_head_text = re.compile(head)
         self.event_head_bytes = re.compile(head.encode())
+        # a root tag written first (``{"tag": 12, ...`` or ``{"tag": [12, ...``): readable
+        # even when the rest of the frame is not (cut short, not UTF-8, nested too deep)
+        tag_head = (r'^\s*\{\s*' + re.escape(json.dumps(self.tag_key))
+                    + r'\s*:\s*(?:\[\s*)?(\d{1,18})\s*[,\]}]')
+        self.tag_head_text = re.compile(tag_head)
+        self.tag_head_bytes = re.compile(tag_head.encode())
         self.query_fields = field_names(common.Query)
         self.hist_fields = field_names(common.HistDataRequest)
         self.ext_info_keys = literal_values(common.ExtInfoKey)

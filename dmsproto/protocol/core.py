@@ -9,10 +9,14 @@ and ``SubscriptionState`` objects the events below carry.
   items into several frames and returns a ``Call`` whose ``frames`` the
   transport sends;
 * ``receive(frame)`` takes one received text/bytes frame and returns what
-  happened: ``CallDone`` (every frame of a call answered), ``SubscriptionData``
-  (events were queued for a subscription) or ``BadFrame``;
+  happened: ``CallDone`` (every frame of a call answered, or the call failed),
+  ``SubscriptionData`` (events were queued for a subscription) or ``BadFrame``;
+  it never raises, whatever the peer sent (see "Frames that break the protocol");
 * ``Call.results()`` turns the collected response items into one typed value
-  (or ``ItemError``) per operation, in the order of the operations.
+  (or ``ItemError``) per operation, in the order of the operations;
+* ``failure(call, error)`` says what a call in flight raises when its
+  connection ended: ``NotSent``, ``OutcomeUnknown`` (a write went out and
+  was not answered) or the connection's own error.
 
 Correlation is by the root ``tag`` (an integer per frame, echoed by the server),
 so responses may interleave with events and with other calls' responses.  Query
@@ -22,6 +26,20 @@ routed by the subscription's tag into a bounded buffer per subscription.
 Frames are built from, and decoded into, the generated structs of the
 connection's protocol version (``dmsproto._generated``, via ``_wire``), so no
 wire name or enumeration is spelled out here.
+
+Frames that break the protocol.  A frame that does not decode is sorted by
+what can still be read of it (``_triage``; whether it is JSON at all is the
+verdict of ``dmsproto.jsontext``, the one JSON reader), and ``stats`` counts each:
+
+* its root tag names a call in flight: that call fails with ``ProtocolError``
+  naming the JSON pointer and the reason (``CallDone``; the connection stays);
+  a frame that is not JSON names its call by a root tag at its head;
+* it is a JSON object that names no call in flight: dropped, logged, counted
+  (``BadFrame`` with ``fatal=False``); an event frame loses only its bad items;
+* it is not JSON (cut short, ``1e999``, not UTF-8, nested too deep, ...) or
+  not an object, and names no call in flight: ``BadFrame`` with ``fatal=True``
+  -- the transport closes the connection, every call in flight fails at once,
+  and a reconnect policy applies (subscriptions then report the gap).
 """
 
 from __future__ import annotations
@@ -34,15 +52,25 @@ from typing import Any, Literal
 
 import msgspec
 
-from ..codec import decode_error, encode, frame_kind
-from ..errors import ConnectionLost, DMSProtoError, EncodeError, NotJSON, ProtocolError
-from ..jsontext import READER_ERRORS, not_json, parse_json
+from ..codec import decode_error, encode
+from ..errors import (
+    ConnectError,
+    ConnectionLost,
+    DecodeError,
+    DMSProtoError,
+    EncodeError,
+    NotJSON,
+    NotSent,
+    OutcomeUnknown,
+    ProtocolError,
+)
 from ..results import Event, Gap
 from ..tags import tag_key
 from ..versions import DEFAULT_VERSION
-from . import _decode
+from . import _decode, _triage
 from ._wire import UNSET, Wire, wire_for
 from .ops import ChangelogGroups, Get, Op, Set, Subscribe, Unsubscribe
+from .stats import ReceiveStats
 
 log = logging.getLogger("dmsproto.protocol")
 
@@ -69,8 +97,11 @@ class Call:
     """One logical request: its operations, frames, and the responses collected so far.
 
     ``frames`` are the encoded request frames in send order; ``responses`` the
-    decoded ``ResponseFrame`` structs, one per frame.  ``error`` is set when the
-    call failed as a whole (connection lost, protocol violation).
+    decoded ``ResponseFrame`` structs, one per frame (``None`` until answered).
+    ``sent`` counts the frames the transport has handed to the connection, in
+    order (it says, when the connection is lost, what may have been done).
+    ``error`` is set when the call failed as a whole (connection lost, protocol
+    violation).
     """
 
     __slots__ = (
@@ -85,6 +116,7 @@ class Call:
         "ops",
         "remaining",
         "responses",
+        "sent",
     )
 
     def __init__(self, ops: Sequence[Op], wire: Wire) -> None:
@@ -96,6 +128,8 @@ class Call:
         self.commands: list[frozenset[str]] = []
         self.responses: list[Any] = []
         self.remaining = 0
+        #: frames handed to the connection so far (the transport counts them)
+        self.sent = 0
         self.error: BaseException | None = None
         # command -> list of (op index, number of request items)
         self._plan: dict[str, list[tuple[int, int]]] = {}
@@ -109,19 +143,35 @@ class Call:
     def results(self) -> list[Any]:
         """One decoded value per operation (typed result or ``ItemError``).
 
-        Raises the call's ``error`` (``ConnectionLost``, ``ProtocolError``) if it failed.
+        Raises the call's ``error`` (``ConnectionLost``, ``ProtocolError``) if it failed,
+        and ``ProtocolError`` when the answers cannot be read as results.
         """
         if self.error is not None:
             raise self.error
         if self.remaining:
             raise DMSProtoError("call not complete")
         ops = self.ops
-        if len(ops) == 1 and len(self.responses) == 1:
-            # the usual call (one op, one frame): no merging, no bookkeeping
-            op = ops[0]
-            part = getattr(self.responses[0], op.command, UNSET)
-            if part is not UNSET and (op.expands or len(part) == self._plan[op.command][0][1]):
-                return [op.decode(part, self._wire)]
+        try:
+            if len(ops) == 1 and len(self.responses) == 1:
+                # the usual call (one op, one frame): no merging, no bookkeeping
+                op = ops[0]
+                part = getattr(self.responses[0], op.command, UNSET)
+                if part is not UNSET and (
+                    op.expands or len(part) == self._plan[op.command][0][1]
+                ):
+                    return [op.decode(part, self._wire)]
+            return self._merged()
+        except DMSProtoError:
+            raise
+        except Exception as exc:  # answers that decoded, yet make no sense as results
+            what = ", ".join(sorted({op.what for op in ops}))
+            raise ProtocolError(
+                f"the answer to {what} cannot be read as its result ({type(exc).__name__})"
+            ) from exc
+
+    def _merged(self) -> list[Any]:
+        """``results()`` of a call with several ops or frames: the items merged per command."""
+        ops = self.ops
         out: list[Any] = [None] * len(ops)
         for command, plan in self._plan.items():
             merged: list[Any] = []
@@ -356,17 +406,28 @@ class ClientCore:
         self._pending: dict[int, tuple[Call, int]] = {}
         self._subs: dict[Any, SubscriptionState] = {}
         self._command_sets: dict[str, frozenset[str]] = {}
-        #: events whose tag matched no live subscription (counted, logged at debug)
-        self.unrouted_events = 0
-        #: event items that broke the schema (dropped, reported as BadFrame)
-        self.invalid_events = 0
-        #: responses with an unknown root tag (e.g. late answers to cancelled calls)
-        self.dropped_responses = 0
+        #: what became of every frame received (see ``ReceiveStats``)
+        self.stats = ReceiveStats()
 
     @property
     def version(self) -> str:
         """The protocol version spoken (e.g. ``"1.4"``)."""
         return self.wire.name
+
+    @property
+    def unrouted_events(self) -> int:
+        """Event items whose tag matched no live subscription (``stats.unrouted_events``)."""
+        return self.stats.unrouted_events
+
+    @property
+    def invalid_events(self) -> int:
+        """Event items that broke the schema, dropped (``stats.invalid_events``)."""
+        return self.stats.invalid_events
+
+    @property
+    def dropped_responses(self) -> int:
+        """Answers to no call in flight, dropped (``stats.dropped_responses``)."""
+        return self.stats.dropped_responses
 
     # ---------------------------------------------------------------- requests
 
@@ -555,15 +616,83 @@ class ClientCore:
         return len({id(c) for c, _ in self._pending.values()})
 
     def connection_lost(self, error: BaseException | None = None) -> list[Call]:
-        """Fail every pending call with ``error`` (default ``ConnectionLost``); return them."""
+        """Fail every pending call as ``failure`` says (default ``ConnectionLost``); return them."""
         exc = error if error is not None else ConnectionLost("connection to the DMS lost")
         calls: dict[int, Call] = {}
         for call, _ in self._pending.values():
             if call.error is None:
-                call.error = exc
+                call.error = self.failure(call, exc)
             calls[id(call)] = call
         self._pending.clear()
         return list(calls.values())
+
+    def failure(self, call: Call, error: BaseException) -> BaseException:
+        """What ``call`` raises when its connection ended with ``error``, by what was sent.
+
+        * nothing of it went out (``call.sent == 0``): ``NotSent``, nothing was done;
+        * a frame holding a write (set, rename, delete) went out and was not
+          answered: ``OutcomeUnknown``, saying which operations were answered,
+          sent without answer, and not sent;
+        * otherwise (reads): ``error`` itself.
+
+        A ``ConnectError`` (the DMS refused the connection) is returned as it is:
+        a refused connection did nothing.  Never sends anything again.
+
+        Args:
+            call: a call of this core that was in flight.
+            error: why the connection ended (``ConnectionLost``, ``ProtocolError``, ...).
+
+        Returns:
+            The exception the caller of ``call`` gets.
+        """
+        if isinstance(error, ConnectError | NotSent | OutcomeUnknown):
+            return error
+        if call.sent == 0:
+            unsent = NotSent(f"{error}; the request was not sent (nothing was done)")
+            unsent.ops = tuple(call.ops)
+            unsent.__cause__ = error
+            return unsent
+        chunks = len(call.frames)
+        answered = tuple(k for k, r in enumerate(call.responses) if r is not None)
+        states: list[str] = []  # per op: "answered", "unknown" or "not sent"
+        for op_chunks in self._op_chunks(call):
+            if all(call.responses[k] is not None for k in op_chunks):
+                states.append("answered")
+            elif any(k < call.sent for k in op_chunks):
+                states.append("unknown")
+            else:
+                states.append("not sent")
+        ops = tuple(call.ops)
+        unknown = tuple(op for op, st in zip(ops, states, strict=True) if st == "unknown")
+        if not any(op.writes for op in unknown):
+            return error
+        lost = OutcomeUnknown(f"{error}; {_unknown_text(ops, unknown, answered, chunks)}")
+        lost.ops = ops
+        lost.unknown = unknown
+        lost.answered = tuple(op for op, st in zip(ops, states, strict=True) if st == "answered")
+        lost.not_sent = tuple(op for op, st in zip(ops, states, strict=True) if st == "not sent")
+        lost.chunks = chunks
+        lost.answered_chunks = answered
+        lost.__cause__ = error
+        return lost
+
+    def _op_chunks(self, call: Call) -> list[list[int]]:
+        """The frames (chunk indexes) each op's items went into, per op in order.
+
+        ``_chunks`` fills frames of ``chunk_size`` items with the items of each
+        command in turn, so an item's frame follows from its position.
+        """
+        last = len(call.frames) - 1
+        size = self.chunk_size
+        spans: list[list[int]] = [[] for _ in call.ops]
+        position = 0
+        for plan in call._plan.values():
+            for index, n in plan:
+                first = min(position // size, last)
+                spans[index] = list(range(first, min((position + max(n, 1) - 1) // size,
+                                                      last) + 1))
+                position += n
+        return spans
 
     # ----------------------------------------------------------- subscriptions
 
@@ -610,41 +739,40 @@ class ClientCore:
         """Process one received frame (a whole WebSocket message or HTTP body).
 
         The frame is decoded straight into the version's generated
-        ``EventFrame`` or ``ResponseFrame``.  Not JSON, or not an object, is
-        fatal (the stream cannot be trusted); a frame that breaks the schema
-        fails only the call it answers (or drops only the bad events).
+        ``EventFrame`` or ``ResponseFrame``.  Never raises: a frame that does
+        not decode is sorted by what can be read of it (see the module
+        docstring) and counted in ``stats``.
         """
         if not isinstance(data, str | bytes):
             data = bytes(data)
         out: list[CoreEvent] = []
-        wire = self.wire
-        if _is_event_frame(wire, data):
-            return self._events(data, out)
         try:
-            frame = self._decode_response(data)
-        except msgspec.ValidationError as exc:
-            return self._invalid_response(data, exc)
-        except READER_ERRORS as exc:
-            return [BadFrame(ProtocolError(f"frame is {not_json(exc, data).reason}"), True)]
-        self._response(frame, data, out)
-        return out
-
-    def _events(self, data: str | bytes, out: list[CoreEvent]) -> list[CoreEvent]:
-        """An event frame: its valid events routed to their subscriptions."""
-        try:
-            events = self._decode_event(data).event
-        except msgspec.ValidationError as exc:
-            events = self._valid_events(data, exc, out)
-        except READER_ERRORS as exc:
-            out.append(BadFrame(ProtocolError(f"frame is {not_json(exc, data).reason}"), True))
+            if _is_event_frame(self.wire, data):
+                try:
+                    events = self._decode_event(data).event
+                except Exception as exc:
+                    return self._undecodable(data, exc)
+                self.stats.event_frames += 1
+                self._route(events, out)
+                return out
+            try:
+                frame = self._decode_response(data)
+            except Exception as exc:
+                return self._undecodable(data, exc)
+            self._response(frame, data, out)
             return out
-        self._route(events, out)
-        return out
+        except Exception as exc:  # a bug of ours: the stream can no longer be trusted
+            log.error("reading a frame failed: %s", _triage.shorten(data), exc_info=exc)
+            self.stats.fatal_frames += 1
+            return [BadFrame(ProtocolError(
+                f"a frame could not be processed ({type(exc).__name__}: {exc})"), True)]
 
     def _route(self, events: list[Any], out: list[CoreEvent]) -> None:
         subs = self._subs
         touched: dict[int, SubscriptionState] = {}  # first-touch order, no list scan
         make = _decode.event
+        stats = self.stats
+        unrouted = stats.unrouted_events
         for item in events:
             tag = item.tag
             if type(tag) is str:
@@ -652,62 +780,14 @@ class ClientCore:
             else:
                 sub = None if tag is UNSET else subs.get(tag_key(tag))
             if sub is None:
-                self.unrouted_events += 1
+                stats.unrouted_events += 1
                 log.debug("event for no subscription (tag %.60r) dropped", tag)
                 continue
             sub.push(make(item))
             touched[id(sub)] = sub
+        stats.events += len(events) - (stats.unrouted_events - unrouted)
         for sub in touched.values():
             out.append(SubscriptionData(sub))
-
-    def _valid_events(
-        self, data: str | bytes, exc: msgspec.ValidationError, out: list[CoreEvent]
-    ) -> list[Any]:
-        """The schema-valid items of an event frame that failed as a whole."""
-        try:
-            raw = parse_json(data)  # the typed reader may stop at a schema error first
-        except NotJSON as bad:
-            out.append(BadFrame(ProtocolError(f"frame is {bad.reason}"), True))
-            return []
-        items = raw.get(self.wire.event_key) if type(raw) is dict else None
-        if type(items) is not list:
-            error = decode_error(exc)
-            out.append(BadFrame(ProtocolError(f"bad event frame: {error}"), False))
-            return []
-        valid: list[Any] = []
-        item_type = self._event_item
-        for n, item in enumerate(items):
-            try:
-                valid.append(msgspec.convert(item, item_type))
-            except msgspec.ValidationError as bad:
-                self.invalid_events += 1
-                error = decode_error(bad)
-                out.append(BadFrame(
-                    ProtocolError(f"event {n} dropped, it breaks the schema: {error}"), False
-                ))
-        return valid
-
-    def _invalid_response(
-        self, data: str | bytes, exc: msgspec.ValidationError
-    ) -> list[CoreEvent]:
-        """A response that breaks the schema fails its own call, not the connection."""
-        error = decode_error(exc)
-        if not error.pointer:
-            return [BadFrame(ProtocolError("frame is not a JSON object"), True)]
-        try:
-            raw = parse_json(data)  # the typed reader may stop at a schema error first
-        except NotJSON as bad:
-            return [BadFrame(ProtocolError(f"frame is {bad.reason}"), True)]
-        problem = ProtocolError(f"response breaks protocol {self.wire.name}: {error}")
-        tag = raw.get(self.wire.tag_key)
-        ident = tag[0] if type(tag) is list and tag else tag
-        entry = self._pending.get(ident) if type(ident) is int else None
-        if entry is None:
-            return [BadFrame(problem, False)]
-        call = entry[0]
-        self.abandon(call)
-        call.error = problem
-        return [CallDone(call), BadFrame(problem, False)]
 
     def _response(self, frame: Any, data: str | bytes, out: list[CoreEvent]) -> None:
         tag = frame.tag
@@ -716,25 +796,15 @@ class ClientCore:
         if entry is None:
             keys = {c for c in self.wire.response_commands if getattr(frame, c) is not UNSET}
             if not keys:
-                raw = data.encode() if isinstance(data, str) else data
-                try:
-                    kind = frame_kind(raw)
-                except NotJSON as exc:  # in a member the typed reader skipped
-                    out.append(BadFrame(ProtocolError(f"frame is {exc.reason}"), True))
-                    return
-                if kind == "event":
-                    self._events(data, out)
-                    return
-                out.append(
-                    BadFrame(ProtocolError("frame has no known response member"), False)
-                )
+                out.extend(self._no_member(data))
                 return
             if tag is UNSET:
                 entry = self._match_untagged(keys)
             if entry is None:
-                self.dropped_responses += 1
+                self.stats.dropped_responses += 1
                 log.debug("response with unknown root tag %.60r dropped", tag)
                 return
+        self.stats.answers += 1
         call, index = entry
         if call.responses[index] is None:
             call.responses[index] = frame
@@ -750,9 +820,111 @@ class ClientCore:
                 return call, index
         return None
 
+    # ------------------------------------------------- frames that did not decode
+
+    def _undecodable(self, data: str | bytes, exc: Exception) -> list[CoreEvent]:
+        """A frame that did not decode: fail its call, drop it, or close (module docstring)."""
+        typed = _triage.problem_of(exc, data)
+        if typed is None:
+            raise exc  # not a decoding problem: receive() treats it as a bug of ours
+        value, not_json = _triage.read(data)
+        if type(value) is dict and self.wire.event_key in value:
+            return self._salvage_events(value[self.wire.event_key], data)
+        return self._sort(data, value, not_json, typed)
+
+    def _sort(
+        self, data: str | bytes, value: Any, not_json: NotJSON | None, typed: DecodeError
+    ) -> list[CoreEvent]:
+        """Fail the call the frame names, drop the frame, or call it fatal."""
+        wire = self.wire
+        tag = _triage.root_tag(data, wire, value)
+        ident = _triage.call_id(tag)
+        entry = self._pending.get(ident) if ident is not None else None
+        if entry is None and tag is _triage.NO_TAG and type(value) is dict:
+            entry = self._match_untagged(self._commands_in(value))
+        if entry is not None:
+            call = entry[0]
+            self.abandon(call)
+            if not_json is None:
+                call.error = ProtocolError(f"the answer breaks protocol {wire.name}: {typed}")
+            else:
+                where = f" ({typed.pointer})" if typed.pointer else ""
+                call.error = ProtocolError(f"the answer is {not_json.reason}{where}")
+            self.stats.answers += 1
+            self.stats.failed_calls += 1
+            log.debug("call failed by its answer: %s: %s", call.error, _triage.shorten(data))
+            return [CallDone(call)]
+        if type(value) is dict:
+            return [self._drop(f"frame breaks protocol {wire.name}: {typed}", data)]
+        self.stats.fatal_frames += 1
+        log.debug("unreadable frame: %s", _triage.shorten(data))
+        what = "not a JSON object" if not_json is None else not_json.reason
+        return [BadFrame(ProtocolError(f"frame is {what}"), True)]
+
+    def _no_member(self, data: str | bytes) -> list[CoreEvent]:
+        """A frame that decoded with no known member, for no call: events, or nothing of use."""
+        value, not_json = _triage.read(data)
+        if not_json is not None:  # not JSON in a member the typed decoder skipped
+            return self._sort(data, value, not_json, not_json)
+        if type(value) is dict and self.wire.event_key in value:
+            return self._salvage_events(value[self.wire.event_key], data)
+        return [self._drop("frame has no known member", data)]
+
+    def _commands_in(self, members: dict[str, Any]) -> set[str]:
+        """The response commands among a frame's top-level members (attribute names)."""
+        names = self.wire.commands
+        return {c for c in self.wire.response_commands if names.get(c, c) in members}
+
+    def _salvage_events(self, items: Any, data: str | bytes) -> list[CoreEvent]:
+        """An event frame that did not decode as a whole: its good items go through."""
+        if type(items) is not list:
+            return [self._drop("event frame without a list of events", data)]
+        self.stats.event_frames += 1
+        out: list[CoreEvent] = []
+        valid: list[Any] = []
+        for n, item in enumerate(items):
+            try:
+                valid.append(msgspec.convert(item, self._event_item))
+            except msgspec.ValidationError as bad:
+                self.stats.invalid_events += 1
+                error = ProtocolError(
+                    f"event {n} dropped, it breaks the schema: {decode_error(bad)}")
+                self._log_drop(error, data, self.stats.invalid_events)
+                out.append(BadFrame(error, False))
+        self._route(valid, out)
+        return out
+
+    def _drop(self, why: str, data: str | bytes) -> BadFrame:
+        """Count, log (the first ten, then every power of ten) and drop a frame."""
+        self.stats.dropped_frames += 1
+        error = ProtocolError(why)
+        self._log_drop(error, data, self.stats.dropped_frames)
+        return BadFrame(error, False)
+
+    @staticmethod
+    def _log_drop(error: ProtocolError, data: str | bytes, count: int) -> None:
+        if _triage.noteworthy(count):
+            log.warning("%s (%d so far), dropped: %s", error, count, _triage.shorten(data))
+
+
+def _unknown_text(ops: tuple[Op, ...], unknown: tuple[Op, ...], answered: tuple[int, ...],
+                  chunks: int) -> str:
+    """The part of an ``OutcomeUnknown`` message that says what may have been done."""
+    if len(ops) == 1:
+        op = ops[0]
+        path = getattr(op, "path", None)
+        what = f"{op.what} of {path!r}" if isinstance(path, str) else op.what
+        return f"the {what} was sent and not answered: it may or may not have been done"
+    text = (f"{len(unknown)} of {len(ops)} operations were sent and not answered: they may "
+            "or may not have been done")
+    if chunks > 1:
+        text += f" (frames answered: {len(answered)} of {chunks})"
+    return text
+
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "ReceiveStats",
     "Call",
     "CallDone",
     "ClientCore",

@@ -17,12 +17,13 @@ from typing import Any, Literal, TypeVar, Unpack, cast, overload
 import trio
 
 from .. import client as dc
-from ..declare import check_names, pick, resolve
+from ..declare import check_names, declared, pick, resolve
 from ..errors import Closed
 from ..filters import QueryFilter
 from ..options import ConnectOptions
 from ..protocol.ops import Op, Stamp
 from ..protocol.ranges import ProgressCallback
+from ..protocol.stats import ReceiveStats
 from ..results import (
     ChangelogEntry,
     ChangelogReadResult,
@@ -99,6 +100,11 @@ class Client:
         return self._closed
 
     @property
+    def stats(self) -> ReceiveStats:
+        """What became of every frame received (a live view; see the trio client's)."""
+        return self._client.stats
+
+    @property
     def threads(self) -> list[threading.Thread]:
         """The threads this client runs (the loop, and the callback thread once used)."""
         found = [self._loop.thread]
@@ -108,12 +114,13 @@ class Client:
 
     # -------------------------------------------------------------- execution
 
-    def _run(self, fn: Callable[[dc.Client], Awaitable[T]]) -> T:
+    def _run(self, fn: Callable[[dc.Client], Awaitable[T]], timeout: Timeout = ...) -> T:
+        """Run ``fn(trio client)`` in the loop; never waits past ``timeout`` (see ``Loop``)."""
         refuse_in_trio("dmsproto.sync.Client calls")
         if self._closed:
             raise Closed("the dmsproto.sync client is closed")
         client = self._client
-        return self._loop.run(lambda: fn(client))
+        return self._loop.run(lambda: fn(client), timeout)
 
     # --------------------------------------------------------------- commands
 
@@ -123,7 +130,7 @@ class Client:
     ) -> Point:
         """Read one datapoint; raises ``NotFound``/``NoPermission``/``DMSError``."""
         ext = None if ext_infos is None else tuple(ext_infos)
-        return self._run(lambda c: c.get(path, ext_infos=ext, tag=tag, timeout=timeout))
+        return self._run(lambda c: c.get(path, ext_infos=ext, tag=tag, timeout=timeout), timeout)
 
     def get_many(
         self, paths: Iterable[str], *, ext_infos: Iterable[str] | None = None,
@@ -132,7 +139,7 @@ class Client:
         """Read many datapoints; one ``Point`` or ``ItemError`` per path, in order (no raise)."""
         items = tuple(paths)
         ext = None if ext_infos is None else tuple(ext_infos)
-        return self._run(lambda c: c.get_many(items, ext_infos=ext, timeout=timeout))
+        return self._run(lambda c: c.get_many(items, ext_infos=ext, timeout=timeout), timeout)
 
     def query(
         self,
@@ -163,7 +170,7 @@ class Client:
         given = _frozen_filters(filters)
         ext = None if ext_infos is None else tuple(ext_infos)
         return self._run(lambda c: c.query(path, ext_infos=ext, tag=tag, timeout=timeout,
-                                           **given))
+                                           **given), timeout)
 
     def set(
         self,
@@ -178,19 +185,21 @@ class Client:
     ) -> SetResult:
         """Write a value (``create`` makes a missing datapoint; ``type`` checks/chooses type)."""
         return self._run(lambda c: c.set(
-            path, value, type=type, create=create, stamp=stamp, tag=tag, timeout=timeout))
+            path, value, type=type, create=create, stamp=stamp, tag=tag, timeout=timeout),
+            timeout)
 
     def rename(
         self, path: str, new_path: str, *, tag: Any = None, timeout: Timeout = ...
     ) -> RenameResult:
         """Rename (move) a datapoint and its children."""
-        return self._run(lambda c: c.rename(path, new_path, tag=tag, timeout=timeout))
+        return self._run(lambda c: c.rename(path, new_path, tag=tag, timeout=timeout), timeout)
 
     def delete(
         self, path: str, *, recursive: bool = False, tag: Any = None, timeout: Timeout = ...
     ) -> DeleteResult:
         """Delete a datapoint; one with children needs ``recursive=True``."""
-        return self._run(lambda c: c.delete(path, recursive=recursive, tag=tag, timeout=timeout))
+        return self._run(
+            lambda c: c.delete(path, recursive=recursive, tag=tag, timeout=timeout), timeout)
 
     @overload
     def history(
@@ -231,11 +240,12 @@ class Client:
             return self._run(lambda c: c.history(
                 path, start=start, end=end, interval=interval, format="detail", tag=tag,
                 show_past=show_past, show_original=show_original, progress=progress,
-                timeout=timeout))
+                timeout=timeout), None)
+        # a long range is several requests, each bounded by ``timeout`` in the loop
         return self._run(lambda c: c.history(
             path, start=start, end=end, interval=interval, format=format, tag=tag,
             show_past=show_past, show_original=show_original, progress=progress,
-            timeout=timeout))
+            timeout=timeout), None)
 
     def changelog(
         self, path: str, *, start: Stamp, end: Stamp | None = None, tag: Any = None,
@@ -243,11 +253,11 @@ class Client:
     ) -> list[ChangelogEntry]:
         """The changelog of one datapoint, newest first; see the trio client."""
         return self._run(lambda c: c.changelog(path, start=start, end=end, tag=tag,
-                                               progress=progress, timeout=timeout))
+                                               progress=progress, timeout=timeout), None)
 
     def changelog_groups(self, *, timeout: Timeout = ...) -> list[str]:
         """Names of the changelog groups."""
-        return self._run(lambda c: c.changelog_groups(timeout=timeout))
+        return self._run(lambda c: c.changelog_groups(timeout=timeout), timeout)
 
     def changelog_read(
         self, group: str, *, start: Stamp, end: Stamp | None = None, tag: Any = None,
@@ -255,14 +265,14 @@ class Client:
     ) -> ChangelogReadResult:
         """Entries of a changelog group between ``start`` and ``end`` (default now)."""
         return self._run(lambda c: c.changelog_read(group, start=start, end=end, tag=tag,
-                                                    progress=progress, timeout=timeout))
+                                                    progress=progress, timeout=timeout), None)
 
     def batch(
         self, ops: Iterable[Op], *, tag: Any = None, timeout: Timeout = ...
     ) -> list[ItemResult]:
         """Several operations (``dmsproto.protocol`` ops) in one request; one result each."""
         op_list = list(ops)
-        return self._run(lambda c: c.batch(op_list, tag=tag, timeout=timeout))
+        return self._run(lambda c: c.batch(op_list, tag=tag, timeout=timeout), timeout)
 
     # ---------------------------------------------------------- subscriptions
 
@@ -450,7 +460,9 @@ def connect(url: str | None = None, /, **options: Unpack[SyncOptions]) -> Iterat
     rest = {k: v for k, v in options.items() if k not in own}
     check_names(ConnectOptions, rest, what)  # here, not in the loop thread
     opener = partial(dc.connect, url, **cast(ConnectOptions, rest))
-    loop: Loop[dc.Client] = Loop(opener, name="dmsproto-loop")
+    timeout = cast("float | None", rest.get(
+        "timeout", declared(ConnectOptions)["timeout"].opt.default))
+    loop: Loop[dc.Client] = Loop(opener, name="dmsproto-loop", timeout=timeout)
     try:
         trio_client = loop.start()
         client = Client(loop, trio_client, callback_queue_size=own["callback_queue_size"],

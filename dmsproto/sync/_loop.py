@@ -8,6 +8,12 @@ back to the caller: nobody polls.
 
 ``trio.from_thread.run`` is not used because a caller interrupted while
 waiting in it cannot cancel the task it started; this portal can.
+
+Whatever happens in the loop thread, a caller never waits for ever: every call
+handed over is remembered until it finishes, and when the run ends (orderly or
+by a crash) the calls still in it fail with ``Closed`` saying why; a call with
+a timeout also stops waiting ``LOOP_GRACE`` seconds after it (the trio client
+has its own deadline, so this bound only ever trips when the loop is stuck).
 """
 
 from __future__ import annotations
@@ -16,12 +22,14 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, suppress
+from types import EllipsisType
 from typing import Any, Generic, TypeVar
 
 import outcome
 import trio
 
-from ..errors import Closed, TrioContextError
+from ..errors import Closed, RequestTimeout, TrioContextError
+from ..excgroups import sole_exception
 
 log = logging.getLogger("dmsproto")
 
@@ -30,6 +38,8 @@ R = TypeVar("R")
 
 #: How long an interrupted caller waits for the loop to confirm its call is cancelled.
 CANCEL_WAIT = 5.0
+#: How long past its timeout a caller waits for the loop's answer before giving up on it.
+LOOP_GRACE = 1.0
 
 
 def refuse_in_trio(what: str) -> None:
@@ -71,9 +81,15 @@ class Loop(Generic[R]):
     """
 
     def __init__(
-        self, opener: Callable[[], AbstractAsyncContextManager[R]], *, name: str
+        self,
+        opener: Callable[[], AbstractAsyncContextManager[R]],
+        *,
+        name: str,
+        timeout: float | None = None,
     ) -> None:
         self._opener = opener
+        #: the calls' default timeout (``run(fn)`` without one), in seconds
+        self.timeout = timeout
         self._thread = threading.Thread(target=self._thread_main, name=name, daemon=True)
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -81,6 +97,9 @@ class Loop(Generic[R]):
         self._token: trio.lowlevel.TrioToken | None = None
         self._stop_requested = False
         self._crash: BaseException | None = None
+        # calls handed over and not yet given up by their callers; failed when the run ends
+        self._calls: set[Call[Any]] = set()
+        self._dead = False
         # loop-thread state
         self._main_scope: trio.CancelScope | None = None
         self._nursery: trio.Nursery | None = None
@@ -131,35 +150,54 @@ class Loop(Generic[R]):
             raise self.closed_error()
         return result.unwrap()
 
-    def run_call(self, call: Call[T]) -> T:
+    def run_call(self, call: Call[T], timeout: float | None = None) -> T:
         """Run ``call`` in the loop and block for its result (or raise its exception).
 
         Interrupted anywhere (KeyboardInterrupt), the call is cancelled in the loop
         and, once it was handed over, its end awaited (briefly) before re-raising.
+        With ``timeout``, no result ``LOOP_GRACE`` seconds after it cancels the
+        call and raises ``RequestTimeout`` (the loop is stuck).  Once the run has
+        ended, raises ``Closed`` at once.
         """
         token = self._token
-        if token is None:
-            raise self.closed_error()
+        with self._lock:
+            if token is None or self._dead:
+                raise self.closed_error()
+            self._calls.add(call)
         try:
             try:
                 token.run_sync_soon(self._start_call, call)
             except trio.RunFinishedError:
                 raise self.closed_error() from None
-            call.done.wait()
+            bound = None if timeout is None else timeout + LOOP_GRACE
+            answered = call.done.wait(bound)
         except BaseException:
             # Interrupted, maybe even before run_sync_soon returned: the cancel
             # queued now runs after the start (if that was queued) and ends the call.
             if not call.done.is_set() and self.cancel(call):
                 call.done.wait(CANCEL_WAIT)
             raise
+        finally:
+            with self._lock:
+                self._calls.discard(call)
+        if not answered:
+            self.cancel(call)
+            raise RequestTimeout(
+                f"no result from the dmsproto.sync event loop within {bound} s "
+                "(the loop thread is stuck); the call was cancelled"
+            )
         result = call.result
         if result is None:  # pragma: no cover - done is set only with a result
             raise self.closed_error()
         return result.unwrap()
 
-    def run(self, fn: Callable[[], Awaitable[T]]) -> T:
-        """Run ``await fn()`` in the loop and return its result (or raise its exception)."""
-        return self.run_call(Call(fn))
+    def run(self, fn: Callable[[], Awaitable[T]], timeout: float | EllipsisType | None = ...
+            ) -> T:
+        """Run ``await fn()`` in the loop and return its result (or raise its exception).
+
+        ``timeout`` (``...``: the loop's default) bounds the wait as ``run_call`` says.
+        """
+        return self.run_call(Call(fn), self.timeout if timeout is ... else timeout)
 
     def cancel(self, call: Call[Any]) -> bool:
         """Cancel ``call`` in the loop (no effect once done); ``False`` if the loop is gone."""
@@ -190,9 +228,14 @@ class Loop(Generic[R]):
             trio.run(self._main)
         except BaseException as exc:  # reported to the caller of start(), or logged
             if not self._report(outcome.Error(exc)):
-                self._crash = exc
+                self._crash = self._crash or exc
                 log.error("dmsproto.sync: the event loop thread failed", exc_info=exc)
         finally:
+            with self._lock:
+                self._dead = True
+                left = list(self._calls)
+            for call in left:  # never started, or lost in the crash: nobody else ends them
+                call.finish(outcome.Error(self.closed_error()))
             self._report(outcome.Error(self.closed_error()))
 
     def _report(self, result: outcome.Outcome[R]) -> bool:
@@ -213,15 +256,46 @@ class Loop(Generic[R]):
             self._main_scope = main_scope
             if stop_early:
                 main_scope.cancel()
-            async with self._opener() as resource:
-                async with trio.open_nursery() as nursery:
-                    self._nursery = nursery
-                    self._report(outcome.Value(resource))
-                    await self._stopping.wait()
-                    self._nursery = None
-                    nursery.cancel_scope.cancel()
-                if self.cleanup is not None:
-                    await self.cleanup()
+            try:
+                async with self._opener() as resource:
+                    try:
+                        async with trio.open_nursery() as nursery:
+                            self._nursery = nursery
+                            self._report(outcome.Value(resource))
+                            await self._stopping.wait()
+                            self._nursery = None
+                            nursery.cancel_scope.cancel()
+                    except BaseException as exc:  # a task failed, or the resource under it
+                        self._end_calls(exc)
+                        raise
+                    finally:
+                        self._nursery = None
+                    self._end_calls(None)  # stopped: the calls were cancelled
+                    if self.cleanup is not None:
+                        await self.cleanup()
+            except BaseException as exc:
+                self._end_calls(exc)
+                raise
+
+    def _end_calls(self, failure: BaseException | None) -> None:
+        """Fail the calls still waiting, at once, saying why.
+
+        Their tasks have ended (cancelled with the nursery), so the resource's
+        own closing is not waited for -- unless the nursery was only cancelled
+        from outside (the resource failed): then the resource's error, which
+        says why, is awaited.
+        """
+        if failure is not None:
+            real = sole_exception(failure) or failure
+            if isinstance(real, trio.Cancelled):
+                if not self._stop_requested:
+                    return  # the resource failed: its own error comes next
+            else:
+                self._crash = self._crash or real
+        with self._lock:
+            left = list(self._calls)
+        for call in left:
+            call.finish(outcome.Error(self.closed_error()))
 
     def _stop_in_loop(self) -> None:
         if self._nursery is not None and self._stopping is not None:
@@ -237,8 +311,12 @@ class Loop(Generic[R]):
         if call.cancelled:  # cancelled before it was started: it must not run at all
             call.finish(outcome.Error(Closed("the call was cancelled")))
             return
+        try:
+            nursery.start_soon(self._call_task, call)
+        except RuntimeError:  # the nursery is closing: the run is ending
+            call.finish(outcome.Error(self.closed_error()))
+            return
         call.started = True
-        nursery.start_soon(self._call_task, call)
 
     @staticmethod
     def _cancel_call(call: Call[Any]) -> None:
@@ -249,20 +327,18 @@ class Loop(Generic[R]):
             call.finish(outcome.Error(Closed("the call was cancelled")))
 
     async def _call_task(self, call: Call[Any]) -> None:
+        if call.cancelled:  # given up before it began (its caller timed out): do not begin
+            call.finish(outcome.Error(Closed("the call was cancelled")))
+            return
         with trio.CancelScope() as scope:
             call.scope = scope
-            if call.cancelled:
-                scope.cancel()
-            try:
+            try:  # (cancelled by the run's end, it is failed by _end_calls, saying why)
                 value = await call.fn()
             except Exception as exc:
                 call.finish(outcome.Error(exc))
-            except BaseException:  # Cancelled by the run's shutdown
-                call.finish(outcome.Error(self.closed_error()))
-                raise
             else:
                 call.finish(outcome.Value(value))
         call.finish(outcome.Error(Closed("the call was cancelled")))
 
 
-__all__ = ["CANCEL_WAIT", "Call", "Loop", "refuse_in_trio"]
+__all__ = ["CANCEL_WAIT", "LOOP_GRACE", "Call", "Loop", "refuse_in_trio"]

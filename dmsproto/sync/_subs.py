@@ -145,7 +145,7 @@ class Subscription(Generic[T]):
                 raise Closed(f"subscription to {self.path!r} is closed")
             self._fetching = call
         try:
-            items = self._loop.run_call(call)
+            items = self._loop.run_call(call, timeout)
         except BaseException:
             # interrupted after the loop fetched: keep the events (they left the buffer)
             result = call.result
@@ -189,7 +189,7 @@ class Subscription(Generic[T]):
         if fetching is not None:
             self._loop.cancel(fetching)
         try:
-            self._loop.run(self._aclose)
+            self._loop.run(self._aclose, None)  # bounded inside: unsubscribing has a timeout
         except Closed:
             pass  # the client is closed: it ended the subscription itself
         finally:
@@ -357,7 +357,7 @@ class CallbackSubscription:
                 return
             self._open = False
         with suppress(Closed):  # if closed, the client ended the subscription itself
-            self._loop.run(self._aclose)
+            self._loop.run(self._aclose, None)  # bounded inside: unsubscribing has a timeout
 
     def __enter__(self) -> CallbackSubscription:
         return self

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from dmsproto.cli import exits
 from tests.support.cli import Server, cli_env, run, run_many
 
@@ -40,9 +38,6 @@ def test_a_password_over_plain_ws_is_a_usage_error(server: Server) -> None:
     assert "allow_insecure_auth" not in line   # the command line's words
 
 
-@pytest.mark.xfail(strict=True, reason="needs the WebSocket client to report the server's "
-                   "close during the first call (1003 Invalid path.) as a ConnectError with "
-                   "code and reason every time; today it is often 'lost while sending'")
 def test_a_wrong_websocket_path_says_so_every_time(server: Server) -> None:
     wrong = server.url.replace("/json_data", "/wrong")
     results = run_many(*[("get", "System:Time", "--url", wrong)] * 5)

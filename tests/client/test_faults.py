@@ -19,10 +19,10 @@ from dmsproto.errors import (
 )
 from dmsproto.results import Event, Gap
 from dmsproto.sim.server import Simulator
+from tests.support.client import FAST
 
 pytestmark = pytest.mark.trio
 
-FAST = dc.ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
 
 
 async def test_drop_mid_request_fails_pending_calls(

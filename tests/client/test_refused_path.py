@@ -14,9 +14,6 @@ from dmsproto.sim.server import Simulator
 pytestmark = pytest.mark.trio
 
 
-@pytest.mark.xfail(strict=True, reason="needs the WebSocket client to raise ConnectError "
-                   "with the close code and reason when the server closes before the first "
-                   "answer; today the call raises ConnectionLost, mostly 'lost while sending'")
 async def test_every_try_reports_the_close_code_and_reason(
     sim_factory: Callable[..., Simulator],
 ) -> None:

@@ -146,7 +146,7 @@ def test_cli_connection_flags_are_the_declared_ones() -> None:
     """Today's flag names stay; options the CLI does not offer say so in the declaration."""
     expected = {"--url", "--whois", "--user", "--cafile", "--cert", "--key",
                 "--no-check-hostname", "--insecure-auth", "--timeout", "--protocol",
-                "--record", "--record-truncate"}
+                "--record", "--record-truncate", "--wait-for-server"}
     for parser in (build_parser(), _subparser("get"), _subparser("watch")):
         actions = _actions(parser)
         flags = {f: a for f, a in actions.items() if a.dest in CONNECT}
@@ -169,14 +169,14 @@ def test_cli_environment_and_config_keys_are_the_declared_ones(tmp_path: Path) -
     assert env_names == {"DMSPROTO_URL", "DMSPROTO_CAFILE", "DMSPROTO_CERT", "DMSPROTO_KEY",
                          "DMSPROTO_USER", "DMSPROTO_WHOIS", "DMSPROTO_TIMEOUT",
                          "DMSPROTO_PROTOCOL", "DMSPROTO_RECORD", "DMSPROTO_RECORD_TRUNCATE",
-                         "DMSPROTO_PASSWORD"}
+                         "DMSPROTO_WAIT_FOR_SERVER", "DMSPROTO_PASSWORD"}
     keys = {config_key(o) for o in offered(ConnectOptions, "config")}
     assert keys == {"url", "cafile", "cert", "key", "user", "whois", "timeout", "protocol",
-                    "record", "record-truncate"}
+                    "record", "record-truncate", "wait-for-server"}
     # every key is read from a config file, and every variable from the environment
     values = {"url": "ws://h:1/json_data", "cafile": "ca.pem", "cert": "c.pem",
               "key": "k.pem", "user": "u", "whois": "w", "timeout": 4, "protocol": "1.3",
-              "record": "r.jsonl", "record-truncate": True}
+              "record": "r.jsonl", "record-truncate": True, "wait-for-server": True}
     config = tmp_path / "c.toml"
     config.write_text("".join(f"{k} = {str(v).lower() if v is True else repr(v)}\n"
                               .replace("'", '"') for k, v in values.items()),

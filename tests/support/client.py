@@ -1,9 +1,14 @@
-"""Shared data of the client tests (imported by name: tests are not a package)."""
+"""Shared data and helpers of the client tests: a plant, its clock, a fast reconnect policy."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
+
+from dmsproto.options import ReconnectPolicy
 
 ANCHOR = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -59,3 +64,18 @@ PLANT: dict[str, Any] = {
 def clock() -> datetime:
     """The simulator's engine clock: fixed at ANCHOR."""
     return ANCHOR
+
+
+FAST = ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
+"""A reconnect policy for tests: a few hundredths of a second between attempts."""
+
+
+@contextmanager
+def log_handler(handler: logging.Handler, name: str = "dmsproto") -> Iterator[None]:
+    """``handler`` attached to the logger ``name`` for the block."""
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)

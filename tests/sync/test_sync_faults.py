@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 
-import dmsproto.client as dc
 import dmsproto.sync as ds
 from dmsproto.errors import ConnectionLost, EventGap
 from dmsproto.results import Event, Gap
+from tests.support.client import FAST
 from tests.support.sync import SimThread
 
 WAIT = 10.0
-FAST = dc.ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
 HERE = Path(__file__).resolve().parent
 
 

@@ -13,6 +13,7 @@ import pytest
 import dmsproto.sync as ds
 from dmsproto.errors import NotFound, SubscriptionOverflow, TransportError
 from dmsproto.results import Event, Gap
+from tests.support.client import log_handler
 from tests.support.sync import SimThread
 
 WAIT = 10.0  # upper bound for anything that should happen at once
@@ -38,12 +39,8 @@ class Records(logging.Handler):
 @pytest.fixture
 def records() -> Iterator[Records]:
     handler = Records()
-    logger = logging.getLogger("dmsproto")
-    logger.addHandler(handler)
-    try:
+    with log_handler(handler):
         yield handler
-    finally:
-        logger.removeHandler(handler)
 
 
 # ------------------------------------------------------------------ iteration
