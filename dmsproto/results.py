@@ -167,7 +167,19 @@ class Point(Struct, frozen=True):
         return stamp_of(self.stamp_text)
 
 
-class Event(Struct, frozen=True):
+def _event_wire_names() -> dict[str, str]:
+    """``Event``'s attributes as the generated ``EventItem`` spells them on the wire, so
+    that the client decodes event frames straight into ``Event``."""
+    item = get_version().event.EventItem
+    wire = dict(zip(item.__struct_fields__, item.__struct_encode_fields__, strict=True))
+    ours = {"stamp_text": "stamp"}  # our attribute -> the generated one, where they differ
+    return {name: wire[ours.get(name, name)] for name in _EVENT_FIELDS}
+
+
+_EVENT_FIELDS = ("code", "path", "new_path", "trigger", "value", "type", "stamp_text", "tag")
+
+
+class Event(Struct, frozen=True, rename=_event_wire_names()):
     """A change reported by the server for a subscription.
 
     Attributes:
@@ -183,12 +195,12 @@ class Event(Struct, frozen=True):
 
     code: str
     path: str
-    new_path: str | None
-    trigger: str | None
-    value: Value
-    type: str | None
-    stamp_text: str | None
-    tag: Any
+    new_path: str | None = None
+    trigger: str | None = None
+    value: Value = None
+    type: str | None = None
+    stamp_text: str | None = None
+    tag: Any = None
 
     @property
     def stamp(self) -> datetime | None:

@@ -21,6 +21,7 @@ import msgspec
 
 from ..codec import frame_decoders
 from ..errors import NotInVersionError
+from ..results import Event
 from ..versions import DEFAULT_VERSION, VersionBindings, get_version
 from ._lenient import lenient_decoders, twin
 
@@ -121,6 +122,18 @@ class Wire:
     def lenient_event(self) -> msgspec.json.Decoder[Any]:
         """Event frames into the twins."""
         return self._lenient[1]
+
+    @cached_property
+    def event_decoder(self) -> msgspec.json.Decoder[Any] | None:
+        """Event frames straight into ``results.Event``, as lenient as the twins (types
+        and required members checked), when this version spells the event members as
+        ``Event`` decodes them; else ``None``.  No twin and no conversion per event."""
+        item = self.version.event.EventItem
+        if set(item.__struct_encode_fields__) != set(Event.__struct_encode_fields__):
+            return None
+        frame = msgspec.defstruct("EventFrame", [(
+            "event", list[Event], msgspec.field(name=self.event_key))], module=__name__)
+        return msgspec.json.Decoder(frame)
 
     @cached_property
     def lenient_event_item(self) -> type[msgspec.Struct]:
