@@ -154,7 +154,7 @@ def cli_options(names: list[str]) -> str:
             flag = _code(f"{action.option_strings[0]} {metavar}".strip())
             text = (action.help or "").replace("%%", "%")
         else:  # not a flag (the password): the help in the command line's words
-            flag, text = "", connection.cli_wording(option.opt.help)
+            flag, text = "", connection.cli_wording(option.cli_help)
         rows.append((
             flag,
             _code(env_name(option)) if cli.env else "",
@@ -176,14 +176,10 @@ def exit_codes(names: list[str]) -> str:
     return _table(("code", "meaning"), _chosen(codes, names, "exit-codes"))
 
 
-#: where a rule that the schema does not place applies, by its kind
-_RULE_SCOPE = {"frame": "every message", "capture": "each capture record",
-               "session": "across the messages of a connection"}
-
-
 def validation_rules(names: list[str]) -> str:
     """The validator's named rules: severity, where they apply, what they check."""
     from dmsproto.validation import RULES, placements
+    from dmsproto.validation.rules import SCOPES
     from dmsproto.versions import VERSIONS
 
     placed = {version: placements(version) for version in VERSIONS}
@@ -197,7 +193,7 @@ def validation_rules(names: list[str]) -> str:
             if len(having) < len(VERSIONS):
                 where += f", protocol {', '.join(having)}"
         else:
-            where = _RULE_SCOPE.get(rule.kind, rule.kind)
+            where = SCOPES[rule.kind]
         rows.append((_code(rule.name), rule.severity, where, _cell(rule.summary)))
     return _table(("rule", "severity", "where", "what"), rows)
 

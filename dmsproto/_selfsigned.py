@@ -1,11 +1,12 @@
 """A self-signed TLS server certificate made on the spot, for listening with TLS at once.
 
-``dmsproto proxy --tls-self-signed`` (and any other command that listens) uses
-:func:`make_self_signed` and :func:`server_context`: a fresh key and a certificate
-valid for the given host names and addresses, so clients can connect over
-``wss``/``https`` without anyone running ``openssl`` first.  The certificate is
-written to a file (:meth:`SelfSigned.write_certificate`) for clients to trust
-(``--cafile``); the key never touches a lasting file.
+:func:`make_self_signed` makes a fresh key and a certificate valid for the given
+host names and addresses, so clients can connect over ``wss``/``https`` without
+anyone running ``openssl`` first.  The command line's ``--tls-self-signed`` (``serve``
+and ``proxy``) writes both to files (:mod:`dmsproto.cli.selfsigned`); Python code
+that listens can take :func:`server_context` instead, where the key never touches a
+lasting file.  The certificate is written to a file
+(:meth:`SelfSigned.write_certificate`) for clients to trust (``--cafile``).
 
 Needs the optional extra ``dmsproto[tls]`` (the ``cryptography`` package); without
 it :func:`make_self_signed` raises :class:`~dmsproto.errors.MissingExtraError`

@@ -52,6 +52,10 @@ class Cli(Struct, frozen=True):
         flag: offered as a command-line flag.
         env: read from the environment variable.
         config: read from the config file.
+        help: what it does in the command line's terms, where the declared help
+            speaks of Python (an object that may be passed, ``False``, an exception):
+            the ``--help`` text and the command-line tables of the docs show this.
+            By default the declared help.
     """
 
     name: str | None = None
@@ -60,6 +64,7 @@ class Cli(Struct, frozen=True):
     flag: bool = True
     env: bool = True
     config: bool = True
+    help: str | None = None
 
 
 class Opt(Struct, frozen=True):
@@ -145,6 +150,12 @@ class Declared(Struct, frozen=True):
         if self.opt.cli is None:
             return None
         return self.opt.cli.name or self.name.replace("_", "-")
+
+    @property
+    def cli_help(self) -> str:
+        """What the option does, in the command line's terms (``Cli.help`` or the help)."""
+        cli = self.opt.cli
+        return (cli.help if cli is not None else None) or self.opt.help
 
     @property
     def wire(self) -> str:

@@ -40,12 +40,12 @@ class QueryFilter(TypedDict, total=False):
     has_hist_data: Annotated[bool | None, Opt(
         None,
         "only datapoints with trend history (False: without)",
-        cli=Cli("has-history", switch=True),
+        cli=Cli("has-history", switch=True, help="only datapoints with trend history"),
     )]
     has_changelog: Annotated[bool | None, Opt(
         None,
         "only datapoints with a change log (False: without; protocol 1.4 on)",
-        cli=Cli(switch=True),
+        cli=Cli(switch=True, help="only datapoints with a change log (protocol 1.4 on)"),
     )]
     has_prot_data: Annotated[bool | None, Opt(
         None, "the protocol 1.3 name of has_changelog",
@@ -53,7 +53,7 @@ class QueryFilter(TypedDict, total=False):
     has_alarm_data: Annotated[bool | None, Opt(
         None,
         "only alarm datapoints (False: no alarm datapoints)",
-        cli=Cli("has-alarms", switch=True),
+        cli=Cli("has-alarms", switch=True, help="only alarm datapoints"),
     )]
     max_depth: Annotated[int | None, Opt(
         None,

@@ -112,7 +112,7 @@ class ConnectOptions(TypedDict, total=False):
     timeout: Annotated[float | None, Opt(
         10.0,
         "seconds to wait for each answer (the default of every call)",
-        cli=Cli(metavar="S"),
+        cli=Cli(metavar="S", help="seconds to wait for each answer"),
         above=0,
     )]
     connect_timeout: Annotated[float, Opt(
@@ -157,7 +157,8 @@ class ConnectOptions(TypedDict, total=False):
         DEFAULT_VERSION,
         "protocol version the DMS speaks: a call or option it lacks is refused before "
         "anything is sent (NotInVersionError)",
-        cli=Cli(),
+        cli=Cli(help="protocol version the DMS speaks: what it lacks is refused before "
+                "anything is sent"),
     )]
     validate_requests: Annotated[bool, Opt(
         False,
@@ -169,7 +170,9 @@ class ConnectOptions(TypedDict, total=False):
         "write every frame sent and received to a JSON Lines capture that dmsproto validate "
         "checks (a file, this connection's session added to it, or an open Recorder, left "
         "open)",
-        cli=Cli(metavar="FILE"),
+        cli=Cli(metavar="FILE",
+                help="write every frame sent and received to a JSON Lines capture that "
+                "dmsproto validate checks (each command adds its session to the file)"),
     )]
     record_truncate: Annotated[bool, Opt(
         False,

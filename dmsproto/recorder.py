@@ -6,7 +6,8 @@ byte as sent, so even a malformed message is recorded faithfully and can never
 break the line it sits in; each line is flushed at once, so a crash loses nothing.
 
 A capture grows: opening a file appends to it (``truncate=True`` starts it afresh),
-and the first line a recorder writes is a *session marker*::
+and the first line a recorder writes is a *session marker*, naming who recorded when
+given a ``label`` (the command line's recordings name the command)::
 
     {"time": "...", "session": "3f2a...", "label": "dmsproto get", "pid": 4711}
 

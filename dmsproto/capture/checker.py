@@ -31,6 +31,7 @@ from typing import Any
 
 from ..tags import tag_key
 from ..validation.model import short
+from ..wording import count
 from .model import Message
 
 COMMANDS = frozenset({"get", "set", "rename", "delete", "subscribe", "unsubscribe",
@@ -187,7 +188,8 @@ class Checker:
             return
         if len(answered) != len(asked):
             self._sink("item-count", message, f"/{command}", len(answered),
-                       f"{len(answered)} response items for {len(asked)} request items")
+                       f"{count(len(answered), 'response item')} for "
+                       f"{count(len(asked), 'request item')}")
             return
         want = [a if type(a) is str else a.get("path") if type(a) is dict else None
                 for a in asked]

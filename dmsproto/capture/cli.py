@@ -14,11 +14,12 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from ..cli.progress import ProgressBar
 from ..validation import RULES, placements
+from ..validation.rules import SCOPES
 from ..versions import DEFAULT_VERSION, VERSIONS, UnknownVersionError
 from .har import BASE_PATH
 from .model import CaptureError, TsharkMissing
-from .progress import ProgressBar
 from .runner import validate_files
 from .tshark import DMS_PORT
 
@@ -75,8 +76,7 @@ def rules_table(protocol: str) -> str:
         if r.kind == "annotation":
             applies = ", ".join(where.get(r.name, ())) or "nowhere in this version"
         else:
-            applies = {"frame": "every frame", "capture": "capture records",
-                       "session": "across messages of a connection"}.get(r.kind, r.kind)
+            applies = SCOPES[r.kind]
         rows.append(f"{r.name:<24} {r.severity:<8} {applies}\n    {r.summary}")
     rows.append("JSON Schema keywords (type, required, enum, ...): error, where the "
                 f"schema of protocol {protocol} puts them")
@@ -110,12 +110,12 @@ def run_validate(args: argparse.Namespace | None = None, *, stdout: TextIO | Non
     if int(values["max_examples"]) < 0:
         print("dmsproto validate: error: --max-examples must be 0 or more", file=err)
         return EXIT_INPUT
-    bar = ProgressBar(err) if ProgressBar.wanted(err) else None
+    bar = ProgressBar(err)
     try:
         report = validate_files(files, protocol=str(values["protocol"]),
                                 max_examples=int(values["max_examples"]),
                                 port=int(values["port"]), base_path=str(values["base_path"]),
-                                progress=bar)
+                                progress=bar.capture if bar.enabled else None)
     except TsharkMissing as exc:
         print(f"dmsproto validate: error: {exc}", file=err)
         return EXIT_NO_TSHARK
@@ -123,8 +123,7 @@ def run_validate(args: argparse.Namespace | None = None, *, stdout: TextIO | Non
         print(f"dmsproto validate: error: {exc}", file=err)
         return EXIT_INPUT
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     out.write((report.to_json() if values["format"] == "json" else report.to_text()) + "\n")
     if report.empty_files:
         print(f"dmsproto validate: error: no DMS messages in {', '.join(report.empty_files)} "

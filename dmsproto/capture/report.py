@@ -21,6 +21,7 @@ from ..validation import Severity
 from ..validation.model import short
 from ..validation.rules import severity as rule_severity
 from ..versions import Direction
+from ..wording import count
 from .model import BadRecord, Message
 
 
@@ -95,8 +96,9 @@ class Report:
 
     @property
     def clean(self) -> bool:
-        """No finding at all, not even a warning."""
-        return not self.rules
+        """No finding at all, not even a warning, and DMS messages in every file (a file
+        without any was not checked: a wrong ``--port`` or ``--base-path`` is no pass)."""
+        return not self.rules and not self.empty_files
 
     def passed(self, *, strict: bool = False) -> bool:
         """No error (and with ``strict``, no warning either)."""
@@ -142,7 +144,8 @@ class Report:
         return {
             "files": self.files, "protocol": self.protocol, "messages": self.messages,
             "bytes": self.bytes, "sessions": self.sessions, "counts": counts,
-            "clean": self.clean, "violations": self.violations, "errors": self.errors,
+            "clean": self.clean, "empty_files": self.empty_files,
+            "violations": self.violations, "errors": self.errors,
             "warnings": self.warnings, "notes": self.notes,
             "rules": [{"rule": g.rule, "severity": g.severity, "count": g.count,
                        "examples": [e.as_dict() for e in g.examples]}
@@ -160,8 +163,8 @@ class Report:
 
     def to_text(self) -> str:
         files = ", ".join(self.files)
-        sessions = f", {self.sessions} recording sessions" if self.sessions > 1 else ""
-        lines = [f"{files}: {self.messages:,} messages ({_size(self.bytes)}), "
+        sessions = f", {count(self.sessions, 'recording session')}" if self.sessions > 1 else ""
+        lines = [f"{files}: {count(self.messages, 'message')} ({_size(self.bytes)}), "
                  f"protocol {self.protocol}{sessions}"]
         lines += [f"note: {n}" for n in self.notes]
         commands = sorted({c for _, c in self.counts})
@@ -171,12 +174,17 @@ class Report:
             for c in commands:
                 lines.append(f"  {c:{width}}  {self.counts[('send', c)]:>8,}  "
                              f"{self.counts[('recv', c)]:>8,}")
-        if self.clean:
-            lines.append("clean: no violations")
+        if not self.rules:
+            empty = self.empty_files
+            if not empty:
+                lines.append("clean: no violations")
+            else:
+                checked = "no violations; " if self.messages else ""
+                lines.append(f"{checked}no DMS messages in {', '.join(empty)}")
             return "\n".join(lines)
         groups = self._ordered()
-        lines.append(f"{_plural(self.errors, 'error')}, {_plural(self.warnings, 'warning')} "
-                     f"in {_plural(len(groups), 'rule')}")
+        lines.append(f"{count(self.errors, 'error')}, {count(self.warnings, 'warning')} "
+                     f"in {count(len(groups), 'rule')}")
         for g in groups:
             shown = f", first {len(g.examples)}" if g.count > len(g.examples) else ""
             lines.append(f"  {g.rule} ({g.severity}): {g.count:,}{shown}")
@@ -186,10 +194,6 @@ class Report:
                 lines.append(f"    {where}{direction} {e.pointer or '/'} = {short(e.value)}")
                 lines.append(f"      {e.message}")
         return "\n".join(lines)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _size(n: int) -> str:

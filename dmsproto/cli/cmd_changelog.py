@@ -7,6 +7,7 @@ from typing import Any
 
 from ..client import Client
 from ..results import ChangelogEntry
+from ..wording import count
 from . import exits
 from .output import Output, human_stamp
 from .runner import run_client
@@ -40,8 +41,11 @@ async def run_groups(args: argparse.Namespace, client: Client, out: Output) -> i
     return exits.OK
 
 
-def entry_json(entry: ChangelogEntry) -> dict[str, Any]:
-    doc: dict[str, Any] = {"stamp": entry.stamp_text, "path": entry.path, "text": entry.text}
+def entry_json(entry: ChangelogEntry, path: str | None = None) -> dict[str, Any]:
+    """An entry as JSON; ``path`` is the datapoint whose log it was read from (the DMS
+    names no path in the entries of a log read for one datapoint)."""
+    doc: dict[str, Any] = {"stamp": entry.stamp_text, "path": entry.path or path,
+                           "text": entry.text}
     alarm = {"state": entry.state, "priority": entry.priority,
              "priorityBACnet": entry.priority_bacnet, "alarmGroup": entry.alarm_group,
              "alarmCollectGroup": entry.alarm_collect_group, "siteGroup": entry.site_group,
@@ -74,5 +78,5 @@ async def run_read(args: argparse.Namespace, client: Client, out: Output) -> int
         out.json({"group": result.group, "changelog": [entry_json(e) for e in result.entries]})
         return exits.OK
     print_entries(out, result.entries)
-    out.note(f"{len(result.entries)} entries in {result.group}")
+    out.note(f"{count(len(result.entries), 'entry', 'entries')} in {result.group}")
     return exits.OK

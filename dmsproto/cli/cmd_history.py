@@ -31,6 +31,7 @@ from ..protocol.ranges import DEFAULT_INTERVAL, align_start
 from ..results import History, HistoryDetail, ItemError, Point
 from ..tables import epoch_ms
 from ..timestamps import parse_stamp
+from ..wording import count
 from . import exits, plot
 from .output import Output, human_datetime, human_stamp, sparkline
 from .progress import ProgressBar
@@ -99,7 +100,7 @@ def summary(values: Sequence[float], unit: str | None) -> str:
         return "no values"
     u = f" {unit}" if unit else ""
     mean = sum(values) / len(values)
-    return (f"{len(values)} values  min {min(values):.6g}{u}  max {max(values):.6g}{u}  "
+    return (f"{count(len(values), 'value')}  min {min(values):.6g}{u}  max {max(values):.6g}{u}  "
             f"mean {mean:.6g}{u}")
 
 
@@ -146,7 +147,8 @@ async def run_history(args: argparse.Namespace, client: Client, out: Output) -> 
     if failed:
         for error in failed:
             out.note(f"dmsproto: {error.code} {error.path!r}: {error.message or ''}".rstrip())
-        raise exits.CliError(f"no history read: {len(failed)} of {len(paths)} paths failed",
+        tried = count(len(paths), "path")
+        raise exits.CliError(f"no history read: {len(failed)} of {tried} failed",
                              exits.code_for_item(failed[0].code))
     trends = []
     for path, info in zip(paths, infos, strict=True):
@@ -154,7 +156,7 @@ async def run_history(args: argparse.Namespace, client: Client, out: Output) -> 
         bar = ProgressBar(out.err, path)
         try:
             history = await client.history(path, start=start, end=end, interval=args.interval,
-                                           format=args.format, progress=bar)
+                                           format=args.format, progress=bar.read)
         except DMSError as exc:
             raise exits.CliError(f"{path}: {exc}", exits.exit_code(exc)) from None
         finally:

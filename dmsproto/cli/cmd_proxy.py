@@ -14,22 +14,22 @@ from __future__ import annotations
 import argparse
 import signal
 import ssl
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import trio
 
 from ..capture.report import format_time
-from ..errors import ConnectError, MissingExtraError
+from ..errors import ConnectError
 from ..validation.model import short
 from ..versions import DEFAULT_VERSION, VERSIONS
+from ..wording import count
 from . import exits
 from .output import Output
+from .recording import open_recording
 
 HELP = "validate live traffic between any client and a DMS"
 DEFAULT_PORT = 9020
@@ -64,9 +64,10 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     down = p.add_argument_group("TLS to the clients")
     down.add_argument("--tls-cert", metavar="FILE", help="listen with TLS, this certificate")
     down.add_argument("--tls-key", metavar="FILE", help="key of --tls-cert (if not inside it)")
-    down.add_argument("--tls-self-signed", action="store_true",
-                      help="listen with TLS, with a certificate made on the spot "
-                           "(needs dmsproto[tls])")
+    down.add_argument("--tls-self-signed", nargs="?", const="", default=None, metavar="DIR",
+                      help="listen with TLS, with a certificate and key made now, written to "
+                           "DIR (kept) or a temporary folder; prints the file clients pass to "
+                           "--cafile (needs dmsproto[tls])")
     check = p.add_argument_group("validation")
     check.add_argument("--protocol", default=DEFAULT_VERSION, choices=sorted(VERSIONS),
                        help=f"protocol version to validate against [{DEFAULT_VERSION}]")
@@ -83,11 +84,11 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 def run_proxy(args: argparse.Namespace, out: Output) -> int:
     """Check the options, listen, forward until Ctrl-C; the exit code."""
     from ..proxy import LiveChecker, Proxy, Witness, parse_listen, upstream_from_url
-    from ..recorder import Recorder
 
+    self_signed = args.tls_self_signed is not None
     if args.tls_key and not args.tls_cert:
         raise exits.usage("--tls-key needs --tls-cert")
-    if args.tls_cert and args.tls_self_signed:
+    if args.tls_cert and self_signed:
         raise exits.usage("give --tls-cert or --tls-self-signed, not both")
     if args.max_examples < 0:
         raise exits.usage("--max-examples must be 0 or more")
@@ -97,7 +98,7 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
                                      check_hostname=not args.no_check_hostname)
     except ConnectError as exc:
         raise exits.usage(str(exc)) from None
-    tls = bool(args.tls_cert or args.tls_self_signed)
+    tls = bool(args.tls_cert) or self_signed
     try:
         host, port = parse_listen(args.listen or "127.0.0.1",
                                   default_port=DEFAULT_TLS_PORT if tls else DEFAULT_PORT)
@@ -107,10 +108,7 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
     with _listen_context(args, host, console) as context:
         checker = LiveChecker(args.protocol)
         checker.report.max_examples = args.max_examples
-        try:
-            recorder = Recorder(args.record) if args.record else None
-        except OSError as exc:
-            raise exits.usage(f"cannot write {args.record}: {exc.strerror}") from None
+        recorder = open_recording(args.record, label="dmsproto proxy") if args.record else None
         witness = Witness(checker, recorder=recorder, listener=console)
         proxy = Proxy(upstream, witness, host=host, port=port, ssl_context=context,
                       block_invalid=args.block_invalid)
@@ -126,34 +124,32 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
 @contextmanager
 def _listen_context(args: argparse.Namespace, host: str,
                     console: Console) -> Iterator[ssl.SSLContext | None]:
-    """The TLS context to listen with (None: plain); a self-signed certificate's file
-    lives in a temporary folder until the proxy stops."""
-    if args.tls_cert:
+    """The TLS context to listen with (None: plain).  ``--tls-self-signed`` makes its
+    files as ``serve --tls-self-signed`` does (:mod:`.selfsigned`): in the folder
+    given, or in a temporary one that goes when the proxy stops."""
+    with ExitStack() as stack:
+        cert, key = args.tls_cert, args.tls_key
+        if args.tls_self_signed is not None:
+            from .selfsigned import self_signed_files
+
+            try:
+                files = stack.enter_context(
+                    self_signed_files(args.tls_self_signed or None, host))
+            except OSError as exc:
+                raise exits.usage(f"--tls-self-signed {args.tls_self_signed}: "
+                                  f"{exc.strerror or exc}") from None
+            console.note(files.announce())
+            cert, key = files.certificate, files.key
+        if not cert:
+            yield None
+            return
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         try:
-            context.load_cert_chain(args.tls_cert, args.tls_key)
+            context.load_cert_chain(cert, key)
         except (OSError, ssl.SSLError) as exc:
             raise exits.usage(f"cannot load the TLS certificate: {exc}") from None
         yield context
-        return
-    if not args.tls_self_signed:
-        yield None
-        return
-    from .._selfsigned import DEFAULT_NAMES, make_self_signed, server_context
-
-    names = list(DEFAULT_NAMES)
-    if host not in ("", "0.0.0.0", "::") and host not in names:
-        names.insert(0, host)
-    try:
-        made = make_self_signed(names)
-    except MissingExtraError as exc:
-        raise exits.CliError(str(exc), exits.MISSING_EXTRA) from None
-    with tempfile.TemporaryDirectory(prefix="dmsproto-proxy-") as folder:
-        path = made.write_certificate(Path(folder) / "proxy-cert.pem")
-        console.note(f"self-signed certificate for {', '.join(made.names)}: {path} "
-                     f"(SHA-256 {made.fingerprint}); clients trust it with --cafile {path}")
-        yield server_context(made)
 
 
 async def _serve(proxy: Any, console: Console, args: argparse.Namespace) -> None:
@@ -174,10 +170,6 @@ async def _serve(proxy: Any, console: Console, args: argparse.Namespace) -> None
 
 def _clock(epoch: float) -> str:
     return datetime.fromtimestamp(epoch).strftime("%H:%M:%S.%f")[:-3]
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class Console:
@@ -232,7 +224,9 @@ class Console:
     def summary(self, proxy: Any) -> None:
         witness = proxy.witness
         report = witness.checker.report
-        report.files = [f"proxy {proxy.url} -> {proxy.upstream.url}"]
+        name = f"proxy {proxy.url} -> {proxy.upstream.url}"
+        report.files = [name]
+        report.per_file[name] = report.messages
         notices = {k: v for k, v in sorted(witness.notices.items()) if k not in ("open",
                                                                                   "close")}
         if self.out.json_mode:
@@ -242,6 +236,6 @@ class Console:
             return
         self.out.line(report.to_text())
         events = ", ".join(f"{n} {k}" for k, n in notices.items())
-        self.out.line(f"{_count(witness.connections, 'client connection')}; "
-                      f"{_count(witness.errors, 'error')}, {_count(witness.warnings, 'warning')}"
+        self.out.line(f"{count(witness.connections, 'client connection')}; "
+                      f"{count(witness.errors, 'error')}, {count(witness.warnings, 'warning')}"
                       + (f"; {events}" if events else ""))

@@ -28,6 +28,7 @@ import trio
 from ..versions import DEFAULT_VERSION
 from . import exits
 from .output import Output
+from .recording import open_recording
 
 FAULT_KINDS_HERE = "{fault kinds}"
 """Stands in the help for the fault kinds, read from their declarations when shown."""
@@ -119,7 +120,6 @@ def _run(args: argparse.Namespace, out: Output, cert: str | os.PathLike[str] | N
          key: str | os.PathLike[str] | None, auth_required: bool) -> int:
     """Build the simulator from the checked options and serve until Ctrl-C."""
     # imported here: the client commands do not need the simulator
-    from ..recorder import Recorder
     from ..sim import Simulator, server_ssl_context
     from ..sim.auth import IPLists
     from ..sim.faults import Faults
@@ -158,10 +158,7 @@ def _run(args: argparse.Namespace, out: Output, cert: str | os.PathLike[str] | N
         what = f"plant file {args.plant}" if args.plant else "the demo plant"
         raise exits.usage(f"cannot load {what}: {exc}") from None
     if args.record:
-        try:
-            sim.recorder = Recorder(args.record)
-        except OSError as exc:
-            raise exits.usage(f"cannot write the recording {args.record}: {exc}") from None
+        sim.recorder = open_recording(args.record, label="dmsproto serve")
     try:
         trio.run(partial(_serve, sim, out))
     finally:

@@ -30,6 +30,7 @@ from ..errors import ConnectionLost, DMSError
 from ..filters import QueryFilter
 from ..protocol.ops import ReadChangelog
 from ..results import ChangelogEntry, Event, Gap
+from ..wording import count
 from . import exits
 from .cmd_changelog import STATE_STYLE, entry_json
 from .flags import add_flags, flag_values
@@ -119,7 +120,8 @@ class _Link:
             if out.json_mode:
                 out.json_line({"gap": "overflow", "dropped": gap.dropped, "path": path})
             else:
-                out.note(f"-- {path}: fell behind, {gap.dropped} events dropped --")
+                dropped = "events" if gap.dropped is None else count(gap.dropped, "event")
+                out.note(f"-- {path}: fell behind, {dropped} dropped --")
             return
         self.gaps += 1
         self.new_gap.set()
@@ -180,7 +182,8 @@ async def run_watch(args: argparse.Namespace, client: Client, out: Output) -> in
                 await nursery.start(_follow, sub, out, counter, link, args.alarms, client)
             names = ", ".join(args.paths)
             out.note(out.style(f"watching {names} (Ctrl-C to stop)", "dim", err=True))
-    out.note(out.style(f"stopped after {counter.seen} events; unsubscribed", "dim", err=True))
+    out.note(out.style(f"stopped after {count(counter.seen, 'event')}; unsubscribed", "dim",
+                       err=True))
     return exits.OK
 
 
@@ -204,7 +207,7 @@ async def _follow(sub: Subscription[Event | Gap], out: Output, counter: _Counter
             if out.json_mode:
                 doc = event_json(item)
                 if alarms:
-                    doc["alarm"] = entry_json(alarm) if alarm is not None else None
+                    doc["alarm"] = entry_json(alarm, item.path) if alarm is not None else None
                 out.json_line(doc)
             elif alarms:
                 out.line(alarm_line(out, item, alarm))

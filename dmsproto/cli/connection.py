@@ -38,7 +38,7 @@ import os
 import re
 import sys
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypedDict, cast
 
@@ -47,6 +47,7 @@ from msgspec import Struct, field
 from ..client import Client, ReconnectPolicy, connect
 from ..declare import Cli, Opt, declared
 from ..options import ConnectOptions
+from ..recorder import Recorder
 from .exits import usage
 from .flags import (
     add_flags,
@@ -57,6 +58,7 @@ from .flags import (
     from_text,
     offered,
 )
+from .recording import open_recording
 
 SITES_KEY = "sites"
 WATCH_RECONNECT = ReconnectPolicy(initial_delay=0.25, max_delay=5.0)
@@ -269,11 +271,14 @@ def _password(user: str, env: Mapping[str, str]) -> str:
 
 
 @asynccontextmanager
-async def open_client(settings: Settings, *, reconnect: bool = False) -> AsyncIterator[Client]:
+async def open_client(settings: Settings, *, label: str,
+                      reconnect: bool = False) -> AsyncIterator[Client]:
     """``dmsproto.connect`` with these settings.
 
     ``--timeout`` also bounds connecting; ``reconnect`` retries at most 5 s apart
     (someone is watching the screen: a DMS back after a restart should show up soon).
+    ``--record FILE`` is opened here, so its session marker names the command
+    (``label``, e.g. ``dmsproto get``); the file is closed when the client is.
     """
     options = ConnectOptions(**settings.options)
     timeout = options.get("timeout")
@@ -281,5 +286,11 @@ async def open_client(settings: Settings, *, reconnect: bool = False) -> AsyncIt
         options["connect_timeout"] = timeout
     if reconnect:
         options["reconnect"] = WATCH_RECONNECT
-    async with connect(**options) as client:
-        yield client
+    with ExitStack() as stack:
+        record = options.get("record")
+        if record is not None and not isinstance(record, Recorder):
+            options["record"] = stack.enter_context(open_recording(
+                record, truncate=bool(options.get("record_truncate")), label=label))
+        async with connect(**options) as client:
+            yield client
+

@@ -16,6 +16,7 @@ from typing import Any
 
 import trio
 
+from .. import wording
 from ..client import Client, Subscription, connect
 from ..results import Event, ItemError
 from . import exits, plot
@@ -118,10 +119,11 @@ async def _search(dms: Client, out: Output, step: _Steps) -> None:
               ([p.path, with_unit(p.value, p.type, p.ext_infos.unit if p.ext_infos else None)]
                for p in shown), styles=[None, "bold"])
     if len(rooms) > len(shown):
-        out.line(out.style(f"… and {len(rooms) - len(shown)} more room temperatures", "dim"))
+        more = wording.count(len(rooms) - len(shown), "more room temperature")
+        out.line(out.style(f"… and {more}", "dim"))
     alarms = await dms.query("Plant", has_alarm_data=True, max_depth=0)
     example = alarms[0].path if alarms else "-"
-    out.line(f"{len(alarms)} alarm datapoints below Plant "
+    out.line(f"{wording.count(len(alarms), 'alarm datapoint')} below Plant "
              f"(dmsproto ls Plant --depth 0 --has-alarms), e.g. {example}")
 
 
@@ -164,7 +166,7 @@ async def _watch(dms: Client, out: Output, step: _Steps, seconds: float) -> None
                 await trio.sleep(seconds / 5)
                 await dms.set("Demo:Counter", float(n))
             await trio.sleep_forever()
-    out.line(out.style(f"{count} events; unsubscribed", "dim"))
+    out.line(out.style(f"{wording.count(count, 'event')}; unsubscribed", "dim"))
 
 
 async def _history(dms: Client, out: Output, step: _Steps, target: str | None) -> None:
@@ -198,6 +200,6 @@ async def _changelogs(dms: Client, out: Output, step: _Steps) -> None:
             continue
         entries = (await dms.changelog_read(group, start=since)).entries
         shown = min(6, len(entries))
-        out.line(out.style(f"{group}: {len(entries)} entries in 2 days, the latest {shown}:",
-                           "bold"))
+        found = wording.count(len(entries), "entry", "entries")
+        out.line(out.style(f"{group}: {found} in 2 days, the latest {shown}:", "bold"))
         print_entries(out, entries[:6])

@@ -16,7 +16,9 @@ Scripts branch on these, so they are stable and documented (README, ``--help``):
 130  interrupted by Ctrl-C (``watch`` and ``serve`` stop cleanly with 0)
 ===  =====================================================================
 
-``validate`` keeps the codes of :mod:`dmsproto.capture.cli` (1 = violations found).
+``validate`` keeps the codes of :mod:`dmsproto.capture.cli`: 0 no errors (warnings
+allowed unless ``--strict``), 1 errors found (or warnings with ``--strict``), 2 usage
+or input error or a capture without any DMS message, 3 tshark missing for a pcap file.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 A declared option with a :class:`~dmsproto.declare.Cli` part is offered here under
 its CLI name: flag ``--<name>``, environment variable ``DMSPROTO_<NAME>`` and
 config key ``<name>``, each as its ``Cli`` allows.  Its ``--help`` text is the
-declared help; the value's type, choices (a ``Literal``) and bounds come from
-the declaration too.  Text from the environment or the config file is read
-here, and a bad value is a usage error naming where it came from.
+declared help (``Cli.help`` where that speaks of Python); the value's type,
+choices (a ``Literal``) and bounds come from the declaration too.  Text from the
+environment or the config file is read here, and a bad value is a usage error
+naming where it came from.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def config_key(option: Declared) -> str:
 
 
 def _help(option: Declared, default: Any) -> str:
-    text = option.opt.help
+    text = option.cli_help
     switch = option.opt.cli.switch if option.opt.cli else None
     if switch is False:
         text = f"do not {text}"

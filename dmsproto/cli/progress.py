@@ -1,43 +1,78 @@
-"""A progress bar on stderr for reads that take several requests, on a terminal only.
+"""The progress bar of the command line: one line on stderr, on a terminal only.
 
-Pipes, files and CI logs get nothing (a bar there is noise); a read answered in
-one request draws nothing either.  The bar redraws one line with ``\\r`` and is
-erased when the read is done, so the results that follow start on a clean line.
+``dmsproto history`` draws its reads that take several requests with it, ``dmsproto
+validate`` its large captures.  Pipes, files and CI logs get nothing (a bar there is
+noise), and neither does work complete at its first report.  The bar redraws its line
+with ``\\r`` at most every ``interval`` seconds (and always when complete) and is
+erased by :meth:`ProgressBar.close`, so what follows starts on a clean line.
 """
 
 from __future__ import annotations
 
-from typing import TextIO
+import time
+from typing import TYPE_CHECKING, TextIO
 
-from ..protocol.ranges import RangeProgress
+from ..wording import count
+
+if TYPE_CHECKING:
+    from ..protocol.ranges import RangeProgress
 
 WIDTH = 30
 
 
-class ProgressBar:
-    """``progress=`` callback of a long read that draws ``label [####      ] 40% ...``."""
+def on_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal (a closed or foreign stream is not)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
-    def __init__(self, stream: TextIO, label: str, *, enabled: bool | None = None) -> None:
-        """Args:
+
+class ProgressBar:
+    """``label [#########---------------------]  30%  detail`` on ``stream``.
+
+    Args:
         stream: where to draw (stderr).
-        label: what is being read (the path).
+        label: what the work is about (a path); none for a bar alone.
         enabled: draw at all; by default only when ``stream`` is a terminal.
-        """
-        isatty = getattr(stream, "isatty", None)
+        interval: the least time in seconds between two redraws.
+    """
+
+    def __init__(self, stream: TextIO, label: str = "", *, enabled: bool | None = None,
+                 interval: float = 0.2) -> None:
         self.stream = stream
         self.label = label
-        self.enabled = bool(isatty and isatty()) if enabled is None else enabled
+        self.enabled = on_terminal(stream) if enabled is None else enabled
+        self.interval = interval
         self.drawn = False
+        self._last = 0.0
 
-    def __call__(self, progress: RangeProgress) -> None:
-        if not self.enabled or (progress.fraction >= 1.0 and not self.drawn):
+    def draw(self, fraction: float, detail: str) -> None:
+        """Show ``fraction`` (0 to 1) done and ``detail``; the one place a bar is drawn."""
+        complete = fraction >= 1.0
+        if not self.enabled or (complete and not self.drawn):
             return
-        filled = int(progress.fraction * WIDTH)
-        bar = "#" * filled + " " * (WIDTH - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {progress.fraction:4.0%}  "
-                          f"{progress.entries:,} values  {progress.requests} requests")
+        now = time.monotonic()
+        if self.drawn and not complete and now - self._last < self.interval:
+            return
+        self._last = now
+        filled = int(min(max(fraction, 0.0), 1.0) * WIDTH)
+        bar = "#" * filled + "-" * (WIDTH - filled)
+        prefix = f"{self.label} " if self.label else ""
+        self.stream.write(f"\r{prefix}[{bar}] {fraction:4.0%}  {detail}")
         self.stream.flush()
         self.drawn = True
+
+    def read(self, progress: RangeProgress) -> None:
+        """``progress=`` callback of a long read: values and requests so far."""
+        self.draw(progress.fraction, f"{count(progress.entries, 'value')}  "
+                                     f"{count(progress.requests, 'request')}")
+
+    def capture(self, done: int, total: int, messages: int) -> None:
+        """``progress=`` callback of capture validation: bytes read of all, messages."""
+        fraction = min(done / total, 1.0) if total else 0.0
+        self.draw(fraction, f"{done / 1e6:,.1f}/{total / 1e6:,.1f} MB  "
+                            f"{count(messages, 'message')}")
 
     def close(self) -> None:
         """Erase the bar (if one was drawn)."""
@@ -47,4 +82,4 @@ class ProgressBar:
             self.drawn = False
 
 
-__all__ = ["ProgressBar"]
+__all__ = ["ProgressBar", "on_terminal"]

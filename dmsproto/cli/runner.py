@@ -28,6 +28,13 @@ def run_client(command: ClientCommand, args: argparse.Namespace, out: Output,
 
 async def _with_client(command: ClientCommand, args: argparse.Namespace, out: Output,
                        settings: Settings, reconnect: bool) -> int:
-    async with open_client(settings, reconnect=reconnect) as client:
+    async with open_client(settings, reconnect=reconnect, label=command_label(args)) as client:
         return await command(args, client, out)
+
+
+def command_label(args: argparse.Namespace) -> str:
+    """``dmsproto get``, ``dmsproto changelog read``: the command that runs, as recordings
+    name it (never its arguments: they may hold a user name)."""
+    words = [getattr(args, "command", None), getattr(args, "changelog_command", None)]
+    return " ".join(["dmsproto", *(w for w in words if w)])
 

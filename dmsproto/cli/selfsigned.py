@@ -1,8 +1,10 @@
 """A self-signed certificate and key as files, for a command that listens with TLS at once.
 
-``dmsproto serve --tls-self-signed [DIR]`` uses it: the certificate and its key are
-written into ``DIR`` (kept) or a temporary folder (removed when the command
-ends), and the line to show says which file clients pass to ``--cafile``.  The
+``dmsproto serve --tls-self-signed [DIR]`` and ``dmsproto proxy --tls-self-signed
+[DIR]`` use it, and load their TLS context from the files as from ``--tls-cert``
+and ``--tls-key``: the certificate and its key are written into ``DIR`` (kept) or
+a temporary folder (removed when the command ends), and the line to show says
+which file clients pass to ``--cafile``.  The
 certificate is its own CA (see :mod:`dmsproto._selfsigned`), valid for
 ``localhost``, ``127.0.0.1``, ``::1`` and the address listened on.  Needs the
 extra ``dmsproto[tls]``; without it ``MissingExtraError`` (exit 9).
@@ -79,7 +81,7 @@ def self_signed_files(folder: str | os.PathLike[str] | None, host: str) -> Itera
     if folder is not None:
         yield write_self_signed(Path(folder), host)
         return
-    with tempfile.TemporaryDirectory(prefix="dmsproto-serve-") as temporary:
+    with tempfile.TemporaryDirectory(prefix="dmsproto-tls-") as temporary:
         yield write_self_signed(Path(temporary), host)
 
 

@@ -34,7 +34,7 @@ from .http1 import (
     text_response,
 )
 from .live import Finding
-from .refusal import refusal
+from .refusal import blocked_notice, refusal
 from .upstream import describe_failure, open_upstream
 from .witness import Witness
 
@@ -142,9 +142,7 @@ class HttpForwarder:
 
     async def _refuse(self, stream: str, body: bytes, findings: list[Finding]) -> None:
         reply = refusal(body, findings)
-        errors = sum(f.severity == "error" for f in findings)
-        self.witness.notice(stream, "blocked",
-                            f"POST {self.count} refused, not forwarded ({errors} errors)")
+        self.witness.notice(stream, "blocked", blocked_notice(f"POST {self.count}", findings))
         data = reply.encode("utf-8")
         await self.client.send(
             h11.Response(status_code=200, headers=[

@@ -17,7 +17,7 @@ A finding whose violation has no severity counts as an error.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from ..capture.checker import COMMANDS, Checker
 from ..capture.fastcheck import FrameValidator
@@ -25,14 +25,14 @@ from ..capture.model import Message
 from ..capture.report import Report
 from ..errors import NotJSON
 from ..jsontext import parse_json
-from ..validation import Violation
+from ..validation import Severity, Violation
 from ..validation.frame import not_an_object_violation, not_json_violation
-from ..validation.rules import binary_frame, severity
+from ..validation.rules import binary_frame, found, severity
 from ..versions import DEFAULT_VERSION, Direction, get_version
 
-Severity = Literal["error", "warning"]
 FRAMING_RULE: Final = "websocket"
-"""The proxy's one rule of its own: a WebSocket frame that cannot be read."""
+"""The rule of a WebSocket frame that cannot be read, seen only live; declared with its
+severity in :data:`dmsproto.validation.RULES` like every other rule."""
 _KNOWN = COMMANDS | {"event"}
 
 
@@ -133,7 +133,8 @@ class LiveChecker:
         state = self._streams.get(stream)
         number = state.count + 1 if state is not None else 1
         message = Message(direction, "", stream, number, time, stream, 0)
-        return self._finding(message, (FRAMING_RULE, "", None, text, "error"))
+        [finding] = self._findings(message, [found(FRAMING_RULE, "", None, text)])
+        return finding
 
     def close(self, stream: str) -> list[Finding]:
         """End a stream: its requests still without a response are ``orphan-request``."""

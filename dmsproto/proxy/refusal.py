@@ -20,6 +20,7 @@ import msgspec
 from ..capture.checker import COMMANDS
 from ..errors import NotJSON
 from ..jsontext import parse_json
+from ..wording import count
 from .live import Finding
 
 REFUSED: Final = "Request refused by dmsproto proxy"
@@ -60,4 +61,10 @@ def refusal(data: str | bytes, findings: Sequence[Finding]) -> str:
     return msgspec.json.encode(answer).decode()
 
 
-__all__ = ["REFUSED", "refusal"]
+def blocked_notice(request: str, findings: Sequence[Finding]) -> str:
+    """The notice that ``request`` (``request 3``, ``POST 2``) was refused for ``findings``."""
+    errors = sum(f.severity == "error" for f in findings)
+    return f"{request} refused, not forwarded ({count(errors, 'error')})"
+
+
+__all__ = ["REFUSED", "blocked_notice", "refusal"]

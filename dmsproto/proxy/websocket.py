@@ -45,7 +45,7 @@ from ..versions import Direction
 from .backlog import Backlog
 from .config import Limits
 from .frames import FrameSplitter, Other, Plain
-from .refusal import refusal
+from .refusal import blocked_notice, refusal
 from .witness import Witness
 
 GOING_AWAY: Final = 1001
@@ -348,13 +348,12 @@ class WebSocketSession:
         """``--block-invalid``: check a request now; forward it, or answer it ourselves."""
         self._backlog.drain()
         findings = self.witness.message(self.name, direction, message)
-        errors = sum(f.severity == "error" for f in findings)
-        if not errors:
+        if not any(f.severity == "error" for f in findings):
             forward.extend(held)
             return
         reply = refusal(message, findings)
-        self.witness.notice(self.name, "blocked", f"request {findings[0].message_number} "
-                            f"refused, not forwarded ({errors} errors)")
+        self.witness.notice(self.name, "blocked",
+                            blocked_notice(f"request {findings[0].message_number}", findings))
         answer.append(TextMessage(data=reply))
         self.witness.message(self.name, "recv", reply)
 

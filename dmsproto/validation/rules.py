@@ -1,6 +1,6 @@
 """Every named rule of the validator, once: its severity, how it is found, what it checks.
 
-Four kinds of rule:
+The kinds of rule:
 
 - ``schema``: a JSON Schema keyword (``type``, ``required``, ``enum``, ...) failed;
   always an error; where it applies is the schema itself.
@@ -11,8 +11,12 @@ Four kinds of rule:
 - ``capture`` / ``session``: found by ``dmsproto validate`` on whole captures: per
   record, or across the messages of one connection (request and response, events
   and subscriptions).
+- ``live``: found only by ``dmsproto proxy`` on live traffic, below the messages (a
+  WebSocket frame that cannot be read never reaches a capture).
 
 A violation's severity is its rule's: :func:`found` builds violations with it.
+:data:`SCOPES` says where a rule of each kind applies (an annotation rule's place is
+read from the schema instead).
 """
 
 from __future__ import annotations
@@ -22,7 +26,17 @@ from typing import Any, Literal
 
 from .model import Severity, Violation
 
-Kind = Literal["schema", "annotation", "frame", "capture", "session"]
+Kind = Literal["schema", "annotation", "frame", "capture", "session", "live"]
+
+SCOPES: dict[Kind, str] = {
+    "schema": "where the version's schema puts the keyword",
+    "annotation": "where the version's schema carries the rule in x-rules",
+    "frame": "every message",
+    "capture": "each capture record",
+    "session": "across the messages of a connection",
+    "live": "WebSocket frames passing dmsproto proxy",
+}
+"""Where the rules of each kind apply, for people (``--list-rules``, the docs)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,10 @@ RULES: dict[str, Rule] = _rules(
     Rule("binary-frame", "warning", "capture",
          "a DMS message in a binary WebSocket frame: JSON is text (2.3, RFC 6455); the "
          "vendor's own Node-RED client sends binary frames and real DMSs answer them"),
+    # -- below the messages, seen live only
+    Rule("websocket", "error", "live",
+         "a WebSocket frame breaks RFC 6455 (a client frame without a mask, a reserved bit "
+         "set, text that is not UTF-8, ...); the proxy closes both sides"),
     # -- across the messages of one connection
     Rule("orphan-request", "error", "session", "a request that never got a response"),
     Rule("orphan-response", "error", "session", "a response that answers no open request"),
@@ -128,5 +146,5 @@ def binary_frame() -> Violation:
 
 ANNOTATION_RULES = frozenset(r.name for r in RULES.values() if r.kind == "annotation")
 
-__all__ = ["ANNOTATION_RULES", "RULES", "SCHEMA_RULE", "Kind", "Rule", "binary_frame", "found",
-           "rule", "severity"]
+__all__ = ["ANNOTATION_RULES", "RULES", "SCHEMA_RULE", "SCOPES", "Kind", "Rule", "binary_frame",
+           "found", "rule", "severity"]

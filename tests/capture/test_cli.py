@@ -15,7 +15,7 @@ from dmsproto.capture.cli import (
     EXIT_VIOLATIONS,
     run_validate,
 )
-from dmsproto.capture.progress import ProgressBar
+from dmsproto.cli.progress import ProgressBar, on_terminal
 from tests.support.capture import FIXTURES, cli, require_tshark
 
 
@@ -59,7 +59,7 @@ def test_keyword_call_and_json_example_fields() -> None:
                      if r["rule"] == "item-count")["examples"]
     assert example == {"position": f"{FIXTURES / 'broken.jsonl'}:16",
                        "time": example["time"], "dir": "recv", "pointer": "/get", "value": 2,
-                       "message": "2 response items for 1 request items"}
+                       "message": "2 response items for 1 request item"}
 
 
 def test_input_errors_exit_2(tmp_path: Path) -> None:
@@ -87,9 +87,9 @@ def test_progress_bar_only_on_a_terminal() -> None:
             return True
 
     tty = Tty()
-    assert ProgressBar.wanted(tty)
+    assert on_terminal(tty) and not on_terminal(io.StringIO())
     bar = ProgressBar(tty, interval=0)
-    bar(50, 100, 7)
+    bar.capture(50, 100, 7)
     bar.close()
     assert "50%" in tty.getvalue() and "7 messages" in tty.getvalue()
     assert tty.getvalue().endswith("\r\x1b[2K")

@@ -56,9 +56,15 @@ def test_clean_capture_passes_strict() -> None:
 def test_capture_without_dms_messages_exits_2(tmp_path: Path, content: str) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_text(content)
-    code, _, err = cli(str(path))
+    code, out, err = cli(str(path))
     assert code == 2
     assert f"no DMS messages in {path}" in err
+    # the report agrees with the exit code
+    assert "clean: no violations" not in out and f"no DMS messages in {path}" in out
+    code, out, _ = cli(str(path), "--format", "json")
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["clean"] is False and doc["empty_files"] == [str(path)]
 
 
 def test_har_without_dms_entries_exits_2_and_names_the_base_path(tmp_path: Path) -> None:
@@ -77,6 +83,8 @@ def test_one_empty_file_among_several_exits_2(tmp_path: Path) -> None:
     empty.write_text("")
     code, out, err = cli(str(FIXTURES / "clean.jsonl"), str(empty))
     assert code == 2 and str(empty) in err and "17 messages" in out
+    assert "clean: no violations" not in out
+    assert out.rstrip().endswith(f"no violations; no DMS messages in {empty}")
 
 
 def test_pcap_without_handshake_says_which_port_it_assumed() -> None:

@@ -279,6 +279,7 @@ def test_watch_sees_writes_of_others(server: Server) -> None:
                server.url).returncode == 0
     out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
+    assert "stopped after 1 event;" in err
     event = json.loads(out)
     assert event == {"code": "onSet", "path": "Test:Double", "value": 5.25, "type": "double",
                      "stamp": event["stamp"], "trigger": "tester"}

@@ -19,6 +19,7 @@ def test_a_series_of_commands_is_one_capture(server: Any, tmp_path: Path) -> Non
     assert first.returncode == second.returncode == 0, (first.stderr, second.stderr)
     lines = [json.loads(x) for x in capture.read_text().splitlines()]
     assert ["session" in x for x in lines] == [True, False, False, True, False, False]
+    assert lines[0]["label"] == lines[3]["label"] == "dmsproto get"  # who recorded
     report = validate_files([capture])
     assert report.clean, report.to_text()
     assert (report.sessions, report.messages) == (2, 4)
@@ -32,6 +33,9 @@ def test_record_truncate_starts_the_capture_afresh(server: Any, tmp_path: Path) 
     kept = run("get", "Test:Int", "--url", server.url, "--record", str(capture))
     assert kept.returncode == 0, kept.stderr
     assert "left from before" in capture.read_text()
+    unwritable = run("get", "Test:Int", "--url", server.url, "--record",
+                     str(tmp_path / "missing" / "x.jsonl"))
+    assert unwritable.returncode == 2 and "cannot write the recording" in unwritable.stderr
     fresh = run("get", "Test:Int", "--url", server.url, "--record", str(capture),
                 "--record-truncate")
     assert fresh.returncode == 0, fresh.stderr

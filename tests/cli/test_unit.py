@@ -15,6 +15,7 @@ from dmsproto.cli.connection import resolve
 from dmsproto.cli.exits import USAGE, CliError
 from dmsproto.cli.output import Output, sparkline, want_color
 from dmsproto.cli.timeparse import parse_time
+from dmsproto.wording import count
 from tests.support.cli import Server, get_args
 
 if TYPE_CHECKING:
@@ -143,3 +144,43 @@ def test_table_aligns_and_sparkline_scales() -> None:
     assert stream.getvalue().splitlines() == ["A    BB", "xxx   1", "y    22"]
     assert sparkline([0, 1, 2, 3, 4, 5, 6, 7]) == "▁▂▃▄▅▆▇█"
     assert sparkline([]) == ""
+
+
+@pytest.mark.parametrize(("n", "noun", "plural", "text"), [
+    (1, "event", None, "1 event"),
+    (0, "event", None, "0 events"),
+    (2, "client connection", None, "2 client connections"),
+    (1, "entry", "entries", "1 entry"),
+    (12_500, "entry", "entries", "12,500 entries"),
+])
+def test_counts_read_right_in_singular_and_plural(n: int, noun: str, plural: str | None,
+                                                  text: str) -> None:
+    assert count(n, noun, plural) == text
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_draws_work_that_takes_a_while_and_nothing_else() -> None:
+    from dmsproto.cli.progress import ProgressBar
+
+    quick = _Terminal()
+    bar = ProgressBar(quick, "P")
+    bar.capture(100, 100, 3)   # complete at its first report: nothing to watch
+    bar.close()
+    assert quick.getvalue() == ""
+    slow = _Terminal()
+    bar = ProgressBar(slow, "P", interval=3600)
+    bar.capture(10, 100, 1)
+    bar.capture(20, 100, 2)    # too soon after the first: not redrawn
+    bar.capture(100, 100, 3)   # complete: always drawn
+    bar.close()
+    drawn = slow.getvalue()
+    assert drawn.count("\r") == 3 and drawn.endswith("\r\x1b[2K")
+    assert "P [###-" in drawn and "1 message" in drawn and "3 messages" in drawn
+    assert "2 messages" not in drawn and "100%" in drawn
+    piped = io.StringIO()
+    ProgressBar(piped).capture(10, 100, 1)
+    assert piped.getvalue() == ""

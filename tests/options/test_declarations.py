@@ -159,7 +159,7 @@ def test_cli_connection_flags_are_the_declared_ones() -> None:
             action = actions[f"--{option.cli_name}"]
             assert action.dest == option.name
             assert action.help is not None and action.help.startswith(
-                ("do not " if cli.switch is False else "") + option.opt.help[:30])
+                ("do not " if cli.switch is False else "") + option.cli_help[:30])
         assert "--password" not in actions and "--config" in actions
     assert tuple(_actions(build_parser())["--protocol"].choices or ()) == VERSIONS
 
@@ -271,6 +271,20 @@ def test_ls_and_watch_filter_flags_are_the_declared_ones() -> None:
         flag_values(_subparser("ls").parse_args(["--depth", "-1"]), QueryFilter)
 
 
+#: Python words that mean nothing on the command line: the values of Python, the API's
+#: classes (``NotInVersionError``, ``Recorder``), "call"
+PYTHON_WORDS = r"\b(True|False|None|\w+Error|\w+Policy|Recorder|calls?)\b"
+
+
+@pytest.mark.parametrize("command", ["ls", "watch", "get"])
+def test_cli_help_speaks_of_the_command_line(command: str) -> None:
+    import re
+
+    for flag, action in _actions(_subparser(command)).items():
+        if action.dest in CONNECT or action.dest in FILTERS:
+            assert not re.search(PYTHON_WORDS, action.help or ""), (flag, action.help)
+
+
 # --- a declaration made on the spot ---------------------------------------------------
 
 
@@ -279,7 +293,8 @@ class Gadget(TypedDict, total=False):
 
     speed: Annotated[float, Opt(1.5, "how fast", cli=Cli(metavar="X"), above=0)]
     mode: Annotated[typing.Literal["a", "b"], Opt("a", "which mode", cli=Cli("gadget-mode"))]
-    quiet: Annotated[bool, Opt(False, "say nothing", cli=Cli(switch=True, env=False))]
+    quiet: Annotated[bool, Opt(False, "say nothing (False: talk)",
+                               cli=Cli(switch=True, env=False, help="say nothing"))]
     token: Annotated[str | None, Opt(None, "secret", cli=Cli(flag=False, config=False),
                                      secret=True)]
     internal: Annotated[int, Opt(7, "library only")]
@@ -291,6 +306,7 @@ def test_flags_env_and_config_keys_follow_any_declaration() -> None:
     actions = _actions(parser)
     assert set(actions) - {"-h", "--help"} == {"--speed", "--gadget-mode", "--quiet"}
     assert actions["--speed"].help == "how fast"
+    assert actions["--quiet"].help == "say nothing"  # the command line's own help
     assert actions["--gadget-mode"].choices == ("a", "b")
     args = parser.parse_args(["--speed", "2", "--quiet"])
     assert flag_values(args, Gadget) == {"speed": 2.0, "quiet": True}

@@ -111,7 +111,7 @@ async def test_violations_print_live_and_the_summary_on_ctrl_c(
         assert await stop(process) == 1
         summary = await out.rest()
         notes = await err.rest()
-    assert " c1 send #1 error type /get/0/path = 5: 5 is not of type 'string'" in live
+    assert " c1 send #1 error type /get/0/path = 5: 5 is not a string" in live
     assert "1 error, 0 warnings in 1 rule\n  type (error): 1" in summary
     assert "1 client connection; 1 error, 0 warnings" in summary
     stderr = "\n".join([*err.seen, notes])
@@ -122,6 +122,9 @@ async def test_violations_print_live_and_the_summary_on_ctrl_c(
     done = subprocess.run([sys.executable, "-m", "dmsproto", "validate", str(record)],
                           capture_output=True, text=True, env=env(), timeout=60, cwd=WORKDIR)
     assert done.returncode == 1 and "type (error): 1" in done.stdout
+    markers = [line for line in map(json.loads, record.read_text("utf-8").splitlines())
+               if "session" in line and "conn" not in line]
+    assert [m["label"] for m in markers] == ["dmsproto proxy"]
 
 
 async def test_json_lines_and_a_clean_exit(make_sim: Callable[..., Simulator]) -> None:
@@ -147,7 +150,7 @@ async def test_a_self_signed_listener(make_sim: Callable[..., Simulator]) -> Non
     async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url,
                                   "--tls-self-signed") as (process, out, err):
         note = await err.until(lambda line: "self-signed certificate" in line)
-        cafile = note.split("--cafile ", 1)[1].strip()
+        cafile = note.split("--cafile ", 1)[1].split(" ")[0]
         url = await out.line()
         assert url.startswith("wss://")
         async with dmsproto.connect(url, cafile=cafile, timeout=STEP) as dms:
@@ -155,6 +158,23 @@ async def test_a_self_signed_listener(make_sim: Callable[..., Simulator]) -> Non
         assert await stop(process) == 0
         await err.rest()
     assert not Path(cafile).exists()  # the temporary certificate went with the proxy
+
+
+async def test_self_signed_files_in_a_folder_stay(make_sim: Callable[..., Simulator],
+                                                  tmp_path: Path) -> None:
+    """The proxy makes its certificate as `serve --tls-self-signed DIR` does."""
+    sim = make_sim(tiny_plant())
+    folder = tmp_path / "tls"
+    async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url,
+                                  "--tls-self-signed", str(folder)) as (process, out, err):
+        note = await err.until(lambda line: "self-signed certificate" in line)
+        assert f"--cafile {folder / 'cert.pem'} " in note
+        url = await out.line()
+        async with dmsproto.connect(url, cafile=folder / "cert.pem", timeout=STEP) as dms:
+            assert (await dms.get("A:Int")).value == 44
+        assert await stop(process) == 0
+        await err.rest()
+    assert (folder / "cert.pem").exists() and (folder / "key.pem").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [

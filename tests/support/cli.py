@@ -10,6 +10,7 @@ pipes has a deadline.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import queue
 import selectors
@@ -125,7 +126,23 @@ def read_line(process: subprocess.Popen[str], timeout: float = LINE_TIMEOUT,
             if not byte:
                 break
             data += byte
+    if not data:
+        _ended(process, stream)
     return data.decode()
+
+
+def _ended(process: subprocess.Popen[str], stream: str) -> None:
+    """The pipe closed before a line: fail with how the command ended, to say why."""
+    try:
+        code = process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        code = None
+    other = process.stderr if stream == "stdout" else process.stdout
+    said = ""
+    if code is not None and other is not None:
+        with contextlib.suppress(OSError, ValueError):
+            said = other.read()
+    raise AssertionError(f"{stream} closed without a line (exit {code}): {said[-2000:]!r}")
 
 
 def shut_down(server: Server) -> None:

@@ -99,3 +99,12 @@ def test_the_simulator_reads_the_element_table() -> None:
             assert ref is not None and ref.type == element.type
             bounds = None if element.minimum is None else (element.minimum, element.maximum)
             assert ref.bounds == bounds
+
+
+def test_the_proxys_framing_rule_is_declared_with_the_others() -> None:
+    from dmsproto.proxy import FRAMING_RULE, LiveChecker
+
+    declared = RULES[FRAMING_RULE]
+    assert (declared.name, declared.severity, declared.kind) == ("websocket", "error", "live")
+    finding = LiveChecker().framing("send", "c1", 0.0, "no mask")
+    assert (finding.rule, finding.severity) == ("websocket", declared.severity)
