@@ -1,5 +1,8 @@
-"""Developer sessions: tests, lint, typecheck, codegen (``-- --check``), docs, fuzz, bench,
-mutants (mutation testing) and coverage (with subprocesses)."""
+"""Developer sessions, one per check CI runs, and the long ones CI samples.
+
+Tests, lint, typecheck, codegen (``-- --check``), docs, fuzz, bench, mutants (mutation
+testing) and coverage (with subprocesses).
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff over everything hand-written."""
+    """Ruff over everything hand-written."""
     session.install("ruff>=0.5")
     session.run("ruff", "check", ".")
 
@@ -72,7 +75,7 @@ def fuzz(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks with ratios to baselines measured in the same run (``-- --quick``)."""
-    session.install("-e", ".[test,codegen]")
+    session.install("-e", ".[dev]")  # dev: websockets for the asyncio comparison rows
     session.run("python", "-m", "bench", *session.posargs)
 
 

@@ -13,7 +13,7 @@ from .common import Row
 
 BENCHES = [
     "bench_decode", "bench_json", "bench_codegen", "bench_capture", "bench_roundtrip",
-    "bench_events", "bench_proxy", "bench_startup", "bench_fleet",
+    "bench_events", "bench_aio", "bench_proxy", "bench_startup", "bench_fleet",
 ]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -105,9 +106,10 @@ async def raw_run(url: str, count: int, timeout: float) -> Tally:
     return tally
 
 
-async def consume(tally: Tally, sub: dmsproto.Subscription[Any], index: int, count: int
+async def consume(tally: Tally, sub: AsyncIterator[Any], index: int, count: int
                   ) -> None:
-    """One subscription's consumer: ``count`` events, each checked for order and timed."""
+    """One subscription's consumer (any client, any loop): ``count`` events, each
+    checked for order and timed."""
     clock = time.monotonic_ns
     lat = tally.latencies
     last = index - STEP

@@ -20,8 +20,11 @@ FRAME_FILES = {"request": "request.json", "response": "response.json", "event": 
 
 
 def load_version(folder: Path) -> dict[str, dict[str, Any]]:
-    """Every ``*.json`` schema of a version folder, keyed by file name, with the
-    definitions it shares with other folders copied in (see :mod:`codegen.resolve`)."""
+    """Every ``*.json`` schema of a version folder, keyed by file name.
+
+    The definitions it shares with other folders are copied in (see
+    :mod:`codegen.resolve`).
+    """
     return resolve_version(folder)
 
 

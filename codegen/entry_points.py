@@ -35,8 +35,10 @@ HEADER = (
 
 
 def default_version(root: Path) -> str:
-    """The value of ``DEFAULT_VERSION`` in ``dmsproto/versions.py`` (read, not imported:
-    importing ``dmsproto`` needs the very code being generated)."""
+    """The value of ``DEFAULT_VERSION`` in ``dmsproto/versions.py``.
+
+    Read, not imported: importing ``dmsproto`` needs the very code being generated.
+    """
     tree = ast.parse((root / VERSIONS_MODULE).read_text("utf-8"))
     for node in tree.body:
         target = node.target if isinstance(node, ast.AnnAssign) else (

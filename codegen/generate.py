@@ -163,6 +163,7 @@ def generate_all(dest_root: Path) -> list[str]:
         '"""Generated wire types and validator schemas, one package per protocol version."""\n\n'
         "from typing import Literal\n\n"
         f"VERSIONS: tuple[str, ...] = {tuple(versions)!r}\n"
+        '"""The protocol versions dmsproto ships, oldest first."""\n'
         f"Version = Literal[{literal}]\n"
         '"""A protocol version with generated bindings (the ``protocol=`` keyword)."""\n'
     )
@@ -191,6 +192,7 @@ def generate_into(code_root: Path, reference_root: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Regenerate (or with ``--check`` compare) the bindings and the protocol reference."""
     parser = argparse.ArgumentParser(prog="python -m codegen", description=__doc__)
     parser.add_argument(
         "--check", action="store_true", help="fail when the committed output is stale"

@@ -65,6 +65,7 @@ class Note:
     tokens: frozenset[str]  # the names it quotes in backticks
 
     def link(self, from_folder: str) -> str:
+        """The relative link to this page from another folder of the reference."""
         prefix = "" if from_folder == self.folder else f"../{self.folder}/"
         label = self.label if from_folder == self.folder else f"{self.folder} {self.label}"
         return f"[{label}]({prefix}{self.page}#{self.anchor})"
@@ -207,10 +208,12 @@ class Renderer:
     here: str | None = None
 
     def link(self, fname: str, name: str) -> str:
+        """The link to a definition's section."""
         page = "" if fname == self.here else Path(fname).stem + ".md"
         return f"[{name}]({page}#{name})"
 
     def definition(self, fname: str, name: str) -> dict[str, Any]:
+        """The schema of a definition."""
         defs: dict[str, dict[str, Any]] = self.files[fname].get("$defs", {})
         return defs.get(name, {})
 
@@ -278,6 +281,7 @@ class Renderer:
         return ", ".join(parts)
 
     def description(self, schema: Any, current: str) -> str:
+        """A schema's description, with its links resolved."""
         if not isinstance(schema, dict):
             return ""
         if "description" in schema:
@@ -313,6 +317,7 @@ class Renderer:
         return found
 
     def note_links(self, notes: list[Note]) -> str:
+        """The links to the notes (DEVIATIONS, CHANGES) that concern a definition."""
         return ", ".join(note.link(self.folder) for note in notes)
 
     def section(self, fname: str, name: str, schema: dict[str, Any], title: str) -> list[str]:
@@ -360,6 +365,7 @@ class Renderer:
         return lines
 
     def page(self, fname: str) -> str:
+        """The Markdown page of one schema file."""
         self.here = fname
         schema = self.files[fname]
         source = f"schema/{self.folder}/{fname}"
@@ -375,6 +381,7 @@ class Renderer:
         return "\n".join(lines).rstrip("\n") + "\n"
 
     def index(self, notes_pages: list[NotesPage]) -> str:
+        """The version's index page."""
         self.here = None
         version = self.folder[1:]
         lines = [HEADER.format(source=f"schema/{self.folder}/").rstrip("\n"), "",

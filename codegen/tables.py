@@ -241,8 +241,7 @@ def render(text: str, where: str = "page") -> str:
 
 
 def pages(docs: Path | None = None) -> Iterator[Path]:
-    """The Markdown pages under ``docs`` (default: the docs folder) that hold a generated
-    block."""
+    """The Markdown pages under ``docs`` (default: the docs folder) that hold a generated block."""
     for page in sorted((docs or DOCS_DIR).rglob("*.md")):
         if "<!-- generated:" in page.read_text("utf-8"):
             yield page
@@ -268,6 +267,7 @@ def write(docs: Path | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Rewrite (or with ``--check`` compare) the generated tables of the docs."""
     parser = argparse.ArgumentParser(prog="python -m codegen.tables", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true",

@@ -129,14 +129,27 @@ def hist_entry_hook(version: VersionBindings) -> Callable[[type, Any], Any]:
 
 
 class FrameDecoders(Struct, frozen=True):
-    """The strict msgspec decoders of one version: every schema constraint is checked."""
+    """The strict msgspec decoders of one version: every schema constraint is checked.
+
+    Args:
+        request: decodes a ``RequestFrame`` (what a client sends).
+        response: decodes a ``ResponseFrame`` (the DMS's answer).
+        event: decodes an ``EventFrame`` (the DMS's subscription events).
+    """
 
     request: msgspec.json.Decoder[Any]
     response: msgspec.json.Decoder[Any]
     event: msgspec.json.Decoder[Any]
 
     def of(self, kind: FrameKind) -> msgspec.json.Decoder[Any]:
-        """The decoder of one frame kind."""
+        """The decoder of one frame kind.
+
+        Args:
+            kind: ``request``, ``response`` or ``event``.
+
+        Returns:
+            That kind's decoder.
+        """
         decoder: msgspec.json.Decoder[Any] = getattr(self, kind)
         return decoder
 
@@ -280,28 +293,75 @@ class TypedDecoders(Generic[RequestT, ResponseT, EventT]):
     Every method takes ``data``, JSON text (bytes or str) or the frame as a
     dict, and raises ``DecodeError`` (with ``.pointer`` and ``.reason``) when
     it is not a frame of that kind and version.
+
+    Args:
+        protocol: the protocol version whose structs the type arguments are.
+
+    Attributes:
+        protocol: as given.
     """
 
     def __init__(self, protocol: str) -> None:
         self.protocol = protocol
 
     def decode_request(self, data: FrameData) -> RequestT:
-        """The ``RequestFrame`` in ``data`` (the client spoke)."""
+        """The ``RequestFrame`` in ``data`` (the client spoke).
+
+        Args:
+            data: JSON text (bytes or str) or the frame as a dict.
+
+        Returns:
+            The version's ``RequestFrame``.
+
+        Raises:
+            DecodeError: ``data`` is not a request frame of this version.
+        """
         frame: RequestT = decode_as(data, "request", self.protocol)
         return frame
 
     def decode_response(self, data: FrameData) -> ResponseT:
-        """The ``ResponseFrame`` in ``data`` (the DMS answered); an event frame is refused."""
+        """The ``ResponseFrame`` in ``data`` (the DMS answered).
+
+        Args:
+            data: JSON text (bytes or str) or the frame as a dict.
+
+        Returns:
+            The version's ``ResponseFrame``.
+
+        Raises:
+            DecodeError: ``data`` is not a response frame of this version (an event
+                frame is refused too).
+        """
         frame: ResponseT = decode_as(data, "response", self.protocol)
         return frame
 
     def decode_event(self, data: FrameData) -> EventT:
-        """The ``EventFrame`` in ``data`` (the DMS reported changes)."""
+        """The ``EventFrame`` in ``data`` (the DMS reported changes).
+
+        Args:
+            data: JSON text (bytes or str) or the frame as a dict.
+
+        Returns:
+            The version's ``EventFrame``.
+
+        Raises:
+            DecodeError: ``data`` is not an event frame of this version.
+        """
         frame: EventT = decode_as(data, "event", self.protocol)
         return frame
 
     def decode_server_frame(self, data: FrameData) -> ResponseT | EventT:
-        """What the DMS sent: the ``EventFrame`` if ``data`` has ``event``, else the response."""
+        """What the DMS sent: the ``EventFrame`` if ``data`` has ``event``, else the response.
+
+        Args:
+            data: JSON text (bytes or str) or the frame as a dict.
+
+        Returns:
+            The version's ``EventFrame`` or ``ResponseFrame``.
+
+        Raises:
+            DecodeError: ``data`` is neither frame of this version.
+        """
         frame: ResponseT | EventT = decode_frame(data, direction="recv", protocol=self.protocol)
         return frame
 

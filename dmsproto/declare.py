@@ -140,8 +140,10 @@ class Declared(Struct, frozen=True):
 
     @property
     def is_path(self) -> bool:
-        """Whether the value may be a file path (relative ones in a config file are
-        taken relative to that file)."""
+        """Whether the value may be a file path.
+
+        A relative path in a config file is taken relative to that file.
+        """
         return any(get_origin(m) is os.PathLike or m is os.PathLike for m in self.members)
 
     @property
@@ -163,7 +165,15 @@ class Declared(Struct, frozen=True):
         return self.opt.wire or self.name
 
     def problem(self, value: Any) -> str | None:
-        """Why ``value`` breaks the declared bounds, or ``None`` when it is fine."""
+        """Why ``value`` breaks the declared bounds, if it does.
+
+        Args:
+            value: the value given for the option.
+
+        Returns:
+            The problem in the user's terms (``timeout must be > 0, got -1``), or
+            ``None`` when the value is fine.
+        """
         opt = self.opt
         if (opt.above is None and opt.at_least is None) or (value is None and self.optional):
             return None

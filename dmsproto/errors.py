@@ -46,7 +46,16 @@ class DMSProtoError(Exception):
 
 
 class DecodeError(DMSProtoError, ValueError):
-    """A message did not decode: ``pointer`` names where, ``reason`` why."""
+    """A message did not decode: ``pointer`` names where, ``reason`` why.
+
+    Args:
+        pointer: the JSON Pointer of the offending part (empty: the whole message).
+        reason: what is wrong there.
+
+    Attributes:
+        pointer: as given.
+        reason: as given.
+    """
 
     def __init__(self, pointer: str, reason: str) -> None:
         super().__init__(f"{pointer or '/'}: {reason}")
@@ -61,6 +70,14 @@ class NotJSON(DecodeError):
     reader stopped (``unexpected character at position 12``); ``reason`` is
     ``not JSON: <problem>`` and ``pointer`` is empty (the whole text); ``too_deep``
     is true when the text nests deeper than the reader goes.
+
+    Args:
+        problem: what is wrong, with the position where the reader stopped.
+        too_deep: whether the text nests deeper than the reader goes.
+
+    Attributes:
+        problem: as given.
+        too_deep: as given.
     """
 
     def __init__(self, problem: str, *, too_deep: bool = False) -> None:
@@ -85,7 +102,18 @@ class UnknownVersionError(DMSProtoError, ValueError):
 
 
 class DMSError(DMSProtoError):
-    """The server answered an item with a code other than ``ok``."""
+    """The server answered an item with a code other than ``ok``.
+
+    Args:
+        path: the item's path (``None`` for an error of the whole command).
+        code: the item's code (``not found``, ``no perm``, ``error``, ...).
+        message: the server's message, if it sent one.
+
+    Attributes:
+        path: as given.
+        code: as given.
+        message: as given.
+    """
 
     def __init__(self, path: str | None, code: str, message: str | None) -> None:
         where = f" {path!r}" if path is not None else ""
@@ -195,7 +223,16 @@ class Closed(ConnectionLost):
 
 
 class HTTPStatusError(TransportError):
-    """The HTTP POST transport got a status other than 200 (a fatal DMS error)."""
+    """The HTTP POST transport got a status other than 200 (a fatal DMS error).
+
+    Args:
+        status: the HTTP status code.
+        body: the response body as text (the DMS's explanation), possibly empty.
+
+    Attributes:
+        status: as given.
+        body: as given.
+    """
 
     def __init__(self, status: int, body: str) -> None:
         super().__init__(f"HTTP {status}: {body}" if body else f"HTTP {status}")

@@ -1,11 +1,11 @@
-"""JSON text as dmsproto reads it: one reader, one verdict, dmsproto's own words.
+r"""JSON text as dmsproto reads it: one reader, one verdict, dmsproto's own words.
 
 The validator, the capture readers, the proxy and the simulator all read JSON
 text with :func:`parse_json`, so they agree on what is JSON.  It is the text of
 RFC 8259, read by msgspec, within these limits:
 
 - bytes must be UTF-8 (no byte order mark); a ``str`` must not hold a lone
-  surrogate, and an escaped one (``"\\ud800"`` without its pair) is refused too;
+  surrogate, and an escaped one (``"\ud800"`` without its pair) is refused too;
 - no ``NaN``, ``Infinity``, comments or trailing commas;
 - a number with a fraction or exponent must be a finite double (``1e999`` is
   refused); an integer is read exactly, up to the interpreter's limit on integer
@@ -35,11 +35,12 @@ from .errors import NotJSON
 JSONText = str | bytes | bytearray | memoryview
 """What :func:`parse_json` reads: text, or its UTF-8 encoding."""
 
-#: what the reader raises for text that is not JSON (a str with a lone surrogate
-#: cannot even be encoded; nesting past the recursion limit stops the reader)
 READER_ERRORS: Final = (msgspec.DecodeError, RecursionError, UnicodeEncodeError)
+"""What the reader raises for text that is not JSON (a str with a lone surrogate cannot
+even be encoded; nesting past the recursion limit stops the reader)."""
 
 TOO_DEEP: Final = "nested too deep"
+"""The ``problem`` of a ``NotJSON`` for text that nests deeper than the reader goes."""
 
 _decode = msgspec.json.Decoder().decode
 

@@ -34,6 +34,14 @@ class ReconnectPolicy(Struct, frozen=True):
     reduced by a random fraction up to ``jitter`` (0..1).  ``max_attempts``
     ``None`` retries forever; after the last failed attempt the client gives up
     and every waiting call and subscription gets ``ConnectionLost``.
+
+    Args:
+        initial_delay: seconds before the first retry.
+        max_delay: the longest wait between two attempts, in seconds.
+        multiplier: how much each wait grows over the one before.
+        jitter: the largest fraction (0..1) taken off each wait at random, so that
+            many clients of one DMS do not all come back at the same instant.
+        max_attempts: retries before giving up; ``None`` retries forever.
     """
 
     initial_delay: float = 0.5
@@ -43,7 +51,14 @@ class ReconnectPolicy(Struct, frozen=True):
     max_attempts: int | None = None
 
     def delay(self, attempt: int) -> float:
-        """Seconds to wait before the ``attempt``-th retry (1 = the first)."""
+        """Seconds to wait before a retry.
+
+        Args:
+            attempt: which retry (1 = the first).
+
+        Returns:
+            The delay, jitter applied.
+        """
         base = min(self.max_delay, self.initial_delay * self.multiplier ** max(0, attempt - 1))
         return base * (1.0 - self.jitter * random.random())
 

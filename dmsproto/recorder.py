@@ -46,8 +46,8 @@ import msgspec
 if TYPE_CHECKING:
     from .versions import Direction
 
-#: Member that makes a capture line a session marker (and not a message).
 SESSION_KEY = "session"
+"""The member that makes a capture line a session marker (and not a message)."""
 
 _encode = msgspec.json.Encoder().encode
 
@@ -55,11 +55,24 @@ _encode = msgspec.json.Encoder().encode
 class Recorder:
     """``with Recorder("session.jsonl") as rec: rec.record("send", text)``.
 
-    The file is appended to (created when missing); ``truncate=True`` empties it
-    first.  ``label`` says in the session marker who recorded (e.g. the command).
-    ``conn`` (per message, optional) names the connection when several share one
-    file.  After :meth:`close`, ``record`` does nothing: a late message during
-    teardown must not turn into an error in the code that is being recorded.
+    Writes our JSON Lines capture format: a session marker, then one line per
+    message.  ``conn`` (per message, optional) names the connection when several
+    share one file.  After ``close()``, ``record`` does nothing: a late message
+    during teardown must not turn into an error in the code that is being recorded.
+
+    Args:
+        path: the capture file; appended to, created when missing.
+        truncate: empty the file first.
+        label: who recorded (e.g. the command), written in the session marker.
+
+    Raises:
+        OSError: the file cannot be opened for writing.
+
+    Attributes:
+        path: the capture file's name.
+        session: the random id of this recorder's session marker.
+        label: as given.
+        count: messages recorded so far.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, truncate: bool = False,
@@ -123,7 +136,14 @@ class Recorder:
         self._write(file, line)
 
     def marker(self, stamp: str | float) -> dict[str, object]:
-        """The session marker line this recorder writes before its first message."""
+        """The session marker line this recorder writes before its first message.
+
+        Args:
+            stamp: the marker's time, as written in the capture.
+
+        Returns:
+            The line's members: time, session id, label (if any) and process id.
+        """
         line: dict[str, object] = {"time": stamp, SESSION_KEY: self.session}
         if self.label is not None:
             line["label"] = self.label
@@ -174,6 +194,12 @@ def truncate_capture(path: str | os.PathLike[str]) -> None:
 
     For callers that hand a path to someone who then appends (``--record`` with
     truncation asked for: the command empties the file, the client appends).
+
+    Args:
+        path: the capture file.
+
+    Raises:
+        OSError: the file cannot be opened for writing.
     """
     with open(os.fspath(path), "wb"):
         pass

@@ -168,8 +168,10 @@ class Point(Struct, frozen=True):
 
 
 def _event_wire_names() -> dict[str, str]:
-    """``Event``'s attributes as the generated ``EventItem`` spells them on the wire, so
-    that the client decodes event frames straight into ``Event``."""
+    """``Event``'s attributes as the generated ``EventItem`` spells them on the wire.
+
+    With them the client decodes event frames straight into ``Event``.
+    """
     item = get_version().event.EventItem
     wire = dict(zip(item.__struct_fields__, item.__struct_encode_fields__, strict=True))
     ours = {"stamp_text": "stamp"}  # our attribute -> the generated one, where they differ
@@ -294,6 +296,9 @@ class _Tables:
             tz: the zone of the times (default UTC; the DMS's offsets change at
                 daylight saving time).
 
+        Returns:
+            One row per entry, in the history's order.
+
         Raises:
             MissingExtraError: pandas is not installed (``pip install 'dmsproto[pandas]'``).
         """
@@ -302,8 +307,14 @@ class _Tables:
         return frame(self, tz)
 
     def to_arrow(self, tz: str | tzinfo = "UTC") -> Any:
-        """The values as a ``pyarrow.Table``: ``stamp`` (``timestamp[ms, tz]``) and the
-        columns of :meth:`to_pandas`; the path in the schema's metadata.
+        """The values as a ``pyarrow.Table``, ready for Parquet or Arrow IPC.
+
+        Args:
+            tz: the zone of the times (default UTC).
+
+        Returns:
+            A table with ``stamp`` (``timestamp[ms, tz]``) and the columns of
+            ``to_pandas``; the path in the schema's metadata.
 
         Raises:
             MissingExtraError: pyarrow is not installed (``pip install 'dmsproto[pandas]'``).
@@ -315,6 +326,11 @@ class _Tables:
 
 class HistoryDetail(_Tables, list[HistoryDetailEntry]):
     """Detailed history of one datapoint: a list of ``HistoryDetailEntry``.
+
+    Args:
+        path: the datapoint's path.
+        entries: the entries, oldest first.
+        past: the ``histDataPast`` entries, if read.
 
     Attributes:
         path: the datapoint's path.
@@ -407,7 +423,11 @@ class History(_Tables, Sequence[HistoryEntry]):
             yield HistoryEntry(s, v)
 
     def stamps(self) -> list[datetime]:
-        """All timestamps parsed (costly for big histories: use only when needed)."""
+        """All timestamps parsed (costly for big histories: use only when needed).
+
+        Returns:
+            One aware ``datetime`` per entry, in order.
+        """
         return [_parse_cached(s) for s in self.stamp_texts]
 
     def __eq__(self, other: object) -> bool:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .results import History, HistoryDetail
 
 EXTRA = "pandas"
+"""The extra that installs what tables need: ``pip install 'dmsproto[pandas]'``."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -45,6 +46,12 @@ def epoch_ms(texts: Iterable[str | None]) -> list[int | None]:
     ``datetime.fromisoformat`` reads the DMS's form (comma before the
     milliseconds, numeric offset) quickly; other zoned ISO 8601 text falls back to
     :func:`dmsproto.parse_stamp`.
+
+    Args:
+        texts: timestamps as the DMS wrote them, or ``None``.
+
+    Returns:
+        One integer per stamp, in order (``None`` where the stamp was ``None``).
 
     Raises:
         ValueError: a stamp without a zone or not ISO 8601.
@@ -98,7 +105,18 @@ def _detail_columns(entries: Sequence[Any]) -> dict[str, list[Any]]:
 
 
 def history_frame(history: History, tz: str | tzinfo = "UTC") -> pd.DataFrame:
-    """See ``History.to_pandas``."""
+    """The DataFrame behind ``History.to_pandas`` (see there for the columns).
+
+    Args:
+        history: the compact history.
+        tz: the zone of the times (a name or a ``tzinfo``; default UTC).
+
+    Returns:
+        The values indexed by a timezone-aware ``stamp``.
+
+    Raises:
+        MissingExtraError: pandas is not installed.
+    """
     pandas = _pandas("History.to_pandas()")
     index = _times(pandas, history.stamp_texts, tz)
     frame: pd.DataFrame = pandas.DataFrame(
@@ -109,7 +127,18 @@ def history_frame(history: History, tz: str | tzinfo = "UTC") -> pd.DataFrame:
 
 
 def detail_frame(history: HistoryDetail, tz: str | tzinfo = "UTC") -> pd.DataFrame:
-    """See ``HistoryDetail.to_pandas``."""
+    """The DataFrame behind ``HistoryDetail.to_pandas`` (see there for the columns).
+
+    Args:
+        history: the detailed history.
+        tz: the zone of the times (a name or a ``tzinfo``; default UTC).
+
+    Returns:
+        The values and details indexed by a timezone-aware ``stamp``.
+
+    Raises:
+        MissingExtraError: pandas is not installed.
+    """
     pandas = _pandas("HistoryDetail.to_pandas()")
     index = _times(pandas, [e.stamp_text for e in history], tz)
     columns = _detail_columns(history)
@@ -139,13 +168,37 @@ def _times(pandas: Any, texts: Sequence[str | None], tz: str | tzinfo) -> Any:
 
 
 def frame(history: object, tz: str | tzinfo = "UTC") -> pd.DataFrame:
-    """``history.to_pandas(tz)`` of a ``History`` or ``HistoryDetail``."""
+    """``history.to_pandas(tz)`` of a ``History`` or ``HistoryDetail``.
+
+    Args:
+        history: the history.
+        tz: the zone of the times (a name or a ``tzinfo``; default UTC).
+
+    Returns:
+        The history as a ``DataFrame``.
+
+    Raises:
+        TypeError: ``history`` is neither kind.
+        MissingExtraError: pandas is not installed.
+    """
     made: pd.DataFrame = _by_kind(history, detail_frame, history_frame)(history, tz)
     return made
 
 
 def table(history: object, tz: str | tzinfo = "UTC") -> Any:
-    """``history.to_arrow(tz)`` of a ``History`` or ``HistoryDetail``."""
+    """``history.to_arrow(tz)`` of a ``History`` or ``HistoryDetail``.
+
+    Args:
+        history: the history.
+        tz: the zone of the times (a name or a ``tzinfo``; default UTC).
+
+    Returns:
+        The history as a ``pyarrow.Table``.
+
+    Raises:
+        TypeError: ``history`` is neither kind.
+        MissingExtraError: pyarrow is not installed.
+    """
     return _by_kind(history, detail_table, history_table)(history, tz)
 
 
@@ -161,7 +214,18 @@ def _by_kind(history: object, detail: Callable[..., Any],
 
 
 def history_table(history: History, tz: str | tzinfo = "UTC") -> Any:
-    """See ``History.to_arrow``."""
+    """The ``pyarrow.Table`` behind ``History.to_arrow`` (see there for the columns).
+
+    Args:
+        history: the compact history.
+        tz: the zone of the times (a name or a ``tzinfo``; default UTC).
+
+    Returns:
+        The ``stamp`` and ``value`` columns, the path in the metadata.
+
+    Raises:
+        MissingExtraError: pyarrow is not installed.
+    """
     pa = _pyarrow("History.to_arrow()")
     stamps = pa.array(epoch_ms(history.stamp_texts), pa.timestamp("ms", tz=_zone_name(tz)))
     values = pa.array(history.values, pa.float64())
@@ -169,7 +233,18 @@ def history_table(history: History, tz: str | tzinfo = "UTC") -> Any:
 
 
 def detail_table(history: HistoryDetail, tz: str | tzinfo = "UTC") -> Any:
-    """See ``HistoryDetail.to_arrow``."""
+    """The ``pyarrow.Table`` behind ``HistoryDetail.to_arrow`` (see there for the columns).
+
+    Args:
+        history: the detailed history.
+        tz: the zone of the times (a name or a ``tzinfo``; default UTC).
+
+    Returns:
+        The stamps, values and details, the path in the metadata.
+
+    Raises:
+        MissingExtraError: pyarrow is not installed.
+    """
     pa = _pyarrow("HistoryDetail.to_arrow()")
     kind = pa.timestamp("ms", tz=_zone_name(tz))
     columns = _detail_columns(history)

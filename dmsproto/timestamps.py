@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from .errors import EncodeError
 
-#: ISO 8601 date-time with a mandatory zone; fraction after ``.`` or ``,``.
 STAMP_RE = re.compile(
     r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})"
     r"(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?"
     r"(Z|z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 )
+"""ISO 8601 date-time with a mandatory zone; the fraction after ``.`` or ``,``."""
 
 
 def parse_stamp(text: str) -> datetime:

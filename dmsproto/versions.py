@@ -30,7 +30,16 @@ DEFAULT_VERSION: Version = "1.4"
 
 
 class VersionBindings(Struct, frozen=True):
-    """The generated modules and bundled schemas of one protocol version."""
+    """The generated modules and bundled schemas of one protocol version.
+
+    Args:
+        name: the version (``"1.4"``).
+        common: the generated module of the types requests and answers share.
+        request: the generated module of the request frame and items.
+        response: the generated module of the response frame and items.
+        event: the generated module of the event frame and items.
+        schemas: the version's bundled JSON Schemas by file name.
+    """
 
     name: str
     common: ModuleType
@@ -40,8 +49,10 @@ class VersionBindings(Struct, frozen=True):
 
     @property
     def schemas(self) -> dict[str, Any]:
-        """The bundled JSON Schemas by frame kind, read when first asked for (the
-        validators need them, the client does not)."""
+        """The bundled JSON Schemas by frame kind, read when first asked for.
+
+        The validators need them, the client does not.
+        """
         return _schemas(self.request.__name__.rpartition(".")[0])
 
 

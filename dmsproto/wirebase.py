@@ -28,6 +28,12 @@ class HistEntry:
     holds the version's detail struct (stamp, value, state, rec, ...).  Both
     expose ``stamp`` (the server's text) and ``value``; an entry re-encodes to
     the form it was decoded from.
+
+    Args:
+        stamp: the timestamp as the server wrote it.
+        value: the recorded value.
+        detail: the version's detail struct, for a ``detail`` entry; ``None`` for
+            a compact one.
     """
 
     __slots__ = ("detail", "stamp", "value")
@@ -43,7 +49,11 @@ class HistEntry:
         return self.detail is None
 
     def to_wire(self) -> Any:
-        """The JSON-ready form this entry came in."""
+        """The JSON-ready form this entry came in.
+
+        Returns:
+            ``{stamp: value}`` for a compact entry, the detail struct otherwise.
+        """
         if self.detail is None:
             return {self.stamp: self.value}
         return self.detail

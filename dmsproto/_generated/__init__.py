@@ -4,5 +4,6 @@
 from typing import Literal
 
 VERSIONS: tuple[str, ...] = ('1.3', '1.4', '1.5')
+"""The protocol versions dmsproto ships, oldest first."""
 Version = Literal['1.3', '1.4', '1.5']
 """A protocol version with generated bindings (the ``protocol=`` keyword)."""

@@ -78,6 +78,12 @@ class Checker:
         self._streams: dict[str, _Stream] = {}
 
     def feed(self, message: Message, frame: dict[str, Any]) -> None:
+        """Check one frame against what its stream saw before (pairs, subscriptions).
+
+        Args:
+            message: where the frame was captured (direction, stream, position).
+            frame: the frame, parsed.
+        """
         stream = self._streams.get(message.stream)
         if stream is None:
             stream = self._streams[message.stream] = _Stream()

@@ -26,12 +26,18 @@ def format_position(source: str, where: int | str) -> str:
 class Message:
     """One message as captured.
 
-    ``data`` is the parsed JSON value, or the raw text (``str``/``bytes``) when the
-    reader did not parse it; the validator parses raw text once.  ``stream`` names
-    the connection (requests pair with responses, events with subscriptions, only
-    within one stream).  ``offset`` is how many bytes of the input are consumed,
-    for the progress bar.  ``binary`` marks a message that travelled in a binary
-    WebSocket frame.
+    Args:
+        direction: ``send`` (the client spoke) or ``recv`` (the DMS spoke).
+        data: the parsed JSON value, or the raw text (``str``/``bytes``) when the
+            reader did not parse it; the validator parses raw text once.
+        source: the capture file's name.
+        where: the message's place in it: a line, a frame number or a JSON pointer.
+        time: when it was seen, as the capture has it (text or epoch seconds).
+        stream: names the connection: requests pair with responses, and events with
+            subscriptions, only within one stream.
+        size: the message's length in bytes.
+        offset: how many bytes of the input are consumed, for the progress bar.
+        binary: the message travelled in a binary WebSocket frame.
     """
 
     direction: Direction
@@ -46,12 +52,22 @@ class Message:
 
     @property
     def position(self) -> str:
+        """Where to find it: ``file:line``, ``file:frame N`` or ``file#/json/pointer``."""
         return format_position(self.source, self.where)
 
 
 @dataclass(slots=True)
 class BadRecord:
-    """A capture record that holds no usable message (reported under rule ``capture``)."""
+    """A capture record that holds no usable message (reported under rule ``capture``).
+
+    Args:
+        source: the capture file's name.
+        where: the record's place in it (as for ``Message``).
+        reason: why it holds no message.
+        value: the record's offending part, if any.
+        time: when it was seen, if the record says.
+        offset: how many bytes of the input are consumed, for the progress bar.
+    """
 
     source: str
     where: int | str
@@ -62,6 +78,7 @@ class BadRecord:
 
     @property
     def position(self) -> str:
+        """Where to find it: ``file:line``, ``file:frame N`` or ``file#/json/pointer``."""
         return format_position(self.source, self.where)
 
 
@@ -71,6 +88,13 @@ class SessionStart:
 
     The reader names the streams of each session apart, so the cross-message
     checks never pair a request of one session with a response of another.
+
+    Args:
+        source: the capture file's name.
+        where: the marker's line.
+        session: the session's id.
+        label: who recorded it (e.g. the command), if the marker says.
+        offset: how many bytes of the input are consumed, for the progress bar.
     """
 
     source: str
@@ -82,7 +106,12 @@ class SessionStart:
 
 @dataclass(slots=True)
 class Note:
-    """Something a reader assumed and the user should know (e.g. which port is the DMS's)."""
+    """Something a reader assumed and the user should know (e.g. which port is the DMS's).
+
+    Args:
+        source: the capture file's name.
+        text: what the reader assumed.
+    """
 
     source: str
     text: str

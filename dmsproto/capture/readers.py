@@ -11,12 +11,23 @@ from .model import CaptureError, Record
 from .tshark import DMS_PORT, read_pcap, read_tshark_json
 
 FORMATS = ("jsonl", "har", "tshark-json", "pcap")
+"""The capture formats read: our JSON Lines, HAR, tshark JSON, pcap and pcapng."""
 _PCAP_MAGIC = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
                b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")
 
 
 def detect_format(path: str | Path) -> str:
-    """One of :data:`FORMATS`, or a :class:`CaptureError` when the file is not one."""
+    """The capture format of a file, by its first bytes and its name.
+
+    Args:
+        path: the capture file.
+
+    Returns:
+        One of ``FORMATS`` (an empty file reads as ``jsonl``).
+
+    Raises:
+        CaptureError: the file cannot be read or is in none of the formats.
+    """
     p = Path(path)
     try:
         with open(p, "rb") as handle:
@@ -51,9 +62,21 @@ def read_capture(path: str | Path, *, port: int | None = DMS_PORT,
                  fmt: str | None = None, base_path: str = BASE_PATH) -> Iterator[Record]:
     """Every record of one capture file, in capture order.
 
-    ``base_path`` picks the DMS's entries of a HAR file and the DMS's connections
-    of a network capture; ``port`` is the DMS port assumed for WebSocket
-    connections whose handshake a network capture lacks.
+    Args:
+        path: the capture file.
+        port: the DMS port assumed for WebSocket connections whose handshake a
+            network capture lacks.
+        fmt: one of ``FORMATS``; ``None`` detects it (``detect_format``).
+        base_path: picks the DMS's entries of a HAR file and the DMS's
+            connections of a network capture.
+
+    Returns:
+        An iterator of ``Message``, ``BadRecord``, ``SessionStart`` and ``Note``
+        records, read as it is consumed.
+
+    Raises:
+        CaptureError: the file cannot be read, or is in no known format.
+        TsharkMissing: a pcap file, and Wireshark's ``tshark`` is not installed.
     """
     kind = fmt or detect_format(path)
     if kind == "jsonl":

@@ -27,7 +27,17 @@ from .model import BadRecord, Message
 
 @dataclass(frozen=True, slots=True)
 class Example:
-    """One finding with everything needed to find it in the capture."""
+    """One finding with everything needed to find it in the capture.
+
+    Args:
+        rule: the rule broken.
+        position: where the message is (``Message.position``).
+        time: when the message was seen, as ISO 8601 text.
+        direction: who spoke (``None`` for a record that is no message).
+        pointer: the JSON Pointer of the offending value in the message.
+        value: the offending value.
+        message: why it breaks the rule.
+    """
 
     rule: str
     position: str
@@ -38,6 +48,11 @@ class Example:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready members, for ``--format json``.
+
+        Returns:
+            Position, time, direction, pointer, value and message.
+        """
         return {"position": self.position, "time": self.time, "dir": self.direction,
                 "pointer": self.pointer, "value": self.value, "message": self.message}
 
@@ -66,7 +81,23 @@ def format_time(value: str | float | None) -> str | None:
 
 @dataclass
 class Report:
-    """Everything ``dmsproto validate`` found in one run."""
+    """Everything ``dmsproto validate`` found in one run.
+
+    Made empty by ``validate_files`` (or by a caller of ``validate_records``) and
+    filled as the messages are checked.
+
+    Args:
+        files: the capture files read.
+        protocol: the protocol version they were checked against.
+        max_examples: findings kept in detail per rule (the rest are counted).
+        messages: messages read.
+        bytes: bytes of messages read.
+        sessions: recording sessions seen.
+        counts: messages per (direction, command).
+        rules: the findings per rule.
+        per_file: messages per file.
+        notes: what the readers assumed (``Note``), for the user.
+    """
 
     files: list[str]
     protocol: str
@@ -96,12 +127,22 @@ class Report:
 
     @property
     def clean(self) -> bool:
-        """No finding at all, not even a warning, and DMS messages in every file (a file
-        without any was not checked: a wrong ``--port`` or ``--base-path`` is no pass)."""
+        """No finding at all, not even a warning, and DMS messages in every file.
+
+        A file without any was not checked: a wrong ``--port`` or ``--base-path`` is
+        no pass.
+        """
         return not self.rules and not self.empty_files
 
     def passed(self, *, strict: bool = False) -> bool:
-        """No error (and with ``strict``, no warning either)."""
+        """Whether the run passed.
+
+        Args:
+            strict: warnings fail too.
+
+        Returns:
+            ``True`` when there is no error (and with ``strict``, no warning either).
+        """
         return not (self.errors or (strict and self.warnings))
 
     @property
@@ -116,7 +157,15 @@ class Report:
         return group
 
     def add(self, rule: str, message: Message, pointer: str, value: Any, text: str) -> None:
-        """Count a finding on ``message``; keep its details while the rule has room."""
+        """Count a finding on ``message``; keep its details while the rule has room.
+
+        Args:
+            rule: the rule broken.
+            message: the message it was found in.
+            pointer: the JSON Pointer of the offending value.
+            value: the offending value.
+            text: why it breaks the rule.
+        """
         group = self._group(rule)
         group.count += 1
         if len(group.examples) < self.max_examples:
@@ -124,7 +173,11 @@ class Report:
                                           message.direction, pointer, value, text))
 
     def add_bad_record(self, record: BadRecord) -> None:
-        """Count a capture record that holds no message (rule ``capture``)."""
+        """Count a capture record that holds no message (rule ``capture``).
+
+        Args:
+            record: the record.
+        """
         group = self._group("capture")
         group.count += 1
         if len(group.examples) < self.max_examples:
@@ -132,12 +185,26 @@ class Report:
                                           None, "", record.value, record.reason))
 
     def examples(self, rule: str) -> list[Example]:
+        """The findings of ``rule`` kept in detail.
+
+        Args:
+            rule: the rule's name.
+
+        Returns:
+            Up to ``max_examples`` findings, in the order found.
+        """
         group = self.rules.get(rule)
         return list(group.examples) if group else []
 
     # --- rendering --------------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready members (what ``--format json`` prints).
+
+        Returns:
+            Totals, counts per command, and the rules with their examples, errors
+            first.
+        """
         counts: dict[str, dict[str, int]] = {"send": {}, "recv": {}}
         for (direction, command), n in sorted(self.counts.items()):
             counts.setdefault(direction, {})[command] = n
@@ -158,10 +225,20 @@ class Report:
                       key=lambda g: (g.severity != "error", -g.count, g.rule))
 
     def to_json(self) -> str:
+        """The report as indented JSON text.
+
+        Returns:
+            ``as_dict()`` encoded; a value that is not JSON is shown by its ``repr``.
+        """
         compact = msgspec.json.encode(self.as_dict(), enc_hook=repr)
         return msgspec.json.format(compact, indent=2).decode()
 
     def to_text(self) -> str:
+        """The report as people read it: totals, counts per command, findings per rule.
+
+        Returns:
+            The text, lines joined.
+        """
         files = ", ".join(self.files)
         sessions = f", {count(self.sessions, 'recording session')}" if self.sessions > 1 else ""
         lines = [f"{files}: {count(self.messages, 'message')} ({_size(self.bytes)}), "

@@ -34,7 +34,14 @@ _KNOWN = COMMANDS | {"event"}
 
 def validate_records(records: Iterable[Record], report: Report, *,
                      progress: Callable[[int, int], None] | None = None) -> None:
-    """Check ``records`` (one file's, in order) into ``report``; cross checks included."""
+    """Check ``records`` (one file's, in order) into ``report``; cross checks included.
+
+    Args:
+        records: one capture file's records, in capture order (``read_capture``).
+        report: where findings and counts go.
+        progress: called now and then with the bytes of input consumed and the
+            messages checked so far.
+    """
     checker = Checker(report.add)
     _run(records, report, checker, progress)
     checker.finish()

@@ -18,6 +18,7 @@ STATE_STYLE = {"occurred": "red", "left": "green", "acknowledged": "yellow"}
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``changelog`` subcommand and its flags to the command line."""
     c = sub.add_parser("changelog", help="read change logs and alarms",
                        description="Change-log groups of the DMS and their entries.")
     inner = c.add_subparsers(dest="changelog_command", metavar="{groups,read}", required=True)
@@ -32,6 +33,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 async def run_groups(args: argparse.Namespace, client: Client, out: Output) -> int:
+    """``dmsproto changelog groups``: print the changelog groups."""
     groups = await client.changelog_groups()
     if out.json_mode:
         out.json(groups)
@@ -42,8 +44,11 @@ async def run_groups(args: argparse.Namespace, client: Client, out: Output) -> i
 
 
 def entry_json(entry: ChangelogEntry, path: str | None = None) -> dict[str, Any]:
-    """An entry as JSON; ``path`` is the datapoint whose log it was read from (the DMS
-    names no path in the entries of a log read for one datapoint)."""
+    """An entry as JSON.
+
+    ``path`` is the datapoint whose log it was read from (the DMS names no path in the
+    entries of a log read for one datapoint).
+    """
     doc: dict[str, Any] = {"stamp": entry.stamp_text, "path": entry.path or path,
                            "text": entry.text}
     alarm = {"state": entry.state, "priority": entry.priority,
@@ -71,6 +76,7 @@ def print_entries(out: Output, entries: list[ChangelogEntry]) -> None:
 
 
 async def run_read(args: argparse.Namespace, client: Client, out: Output) -> int:
+    """``dmsproto changelog read``: print the entries of a group or a datapoint."""
     start = parse_time(args.start)
     end = parse_optional(args.end)
     result = await client.changelog_read(args.group, start=start, end=end)

@@ -26,6 +26,7 @@ install (then open a new shell):
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``completion`` subcommand and its flags to the command line."""
     c = sub.add_parser("completion", parents=parents, help="print a shell completion script",
                        description="Print the tab-completion script of dmsproto for SHELL.",
                        epilog=INSTALL, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -59,6 +60,7 @@ def script(shell: str) -> str:
 
 
 def run_completion(args: argparse.Namespace, out: Output) -> int:
+    """``dmsproto completion SHELL``: print the shell's completion script."""
     out.stream.write(script(args.shell))
     out.stream.flush()
     return exits.OK

@@ -44,6 +44,7 @@ STEP_TYPES = ("bool", "int")
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``history`` subcommand and its flags to the command line."""
     h = sub.add_parser(
         "history", parents=parents, help="read trend history",
         description=f"Read the trend history of one or more PATHs. Times: {TIME_HELP}. "
@@ -85,11 +86,13 @@ class Trend:
 
     @property
     def stamp_texts(self) -> list[str]:
+        """The entries' timestamps as the DMS wrote them."""
         h = self.history
         return h.stamp_texts if isinstance(h, History) else [e.stamp_text for e in h]
 
     @property
     def values(self) -> list[float]:
+        """The entries' values, in the same order."""
         h = self.history
         return h.values if isinstance(h, History) else [e.value for e in h]
 
@@ -136,6 +139,7 @@ def _times(args: argparse.Namespace) -> tuple[datetime, datetime | None]:
 
 
 async def run_history(args: argparse.Namespace, client: Client, out: Output) -> int:
+    """``dmsproto history``: print or export a datapoint's history (and plot it)."""
     start, end = _times(args)
     if args.plot and not plot.available():
         raise exits.CliError(plot.INSTALL_HINT, exits.MISSING_EXTRA)

@@ -44,6 +44,7 @@ exit codes: 0 no errors seen, 1 errors seen (with --strict also warnings),
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``proxy`` subcommand and its flags to the command line."""
     p = sub.add_parser("proxy", parents=parents, help=HELP, epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Forward WebSocket and HTTP POST traffic between clients "
@@ -124,9 +125,12 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
 @contextmanager
 def _listen_context(args: argparse.Namespace, host: str,
                     console: Console) -> Iterator[ssl.SSLContext | None]:
-    """The TLS context to listen with (None: plain).  ``--tls-self-signed`` makes its
-    files as ``serve --tls-self-signed`` does (:mod:`.selfsigned`): in the folder
-    given, or in a temporary one that goes when the proxy stops."""
+    """The TLS context to listen with (None: plain).
+
+    ``--tls-self-signed`` makes its files as ``serve --tls-self-signed`` does
+    (:mod:`.selfsigned`): in the folder given, or in a temporary one that goes when the
+    proxy stops.
+    """
     with ExitStack() as stack:
         cert, key = args.tls_cert, args.tls_key
         if args.tls_self_signed is not None:
@@ -179,9 +183,11 @@ class Console:
         self.out = out
 
     def note(self, text: str) -> None:
+        """Print a line about the proxy itself (not a finding)."""
         self.out.note(self.out.style(text, "dim", err=True))
 
     def started(self, proxy: Any, args: argparse.Namespace) -> None:
+        """Say where the proxy listens and what it forwards to."""
         upstream = proxy.upstream
         if self.out.json_mode:
             self.out.json_line({"kind": "listening", "url": proxy.url,
@@ -201,6 +207,7 @@ class Console:
         self.note("Ctrl-C prints the summary")
 
     def __call__(self, item: Any) -> None:
+        """Print a finding or notice as it happens."""
         from ..proxy import Finding
 
         out = self.out
@@ -222,6 +229,7 @@ class Console:
             self.note(f"{_clock(item.time)} {item.client} {item.event}: {item.text}")
 
     def summary(self, proxy: Any) -> None:
+        """Print the totals when the proxy stops."""
         witness = proxy.witness
         report = witness.checker.report
         name = f"proxy {proxy.url} -> {proxy.upstream.url}"

@@ -27,6 +27,7 @@ LS_DEFAULTS = {"max_depth": 1}
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the read subcommands (``get``, ``ls``, ...) and their flags to the command line."""
     get = sub.add_parser("get", parents=parents, help="read datapoints",
                          description="Read datapoints: value, unit, type and timestamp.")
     get.add_argument("paths", nargs="+", metavar="PATH")

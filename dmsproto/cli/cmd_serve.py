@@ -35,8 +35,10 @@ FAULT_KINDS_HERE = "{fault kinds}"
 
 
 class _HelpWithFaultKinds(argparse.RawDescriptionHelpFormatter):
-    """Lists the simulator's fault kinds in ``serve --help`` only: other commands and
-    usage errors do not import the simulator."""
+    """Lists the simulator's fault kinds in ``serve --help`` only.
+
+    Other commands and usage errors do not import the simulator.
+    """
 
     def add_text(self, text: str | None) -> None:
         if text == FAULT_KINDS_HERE:
@@ -51,6 +53,7 @@ class _HelpWithFaultKinds(argparse.RawDescriptionHelpFormatter):
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``serve`` subcommand and its flags to the command line."""
     s = sub.add_parser("serve", parents=parents, help="run the DMS simulator",
                        description="Run the DMS simulator (WebSocket and HTTP POST on one port) "
                        "until Ctrl-C. Prints its WebSocket URL as the first line.",
@@ -91,6 +94,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run_serve(args: argparse.Namespace, out: Output) -> int:
+    """``dmsproto serve``: run the simulator until Ctrl-C."""
     if args.tls_key and not args.tls_cert:
         raise exits.usage("--tls-key needs --tls-cert")
     self_signed = args.tls_self_signed is not None

@@ -19,6 +19,7 @@ from .output import Output
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``sites`` subcommand and its flags to the command line."""
     s = sub.add_parser("sites", parents=parents, help="list the site profiles of the config file",
                        description="List the [sites.NAME] tables of the config file: the "
                        "settings --site NAME (or $DMSPROTO_SITE) uses. * marks the site used "
@@ -35,6 +36,7 @@ def shown(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_sites(args: argparse.Namespace, out: Output) -> int:
+    """``dmsproto sites``: list the site profiles of the config file."""
     path, required = config_path(args, os.environ)
     config = load_config(path, required)
     current = chosen_site(args, os.environ, config)

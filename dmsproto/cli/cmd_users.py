@@ -28,6 +28,7 @@ DEFAULT_ROUNDS = 5000
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``users`` subcommand and its flags to the command line."""
     u = sub.add_parser("users", help="manage the users file of serve --users",
                        description="Manage a users file (name:crypt-hash lines) for "
                        "dmsproto serve --users.")
@@ -64,6 +65,7 @@ def _password(name: str) -> str:
 
 
 def run_add(args: argparse.Namespace, out: Output) -> int:
+    """``dmsproto users add``: add a user with a hashed password to a users file."""
     from ..sim.shacrypt import hash_password
 
     name: str = args.name

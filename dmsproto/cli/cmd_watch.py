@@ -43,6 +43,7 @@ ALARM_WINDOW = timedelta(seconds=2)
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``watch`` subcommand and its flags to the command line."""
     w = sub.add_parser("watch", parents=parents, help="print live events until Ctrl-C",
                        description="Subscribe to PATHs and print each event (JSON Lines with "
                        "--json) until Ctrl-C; reconnects when the connection drops. "
@@ -60,6 +61,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def event_json(event: Event) -> dict[str, Any]:
+    """An event as one JSON object (``--json``)."""
     doc: dict[str, Any] = {"code": event.code, "path": event.path}
     if event.new_path is not None:
         doc["newPath"] = event.new_path
@@ -69,6 +71,7 @@ def event_json(event: Event) -> dict[str, Any]:
 
 
 def event_line(out: Output, event: Event) -> str:
+    """An event as one line of text."""
     colour = {"onChange": "green", "onSet": "cyan", "onCreate": "blue",
               "onRename": "yellow", "onDelete": "red"}.get(event.code)
     where = event.path if event.new_path is None else f"{event.path} -> {event.new_path}"
@@ -164,6 +167,7 @@ class _Link:
 
 
 async def run_watch(args: argparse.Namespace, client: Client, out: Output) -> int:
+    """``dmsproto watch``: print events of subscriptions until Ctrl-C."""
     if args.count is not None and args.count < 1:
         raise exits.usage("--count must be >= 1")
     filters = flag_values(args, QueryFilter)

@@ -29,6 +29,7 @@ _INDEX_TYPES = {"BIT": "bool", "FLT": "double", "STR": "string"}  # others: inte
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the write subcommands (``set``, ``rename``, ``delete``) to the command line."""
     p = sub.add_parser("set", parents=parents, help="write a datapoint",
                        description="Write VALUE to PATH (converted to the datapoint's type).")
     p.add_argument("path", metavar="PATH")
@@ -84,6 +85,7 @@ def guess(text: str) -> Value:
 
 
 async def run_set(args: argparse.Namespace, client: Client, out: Output) -> int:
+    """``dmsproto set``: write a value."""
     stamp = parse_optional(args.stamp)
     unit = None
     index = _INDEX.search(args.path)
@@ -127,6 +129,7 @@ def _missing(exc: DMSError) -> exits.CliError:
 
 
 async def run_rename(args: argparse.Namespace, client: Client, out: Output) -> int:
+    """``dmsproto rename``: rename a datapoint."""
     result = await client.rename(args.old, args.new)
     if out.json_mode:
         out.json({"code": "ok", "path": result.path, "newPath": result.new_path})
@@ -136,6 +139,7 @@ async def run_rename(args: argparse.Namespace, client: Client, out: Output) -> i
 
 
 async def run_delete(args: argparse.Namespace, client: Client, out: Output) -> int:
+    """``dmsproto delete``: delete a datapoint."""
     try:
         result = await client.delete(args.path, recursive=args.recursive)
     except DMSError as exc:

@@ -38,6 +38,7 @@ STEPS = 7
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """Add the ``demo`` subcommand and its flags to the command line."""
     d = sub.add_parser("demo", parents=parents, help="a guided tour against a built-in simulator",
                        description="Start the DMS simulator in-process and walk through reading, "
                        "searching, writing, watching, history and change logs.")
@@ -49,6 +50,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
+    """``dmsproto demo``: the guided tour against the built-in simulator."""
     if out.json_mode:
         raise exits.usage("demo is a guided tour for people and has no --json output; "
                           "every command it shows takes --json (e.g. dmsproto get PATH --json)")

@@ -137,9 +137,12 @@ class _Probe(argparse.ArgumentParser):
 
 
 def command_of(arguments: Sequence[str]) -> str | None:
-    """The command a command line runs, found with the top-level options' own parsing
-    (so ``--site get get X`` is ``get``); ``None`` when only the full parser can tell:
-    no command, a typo, or ``--help`` / ``--version`` before the command."""
+    """The command a command line runs; ``None`` when only the full parser can tell.
+
+    Found with the top-level options' own parsing (so ``--site get get X`` is
+    ``get``); ``None`` for no command, a typo, or ``--help`` / ``--version``
+    before the command.
+    """
     probe = _top_parser(_Probe(prog="dmsproto", add_help=False))
     probe.add_argument("command", nargs="?")
     probe.add_argument("rest", nargs=argparse.REMAINDER)

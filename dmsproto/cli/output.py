@@ -57,6 +57,7 @@ class Output:
         return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
 
     def line(self, text: str = "") -> None:
+        """Print one line to the output stream."""
         print(text, file=self.stream, flush=True)
 
     def note(self, text: str) -> None:
@@ -111,6 +112,7 @@ def format_value(value: Any, type_: str | None = None) -> str:
 
 
 def with_unit(value: Any, type_: str | None, unit: str | None) -> str:
+    """A value with its unit, as tables show it."""
     text = format_value(value, type_)
     return f"{text} {unit}" if unit and text and type_ in ("int", "double") else text
 
@@ -127,6 +129,7 @@ def human_stamp(stamp_text: str | None) -> str:
 
 
 def human_datetime(stamp: datetime) -> str:
+    """A timestamp as tables show it: date and time to the second, with its offset."""
     return stamp.isoformat(sep=" ", timespec="seconds")
 
 
@@ -160,12 +163,15 @@ def point_json(point: Point) -> dict[str, Any]:
 
 
 def error_json(error: ItemError) -> dict[str, Any]:
+    """An item error as one JSON object."""
     return {"code": error.code, "path": error.path, "message": error.message}
 
 
 def unit_of(point: Point) -> str | None:
+    """The datapoint's unit, if its extra information holds one."""
     return point.ext_infos.unit if point.ext_infos is not None else None
 
 
 def name_of(point: Point) -> str | None:
+    """The datapoint's display name, if its extra information holds one."""
     return point.ext_infos.name if point.ext_infos is not None else None

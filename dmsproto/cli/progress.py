@@ -1,9 +1,9 @@
-"""The progress bar of the command line: one line on stderr, on a terminal only.
+r"""The progress bar of the command line: one line on stderr, on a terminal only.
 
 ``dmsproto history`` draws its reads that take several requests with it, ``dmsproto
 validate`` its large captures.  Pipes, files and CI logs get nothing (a bar there is
 noise), and neither does work complete at its first report.  The bar redraws its line
-with ``\\r`` at most every ``interval`` seconds (and always when complete) and is
+with ``\r`` at most every ``interval`` seconds (and always when complete) and is
 erased by :meth:`ProgressBar.close`, so what follows starts on a clean line.
 """
 

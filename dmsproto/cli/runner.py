@@ -33,8 +33,10 @@ async def _with_client(command: ClientCommand, args: argparse.Namespace, out: Ou
 
 
 def command_label(args: argparse.Namespace) -> str:
-    """``dmsproto get``, ``dmsproto changelog read``: the command that runs, as recordings
-    name it (never its arguments: they may hold a user name)."""
+    """The command that runs, as recordings name it: ``dmsproto changelog read``.
+
+    Never its arguments: they may hold a user name.
+    """
     words = [getattr(args, "command", None), getattr(args, "changelog_command", None)]
     return " ".join(["dmsproto", *(w for w in words if w)])
 

@@ -49,8 +49,7 @@ class ServerFiles:
 
 
 def names_for(host: str) -> list[str]:
-    """The names to certify: the listening address first (unless it is any), then the
-    loopback names."""
+    """The names to certify: the listening address first (unless it is any), then loopback."""
     names = list(DEFAULT_NAMES)
     if host not in ANY_ADDRESS and host not in names:
         names.insert(0, host)

@@ -1,182 +1,50 @@
-"""The trio client: ``connect()`` and the ``Client`` with one method per DMS command.
+"""The trio client: ``connect()``, and the ``Client`` and ``Subscription`` on trio.
 
-Single-item calls (``get``, ``set``, ``rename``, ``delete``, ``query``,
-``history``, ``changelog``, ``changelog_groups``, ``changelog_read``) return a
-typed result and raise ``NotFound``, ``NoPermission`` or ``DMSError`` when the
-server answers with another code than ``ok``.  Bulk calls (``get_many``,
-``batch``) never raise for an item: they return one result per item, in
-order, and the caller inspects them (``ItemError`` / ``ItemResult.ok``).
-
-Every call takes ``timeout`` (seconds; ``None`` waits forever; ``...`` uses
-the ``connect()`` default) and raises ``RequestTimeout`` when it expires.
-Cancelling a call is always safe: the connection stays usable and a late
-response is dropped.
+The calls themselves (``get``, ``set``, ``query``, ``subscribe``, ...) and their
+error conventions are shared with the asyncio client (``dmsproto.client._base``);
+this module gives them trio's waiting: deadlines and cancel scopes for calls, a
+parking lot for a subscription's consumer, and the nursery that owns the
+WebSocket supervisor.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
-from types import EllipsisType, TracebackType
-from typing import Any, Generic, Literal, TypeVar, Unpack, overload
+from typing import Any, ClassVar, TypeVar, Unpack
 
 import trio
 
-from ..errors import (
-    ConnectionLost,
-    DMSProtoError,
-    EventGap,
-    RequestTimeout,
-    SubscriptionOverflow,
-    TransportError,
-)
+from ..errors import ConnectionLost, DMSProtoError, RequestTimeout
 from ..excgroups import sole_exception
-from ..filters import QueryFilter
 from ..options import ConnectOptions
-from ..protocol.core import ClientCore, SubscriptionState
-from ..protocol.ops import (
-    ChangelogGroups,
-    ChangelogRead,
-    Delete,
-    Get,
-    GetMany,
-    Op,
-    Query,
-    ReadChangelog,
-    ReadHistory,
-    Rename,
-    Set,
-    event_spec,
-    is_empty,
-    query_object,
-)
-from ..protocol.ranges import (
-    CHANGELOG_CUT,
-    DEFAULT_INTERVAL,
-    GRID_WINDOW,
-    HISTORY_CUT,
-    TICK,
-    ProgressCallback,
-    RangeWalk,
-    Stamp,
-    Window,
-    time_range,
-)
-from ..protocol.stats import ReceiveStats
+from ..protocol.core import ClientCore
+from ..protocol.ops import Op, Unsubscribe
 from ..recorder import Recorder
-from ..results import (
-    ChangelogEntry,
-    ChangelogReadResult,
-    DeleteResult,
-    Event,
-    Gap,
-    History,
-    HistoryDetail,
-    ItemError,
-    ItemResult,
-    Point,
-    RenameResult,
-    SetResult,
-    SubscribeResult,
-)
+from ..results import Event, Gap
+from ._base import ClientBase, SubscriptionBase, Timeout, core_for
 from ._http import HttpBackend
 from ._options import Options, make_options
-from ._ranges import DETAIL, GROUP, HISTORY, LOG, Parts, read_range
 from ._record import open_recorder
 from ._ws import WsBackend
 
 log = logging.getLogger("dmsproto")
 
 T = TypeVar("T", bound=Event | Gap)
-Timeout = float | None | EllipsisType
 
-_END = StopAsyncIteration()
 _FAIR_EVERY = 64
 _INF = float("inf")
 
 
-def _unwrap(value: Any) -> Any:
-    if isinstance(value, ItemError):
-        raise value.exception()
-    return value
+class Subscription(SubscriptionBase[T]):
+    """A live subscription on trio (the behaviour is :class:`SubscriptionBase`'s).
 
-
-class Subscription(Generic[T]):
-    """A live subscription: an async context manager and an async iterator of events.
-
-    Leaving the ``async with`` block unsubscribes (bounded by the call timeout,
-    even when the block is left by cancellation; nothing is sent when the
-    connection is gone).  ``initial`` is the server's answer to the subscribe
-    request (current value and stamp), renewed after a reconnect.
-
-    Events are queued in a bounded buffer (``buffer_size``).  While it is full,
-    newer events are dropped and counted, and the consumer meets the loss where
-    it happened: with ``gaps="raise"`` iteration raises ``SubscriptionOverflow``
-    (or ``EventGap`` after a reconnect); with ``gaps="yield"`` a ``Gap`` marker is
-    yielded instead.  After catching the exception you may iterate again: later
-    events follow.  Iteration ends (``StopAsyncIteration``) once the block is
-    left; it raises ``ConnectionLost`` when the connection is gone for good.
+    A consumer waits in a parking lot of the WebSocket transport; a ``__anext__``
+    cancelled before it takes an item leaves that item in the buffer.
     """
 
-    def __init__(
-        self, client: Client, state: SubscriptionState, gaps: Literal["raise", "yield"]
-    ) -> None:
-        backend = client._backend
-        if not isinstance(backend, WsBackend):
-            raise TransportError("subscriptions need a WebSocket connection")
-        self._client = client
-        self._backend = backend
-        self._state = state
-        self._gaps = gaps
-        self._lot = backend.parking_lot(state)
-        self._count = 0
-        self._entered = False
-
-    @property
-    def path(self) -> str:
-        return self._state.path
-
-    @property
-    def tag(self) -> Any:
-        """The subscription's tag (carried by each of its events)."""
-        return self._state.tag
-
-    @property
-    def initial(self) -> SubscribeResult | None:
-        result: SubscribeResult | None = self._state.initial
-        return result
-
-    @property
-    def pending(self) -> int:
-        """Events queued and not yet consumed."""
-        return len(self._state.buffer)
-
-    async def __aenter__(self) -> Subscription[T]:
-        if self._entered:
-            raise DMSProtoError("a Subscription can be entered only once")
-        self._entered = True
-        try:
-            await self._client._subscribe(self._state)
-        except BaseException:
-            self._backend.release(self._state)
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            await self._client._unsubscribe(self._state)
-        finally:
-            self._backend.release(self._state)
-
-    def __aiter__(self) -> Subscription[T]:
-        return self
+    _lot: trio.lowlevel.ParkingLot
 
     async def __anext__(self) -> T:
         state = self._state
@@ -196,91 +64,28 @@ class Subscription(Generic[T]):
             final = state.final
             if final is not None:
                 await trio.lowlevel.checkpoint()
-                if final is _END:
+                if isinstance(final, StopAsyncIteration):
                     raise StopAsyncIteration
                 raise final
             await self._lot.park()
 
-    def _gap(self, gap: Gap) -> T:
-        """Yield or raise a gap marker, per the ``gaps`` policy."""
-        if self._gaps == "yield":
-            return gap  # type: ignore[return-value]
-        state = self._state
-        if gap.reason == "overflow":
-            raise SubscriptionOverflow(
-                f"subscription to {state.path!r}: consumer fell behind, "
-                f"{gap.dropped} events dropped (buffer size {state.maxlen})"
-            )
-        raise EventGap(
-            f"subscription to {state.path!r}: connection was lost and the "
-            "subscription renewed; events in between are missing"
-        )
 
-    def receive_nowait(self) -> T | None:
-        """The next queued event without waiting; ``None`` when nothing is queued.
-
-        Gaps follow the ``gaps`` policy, as in iteration.
-        """
-        item = self._state.pop()
-        if item is None or type(item) is Event:
-            return item  # type: ignore[return-value]
-        return self._gap(item)  # type: ignore[arg-type]
-
-
-class Client:
-    """A connection to one DMS; make it with ``dmsproto.connect()``.
+class Client(ClientBase[Subscription[Event], Subscription[Event | Gap]]):
+    """A connection to one DMS over trio; make it with ``dmsproto.connect()``.
 
     Safe for concurrent use by many tasks: each call awaits exactly its own
-    response(s).  See the module docstring for the error conventions.
+    response(s).  Single-item calls raise ``NotFound``/``NoPermission``/``DMSError``;
+    bulk calls (``get_many``, ``batch``) return one result per item instead.
     """
 
-    def __init__(self, backend: WsBackend | HttpBackend, proto: ClientCore, opts: Options):
-        self._backend = backend
-        self._proto = proto
-        self._opts = opts
-
-    # ------------------------------------------------------------------ state
-
-    @property
-    def url(self) -> str:
-        """The server URL (without credentials)."""
-        return self._opts.url
-
-    @property
-    def transport(self) -> Literal["ws", "http"]:
-        return "ws" if isinstance(self._backend, WsBackend) else "http"
-
-    @property
-    def connected(self) -> bool:
-        """Whether a connection is up right now (HTTP: until closed)."""
-        return self._backend.link is not None
-
-    @property
-    def reconnects(self) -> int:
-        """How many times the WebSocket was reconnected."""
-        return self._backend.reconnects if isinstance(self._backend, WsBackend) else 0
-
-    @property
-    def protocol(self) -> str:
-        """The protocol version this client speaks (``connect(protocol=...)``)."""
-        return self._proto.version
-
-    @property
-    def core(self) -> ClientCore:
-        """The sans-I/O core (advanced use)."""
-        return self._proto
-
-    @property
-    def stats(self) -> ReceiveStats:
-        """What became of every frame received: answers, events, and what was dropped."""
-        return self._proto.stats
-
-    # -------------------------------------------------------------- execution
+    _cancelled: ClassVar[tuple[type[BaseException], ...]] = (trio.Cancelled,)
+    _subscription_type = Subscription
+    _backend: WsBackend | HttpBackend
 
     async def _execute(
         self, ops: Sequence[Op], timeout: Timeout, root_tag: Any = None
     ) -> list[Any]:
-        seconds = self._opts.timeout if timeout is ... else timeout
+        seconds = self._seconds(timeout)
         backend = self._backend
         if seconds is None:
             return await backend.execute(ops, root_tag, _INF)
@@ -292,409 +97,13 @@ class Client:
             return await backend.execute(ops, root_tag, deadline)
         raise RequestTimeout(f"no response from {self._opts.url} within {seconds} s")
 
-    async def _one(self, op: Op, timeout: Timeout) -> Any:
-        (value,) = await self._execute([op], timeout)
-        return _unwrap(value)
-
-    # --------------------------------------------------------------- commands
-
-    async def get(
-        self,
-        path: str,
-        *,
-        ext_infos: Iterable[str] | None = None,
-        tag: Any = None,
-        timeout: Timeout = ...,
-    ) -> Point:
-        """Read one datapoint; raises ``NotFound``/``NoPermission``/``DMSError``.
-
-        ``ext_infos``: names out of the version's ``ExtInfoKey`` enumeration
-        (1.4: state, accType, name, template, unit, comment, changelogGroup).
-        ``tag`` is echoed in ``Point.tag``.
-        """
-        (value,) = await self._execute([Get(path, ext_infos, tag)], timeout)
-        result: Point = _unwrap(value)  # not through _one: the hottest call, one layer less
-        return result
-
-    async def get_many(
-        self,
-        paths: Iterable[str],
-        *,
-        ext_infos: Iterable[str] | None = None,
-        timeout: Timeout = ...,
-    ) -> list[Point | ItemError]:
-        """Read many datapoints; one ``Point`` or ``ItemError`` per path, in order (no raise).
-
-        More than ``chunk_size`` paths are sent as several requests and merged.
-        """
-        paths = tuple(paths)
-        if not paths:
-            return []
-        (values,) = await self._execute([GetMany(paths, ext_infos)], timeout)
-        if isinstance(values, ItemError):  # a fatal error for the whole command
-            return [values] * len(paths)
-        result: list[Point | ItemError] = values
-        return result
-
-    async def query(
-        self,
-        path: str = "",
-        *,
-        ext_infos: Iterable[str] | None = None,
-        tag: Any = None,
-        timeout: Timeout = ...,
-        **filters: Unpack[QueryFilter],
-    ) -> list[Point]:
-        """Search from ``path`` (``""`` = root): every matching datapoint.
-
-        Args:
-            path: where the search starts.
-            ext_infos: extra information per point, as for ``get``.
-            tag: echoed in each ``Point.tag``.
-            timeout: seconds (``None``: forever; ``...``: the ``connect()`` default).
-            **filters: the filters of :class:`~dmsproto.filters.QueryFilter`
-                (``regex_path``, ``types``, ``max_depth``, ...), evaluated by the DMS.
-
-        Returns:
-            The matching datapoints.
-
-        Raises:
-            NotInVersionError: a filter the protocol version lacks (``has_changelog``
-                before 1.4, ``has_prot_data`` after 1.3), before anything is sent.
-            EncodeError: a bad filter value.
-            TypeError: an unknown filter.
-        """
-        q = query_object(protocol=self._proto.wire, **filters)
-        result: list[Point] = await self._one(Query(path, q, ext_infos, tag), timeout)
-        return result
-
-    async def set(
-        self,
-        path: str,
-        value: int | float | str | bool | None,
-        *,
-        type: Literal["int", "double", "string", "bool"] | None = None,
-        create: bool = False,
-        stamp: Stamp | None = None,
-        tag: Any = None,
-        timeout: Timeout = ...,
-    ) -> SetResult:
-        """Write a value (``create`` makes a missing datapoint; ``type`` checks/chooses type).
-
-        Creating from an int without ``type`` makes an int datapoint: pass
-        ``type="double"`` for a double.  ``value=None`` with ``create`` makes a node.
-        """
-        result: SetResult = await self._one(Set(path, value, type, create, stamp, tag), timeout)
-        return result
-
-    async def rename(
-        self, path: str, new_path: str, *, tag: Any = None, timeout: Timeout = ...
-    ) -> RenameResult:
-        """Rename (move) a datapoint and its children."""
-        result: RenameResult = await self._one(Rename(path, new_path, tag), timeout)
-        return result
-
-    async def delete(
-        self, path: str, *, recursive: bool = False, tag: Any = None, timeout: Timeout = ...
-    ) -> DeleteResult:
-        """Delete a datapoint; one with children needs ``recursive=True``."""
-        result: DeleteResult = await self._one(Delete(path, recursive, tag), timeout)
-        return result
-
-    @overload
-    async def history(
-        self,
-        path: str,
-        *,
-        start: Stamp,
-        end: Stamp | None = ...,
-        interval: int | float | None = ...,
-        format: Literal["compact"] = ...,
-        tag: Any = ...,
-        show_past: bool = ...,
-        show_original: bool = ...,
-        progress: ProgressCallback | None = ...,
-        timeout: Timeout = ...,
-    ) -> History: ...
-
-    @overload
-    async def history(
-        self,
-        path: str,
-        *,
-        start: Stamp,
-        end: Stamp | None = ...,
-        interval: int | float | None = ...,
-        format: Literal["detail"],
-        tag: Any = ...,
-        show_past: bool = ...,
-        show_original: bool = ...,
-        progress: ProgressCallback | None = ...,
-        timeout: Timeout = ...,
-    ) -> HistoryDetail: ...
-
-    async def history(
-        self,
-        path: str,
-        *,
-        start: Stamp,
-        end: Stamp | None = None,
-        interval: int | float | None = None,
-        format: Literal["compact", "detail"] = "compact",
-        tag: Any = None,
-        show_past: bool = False,
-        show_original: bool = False,
-        progress: ProgressCallback | None = None,
-        timeout: Timeout = ...,
-    ) -> History | HistoryDetail:
-        """Recorded values from ``start`` to ``end`` (default: the DMS's now).
-
-        A range longer than one answer of the DMS holds (610,000 entries) is read
-        in several requests and joined, in order and without repeats at the seams
-        (see :mod:`dmsproto.protocol.ranges`).
-
-        Args:
-            path: the datapoint.
-            start: from: an aware ``datetime``, a ``timedelta`` from now
-                (``timedelta(days=-1)``) or ISO 8601 text with a zone.
-            end: to, the same kinds; ``None``: now.
-            interval: whole seconds between values (the DMS's default 900; 0: every
-                recorded value).
-            format: ``"compact"``: a column-wise ``History``; ``"detail"``: a
-                ``HistoryDetail`` list of entries with state and record reason.
-            tag: echoed by the DMS.
-            show_past: (protocol 1.5) also read the values changed or inserted in the
-                past into ``.past``.
-            show_original: (protocol 1.5) add ``value_original`` to modified detail
-                entries (``mod``, ``stamp_modified`` come with them).
-            progress: called with a ``RangeProgress`` after each answer.
-            timeout: seconds for each request.
-
-        Returns:
-            ``History`` or ``HistoryDetail``.
-
-        Raises:
-            EncodeError: a time that is not one (e.g. the text ``"-1d"``) or ``end``
-                before ``start``, before anything is sent.
-            NotInVersionError: ``show_past``/``show_original`` before protocol 1.5.
-            DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
-        """
-        now = datetime.now(UTC)
-        first, last = time_range(start, end, now)
-        grid = DEFAULT_INTERVAL if interval is None else interval
-        ReadHistory(path, first, last, interval, format, tag, show_past, show_original).items(
-            self._proto.wire
-        )  # every argument checked before the first request
-        walk = RangeWalk(
-            first, last, now=now, cut=HISTORY_CUT,
-            step=timedelta(seconds=grid) if grid else TICK,
-            grid_window=GRID_WINDOW if grid else None,
-        )
-
-        def op(window: Window) -> ReadHistory:
-            past = show_past and not window.continued
-            return ReadHistory(path, window.start, window.request_end, interval, format, tag,
-                               past, show_original)
-
-        parts: Parts[Any] = DETAIL if format == "detail" else HISTORY
-        result: History | HistoryDetail = await read_range(
-            walk, op, lambda o: self._call(o, timeout), parts, progress
-        )
-        return result
-
-    async def changelog(
-        self,
-        path: str,
-        *,
-        start: Stamp,
-        end: Stamp | None = None,
-        tag: Any = None,
-        progress: ProgressCallback | None = None,
-        timeout: Timeout = ...,
-    ) -> list[ChangelogEntry]:
-        """The changelog of one datapoint, newest first (alarm datapoints fill the alarm fields).
-
-        Protocol >= 1.4: under 1.3 it raises ``NotInVersionError`` before sending
-        (as do ``changelog_groups`` and ``changelog_read``).  ``start``, ``end``,
-        ``progress`` and ``timeout`` are as for :meth:`history`; a range longer
-        than one answer holds (100,000 entries) is read in several requests.
-        """
-        now = datetime.now(UTC)
-        first, last = time_range(start, end, now)
-        ReadChangelog(path, first, last, tag).items(self._proto.wire)
-        walk = RangeWalk(first, last, now=now, cut=CHANGELOG_CUT, newest_first=True)
-        result: list[ChangelogEntry] = await read_range(
-            walk, lambda w: ReadChangelog(path, w.start, w.request_end, tag),
-            lambda o: self._call(o, timeout), LOG, progress,
-        )
-        return result
-
-    async def changelog_groups(self, *, timeout: Timeout = ...) -> list[str]:
-        """Names of the changelog groups."""
-        result: list[str] = await self._one(ChangelogGroups(), timeout)
-        return result
-
-    async def changelog_read(
-        self,
-        group: str,
-        *,
-        start: Stamp,
-        end: Stamp | None = None,
-        tag: Any = None,
-        progress: ProgressCallback | None = None,
-        timeout: Timeout = ...,
-    ) -> ChangelogReadResult:
-        """Entries of a changelog group between ``start`` and ``end`` (default now).
-
-        ``start``, ``end``, ``progress`` and ``timeout`` are as for :meth:`history`;
-        a range longer than one answer holds (100,000 entries) is read in several
-        requests.
-        """
-        now = datetime.now(UTC)
-        first, last = time_range(start, end, now)
-        ChangelogRead(group, first, last, tag).items(self._proto.wire)
-        walk = RangeWalk(first, last, now=now, cut=CHANGELOG_CUT, newest_first=True)
-        result: ChangelogReadResult = await read_range(
-            walk, lambda w: ChangelogRead(group, w.start, w.request_end, tag),
-            lambda o: self._call(o, timeout), GROUP, progress,
-        )
-        return result
-
-    async def _call(self, op: Op, timeout: Timeout) -> Any:
-        """One operation's value or ``ItemError`` (not raised)."""
-        (value,) = await self._execute([op], timeout)
-        return value
-
-    async def batch(
-        self, ops: Iterable[Op], *, tag: Any = None, timeout: Timeout = ...
-    ) -> list[ItemResult]:
-        """Send several operations in one request; one ``ItemResult`` per op, in order.
-
-        Ops come from ``dmsproto.protocol`` (``Get``, ``Set``, ``Query``,
-        ``ReadHistory``, ``Delete``, ...).  Item errors are returned, not raised
-        (``ItemResult.ok`` / ``.unwrap()``).  ``tag`` is sent as the root tag beside
-        our own correlation id.  The server does not promise an order of processing
-        between different commands of one request.
-        """
-        op_list = list(ops)
-        if not op_list:
-            return []
-        values = await self._execute(op_list, timeout, root_tag=tag)
-        out: list[ItemResult] = []
-        for op, value in zip(op_list, values, strict=True):
-            if isinstance(value, ItemError):
-                out.append(ItemResult(op, None, value))
-            else:
-                out.append(ItemResult(op, value))
-        return out
-
-    # ---------------------------------------------------------- subscriptions
-
-    @overload
-    def subscribe(
-        self,
-        path: str,
-        *,
-        events: Iterable[str] | str | None = ...,
-        tag: Any = ...,
-        buffer_size: int | None = ...,
-        gaps: Literal["raise"] = ...,
-        **filters: Unpack[QueryFilter],
-    ) -> Subscription[Event]: ...
-
-    @overload
-    def subscribe(
-        self,
-        path: str,
-        *,
-        events: Iterable[str] | str | None = ...,
-        tag: Any = ...,
-        buffer_size: int | None = ...,
-        gaps: Literal["yield"],
-        **filters: Unpack[QueryFilter],
-    ) -> Subscription[Event | Gap]: ...
-
-    def subscribe(
-        self,
-        path: str,
-        *,
-        events: Iterable[str] | str | None = None,
-        tag: Any = None,
-        buffer_size: int | None = None,
-        gaps: Literal["raise", "yield"] = "raise",
-        **filters: Unpack[QueryFilter],
-    ) -> Subscription[Event] | Subscription[Event | Gap]:
-        """Monitor ``path``: ``async with dms.subscribe(...) as sub: async for ev in sub``.
-
-        Args:
-            path: the datapoint (with ``max_depth``: the subtree) to watch.
-            events: onChange (default), onSet, onCreate, onRename, onDelete or "*".
-            tag: unique on the connection (generated when omitted).
-            buffer_size: events buffered for the consumer (default: ``connect()``'s).
-            gaps: ``"raise"``: lost events raise in iteration; ``"yield"``: a ``Gap``
-                marker is yielded instead.
-            **filters: the filters of :class:`~dmsproto.filters.QueryFilter`, as for
-                ``query``; the DMS evaluates them per event.
-
-        Returns:
-            The ``Subscription`` (subscribed when its block is entered).
-
-        Raises:
-            TransportError: over HTTP (no server push), at once.
-            NotInVersionError: a filter or event the protocol version lacks.
-            EncodeError: a bad filter or event value.
-            TypeError: an unknown filter.
-        """
-        if not isinstance(self._backend, WsBackend):
-            raise TransportError(
-                "subscriptions need a WebSocket connection (ws:// or wss://); "
-                "HTTP POST has no server push"
-            )
-        if gaps not in ("raise", "yield"):
-            raise ValueError("gaps must be 'raise' or 'yield'")
-        wire = self._proto.wire
-        q = query_object(protocol=wire, **filters)
-        state = self._proto.add_subscription(
-            path,
-            event=event_spec(events, wire),
-            query=None if is_empty(q) else q,
-            tag=tag,
-            maxlen=buffer_size or self._opts.buffer_size,
-        )
-        return Subscription(self, state, gaps)
-
-    async def _subscribe(self, state: SubscriptionState) -> None:
-        try:
-            (value,) = await self._execute([state.subscribe_op()], ...)
-            state.initial = _unwrap(value)
-        except (trio.Cancelled, RequestTimeout):
-            # the server may have made it: take it back (shielded, bounded)
-            await self._unsubscribe(state)
-            raise
-        except BaseException:
-            self._proto.remove_subscription(state)
-            if state.final is None:
-                state.final = _END
-            raise
-
-    async def _unsubscribe(self, state: SubscriptionState) -> None:
-        was_active = state.active
-        self._proto.remove_subscription(state)
-        if state.final is None:
-            state.final = _END
-        if not was_active or self._backend.link is None or self._backend.closed:
-            return
-        seconds = self._opts.timeout if self._opts.timeout is not None else 10.0
+    async def _take_back(self, op: Unsubscribe, path: str, seconds: float) -> None:
         with trio.CancelScope(shield=True):
             with trio.move_on_after(seconds):
                 try:
-                    await self._execute([state.unsubscribe_op()], None)
+                    await self._execute([op], None)
                 except (DMSProtoError, ConnectionLost) as exc:
-                    log.debug("unsubscribe %r: %s", state.path, exc)
-
-    async def aclose(self) -> None:
-        """Close the connection (``connect()`` does this on leaving its block)."""
-        await self._backend.aclose()
+                    log.debug("unsubscribe %r: %s", path, exc)
 
 
 @asynccontextmanager
@@ -724,13 +133,7 @@ async def connect(
         TypeError: an unknown option.
     """
     opts = make_options(url, options)
-    proto = ClientCore(
-        whois=opts.whois,
-        user=opts.user,
-        chunk_size=opts.chunk_size,
-        protocol=opts.protocol,
-        validate_requests=opts.validate_requests,
-    )
+    proto = core_for(opts)
     with open_recorder(opts.record, truncate=opts.record_truncate) as recorder:
         if not opts.websocket:
             http = HttpBackend(opts, proto, recorder)

@@ -32,7 +32,8 @@ from ..protocol._triage import shorten
 from ..protocol.core import BadFrame, Call, ClientCore
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ._net import Opening, first_attempts, open_stream, pause_before_retry, tls_error_from
+from ._net import open_stream
+from ._opening import Opening, first_attempts, first_retry_delay, tls_error_from
 from ._options import Options
 
 log = logging.getLogger("dmsproto")
@@ -164,16 +165,32 @@ class HttpBackend:
                 self._idle.append(await self._open())
                 return
             except ConnectError as exc:
-                await pause_before_retry(self.opts, attempts, exc)
+                await self._pause(first_retry_delay(self.opts, attempts, exc))
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, on the loop's clock."""
+        await trio.sleep(seconds)
+
+    def _alive(self, conn: _HttpConnection) -> bool:
+        return _alive(conn.stream)
 
     def _take_idle(self) -> _HttpConnection | None:
         """An idle keep-alive connection the server has not closed meanwhile."""
         while self._idle:
             conn = self._idle.pop()
-            if _alive(conn.stream):
+            if self._alive(conn):
                 return conn
             self._closing.append(conn)
         return None
+
+    #: what a broken connection raises while a request is under way
+    _broken: tuple[type[BaseException], ...] = (
+        trio.BrokenResourceError, trio.ClosedResourceError, ConnectionLost,
+    )
+
+    async def _discard(self, conn: _HttpConnection) -> None:
+        """Close a connection at once (not reusable, or the client is closing)."""
+        await trio.aclose_forcefully(conn.stream)
 
     async def post(self, body: bytes, call: Call | None = None) -> bytes:
         """POST one frame; never re-sent (a POST may have been processed already).
@@ -183,7 +200,7 @@ class HttpBackend:
         if self.closed:
             raise ConnectionLost("client closed")
         while self._closing:
-            await trio.aclose_forcefully(self._closing.pop().stream)
+            await self._discard(self._closing.pop())
         conn = self._take_idle() or await self._open()
         headers = [*self._headers, (b"Content-Length", str(len(body)).encode())]
         ok = False
@@ -196,7 +213,7 @@ class HttpBackend:
                 if call is not None and conn.request_sent:
                     call.sent += 1
             ok = True
-        except (trio.BrokenResourceError, trio.ClosedResourceError, ConnectionLost) as exc:
+        except self._broken as exc:
             tls = tls_error_from(exc, f"{self.opts.host}:{self.opts.port}")
             if tls is not None:
                 raise tls from exc
@@ -207,7 +224,11 @@ class HttpBackend:
             if ok and conn.reusable and not self.closed:
                 self._idle.append(conn)
             else:
-                await trio.aclose_forcefully(conn.stream)
+                await self._discard(conn)
+        return self._reply(status, data)
+
+    def _reply(self, status: int, data: bytes) -> bytes:
+        """The answer's body; a status other than 200 raised as its error."""
         if status == 200:
             return data
         text = data[:300].decode("utf-8", "replace").strip()
@@ -253,7 +274,7 @@ class HttpBackend:
         self.closed = True
         idle, self._idle = self._idle, []
         for conn in idle:
-            await trio.aclose_forcefully(conn.stream)
+            await self._discard(conn)
 
 
 __all__ = ["HttpBackend"]

@@ -1,10 +1,11 @@
-"""Opening TCP and TLS streams with prompt, typed errors.
+"""Opening TCP and TLS streams on trio, with prompt, typed errors.
 
 trio-websocket reports a failed TLS handshake as a timeout after 60 s; here
 the TLS handshake runs first, under ``connect_timeout``, so an untrusted
 certificate or a rejected client certificate surfaces at once as ``TLSError``,
 and a peer that never answers the handshake (not a TLS port) as a ``TLSError``
-saying so once ``connect_timeout`` ran out (``Opening`` tells how far it got).
+saying so once ``connect_timeout`` ran out (``Opening`` tells how far it got;
+what each failure is called is decided in ``_opening``).
 ``WatchedStream`` also notices the stream breaking later during the WebSocket
 handshake (TLS 1.3 rejects a missing client certificate only after the
 client's handshake has finished).
@@ -12,84 +13,14 @@ client's handshake has finished).
 
 from __future__ import annotations
 
-import logging
 import ssl
 
 import trio
 
-from ..errors import ConnectError, TLSError
-from ..options import ReconnectPolicy
-from ..protocol.connection import (
-    Attempts,
-    Stage,
-    connect_timeout,
-    not_tls,
-    tls_closed,
-    worth_waiting,
-)
+from ..errors import ConnectError
+from ..protocol.connection import tls_closed
+from ._opening import Opening, tls_error_from
 from ._options import Options
-
-log = logging.getLogger("dmsproto")
-
-#: OpenSSL's reasons when the peer answered a TLS hello with something else than TLS
-_NOT_TLS = frozenset({
-    "WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
-    "UNKNOWN_PROTOCOL",
-})
-
-
-def tls_error_from(exc: BaseException, where: str) -> TLSError | None:
-    """A ``TLSError`` when ``exc`` (or its cause) is an SSL failure, else ``None``.
-
-    A peer that answers the TLS hello in plain text (a ws:// or http:// server
-    on the port) is named as such.
-    """
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            reason = getattr(seen, "reason", None) or str(seen)
-            if str(reason).upper() in _NOT_TLS:
-                return not_tls(where)
-            verify = getattr(seen, "verify_message", None)
-            detail = f"{reason} ({verify})" if verify else reason
-            return TLSError(f"TLS failure with {where}: {detail}")
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-def first_attempts(opts: Options) -> Attempts | None:
-    """The attempts at the first connection when ``wait_for_server`` (else ``None``).
-
-    They follow the reconnect policy, or the default one when there is none.
-    """
-    return Attempts(opts.reconnect or ReconnectPolicy()) if opts.wait_for_server else None
-
-
-async def pause_before_retry(opts: Options, attempts: Attempts | None, error: ConnectError) -> None:
-    """Wait before trying the first connection again, or raise ``error`` when that is pointless.
-
-    Raises ``error`` without ``wait_for_server``, when waiting cannot help (see
-    ``protocol.connection.worth_waiting``) or when the policy gives up.
-    """
-    delay = attempts.failed(error) if attempts is not None and worth_waiting(error) else None
-    if delay is None:
-        raise error
-    log.warning("connecting to %s failed (%s); trying again in %.2f s", opts.url, error, delay)
-    await trio.sleep(delay)
-
-
-class Opening:
-    """How far opening one connection got, for the error when ``connect_timeout`` runs out."""
-
-    def __init__(self, opts: Options) -> None:
-        self.opts = opts
-        self.stage: Stage = "tcp"
-
-    def timed_out(self) -> ConnectError:
-        """The error for running out of ``connect_timeout`` at the current stage."""
-        opts = self.opts
-        return connect_timeout(opts.url, f"{opts.host}:{opts.port}", self.stage,
-                               opts.connect_timeout)
 
 
 async def open_stream(
@@ -158,11 +89,4 @@ class WatchedStream(trio.abc.Stream):
         await self.inner.aclose()
 
 
-__all__ = [
-    "Opening",
-    "WatchedStream",
-    "first_attempts",
-    "open_stream",
-    "pause_before_retry",
-    "tls_error_from",
-]
+__all__ = ["WatchedStream", "open_stream"]

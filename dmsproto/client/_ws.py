@@ -1,4 +1,4 @@
-"""WebSocket transport: one supervisor task owns the connection, its reader and pinger.
+"""WebSocket transport on trio: one supervisor task owns the connection, its reader and pinger.
 
 The supervisor runs in the nursery of ``connect()``.  Each connection ("link")
 gets its own nursery holding trio-websocket's task, our reader and the
@@ -11,12 +11,12 @@ request and puts a ``Gap("reconnect")`` into each subscription's stream.
 Nothing the peer sends ends the supervisor with anything but a typed error:
 frames are sorted by the core, closes by ``protocol.connection``, and an
 unexpected failure of the connection's tasks is logged and treated as a lost
-connection (so reconnection applies).
+connection (so reconnection applies).  What each step decides is
+``WsState``'s, shared with the asyncio transport; this module does trio's I/O.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -24,51 +24,21 @@ from typing import Any
 import trio
 from trio_websocket import CloseReason, ConnectionClosed, ConnectionRejected, wrap_client_stream
 
-from ..errors import (
-    AuthenticationError,
-    ConnectError,
-    ConnectionLost,
-    DMSProtoError,
-    NotSent,
-    ProtocolError,
-    RequestTimeout,
-    TLSError,
-)
+from ..errors import ConnectError, ConnectionLost, DMSProtoError, RequestTimeout
 from ..excgroups import sole_exception
-from ..protocol._triage import shorten
-from ..protocol.connection import Attempts, closed_by_peer, message_too_big
-from ..protocol.core import (
-    BadFrame,
-    Call,
-    CallDone,
-    ClientCore,
-    SubscriptionData,
-    SubscriptionState,
-)
+from ..protocol.connection import handshake_closed, message_too_big, upgrade_refused
+from ..protocol.core import Call, ClientCore, SubscriptionState
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ..results import ItemError
-from ._net import (
-    Opening,
-    WatchedStream,
-    first_attempts,
-    open_stream,
-    pause_before_retry,
-    tls_error_from,
-)
+from ._net import WatchedStream, open_stream
+from ._opening import Opening, first_attempts, first_retry_delay, tls_error_from
 from ._options import Options
+from ._wsbase import WsState, again
 
 log = logging.getLogger("dmsproto")
 
 #: how trio-websocket words the close it makes for a message over ``max_message_size``
 _TOO_BIG = "Exceeded maximum message size"
-
-
-def again(error: BaseException) -> BaseException:
-    """A fresh copy of a stored error, to raise once more (each raise its own traceback)."""
-    fresh = copy.copy(error)
-    fresh.__cause__ = error.__cause__
-    return fresh
 
 
 class Link:
@@ -79,7 +49,7 @@ class Link:
         self.stream = stream
         #: writes every frame sent and received (``connect(record=...)``)
         self.recorder: Recorder | None = None
-        #: why the link died, when we killed it ourselves
+        #: why the link died, when we killed it ourselves or the peer said why
         self.error: BaseException | None = None
         #: whether the DMS has sent anything on this link (a close before that refuses it)
         self.answered = False
@@ -89,12 +59,9 @@ class Link:
         """Send one frame; never abandoned half-way by an outer cancellation.
 
         A frame cut off mid-write would corrupt the stream, so the write is
-        shielded; only the call's own deadline can cut it, and then the link is
-        closed (its state is unknown) and ``RequestTimeout`` raised.
+        shielded; only ``deadline`` can cut it, and then the link is closed (its
+        state is unknown) and ``RequestTimeout`` raised.
         """
-        if self.recorder is not None:
-            # recorded before the write: the answer may be read while it is under way
-            self.recorder.record("send", text)
         with trio.CancelScope(shield=True, deadline=deadline) as scope:
             try:
                 await self.ws.send_message(text)
@@ -117,7 +84,6 @@ async def open_link(nursery: trio.Nursery, opts: Options, opening: Opening) -> L
     task raise ``ConnectionRejected`` into ``nursery`` (the caller converts it).
     ``opening`` tells the caller how far it got when its deadline cuts it short.
     """
-    where = f"{opts.host}:{opts.port}"
     stream = await open_stream(opts, opening)
     opening.stage = "websocket"
     watched = WatchedStream(stream)
@@ -148,25 +114,11 @@ async def open_link(nursery: trio.Nursery, opts: Options, opening: Opening) -> L
     if ws is None:
         await trio.aclose_forcefully(stream)
         exc = watched.error
-        tls = tls_error_from(exc, where) if exc is not None else None
+        tls = tls_error_from(exc, opening.where) if exc is not None else None
         if tls is not None:
             raise tls from exc
-        if opts.tls and exc is None:
-            raise TLSError(
-                f"{where} closed the TLS connection during the WebSocket handshake "
-                "(client certificate refused?)"
-            )
-        raise ConnectError(f"{where} closed the connection during the WebSocket handshake")
+        raise handshake_closed(opening.where, tls=opts.tls and exc is None)
     return Link(ws, stream)
-
-
-def rejected_error(exc: ConnectionRejected, opts: Options) -> ConnectError:
-    status = exc.status_code
-    body = (exc.body or b"")[:200].decode("utf-8", "replace").strip()
-    detail = f"HTTP {status}" + (f": {body}" if body else "")
-    if status in (401, 403):
-        return AuthenticationError(f"{opts.url} refused the credentials ({detail})")
-    return ConnectError(f"{opts.url} rejected the WebSocket upgrade ({detail})")
 
 
 def session_error(group: BaseExceptionGroup[BaseException], opts: Options) -> BaseException:
@@ -177,7 +129,7 @@ def session_error(group: BaseExceptionGroup[BaseException], opts: Options) -> Ba
         while isinstance(first, BaseExceptionGroup):
             first = first.exceptions[0]
         assert isinstance(first, ConnectionRejected)
-        return rejected_error(first, opts)
+        return upgrade_refused(opts.url, first.status_code, first.body or b"")
     return sole_exception(group) or group
 
 
@@ -231,63 +183,30 @@ class Wakeup:
         self.unpark_all()
 
 
-class WsBackend:
-    """Calls and subscriptions over a (re)connecting WebSocket.
+class WsBackend(WsState[Wakeup, Wakeup, Link]):
+    """Calls and subscriptions over a (re)connecting WebSocket, on trio.
 
-    The waiting side of the core's work lives here: a :class:`Wakeup` per call in
-    flight (set on ``CallDone`` or when the call fails) and one per subscription
-    with a consumer (unparked on ``SubscriptionData`` and when the subscription
-    ends).
+    The waiting side of the core's work: a :class:`Wakeup` per call in flight
+    (set on ``CallDone`` or when the call fails) and one per subscription with a
+    consumer (unparked on ``SubscriptionData`` and when the subscription ends).
     """
 
-    transport = "ws"
+    up: trio.Event
 
     def __init__(
         self, opts: Options, proto: ClientCore, recorder: Recorder | None = None
     ) -> None:
-        self.opts = opts
-        self.proto = proto
-        self.recorder = recorder
-        self.link: Link | None = None
-        self.up = trio.Event()
-        self.closed = False
-        #: why the client is permanently down (calls raise it)
-        self.fatal: BaseException | None = None
+        super().__init__(opts, proto, recorder)
         self._started = False
-        self.reconnects = 0
-        #: failed (re)connection attempts, counted against the reconnect policy
-        self._attempts = Attempts(opts.reconnect)
-        self._waiters: dict[Call, Wakeup] = {}
-        self._lots: dict[SubscriptionState, Wakeup] = {}
 
-    # ---------------------------------------------------------------- waiting
+    def _make_up(self) -> trio.Event:
+        return trio.Event()
 
-    def _abandon(self, call: Call) -> None:
-        self._waiters.pop(call, None)
-        self.proto.abandon(call)
+    def _make_lot(self) -> Wakeup:
+        return Wakeup()
 
-    def _wake_call(self, call: Call) -> None:
-        done = self._waiters.pop(call, None)
-        if done is not None:
-            done.set()
-
-    def parking_lot(self, sub: SubscriptionState) -> Wakeup:
-        """Where the consumer of ``sub`` waits for events (made on first use)."""
-        lot = self._lots.get(sub)
-        if lot is None:
-            lot = self._lots[sub] = Wakeup()
-        return lot
-
-    def release(self, sub: SubscriptionState) -> None:
-        """``sub`` is over for its consumer: wake it a last time and forget its lot."""
-        lot = self._lots.pop(sub, None)
-        if lot is not None:
-            lot.unpark_all()
-
-    def _wake_sub(self, sub: SubscriptionState) -> None:
-        lot = self._lots.get(sub)
-        if lot is not None:
-            lot.unpark_all()
+    def _set(self, done: Wakeup) -> None:
+        done.set()
 
     # ------------------------------------------------------------ supervisor
 
@@ -298,44 +217,25 @@ class WsBackend:
         ``wait_for_server``: then it is retried with the reconnect policy (the
         default one without ``reconnect``) while its failure may pass by itself.
         """
-        opts = self.opts
-        url = opts.url
-        attempts = self._attempts
-        first = first_attempts(opts)
+        first = first_attempts(self.opts)
         while True:
+            error: BaseException | None = None
             try:
                 await self._session(task_status)
             except ConnectError as exc:
-                error: BaseException = exc
                 if not self._started:
-                    await pause_before_retry(opts, first, exc)
+                    await trio.sleep(first_retry_delay(self.opts, first, exc))
                     continue
-                if opts.reconnect is not None:
-                    log.warning("reconnect to %s failed: %s", url, exc)
+                error = exc
             except DMSProtoError as exc:  # the connection worked, then broke (logged)
                 if not self._started:
                     raise
-                attempts.connected()
                 error = exc
-            else:
-                attempts.connected()
-                error = ConnectionLost(f"connection to {url} lost")
-            if self.closed:
-                self._give_up(ConnectionLost(f"connection to {url} closed"))
-                return
-            delay = attempts.failed(error)
+            delay = self._next_attempt(error)
             if delay is None:
-                if opts.reconnect is not None:
-                    self._give_up(ConnectionLost(f"gave up reconnecting to {url}: {error}"))
-                elif isinstance(error, ConnectError):
-                    self._give_up(error)
-                else:
-                    self._give_up(ConnectionLost(f"{error} (no reconnect)"))
                 return
-            log.info("reconnecting to %s in %.2f s (attempt %d)", url, delay, attempts.failures)
             await trio.sleep(delay)
-            if self.closed:
-                self._give_up(ConnectionLost(f"connection to {url} closed"))
+            if self._closed_meanwhile():
                 return
 
     async def _session(self, task_status: trio.TaskStatus[None]) -> None:
@@ -355,12 +255,12 @@ class WsBackend:
                 if link is None:
                     raise opening.timed_out()
                 if link.ws.closed is not None:  # closed before connect() returned
-                    error = self._close_error(link, link.ws.closed)
+                    error = self._closed(link, link.ws.closed)
                     raise error if isinstance(error, ConnectError) else ConnectError(str(error))
                 log.info("connected to %s", opts.url)
                 link.recorder = self.recorder
                 self.link = link
-                renew = [s for s in self.proto.subscriptions if s.active]
+                renew = self._to_renew()
                 # renewals go out before any new call, so later answers follow theirs
                 renewal = await self._send_renewal(link, renew) if renew else None
                 self.up.set()
@@ -383,7 +283,7 @@ class WsBackend:
             err = session_error(group, opts)
             raise self._typed(group if err is group else err, link) from None
         except ConnectionRejected as exc:  # pragma: no cover - arrives as a group
-            raise rejected_error(exc, opts) from None
+            raise upgrade_refused(opts.url, exc.status_code, exc.body or b"") from None
         except DMSProtoError as exc:
             if link is not None and link.error is None:
                 link.error = exc
@@ -400,67 +300,21 @@ class WsBackend:
         """What the session raises for ``exc``: typed errors as they are, the rest wrapped.
 
         Cancellation and other ``BaseException``s pass unchanged; an unexpected
-        exception of the connection's tasks is logged and becomes a
-        ``ConnectError`` (before ``connect()`` returned) or ``ConnectionLost``.
+        exception becomes what ``WsState._unexpected`` says.
         """
         if isinstance(exc, DMSProtoError) or not isinstance(exc, Exception):
             if link is not None and link.error is None and isinstance(exc, DMSProtoError):
                 link.error = exc
             return exc
-        log.error("the connection to %s failed", self.opts.url, exc_info=exc)
-        detail = f"{type(exc).__name__}: {exc}"
-        if link is None or not self._started:
-            return ConnectError(f"connecting to {self.opts.url} failed ({detail})")
-        error = ConnectionLost(f"connection to {self.opts.url} failed ({detail})")
-        if link.error is None:
-            link.error = error
-        return error
+        return self._unexpected(exc, link, self._started)
 
-    def _close_error(self, link: Link, reason: CloseReason | None) -> BaseException:
-        """Why ``link`` ended, from its close (see ``protocol.connection.closed_by_peer``)."""
-        if self.closed:
-            return ConnectionLost("client closed")
-        if reason is not None and reason.code == 1009 and (reason.reason or "").startswith(
-            _TOO_BIG
-        ):
+    def _closed(self, link: Link, reason: CloseReason | None) -> DMSProtoError:
+        """Why ``link`` ended, from trio-websocket's close reason."""
+        if reason is None:
+            return self._close_error(link, None, None)
+        if not self.closed and reason.code == 1009 and (reason.reason or "").startswith(_TOO_BIG):
             return message_too_big(self.opts.url, self.opts.max_message_size)
-        return closed_by_peer(
-            self.opts.url,
-            None if reason is None else reason.code,
-            None if reason is None else reason.reason,
-            answered=link.answered,
-        )
-
-    def _lost(self, link: Link) -> None:
-        """The link is gone: fail pending calls; mark or end subscriptions."""
-        if self.link is link:
-            self.link = None
-            self.up = trio.Event()
-        error = link.error or ConnectionLost(f"connection to {self.opts.url} lost")
-        if isinstance(error, ConnectError):  # refused: said by the calls, or by run()
-            log.info("%s", error)
-        elif not self.closed:
-            log.warning("connection to %s lost: %s", self.opts.url, error)
-        for call in self.proto.connection_lost(error):
-            self._wake_call(call)
-        keep = self.opts.reconnect is not None and not self.closed
-        for sub in self.proto.subscriptions:
-            if keep:
-                sub.push_gap("reconnect")
-            else:
-                sub.final = ConnectionLost(f"connection to {self.opts.url} lost")
-                self.proto.remove_subscription(sub)
-            self._wake_sub(sub)
-
-    def _give_up(self, error: BaseException) -> None:
-        self.fatal = error
-        for call in self.proto.connection_lost(error):
-            self._wake_call(call)
-        for sub in self.proto.subscriptions:
-            sub.final = error
-            self.proto.remove_subscription(sub)
-            self._wake_sub(sub)
-        self.up.set()  # wake calls waiting for a link: they see ``fatal``
+        return self._close_error(link, reason.code, reason.reason)
 
     async def _send_renewal(
         self, link: Link, subs: Sequence[SubscriptionState]
@@ -470,11 +324,10 @@ class WsBackend:
         done = self._waiters[call] = Wakeup()
         deadline = trio.current_time() + (self.opts.timeout or 60.0)
         try:
-            for frame in call.frames:
-                await link.send(frame.decode(), deadline)
+            for text in self._outgoing(link, call):
+                await link.send(text, deadline)
         except DMSProtoError as exc:
-            self._abandon(call)
-            log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
+            self._renewal_failed(call, subs, exc)
             return None
         return call, done
 
@@ -484,23 +337,7 @@ class WsBackend:
         call, done = renewal
         with trio.move_on_after(self.opts.timeout or 60.0):
             await done.wait()
-        try:
-            if not call.done:
-                raise RequestTimeout("no answer to the renewed subscriptions")
-            results = call.results()
-        except DMSProtoError as exc:
-            self._abandon(call)
-            log.warning("renewing %d subscriptions failed: %s", len(subs), exc)
-            return
-        for sub, result in zip(subs, results, strict=True):
-            if isinstance(result, ItemError):
-                sub.final = result.exception()
-                self.proto.remove_subscription(sub)
-                log.warning("subscription to %r not renewed: %s", sub.path, sub.final)
-            else:
-                sub.initial = result
-            self._wake_sub(sub)
-        log.info("renewed %d subscriptions", len(subs))
+        self._renewal_done(call, subs)
 
     async def _pinger(self, link: Link) -> None:
         with link.pinger_scope:
@@ -523,62 +360,25 @@ class WsBackend:
                 return
 
     async def _read_loop(self, link: Link) -> None:
-        """The dedicated reader: every frame goes through the core, then wakes waiters."""
-        receive = self.proto.receive
+        """The dedicated reader: each message to ``WsState._receiver``; a fatal one aborts."""
+        handle = self._receiver(link)
         get = link.ws.get_message
-        debug = log.isEnabledFor(logging.DEBUG)
-        recorder = self.recorder
-        lots = self._lots
-        waiters = self._waiters
-        answered = False
         try:
-            while True:
-                message = await get()
-                if not answered:
-                    link.answered = answered = True
-                if recorder is not None:
-                    recorder.record("recv", message)
-                if debug:
-                    log.debug("recv %s", shorten(message))
-                for ev in receive(message):
-                    # bare class patterns: sub-patterns would cost a __match_args__ lookup
-                    match ev:
-                        case SubscriptionData():
-                            lot = lots.get(ev.subscription)
-                            if lot is not None:
-                                lot.unpark_all()
-                        case CallDone():
-                            done = waiters.pop(ev.call, None)
-                            if done is not None:
-                                done.set()
-                        case BadFrame():
-                            if ev.fatal:  # (the core logged the frames it dropped)
-                                link.error = ProtocolError(
-                                    f"{self.opts.url}: {ev.error}; connection closed"
-                                )
-                                log.error("protocol violation: %s", link.error)
-                                await link.abort()
-                                return
+            while handle(await get()):
+                pass
         except ConnectionClosed as exc:
             if link.error is None:
-                link.error = self._close_error(link, exc.reason)
+                link.error = self._closed(link, exc.reason)
+            return
+        await link.abort()
 
     # ----------------------------------------------------------------- calls
 
     async def wait_link(self) -> Link:
         """The link, once there is one; raises what keeps it from coming (nothing sent)."""
-        while True:
-            fatal = self.fatal
-            if fatal is not None:
-                if isinstance(fatal, ConnectError):
-                    raise again(fatal)
-                raise NotSent(f"{fatal}; the request was not sent")
-            link = self.link
-            if link is not None:
-                return link
-            if self.closed:
-                raise NotSent("client closed; the request was not sent")
+        while (link := self._link_now()) is None:
             await self.up.wait()
+        return link
 
     async def execute(
         self, ops: Sequence[Op], root_tag: Any, deadline: float, seconds: float | None = None
@@ -605,22 +405,13 @@ class WsBackend:
             call = self.proto.start_call(ops, root_tag=root_tag)
             done = self._waiters[call] = Wakeup()
             send = link.ws.send_message
-            recorder = link.recorder
-            debug = log.isEnabledFor(logging.DEBUG)
             try:
-                for frame in call.frames:
-                    text = frame.decode()
-                    if recorder is not None:
-                        # recorded before the write: the answer may be read while it is under way
-                        recorder.record("send", text)
-                    if debug:
-                        log.debug("send %s", shorten(text))
+                for text in self._outgoing(link, call):
                     try:
                         await send(text)
                     except ConnectionClosed as exc:
-                        error = link.error or self._close_error(link, exc.reason)
+                        error = link.error or self._closed(link, exc.reason)
                         raise self.proto.failure(call, error) from None
-                    call.sent += 1
                 writing = None
                 scope.shield = False
                 await done.wait()
@@ -634,19 +425,6 @@ class WsBackend:
             await writing.abort()
             raise RequestTimeout("request could not be sent in time")
         raise self._timeout(seconds)
-
-    def _no_link(self, seconds: float | None) -> RequestTimeout:
-        """The timeout of a call that waited in vain for a (re)connection: nothing was sent."""
-        within = f"within {seconds} s" if seconds is not None else "in time"
-        last = self._attempts.last
-        why = f" (last error: {last})" if last is not None else ""
-        return RequestTimeout(
-            f"no connection to {self.opts.url} {within}{why}; the request was not sent"
-        )
-
-    def _timeout(self, seconds: float | None) -> RequestTimeout:
-        within = f"within {seconds} s" if seconds is not None else "in time"
-        return RequestTimeout(f"no response from {self.opts.url} {within}")
 
     async def aclose(self) -> None:
         """Close gracefully (bounded by ``close_timeout``); safe to call twice."""
@@ -664,4 +442,4 @@ class WsBackend:
             self._give_up(ConnectionLost("client closed"))
 
 
-__all__ = ["Link", "WsBackend", "again", "open_link"]
+__all__ = ["Link", "WsBackend", "open_link"]

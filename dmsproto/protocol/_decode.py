@@ -53,9 +53,11 @@ def point(item: Any) -> Point:
 
 
 def points(items: list[Any], ok: str | None = None) -> list[Point | ItemError]:
-    """Per-item results of a plain multi-item get, in order (the hot path): a ``Point``
-    for each item, or an ``ItemError`` for one whose code is not ``ok`` (``None``: the
-    caller checked every item)."""
+    """Per-item results of a plain multi-item get, in order (the hot path).
+
+    A ``Point`` for each item, or an ``ItemError`` for one whose code is not
+    ``ok`` (``None``: the caller checked every item).
+    """
     out: list[Point | ItemError] = []
     add = out.append
     make = Point

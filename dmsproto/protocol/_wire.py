@@ -41,8 +41,11 @@ def literal_values(tp: Any) -> tuple[str, ...]:
 
 
 def field_names(struct: type[msgspec.Struct]) -> dict[str, str]:
-    """``{attribute name: wire name}`` of a generated struct (read off the class, without
-    evaluating its annotations as ``msgspec.structs.fields`` does)."""
+    """``{attribute name: wire name}`` of a generated struct.
+
+    Read off the class, without evaluating its annotations as
+    ``msgspec.structs.fields`` does.
+    """
     return dict(zip(struct.__struct_fields__, struct.__struct_encode_fields__, strict=True))
 
 
@@ -100,8 +103,11 @@ class Wire:
 
     @cached_property
     def strict_response(self) -> msgspec.json.Decoder[Any]:
-        """Into the generated types as they are (every schema constraint checked); built
-        when first asked for, like the others: a client uses either these or the twins."""
+        """Into the generated types as they are (every schema constraint checked).
+
+        Built when first asked for, like the others: a client uses either these
+        or the twins.
+        """
         return frame_decoders(self.name).response
 
     @cached_property
@@ -125,9 +131,12 @@ class Wire:
 
     @cached_property
     def event_decoder(self) -> msgspec.json.Decoder[Any] | None:
-        """Event frames straight into ``results.Event``, as lenient as the twins (types
-        and required members checked), when this version spells the event members as
-        ``Event`` decodes them; else ``None``.  No twin and no conversion per event."""
+        """Event frames straight into ``results.Event``; ``None`` if this version cannot.
+
+        As lenient as the twins (types and required members checked), when this
+        version spells the event members as ``Event`` decodes them.  No twin and
+        no conversion per event.
+        """
         item = self.version.event.EventItem
         if set(item.__struct_encode_fields__) != set(Event.__struct_encode_fields__):
             return None

@@ -90,6 +90,33 @@ def tls_closed(where: str) -> TLSError:
     )
 
 
+def upgrade_refused(url: str, status: int, body: bytes) -> ConnectError:
+    """The error of a WebSocket upgrade the server answered with an HTTP status (no 101).
+
+    401 and 403 refuse the credentials (``AuthenticationError``); any other
+    status refuses the upgrade (``ConnectError``).  The start of the body is quoted.
+    """
+    text = body[:200].decode("utf-8", "replace").strip()
+    detail = f"HTTP {status}" + (f": {text}" if text else "")
+    if status in (401, 403):
+        return AuthenticationError(f"{url} refused the credentials ({detail})")
+    return ConnectError(f"{url} rejected the WebSocket upgrade ({detail})")
+
+
+def handshake_closed(where: str, *, tls: bool) -> ConnectError:
+    """The error of a connection that ended during the WebSocket handshake, without a word.
+
+    Over TLS that is how a server refuses a client certificate after the TLS
+    handshake (TLS 1.3), so it is a ``TLSError`` there.
+    """
+    if tls:
+        return TLSError(
+            f"{where} closed the TLS connection during the WebSocket handshake "
+            "(client certificate refused?)"
+        )
+    return ConnectError(f"{where} closed the connection during the WebSocket handshake")
+
+
 def connect_timeout(url: str, where: str, stage: Stage, seconds: float) -> ConnectError:
     """The error of a connection attempt that ran out of ``connect_timeout`` at ``stage``."""
     if stage == "tls":
@@ -141,6 +168,7 @@ class Attempts:
         return policy.delay(self.failures)
 
     def connected(self) -> None:
+        """A connection worked: the next failure starts the count afresh."""
         self.failures = 0
         self.last = None
 
@@ -152,8 +180,10 @@ __all__ = [
     "Stage",
     "closed_by_peer",
     "connect_timeout",
+    "handshake_closed",
     "message_too_big",
     "not_tls",
     "tls_closed",
+    "upgrade_refused",
     "worth_waiting",
 ]

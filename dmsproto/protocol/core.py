@@ -75,6 +75,7 @@ from .stats import ReceiveStats
 log = logging.getLogger("dmsproto.protocol")
 
 DEFAULT_CHUNK_SIZE = 10_000
+"""Request items per frame: a longer call is sent as several frames and the answers merged."""
 
 OverflowPolicy = Literal["raise", "yield"]
 
@@ -96,12 +97,26 @@ _NO_USER_TAGS: dict[int, Any] = {}  # shared, never written to
 class Call:
     """One logical request: its operations, frames, and the responses collected so far.
 
-    ``frames`` are the encoded request frames in send order; ``responses`` the
-    decoded ``ResponseFrame`` structs, one per frame (``None`` until answered).
-    ``sent`` counts the frames the transport has handed to the connection, in
-    order (it says, when the connection is lost, what may have been done).
-    ``error`` is set when the call failed as a whole (connection lost, protocol
-    violation).
+    Made by ``ClientCore.start_call``; a transport sends ``frames`` in order, counts
+    them in ``sent``, and waits for ``CallDone``.
+
+    Args:
+        ops: the operations, in the order their results are given back.
+        wire: the protocol version's generated types and names.
+
+    Attributes:
+        ops: the operations.
+        frames: the encoded request frames, in send order.
+        ids: the correlation id (root tag) of each frame.
+        commands: the command attributes each frame carries (to match an untagged
+            error answer to its frame).
+        responses: the decoded ``ResponseFrame`` structs, one per frame (``None``
+            until answered).
+        remaining: frames not answered yet.
+        sent: frames the transport has handed to the connection, in order: when the
+            connection is lost it says what may have been done.
+        error: set when the call failed as a whole (connection lost, protocol
+            violation).
     """
 
     __slots__ = (
@@ -138,13 +153,22 @@ class Call:
 
     @property
     def done(self) -> bool:
+        """Whether every frame is answered or the call failed: ``results()`` may be read."""
         return self.error is not None or self.remaining == 0
 
     def results(self) -> list[Any]:
         """One decoded value per operation (typed result or ``ItemError``).
 
-        Raises the call's ``error`` (``ConnectionLost``, ``ProtocolError``) if it failed,
-        and ``ProtocolError`` when the answers cannot be read as results.
+        Returns:
+            The results in the order of the operations; an item the DMS refused is an
+            ``ItemError`` in its place.
+
+        Raises:
+            DMSProtoError: the call's ``error`` if it failed (``ConnectionLost``,
+                ``NotSent``, ``OutcomeUnknown``, ``ProtocolError``), or the call is
+                not complete yet.
+            ProtocolError: the answers cannot be read as results (item counts or tags
+                that do not match the request).
         """
         if self.error is not None:
             raise self.error
@@ -242,27 +266,42 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class CallDone:
-    """Every frame of ``call`` has been answered (or the call failed)."""
+    """Every frame of ``call`` has been answered (or the call failed).
+
+    Args:
+        call: the call; ``call.results()`` gives its results or raises its error.
+    """
 
     call: Call
 
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionData:
-    """New items were queued for ``subscription``: wake its consumer."""
+    """New items were queued for ``subscription``: wake its consumer.
+
+    Args:
+        subscription: the subscription whose buffer has new events or gaps.
+    """
 
     subscription: SubscriptionState
 
 
 @dataclass(frozen=True, slots=True)
 class BadFrame:
-    """The peer sent something we cannot use; ``fatal`` means close the connection."""
+    """The peer sent something we cannot use.
+
+    Args:
+        error: what was wrong, as the error a caller would see.
+        fatal: whether the connection must be closed (the frame broke the protocol
+            beyond what can be skipped); otherwise it was dropped and counted.
+    """
 
     error: ProtocolError
     fatal: bool
 
 
 CoreEvent = CallDone | SubscriptionData | BadFrame
+"""What ``ClientCore.receive`` reports: a call answered, events queued, or a bad frame."""
 
 
 # ------------------------------------------------------------------- subscriptions
@@ -275,6 +314,27 @@ class SubscriptionState:
     dropped and counted; at the point of loss the consumer then meets a
     ``Gap("overflow", dropped=n)`` marker before any later event.  Nothing is
     ever dropped silently.  A reconnect queues ``Gap("reconnect")`` the same way.
+
+    Made by ``ClientCore.add_subscription``.
+
+    Args:
+        path: the subscribed datapoint (or where its query starts).
+        tag: the subscription's tag: the routing key of its events.
+        event: the event filter (``event_spec``), or ``None`` for ``onChange``.
+        query: the version's ``Query`` struct or a mapping, or ``None``.
+        maxlen: how many items the buffer holds before events are dropped.
+
+    Raises:
+        ValueError: ``maxlen`` below 1.
+
+    Attributes:
+        key: ``tag`` as a dictionary key (``tag_key``).
+        buffer: the queued events and gap markers.
+        dropped: events dropped since the buffer was last full.
+        active: whether events are still routed to it.
+        final: raised to the consumer once the buffer is drained (the subscription
+            ended), else ``None``.
+        initial: the answer to the subscribe request (the current value), once known.
     """
 
     __slots__ = (
@@ -315,6 +375,11 @@ class SubscriptionState:
         self.initial: Any = None
 
     def push(self, event: Event | Gap) -> None:
+        """Queue an item; while the buffer is full it is dropped and counted instead.
+
+        Args:
+            event: the event (or gap marker) to queue.
+        """
         buf = self.buffer
         if self.dropped:
             if len(buf) >= self.maxlen:
@@ -328,14 +393,24 @@ class SubscriptionState:
         buf.append(event)
 
     def push_gap(self, reason: Literal["reconnect", "overflow"]) -> None:
-        """Queue a gap marker; it may exceed ``maxlen`` by one so it is never lost."""
+        """Queue a gap marker; it may exceed ``maxlen`` by one so it is never lost.
+
+        Args:
+            reason: ``reconnect`` (events may be missing across a reconnect) or
+                ``overflow``.
+        """
         if self.dropped:
             self.buffer.append(Gap("overflow", self.dropped))
             self.dropped = 0
         self.buffer.append(Gap(reason))
 
     def pop(self) -> Event | Gap | None:
-        """The next item, or ``None`` when nothing is queued."""
+        """Take the next queued item.
+
+        Returns:
+            The next event or gap marker (a ``Gap("overflow")`` where events were
+            dropped), or ``None`` when nothing is queued.
+        """
         if self.buffer:
             return self.buffer.popleft()
         if self.dropped:
@@ -344,10 +419,19 @@ class SubscriptionState:
         return None
 
     def subscribe_op(self) -> Subscribe:
-        """The request that makes (or, after a reconnect, renews) this subscription."""
+        """The request that makes (or, after a reconnect, renews) this subscription.
+
+        Returns:
+            A ``Subscribe`` operation with this subscription's path, tag and filters.
+        """
         return Subscribe(self.path, self.tag, self.event, self.query)
 
     def unsubscribe_op(self) -> Unsubscribe:
+        """The request that ends this subscription at the DMS.
+
+        Returns:
+            An ``Unsubscribe`` operation with this subscription's path and tag.
+        """
         return Unsubscribe(self.path, self.tag)
 
 
@@ -370,6 +454,29 @@ class ClientCore:
     server that drifts slightly stays usable and decoding stays cheap; with
     ``strict_decoding`` the generated types are used as they are, and an answer
     that breaks the schema fails its call with ``ProtocolError``.
+
+    Args:
+        whois: who writes: sent with every write request.
+        user: the user, sent with every write request.
+        chunk_size: request items per frame; a longer call is split.
+        short_get: send a plain ``get`` as a bare path (the short form).
+        protocol: the protocol version.
+        validate_requests: check every request frame against the schema.
+        strict_decoding: decode answers with the generated types as they are.
+
+    Raises:
+        ValueError: ``chunk_size`` below 1.
+        UnknownVersionError: a protocol version dmsproto does not ship.
+
+    Attributes:
+        wire: the protocol version's generated types and names.
+        whois: as given.
+        user: as given.
+        chunk_size: as given.
+        short_get: as given.
+        validate_requests: as given.
+        strict_decoding: as given.
+        stats: what became of every frame received (see ``ReceiveStats``).
     """
 
     def __init__(
@@ -436,9 +543,19 @@ class ClientCore:
     def start_call(self, ops: Sequence[Op], *, root_tag: Any = None) -> Call:
         """Register a call and build its frames (``call.frames``) in send order.
 
-        ``root_tag`` (batch only) is sent beside our correlation id and given
-        back untouched.  Raises ``EncodeError`` for unencodable arguments and
-        ``NotInVersionError`` for what the protocol version lacks.
+        Args:
+            ops: the operations, sent in one request unless there are more than
+                ``chunk_size`` items.
+            root_tag: a caller's tag for the request (batch only), sent beside our
+                correlation id and given back untouched.
+
+        Returns:
+            The registered call, its frames ready to send.
+
+        Raises:
+            EncodeError: no operations, or an argument that cannot be encoded (also a
+                request that breaks the schema, with ``validate_requests``).
+            NotInVersionError: a command or argument the protocol version lacks.
         """
         if not ops:
             raise EncodeError("a request needs at least one operation")
@@ -609,16 +726,28 @@ class ClientCore:
             yield chunk
 
     def abandon(self, call: Call) -> None:
-        """Forget a call (cancelled or timed out): its late responses are dropped."""
+        """Forget a call (cancelled or timed out): its late responses are dropped.
+
+        Args:
+            call: the call to forget.
+        """
         for ident in call.ids:
             self._pending.pop(ident, None)
 
     @property
     def pending_calls(self) -> int:
+        """How many calls wait for an answer."""
         return len({id(c) for c, _ in self._pending.values()})
 
     def connection_lost(self, error: BaseException | None = None) -> list[Call]:
-        """Fail every pending call as ``failure`` says (default ``ConnectionLost``); return them."""
+        """Fail every pending call, as ``failure`` says, and forget it.
+
+        Args:
+            error: why the connection ended (default ``ConnectionLost``).
+
+        Returns:
+            The failed calls, for the transport to wake their callers.
+        """
         exc = error if error is not None else ConnectionLost("connection to the DMS lost")
         calls: dict[int, Call] = {}
         for call, _ in self._pending.values():
@@ -710,9 +839,23 @@ class ClientCore:
         """Register a subscription before its request is sent (events may come first).
 
         ``query`` is the version's ``Query`` struct (``query_object``) or a
-        mapping.  Without ``tag`` a unique one is generated.  A tag is the
-        routing key of the events, so it must be unique on the connection
-        (``ValueError``).
+        mapping.
+
+        Args:
+            path: the datapoint (or where the query starts).
+            event: the event filter (``event_spec``); ``None`` is ``onChange``.
+            query: the version's ``Query`` struct or a mapping, or ``None``.
+            tag: the routing key of its events, unique on the connection; ``None``
+                generates one.
+            maxlen: how many items its buffer holds before events are dropped.
+
+        Returns:
+            The registered subscription; send its ``subscribe_op()``.
+
+        Raises:
+            EncodeError: ``path`` is not text.
+            ValueError: ``tag`` is already in use on this connection, or ``maxlen``
+                is below 1.
         """
         if not isinstance(path, str):
             raise EncodeError(f"path must be a string, got {path!r}")
@@ -726,13 +869,18 @@ class ClientCore:
         return sub
 
     def remove_subscription(self, sub: SubscriptionState) -> None:
-        """Stop routing events to ``sub`` (events still queued stay readable)."""
+        """Stop routing events to ``sub`` (events still queued stay readable).
+
+        Args:
+            sub: the subscription.
+        """
         sub.active = False
         if self._subs.get(sub.key) is sub:
             del self._subs[sub.key]
 
     @property
     def subscriptions(self) -> list[SubscriptionState]:
+        """The subscriptions events are routed to (renewed after a reconnect)."""
         return list(self._subs.values())
 
     # ----------------------------------------------------------------- receive
@@ -744,6 +892,13 @@ class ClientCore:
         ``EventFrame`` or ``ResponseFrame``.  Never raises: a frame that does
         not decode is sorted by what can be read of it (see the module
         docstring) and counted in ``stats``.
+
+        Args:
+            data: the frame's text or bytes.
+
+        Returns:
+            What happened: calls answered (``CallDone``), events queued
+            (``SubscriptionData``), frames that could not be used (``BadFrame``).
         """
         if not isinstance(data, str | bytes):
             data = bytes(data)
@@ -774,8 +929,11 @@ class ClientCore:
                 f"a frame could not be processed ({type(exc).__name__}: {exc})"), True)]
 
     def _route(self, events: list[Any], out: list[CoreEvent], make: Any) -> None:
-        """Queue each event for its subscription; ``make`` turns a generated ``EventItem``
-        into an ``Event`` (``None``: the items are ``Event`` objects already)."""
+        """Queue each event for its subscription.
+
+        ``make`` turns a generated ``EventItem`` into an ``Event`` (``None``: the
+        items are ``Event`` objects already).
+        """
         subs = self._subs
         touched: dict[SubscriptionState, None] = {}  # first-touch order, no list scan
         stats = self.stats

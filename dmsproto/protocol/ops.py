@@ -118,6 +118,18 @@ def as_query(query: QueryArg, wire: Wire) -> Any:
     """The version's ``Query`` struct for a query given in any of the ``QueryArg`` forms.
 
     A mapping whose every key is a filter name is read as filters (``query_object``).
+
+    Args:
+        query: the query (see ``QueryArg``).
+        wire: the protocol version's generated types and names.
+
+    Returns:
+        The version's generated ``Query`` struct.
+
+    Raises:
+        EncodeError: neither a mapping nor a ``Query`` struct, or a member the
+            version's struct does not take.
+        NotInVersionError: a filter the version lacks.
     """
     struct = wire.common.Query
     if isinstance(query, struct):
@@ -136,14 +148,34 @@ def as_query(query: QueryArg, wire: Wire) -> Any:
 
 
 def is_empty(struct: msgspec.Struct) -> bool:
-    """Whether a request struct has no member set."""
+    """Whether a request struct has no member set.
+
+    Args:
+        struct: a generated request struct.
+
+    Returns:
+        ``True`` when every member is unset.
+    """
     return all(v is UNSET for v in msgspec.structs.astuple(struct))
 
 
 def event_spec(
     events: Iterable[str] | str | None, protocol: str | Wire = DEFAULT_VERSION
 ) -> str | None:
-    """The ``event`` filter (comma list or ``*``); ``None`` keeps the default onChange."""
+    """The ``event`` filter of a subscription, checked against the version's event codes.
+
+    Args:
+        events: event codes (``onChange``, ``onSet``, ...) as names or one comma list;
+            ``*`` for every event.
+        protocol: the protocol version (or its ``Wire``) whose event codes apply.
+
+    Returns:
+        The codes sorted into one comma list, ``*``, or ``None`` (nothing given: the
+        DMS's default, ``onChange``).
+
+    Raises:
+        EncodeError: an event code the version does not know, or an empty list.
+    """
     if events is None:
         return None
     wire = protocol if isinstance(protocol, Wire) else wire_for(protocol)
@@ -177,27 +209,66 @@ def _one(items: list[Any], op: Op, wire: Wire) -> Any:
 
 
 class Op(Struct, frozen=True):
-    """Base of all operations (see module docstring): frozen structs, cheap to make."""
+    """Base of all operations: one caller's request, independent of the protocol version.
+
+    ``Client.batch`` takes a list of operations; the client core sends their items in
+    one request and hands each operation its own response items to decode.
+
+    Attributes:
+        command: the snake_case attribute of the version's ``RequestFrame`` and
+            ``ResponseFrame`` the operation uses (``get``, ``set``, ...).
+        what: what the caller called, for messages (``changelog_read``).
+        expands: whether one request item can be answered by any number of
+            response items (a query).
+        writes: whether the request must carry ``whois``/``user`` (write commands).
+    """
 
     command: ClassVar[str]
-    #: what the caller called, for messages (e.g. "changelog_read")
     what: ClassVar[str]
-    #: True when one request item can yield any number of response items (a query).
     expands: ClassVar[bool] = False
-    #: True when the request root must carry ``whois``/``user`` (write commands).
     writes: ClassVar[bool] = False
 
     def items(self, wire: Wire) -> list[Any]:
-        """The request items (generated structs, or a bare path for the short get)."""
+        """The request items of this operation, for one protocol version.
+
+        Args:
+            wire: the protocol version's generated types and names.
+
+        Returns:
+            The version's generated request structs (or a bare path, the short form
+            of a plain ``get``).
+
+        Raises:
+            EncodeError: an argument the request cannot carry (a path that is not
+                text, a bad value or range).
+            NotInVersionError: an argument or command the version does not have.
+        """
         raise NotImplementedError
 
     def decode(self, items: list[Any], wire: Wire) -> Any:
-        """The typed result from this op's response items (generated structs)."""
+        """The typed result of this operation from its response items.
+
+        Args:
+            items: the generated response structs that answer this operation.
+            wire: the protocol version's generated types and names.
+
+        Returns:
+            The typed result (``Point``, ``SetResult``, ...), or an ``ItemError``
+            when the DMS refused the item: decoding does not raise, so a batch
+            can report per item.
+        """
         raise NotImplementedError
 
 
 class Get(Op, frozen=True):
-    """Read one datapoint -> ``Point``."""
+    """Read one datapoint -> ``Point``.
+
+    Args:
+        path: the datapoint's path.
+        ext_infos: names of extra information to read (``unit``, ``comment``, ...;
+            the version's ``ExtInfoKey`` enumeration).
+        tag: a JSON value the DMS echoes in ``Point.tag``.
+    """
 
     path: str
     ext_infos: Iterable[str] | None = None
@@ -206,6 +277,7 @@ class Get(Op, frozen=True):
     what: ClassVar[str] = "get"
 
     def items(self, wire: Wire) -> list[Any]:
+        """The bare path (the short form) unless ``ext_infos`` or ``tag`` needs an object."""
         _check_path(self.path)
         if self.ext_infos is None and self.tag is None:
             return [self.path]  # short form; wrapped into an object if mixed with others
@@ -213,6 +285,7 @@ class Get(Op, frozen=True):
         return [wire.request.GetItem(path=self.path, show_ext_infos=ext, tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> Point | ItemError:
+        """The ``Point`` read, or the ``ItemError`` the DMS answered."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
@@ -220,7 +293,12 @@ class Get(Op, frozen=True):
 
 
 class GetMany(Op, frozen=True):
-    """Read many datapoints -> ``list[Point | ItemError]`` in order."""
+    """Read many datapoints -> ``list[Point | ItemError]`` in order.
+
+    Args:
+        paths: the datapoints' paths.
+        ext_infos: names of extra information to read for each (as for ``Get``).
+    """
 
     paths: tuple[str, ...]
     ext_infos: Iterable[str] | None = None
@@ -228,6 +306,7 @@ class GetMany(Op, frozen=True):
     what: ClassVar[str] = "get_many"
 
     def items(self, wire: Wire) -> list[Any]:
+        """One item per path, in order (bare paths unless ``ext_infos`` is given)."""
         for p in self.paths:
             _check_path(p)
         if self.ext_infos is None:
@@ -237,15 +316,20 @@ class GetMany(Op, frozen=True):
         return [make(path=p, show_ext_infos=ext) for p in self.paths]
 
     def decode(self, items: list[Any], wire: Wire) -> list[Point | ItemError]:
+        """One ``Point`` or ``ItemError`` per path, in the order asked."""
         return _decode.points(items, wire.ok)
 
 
 class Query(Op, frozen=True):
     """Search below ``path`` -> ``list[Point]`` (every match; many response items).
 
-    ``query``: filters as for ``Client.query`` (``{"regex_path": ".*", "max_depth": 0}``),
-    the version's ``Query`` struct (see ``query_object``), or a mapping with the struct's
-    wire or attribute names (``{"regExPath": ".*", "maxDepth": 0}``).
+    Args:
+        path: where the search starts.
+        query: filters as for ``Client.query`` (``{"regex_path": ".*", "max_depth": 0}``),
+            the version's ``Query`` struct (see ``query_object``), or a mapping with the
+            struct's wire or attribute names (``{"regExPath": ".*", "maxDepth": 0}``).
+        ext_infos: names of extra information to read for each match (as for ``Get``).
+        tag: a JSON value the DMS echoes in every ``Point.tag``.
     """
 
     path: str
@@ -257,6 +341,7 @@ class Query(Op, frozen=True):
     expands: ClassVar[bool] = True
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``get`` item with the version's ``Query`` struct."""
         _check_path(self.path)
         return [
             wire.request.GetItem(
@@ -268,6 +353,7 @@ class Query(Op, frozen=True):
         ]
 
     def decode(self, items: list[Any], wire: Wire) -> list[Point] | ItemError:
+        """Every match, or the first ``ItemError`` (the search as a whole failed)."""
         ok = wire.ok
         for item in items:
             if item.code != ok:
@@ -278,12 +364,22 @@ class Query(Op, frozen=True):
 class ReadHistory(Op, frozen=True):
     """Read recorded history -> ``History`` (compact) or ``HistoryDetail`` (detail).
 
-    ``start``/``end``: an aware ``datetime``, a ``timedelta`` from now or zoned ISO 8601
-    text (see :mod:`.ranges`); anything else, or ``end`` before ``start``, raises
-    ``EncodeError``.  One operation is one request: ``Client.history`` splits long
-    ranges, a ``batch`` does not.  ``show_past`` (v1.5) also reads ``histDataPast``
-    into ``.past``; ``show_original`` (v1.5) adds ``value_original`` to modified
-    detail entries.
+    One operation is one request: ``Client.history`` splits long ranges, a ``batch``
+    does not.
+
+    Args:
+        path: the datapoint's path.
+        start: the first instant: an aware ``datetime``, a ``timedelta`` back from now
+            or zoned ISO 8601 text (anything else raises ``EncodeError``).
+        end: the last instant, as ``start``; ``None`` is now.  Before ``start`` it
+            raises ``EncodeError``.
+        interval: whole seconds between values the DMS condenses to (``None``: every
+            recorded value).
+        format: ``compact`` (stamps and values) or ``detail`` (entries with state and
+            modification flags).
+        tag: a JSON value the DMS echoes.
+        show_past: also read ``histDataPast`` into ``.past`` (protocol 1.5).
+        show_original: add ``value_original`` to modified detail entries (protocol 1.5).
     """
 
     path: str
@@ -298,6 +394,7 @@ class ReadHistory(Op, frozen=True):
     what: ClassVar[str] = "history"
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``get`` item with ``histData``; options the version lacks raise first."""
         _check_path(self.path)
         if self.format not in wire.hist_formats:
             raise EncodeError(f"format must be one of {wire.hist_formats}, got {self.format!r}")
@@ -325,6 +422,7 @@ class ReadHistory(Op, frozen=True):
         return [wire.request.GetItem(path=self.path, hist_data=request, tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> History | HistoryDetail | ItemError:
+        """``History`` (compact) or ``HistoryDetail`` (detail), or the ``ItemError``."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
@@ -332,7 +430,14 @@ class ReadHistory(Op, frozen=True):
 
 
 class ReadChangelog(Op, frozen=True):
-    """Read a datapoint's changelog -> ``list[ChangelogEntry]`` (protocol >= 1.4)."""
+    """Read a datapoint's changelog -> ``list[ChangelogEntry]`` (protocol >= 1.4).
+
+    Args:
+        path: the datapoint's path.
+        start: the first instant (as for ``ReadHistory``).
+        end: the last instant; ``None`` is now.
+        tag: a JSON value the DMS echoes.
+    """
 
     path: str
     start: Stamp
@@ -342,12 +447,14 @@ class ReadChangelog(Op, frozen=True):
     what: ClassVar[str] = "changelog"
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``get`` item with ``changelog`` (``NotInVersionError`` before 1.4)."""
         _check_path(self.path)
         make = wire.type_of(wire.common, "ChangelogRequest", "changelog (get with changelog)")
         request = make(**_stamp_range(self.start, self.end))
         return [wire.request.GetItem(path=self.path, changelog=request, tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> list[ChangelogEntry] | ItemError:
+        """The changelog entries, or the ``ItemError``."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
@@ -358,7 +465,18 @@ _VALUE_TYPES = (int, float, str, bool)
 
 
 class Set(Op, frozen=True):
-    """Write a value -> ``SetResult``; ``create`` makes the datapoint if missing."""
+    """Write a value -> ``SetResult``.
+
+    Args:
+        path: the datapoint's path.
+        value: the value: ``int``, ``float``, ``str``, ``bool`` or ``None``.
+        type: the DMS type to store it as (``int``, ``double``, ``string``, ``bool``);
+            ``None`` lets the DMS keep the datapoint's type.
+        create: make the datapoint if it does not exist.
+        stamp: the value's timestamp (as for ``ReadHistory``'s ``start``); ``None``
+            lets the DMS stamp it.
+        tag: a JSON value the DMS echoes.
+    """
 
     path: str
     value: Any
@@ -371,6 +489,7 @@ class Set(Op, frozen=True):
     writes: ClassVar[bool] = True
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``set`` item; a value or type the DMS cannot store raises first."""
         _check_path(self.path)
         if self.value is not None and not isinstance(self.value, _VALUE_TYPES):
             raise EncodeError(f"value must be int, float, str, bool or None, got {self.value!r}")
@@ -388,6 +507,7 @@ class Set(Op, frozen=True):
         ]
 
     def decode(self, items: list[Any], wire: Wire) -> SetResult | ItemError:
+        """The ``SetResult`` (what the DMS stored), or the ``ItemError``."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
@@ -401,7 +521,13 @@ class Set(Op, frozen=True):
 
 
 class Rename(Op, frozen=True):
-    """Rename a datapoint (and its children) -> ``RenameResult``."""
+    """Rename a datapoint (and its children) -> ``RenameResult``.
+
+    Args:
+        path: the datapoint's path.
+        new_path: its new path.
+        tag: a JSON value the DMS echoes.
+    """
 
     path: str
     new_path: str
@@ -411,12 +537,14 @@ class Rename(Op, frozen=True):
     writes: ClassVar[bool] = True
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``rename`` item."""
         _check_path(self.path)
         _check_path(self.new_path)
         return [wire.request.RenameItem(path=self.path, new_path=self.new_path,
                                         tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> RenameResult | ItemError:
+        """The ``RenameResult``, or the ``ItemError``."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
@@ -426,7 +554,14 @@ class Rename(Op, frozen=True):
 
 
 class Delete(Op, frozen=True):
-    """Delete a datapoint; a node with children needs ``recursive`` -> ``DeleteResult``."""
+    """Delete a datapoint -> ``DeleteResult``.
+
+    Args:
+        path: the datapoint's path.
+        recursive: delete its children too; without it the DMS refuses a node that
+            has children.
+        tag: a JSON value the DMS echoes.
+    """
 
     path: str
     recursive: bool = False
@@ -436,12 +571,14 @@ class Delete(Op, frozen=True):
     writes: ClassVar[bool] = True
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``delete`` item."""
         _check_path(self.path)
         return [wire.request.DeleteItem(path=self.path,
                                         recursive=True if self.recursive else UNSET,
                                         tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> DeleteResult | ItemError:
+        """The ``DeleteResult``, or the ``ItemError``."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
@@ -456,9 +593,11 @@ class ChangelogGroups(Op, frozen=True):
     expands: ClassVar[bool] = True
 
     def items(self, wire: Wire) -> list[Any]:
+        """No items: the command is an empty list."""
         return []
 
     def decode(self, items: list[Any], wire: Wire) -> list[str] | ItemError:
+        """The group names of every response item, or the first ``ItemError``."""
         groups: list[str] = []
         for item in items:
             if item.code != wire.ok:
@@ -468,7 +607,14 @@ class ChangelogGroups(Op, frozen=True):
 
 
 class ChangelogRead(Op, frozen=True):
-    """Read a changelog group -> ``ChangelogReadResult`` (protocol >= 1.4)."""
+    """Read a changelog group -> ``ChangelogReadResult`` (protocol >= 1.4).
+
+    Args:
+        group: the group's name (``ChangelogGroups`` lists them).
+        start: the first instant (as for ``ReadHistory``).
+        end: the last instant; ``None`` is now.
+        tag: a JSON value the DMS echoes.
+    """
 
     group: str
     start: Stamp
@@ -478,12 +624,14 @@ class ChangelogRead(Op, frozen=True):
     what: ClassVar[str] = "changelog_read"
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``changelog_read`` item (``NotInVersionError`` before 1.4)."""
         if not isinstance(self.group, str):
             raise EncodeError(f"group must be a string, got {self.group!r}")
         make = wire.type_of(wire.request, "ChangelogReadItem", "changelog_read")
         return [make(group=self.group, **_stamp_range(self.start, self.end), tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> ChangelogReadResult | ItemError:
+        """The ``ChangelogReadResult``, or the ``ItemError``."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
@@ -505,7 +653,12 @@ def _subscribe_result(item: Any, path: str) -> SubscribeResult:
 class Subscribe(Op, frozen=True):
     """Subscribe (used by the client's subscription registry) -> ``SubscribeResult``.
 
-    ``query`` is given as for ``Query`` (filters, struct or mapping), or ``None``.
+    Args:
+        path: the datapoint (or, with ``query``, where the search starts).
+        tag: the subscription's tag: with ``path`` it names the subscription, and
+            the DMS echoes it in every event.
+        event: the events to report (``event_spec``); ``None`` is ``onChange``.
+        query: filters as for ``Query`` (filters, struct or mapping), or ``None``.
     """
 
     path: str
@@ -516,6 +669,7 @@ class Subscribe(Op, frozen=True):
     what: ClassVar[str] = "subscribe"
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``subscribe`` item; an empty query is left out."""
         _check_path(self.path)
         query = UNSET if self.query is None else as_query(self.query, wire)
         if query is not UNSET and is_empty(query):
@@ -530,6 +684,7 @@ class Subscribe(Op, frozen=True):
         ]
 
     def decode(self, items: list[Any], wire: Wire) -> SubscribeResult | ItemError:
+        """The ``SubscribeResult`` (the current value), or the ``ItemError``."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item
@@ -537,7 +692,12 @@ class Subscribe(Op, frozen=True):
 
 
 class Unsubscribe(Op, frozen=True):
-    """Cancel a subscription made with the same path and tag -> ``SubscribeResult``."""
+    """Cancel a subscription made with the same path and tag -> ``SubscribeResult``.
+
+    Args:
+        path: the subscription's path.
+        tag: the subscription's tag.
+    """
 
     path: str
     tag: Any
@@ -545,9 +705,11 @@ class Unsubscribe(Op, frozen=True):
     what: ClassVar[str] = "unsubscribe"
 
     def items(self, wire: Wire) -> list[Any]:
+        """One ``unsubscribe`` item."""
         return [wire.request.UnsubscribeItem(path=self.path, tag=_tag(self.tag))]
 
     def decode(self, items: list[Any], wire: Wire) -> SubscribeResult | ItemError:
+        """The ``SubscribeResult``, or the ``ItemError``."""
         item = _one(items, self, wire)
         if isinstance(item, ItemError):
             return item

@@ -117,6 +117,9 @@ def encode_stamp(value: Stamp, what: str = "stamp", now: datetime | None = None)
         what: its name, for the message.
         now: what a ``timedelta`` counts from (default: the clock now).
 
+    Returns:
+        The instant in UTC with milliseconds and ``Z`` (``2026-11-23T08:00:00.000Z``).
+
     Raises:
         EncodeError: a value that is no time (see :func:`as_datetime`).
     """
@@ -291,6 +294,7 @@ class RangeWalk:
 
     @property
     def progress(self) -> RangeProgress:
+        """How far the read has come, for a progress callback."""
         return RangeProgress(self.fraction, self.entries, self.requests)
 
     def next_window(self) -> Window | None:

@@ -43,9 +43,16 @@ class Backlog:
 
     @property
     def full(self) -> bool:
+        """Whether ``limit`` bytes wait: the pumps stop reading."""
         return self.size >= self.limit
 
     def put(self, direction: Direction, message: str | bytes) -> None:
+        """Queue a whole message for checking and wake the checking task.
+
+        Args:
+            direction: ``send`` (the client spoke) or ``recv`` (the DMS spoke).
+            message: the message; ``bytes`` is a binary WebSocket frame.
+        """
         self._items.append((direction, message))
         self.size += len(message)
         self._wake.set()
@@ -70,6 +77,7 @@ class Backlog:
             self._room.set()
 
     async def run(self) -> None:
+        """Check messages as they come, letting the pumps run between slices, until cancelled."""
         clock = time.perf_counter
         while True:
             await self._wake.wait()

@@ -33,7 +33,9 @@ class Limits:
     """
 
     max_message: int = 64 * MiB
+    """Bytes of a message (or HTTP body) kept whole for validation."""
     receive_size: int = 65536
+    """Bytes read from a socket at a time."""
     max_head: int = 64 * 1024
     """Largest HTTP request or response head (request line and headers)."""
     connect_timeout: float = 10.0
@@ -48,18 +50,24 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Upstream:
-    """The DMS the proxy forwards to; ``ssl_context`` is set for ``wss``/``https``."""
+    """The DMS the proxy forwards to (``upstream_from_url`` makes one)."""
 
     scheme: str
+    """``ws``, ``wss``, ``http`` or ``https``."""
     host: str
+    """The DMS's host name or address."""
     port: int
+    """The DMS's port."""
     path: str
+    """The DMS's path (``/json_data``)."""
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+    """The TLS context for ``wss``/``https``; ``None`` for a plain upstream."""
     client_certificate: str | None = None
     """The certificate file the proxy presents upstream (``--cert``), if any."""
 
     @property
     def tls(self) -> bool:
+        """Whether the upstream speaks TLS."""
         return self.ssl_context is not None
 
     @property
@@ -69,6 +77,7 @@ class Upstream:
 
     @property
     def authority(self) -> str:
+        """``host:port`` (an IPv6 address in brackets)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
 
@@ -83,7 +92,14 @@ class Upstream:
         return self.authority.encode("idna" if not self.host.isascii() else "ascii")
 
     def target(self, client_target: bytes) -> bytes:
-        """The upstream request target for a client's: ``/json_data`` maps to our path."""
+        """The upstream request target for a client's.
+
+        Args:
+            client_target: the target of the client's request line.
+
+        Returns:
+            The same target, with ``/json_data`` mapped to the upstream's path.
+        """
         path, sep, query = client_target.partition(b"?")
         if path == DEFAULT_PATH.encode() and self.path != DEFAULT_PATH:
             path = self.path.encode("utf-8")
@@ -149,6 +165,13 @@ def upstream_from_url(
 
 def parse_listen(text: str, *, default_port: int) -> tuple[str, int]:
     """``HOST:PORT``, ``[V6]:PORT``, ``HOST`` or ``:PORT`` -> ``(host, port)``.
+
+    Args:
+        text: the address (``--listen``).
+        default_port: the port when the text names none.
+
+    Returns:
+        The host (empty: every address) and the port.
 
     Raises:
         ValueError: not an address with an optional port from 0 to 65535.

@@ -42,8 +42,10 @@ _OWN_REQUEST: Final = frozenset({b"host", b"content-length", b"expect"})
 
 
 def _as_text(body: bytes) -> str | bytes:
-    """A body as the text it is (``bytes`` stand for binary frames in checking), or the
-    bytes when they are not UTF-8 (the ``json`` rule says so)."""
+    """A body as the text it is, or the bytes when they are not UTF-8.
+
+    ``bytes`` stand for binary frames in checking, so the ``json`` rule reports them.
+    """
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:

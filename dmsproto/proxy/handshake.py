@@ -88,8 +88,16 @@ async def upstream_upgrade(stream: trio.abc.Stream, upstream: Upstream, request:
 
 
 async def accept_client(peer: Peer, request: h11.Request, accepted: Accepted) -> bytes:
-    """Answer the client's upgrade with 101 (the DMS's subprotocol and headers passed on);
-    returns the bytes the client sent after its request."""
+    """Answer the client's upgrade with 101, the DMS's subprotocol and headers passed on.
+
+    Args:
+        peer: the client's connection.
+        request: the client's upgrade request.
+        accepted: the DMS's answer to the same upgrade.
+
+    Returns:
+        The bytes the client sent after its request (its first WebSocket frames).
+    """
     key = header(request.headers, b"sec-websocket-key") or b""
     headers = [(b"Upgrade", b"websocket"), (b"Connection", b"Upgrade"),
                (b"Sec-WebSocket-Accept", generate_accept_token(key)),

@@ -39,8 +39,16 @@ def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
 
 def end_to_end(headers: Iterable[tuple[bytes, bytes]], *,
                drop: frozenset[bytes] = frozenset()) -> Headers:
-    """``headers`` without the hop-by-hop ones, those a ``Connection`` header names,
-    and the lower-case names in ``drop``."""
+    """The headers to pass on: the hop-by-hop ones removed.
+
+    Args:
+        headers: the received headers.
+        drop: further lower-case names to remove.
+
+    Returns:
+        ``headers`` without the hop-by-hop ones, those a ``Connection`` header names,
+        and those in ``drop``.
+    """
     pairs = [(bytes(k), bytes(v)) for k, v in headers]
     listed = {token.strip().lower() for k, v in pairs if k.lower() == b"connection"
               for token in v.split(b",")}
@@ -54,6 +62,7 @@ def raw_headers(event: h11.Request | h11.Response | h11.InformationalResponse) -
 
 
 def is_websocket_upgrade(request: h11.Request) -> bool:
+    """Whether ``request`` asks to switch to WebSocket (a GET with ``Upgrade: websocket``)."""
     headers = request.headers
     upgrade = (header(headers, b"upgrade") or b"").lower()
     tokens = {t.strip().lower() for t in (header(headers, b"connection") or b"").split(b",")}
@@ -61,6 +70,7 @@ def is_websocket_upgrade(request: h11.Request) -> bool:
 
 
 def target_path(target: bytes) -> bytes:
+    """The path of a request target, without its query."""
     return bytes(target).split(b"?", 1)[0]
 
 
@@ -108,6 +118,7 @@ class Peer:
 
     @property
     def reusable(self) -> bool:
+        """Whether both sides finished the exchange, so the connection can carry another."""
         return self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE
 
     @property
@@ -128,6 +139,7 @@ class Body:
         self._parts: list[bytes] = []
 
     def add(self, data: bytes) -> None:
+        """Keep ``data`` while the body fits ``limit``; past it, only count (``too_big``)."""
         self.size += len(data)
         if self.too_big:
             return

@@ -45,15 +45,27 @@ class Finding:
     client: str
     """The stream: ``c3`` (a WebSocket connection) or ``c3.2`` (an HTTP exchange)."""
     direction: Direction | None
+    """Who sent the message (``None`` when the finding is about no message)."""
     message_number: int
     """Which message of the stream (1 = the first); 0 when the finding is about none."""
     pointer: str
+    """The JSON Pointer of the offending value in the message."""
     rule: str
+    """The rule broken (``dmsproto.validation.RULES``)."""
     value: Any
+    """The offending value."""
     message: str
+    """Why it breaks the rule."""
     severity: Severity = "error"
+    """``error`` or ``warning``."""
 
     def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready members (a line of ``--findings``).
+
+        Returns:
+            Time, client, direction, message number, severity, rule, pointer, value
+            and message.
+        """
         return {"time": self.time, "client": self.client, "dir": self.direction,
                 "n": self.message_number, "severity": self.severity, "rule": self.rule,
                 "pointer": self.pointer, "value": self.value, "message": self.message}
@@ -77,6 +89,9 @@ class _Stream:
 class LiveChecker:
     """``check(direction, data, stream, time)`` -> the findings on that message.
 
+    Validates each message as ``dmsproto validate`` would, and pairs it with the
+    others of its stream, as they pass.
+
     Args:
         protocol: the protocol version whose schemas apply.
         report: where the findings are also counted for the summary
@@ -91,12 +106,27 @@ class LiveChecker:
         self._streams: dict[str, _Stream] = {}
 
     def open(self, stream: str) -> None:
-        """Start a stream (requests pair with responses only within one stream)."""
+        """Start a stream (requests pair with responses only within one stream).
+
+        Args:
+            stream: the stream's name (``c3``, ``c3.2``).
+        """
         self._streams[stream] = _Stream()
 
     def check(self, direction: Direction, data: str | bytes, stream: str,
               time: float) -> list[Finding]:
-        """Check one whole message; ``bytes`` is a binary WebSocket frame."""
+        """Check one whole message.
+
+        Args:
+            direction: ``send`` (the client spoke) or ``recv`` (the DMS spoke).
+            data: the message; ``bytes`` is a binary WebSocket frame.
+            stream: the stream it passed on (opened on first use).
+            time: seconds since the epoch when it passed.
+
+        Returns:
+            The findings on this message, and those on earlier messages of the
+            stream that this one settles (a response that answers no request).
+        """
         state = self._streams.get(stream)
         if state is None:
             state = self._streams[stream] = _Stream()
@@ -128,8 +158,20 @@ class LiveChecker:
         return findings
 
     def framing(self, direction: Direction, stream: str, time: float, text: str) -> Finding:
-        """A frame that could not be read at all (rule ``websocket``): the peer broke
-        the WebSocket protocol itself, below the messages the other rules check."""
+        """A frame that could not be read at all (rule ``websocket``).
+
+        The peer broke the WebSocket protocol itself, below the messages the other
+        rules check.
+
+        Args:
+            direction: who sent the frame.
+            stream: the stream it came on.
+            time: seconds since the epoch when it came.
+            text: what was wrong with it.
+
+        Returns:
+            The finding, on the message the frame would have been.
+        """
         state = self._streams.get(stream)
         number = state.count + 1 if state is not None else 1
         message = Message(direction, "", stream, number, time, stream, 0)
@@ -137,7 +179,14 @@ class LiveChecker:
         return finding
 
     def close(self, stream: str) -> list[Finding]:
-        """End a stream: its requests still without a response are ``orphan-request``."""
+        """End a stream: its requests still without a response are ``orphan-request``.
+
+        Args:
+            stream: the stream.
+
+        Returns:
+            The findings on its unanswered requests.
+        """
         state = self._streams.pop(stream, None)
         if state is None:
             return []
@@ -145,7 +194,11 @@ class LiveChecker:
         return self._drain(state)
 
     def discard(self, stream: str) -> None:
-        """Forget a stream without reporting its open requests (answered outside the protocol)."""
+        """Forget a stream without reporting its open requests (answered outside the protocol).
+
+        Args:
+            stream: the stream.
+        """
         self._streams.pop(stream, None)
 
     @property

@@ -24,6 +24,7 @@ from ..wording import count
 from .live import Finding
 
 REFUSED: Final = "Request refused by dmsproto proxy"
+"""The message of the error answer the proxy sends for a request it does not forward."""
 
 
 def _item(item: Any, reason: str) -> dict[str, Any]:

@@ -84,6 +84,7 @@ class Proxy:
 
     @property
     def tls(self) -> bool:
+        """Whether clients connect with TLS (``wss``/``https``)."""
         return self.ssl_context is not None
 
     @property
@@ -102,7 +103,11 @@ class Proxy:
             await self._changed.wait()
 
     async def probe(self) -> str | None:
-        """Try a connection to the DMS (TCP and TLS); None when it works, else why not."""
+        """Try a connection to the DMS (TCP and TLS), to say at start-up whether it answers.
+
+        Returns:
+            ``None`` when it works, else why not, in one line.
+        """
         try:
             with trio.fail_after(self.limits.connect_timeout):
                 stream = await open_upstream(self.upstream)

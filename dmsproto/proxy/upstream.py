@@ -12,7 +12,7 @@ import ssl
 
 import trio
 
-from ..client._net import tls_error_from
+from ..client._opening import tls_error_from
 from ..errors import ConnectError
 from .config import Upstream
 
@@ -50,8 +50,15 @@ async def open_upstream(upstream: Upstream) -> UpstreamStream:
 
 
 def describe_failure(exc: BaseException, where: str) -> str:
-    """One line for a failure of the connection with ``where`` ("the client", "the DMS
-    at host:port"), naming a TLS cause when there is one."""
+    """One line for a failure of a connection, naming a TLS cause when there is one.
+
+    Args:
+        exc: the failure.
+        where: the other side, in messages ("the client", "the DMS at host:port").
+
+    Returns:
+        The line.
+    """
     tls = tls_error_from(exc, where)
     if tls is not None:
         return str(tls)

@@ -80,8 +80,17 @@ class _Side:
         return self.ws.state is ConnectionState.CLOSED
 
     async def send(self, items: list[Outgoing], *, answer: bool = False) -> None:
-        """Send ``items`` as one write; what the connection's state no longer allows
-        (data after a close frame) is dropped, as the peer would drop it."""
+        """Send ``items`` as one write.
+
+        What the connection's state no longer allows (data after a close frame) is
+        dropped, as the peer would drop it.
+
+        Args:
+            items: the frames to send.
+            answer: they answer the peer (a pong, a close reply, a refusal) rather
+                than carry the other side's traffic: a message among them waits
+                until a forwarded fragmented message is complete.
+        """
         while self._writing:
             self._waiting += 1
             try:
@@ -183,6 +192,7 @@ class WebSocketSession:
         """How the session ended, for the connection's closing notice."""
 
     async def run(self) -> None:
+        """Relay both directions until the session ends, checking every message."""
         self.witness.open_stream(self.name)
         try:
             with self._cancel:
@@ -258,8 +268,10 @@ class WebSocketSession:
     def _take(self, src: _Side, direction: Direction, assembly: _Assembly,
               pieces: Iterator[Plain | Other], forward: list[Outgoing],
               answer: list[Outgoing]) -> bool:
-        """Turn what ``src`` sent into items for the other side (``forward``) and items
-        back to ``src`` (``answer``); finished messages are queued for checking.
+        """Turn what ``src`` sent into items for the other side and items back to ``src``.
+
+        Items for the other side go to ``forward``, those back to ``src`` to
+        ``answer``; finished messages are queued for checking.
 
         Returns True when it stopped after :data:`FORWARD_BATCH` messages with more
         to come: forwarding the first messages of a large read at once keeps the

@@ -44,21 +44,39 @@ class Notice:
     """A connection event: a client came or went, the DMS failed, a request was refused."""
 
     time: float
+    """Seconds since the epoch when it happened."""
     client: str
+    """The stream it happened on (``c3``, ``c3.2``)."""
     event: str
-    """One of :data:`NOTICES`."""
+    """One of ``NOTICES``."""
     text: str
+    """What happened, in detail."""
 
     def as_dict(self) -> dict[str, Any]:
+        """The notice as JSON-ready members (a line of ``--findings``).
+
+        Returns:
+            Time, client, event and text.
+        """
         return {"time": self.time, "client": self.client, "event": self.event,
                 "text": self.text}
 
 
 Listener = Callable[[Finding | Notice], None]
+"""Told each finding and notice the moment it happens (the console printer, a list)."""
 
 
 def exit_status(errors: int, warnings: int, *, strict: bool = False) -> int:
-    """``validate``'s exit code: 1 with errors (with ``strict`` also warnings), else 0."""
+    """The exit code of ``dmsproto proxy``, the same as ``dmsproto validate``'s.
+
+    Args:
+        errors: findings of severity ``error``.
+        warnings: findings of severity ``warning``.
+        strict: warnings fail too.
+
+    Returns:
+        1 with errors (with ``strict`` also with warnings), else 0.
+    """
     return 1 if errors or (strict and warnings) else 0
 
 
@@ -70,6 +88,11 @@ class Witness:
         recorder: writes every message to a JSON Lines capture (``conn`` = stream).
         listener: told each finding and notice as it happens.
         clock: seconds since the epoch (settable for tests).
+
+    Attributes:
+        errors: findings of severity ``error`` so far.
+        warnings: findings of severity ``warning`` so far.
+        notices: how many notices of each event so far.
     """
 
     def __init__(self, checker: LiveChecker, *, recorder: Recorder | None = None,
@@ -89,6 +112,14 @@ class Witness:
         return self.notices["open"]
 
     def exit_status(self, *, strict: bool = False) -> int:
+        """The exit code for what was seen so far (see the module's ``exit_status``).
+
+        Args:
+            strict: warnings fail too.
+
+        Returns:
+            1 with errors (with ``strict`` also with warnings), else 0.
+        """
         return exit_status(self.errors, self.warnings, strict=strict)
 
     # --- streams --------------------------------------------------------------------
@@ -98,6 +129,9 @@ class Witness:
 
         The recording gets a session marker for the stream, so ``dmsproto validate``
         checks each client connection apart, as the proxy did.
+
+        Args:
+            stream: the stream's name (``c3``, ``c3.2``).
         """
         self.checker.open(stream)
         if self.recorder is not None:
@@ -105,7 +139,16 @@ class Witness:
                                      time=datetime.fromtimestamp(self.clock(), UTC))
 
     def message(self, stream: str, direction: Direction, data: str | bytes) -> list[Finding]:
-        """One whole message passed (``bytes``: a binary WebSocket frame)."""
+        """One whole message passed: record it, check it, tell the findings.
+
+        Args:
+            stream: the stream it passed on.
+            direction: ``send`` (the client spoke) or ``recv`` (the DMS spoke).
+            data: the message; ``bytes`` is a binary WebSocket frame.
+
+        Returns:
+            The findings on it (``LiveChecker.check``).
+        """
         now = self.clock()
         if self.recorder is not None:
             self.recorder.record(direction, data, conn=stream,
@@ -116,16 +159,32 @@ class Witness:
         return findings
 
     def framing(self, stream: str, direction: Direction, text: str) -> Finding:
-        """A peer broke the WebSocket framing (a finding, and a notice that both sides
-        were closed)."""
+        """A peer broke the WebSocket framing: a finding, and a notice that both sides were closed.
+
+        Args:
+            stream: the stream it happened on.
+            direction: who broke it.
+            text: what was wrong.
+
+        Returns:
+            The finding (rule ``websocket``).
+        """
         finding = self.checker.framing(direction, stream, self.clock(), text)
         self._tell([finding])
         self.notice(stream, "websocket", text)
         return finding
 
     def end_stream(self, stream: str, *, answered: bool = True) -> list[Finding]:
-        """A stream ended; ``answered=False``: its open requests got an answer outside
-        the protocol (an HTTP error status) and are not reported as orphans."""
+        """A stream ended.
+
+        Args:
+            stream: the stream.
+            answered: ``False`` when its open requests got an answer outside the
+                protocol (an HTTP error status): they are not reported as orphans.
+
+        Returns:
+            The findings on its unanswered requests.
+        """
         if not answered:
             self.checker.discard(stream)
             return []
@@ -134,7 +193,19 @@ class Witness:
         return findings
 
     def notice(self, client: str, event: str, text: str) -> Notice:
-        """Tell a connection event (``event`` is one of :data:`NOTICES`)."""
+        """Tell a connection event.
+
+        Args:
+            client: the stream it happened on.
+            event: one of ``NOTICES``.
+            text: what happened, in detail.
+
+        Returns:
+            The notice, as the listener got it.
+
+        Raises:
+            ValueError: ``event`` is not one of ``NOTICES``.
+        """
         if event not in NOTICES:
             raise ValueError(f"unknown notice {event!r}")
         notice = Notice(self.clock(), client, event, text)

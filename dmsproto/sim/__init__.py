@@ -1,5 +1,8 @@
-"""A faithful fake DMS: the sans-I/O engine (``Engine``), its plant files, and the
-trio server (``Simulator`` for tests and demos, ``serve`` for the command line)."""
+"""A faithful fake DMS: the sans-I/O engine, its plant files, and the trio server.
+
+``Engine`` answers requests with no I/O; ``Simulator`` serves it over WebSocket and
+HTTP POST for tests and demos, ``serve`` for the command line.
+"""
 
 from .engine import Delivery, Engine, Reply
 from .plant import Plant, demo_plant_path, load_plant

@@ -92,8 +92,11 @@ def fits(name: str, kind: ValueType) -> bool:
 
 
 def as_number(value: Any, kind: ValueType) -> Any:
-    """``value`` as stored in a ``kind`` datapoint: ints written to a double become
-    floats (an integer too large for a double is out of any range)."""
+    """``value`` as stored in a ``kind`` datapoint.
+
+    Ints written to a double become floats (an integer too large for a double is out
+    of any range).
+    """
     if kind == "double" and not isinstance(value, float):
         try:
             return float(value)

@@ -82,8 +82,10 @@ def read_element(text: object, ref: ArrayRef) -> Any:
 
 
 def write_element(text: object, ref: ArrayRef, value: Any, max_index: int) -> str:
-    """``text`` with element ``ref.index`` replaced by ``value`` (growing with NULLs);
-    ``max_index`` is the highest index a write may name (the schema's)."""
+    """``text`` with element ``ref.index`` replaced by ``value`` (growing with NULLs).
+
+    ``max_index`` is the highest index a write may name (the schema's).
+    """
     opening, closing, elements = split_array(text)
     if not 1 <= ref.index <= max_index:
         raise ArrayError(f"Array index {ref.index} out of range (1..{max_index})")

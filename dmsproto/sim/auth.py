@@ -148,8 +148,11 @@ class IPLists:
 
     @classmethod
     def shipped(cls) -> IPLists:
-        """The lists of :data:`SHIPPED_IP_LISTS`: plain from 127.0.0.1 and the two
-        portal ranges, TLS from any IPv4 address (IPv6 not at all, as in the file)."""
+        """The lists of ``SHIPPED_IP_LISTS``, as a DMS ships them.
+
+        Plain from 127.0.0.1 and the two portal ranges, TLS from any IPv4 address
+        (IPv6 not at all, as in the file).
+        """
         return cls.parse(SHIPPED_IP_LISTS)
 
     @classmethod
@@ -194,6 +197,7 @@ class Users:
 
     @classmethod
     def parse(cls, text: str) -> Users:
+        """Read the text of users files: ``user:hash`` and ``user:serials`` lines."""
         passwords: dict[str, str] = {}
         certificates: dict[str, frozenset[int] | Literal["*"]] = {}
         for number, raw in enumerate(text.splitlines(), 1):
@@ -223,10 +227,12 @@ class Users:
         return cls.parse(text)
 
     def check_password(self, user: str, password: str) -> bool:
+        """Whether ``password`` is ``user``'s (against its crypt hash)."""
         hashed = self.passwords.get(user)
         return hashed is not None and verify(password, hashed)
 
     def check_certificate(self, common_name: str, serial: int) -> bool:
+        """Whether a client certificate with this name and serial is let in."""
         allowed = self.certificates.get(common_name)
         if allowed is None:
             return False

@@ -78,9 +78,11 @@ class ChangelogStore:
         self._by_path: dict[str, _Log] = {}
 
     def groups(self) -> list[str]:
+        """The group names, in the order they were made."""
         return list(self._groups)
 
     def has_group(self, group: str) -> bool:
+        """Whether ``group`` exists."""
         return group in self._groups
 
     def add(self, group: str, entry: LogEntry) -> None:
@@ -90,10 +92,12 @@ class ChangelogStore:
 
     def read_group(self, group: str, start: datetime, end: datetime,
                    limit: int = MAX_CHANGELOG_ENTRIES) -> list[LogEntry]:
+        """The entries of ``group`` from ``start`` to ``end``, at most ``limit``."""
         return self._groups[group].between(start, end, limit)
 
     def read_path(self, path: str, start: datetime, end: datetime,
                   limit: int = MAX_CHANGELOG_ENTRIES) -> list[LogEntry]:
+        """The entries of datapoint ``path`` from ``start`` to ``end``, at most ``limit``."""
         log = self._by_path.get(path)
         return [] if log is None else log.between(start, end, limit)
 

@@ -96,7 +96,12 @@ def commands_of(protocol: str) -> tuple[str, ...]:
 
 @dataclass
 class Delivery:
-    """An event frame (the version's generated ``EventFrame``) for one session."""
+    """An event frame for one session.
+
+    Args:
+        session: the session (connection) to send it on.
+        frame: the version's generated ``EventFrame``.
+    """
 
     session: Session
     frame: Any
@@ -104,8 +109,14 @@ class Delivery:
 
 @dataclass
 class Reply:
-    """What one request produced: its response (the version's generated
-    ``ResponseFrame``) and the event frames it caused."""
+    """What one request produced: its response and the event frames it caused.
+
+    Args:
+        response: the version's generated ``ResponseFrame``.
+        deliveries: the event frames the request caused (a write's subscribers).
+        fatal: the DMS's message when the request as a whole was refused (not
+            JSON, an unknown command, ...), else ``None``.
+    """
 
     response: Any
     deliveries: list[Delivery]
@@ -130,6 +141,25 @@ class Engine:
         max_path_length: the longest path a write may name (default: the schema's, 160
             characters as on ProMoS 2.x; 80 for ProMoS 1.x).
         limits: what one request may make it build (default: :mod:`.limits`).
+
+    Raises:
+        UnknownVersionError: ``protocol`` is not a version string.
+
+    Attributes:
+        clock: as given.
+        protocol: as given.
+        zone: the zone of its timestamps.
+        max_path_length: as given, or the version's.
+        limits: as given, or the defaults.
+        wire: the version's generated types and wire names, as the server reads them.
+        commands: the commands (wire names) it knows.
+        root_fields: the members a request's root may have.
+        validating: whether requests are checked by the validator first (the
+            version has schemas), answering as a DMS does.
+        tree: the datapoints.
+        logs: the changelog groups and their entries.
+        subscriptions: every live subscription, indexed for routing events.
+        sessions: the open sessions.
     """
 
     def __init__(
@@ -162,26 +192,55 @@ class Engine:
     def open_session(
         self, *, peer: str = "127.0.0.1", user: str | None = None, websocket: bool = True
     ) -> Session:
+        """A client connected (or one HTTP request came): a session for its requests.
+
+        Args:
+            peer: the client's address.
+            user: who it authenticated as, if anyone.
+            websocket: whether it is a WebSocket (only those get events).
+
+        Returns:
+            The session, to hand to ``handle`` and ``close_session``.
+        """
         session = Session(peer=peer, user=user, websocket=websocket)
         self.sessions.append(session)
         return session
 
     def close_session(self, session: Session) -> None:
-        """The connection is gone: its subscriptions go with it."""
+        """The connection is gone: its subscriptions go with it.
+
+        Args:
+            session: the session ``open_session`` gave.
+        """
         self.subscriptions.drop_session(session)
         if session in self.sessions:
             self.sessions.remove(session)
 
     # -- time and rendering -------------------------------------------------------------
     def now(self) -> datetime:
+        """The clock's time in the engine's zone."""
         return self.clock().astimezone(self.zone)
 
     def stamp(self, value: datetime | None) -> str | None:
-        """A stamp as the server writes it (engine zone), or None."""
+        """A stamp as the server writes it.
+
+        Args:
+            value: the instant, or ``None``.
+
+        Returns:
+            The DMS's text for it, in the engine's zone; ``None`` stays ``None``.
+        """
         return None if value is None else self._format(value)
 
     def stamp_text(self, value: datetime | None) -> str:
-        """A stamp as query regexes see it: ``""`` for null."""
+        """A stamp as query regexes see it.
+
+        Args:
+            value: the instant, or ``None``.
+
+        Returns:
+            The DMS's text for it; ``""`` for ``None``.
+        """
         return "" if value is None else self._format(value)
 
     def _format(self, value: datetime) -> str:
@@ -193,6 +252,14 @@ class Engine:
         return text
 
     def epoch_stamp(self, t: float) -> str:
+        """The DMS's text for an instant given in seconds since the epoch.
+
+        Args:
+            t: seconds since the epoch.
+
+        Returns:
+            The timestamp as the DMS writes it, in the engine's zone.
+        """
         return format_server_stamp(datetime.fromtimestamp(t, self.zone))
 
     # -- events -------------------------------------------------------------------------
@@ -205,6 +272,14 @@ class Engine:
         The event's ``stamp`` is the time of the event (3.6.4): the written stamp for a
         write (the node's stamp), ``at`` for a rename or delete; null on a node of type
         ``none``, whose stamps are always null (2.8).
+
+        Args:
+            sink: collects the event items per session.
+            code: the event code (``onChange``, ``onSet``, ...).
+            node: the datapoint the event is about.
+            trigger: who caused it (the writer's ``whois``; ``<SYS>`` for the DMS).
+            new_path: the new path, for ``onRename``.
+            at: the time of a rename or delete.
         """
         targets = self.subscriptions.targets(code, node.path, node, self.stamp_text)
         if not targets:
@@ -230,6 +305,14 @@ class Engine:
         Not JSON: not UTF-8, a lone surrogate, ``NaN``, a number past a double
         (``1e999``), an integer past the interpreter's digit limit, or nested past the
         reader (too deep; answered as such).  Integers are read exactly.
+
+        Args:
+            session: the session it came on.
+            text: the message.
+
+        Returns:
+            The response (a fatal error for text that is not a request) and the
+            events the request caused.
         """
         try:
             message = parse_json(text)
@@ -240,7 +323,15 @@ class Engine:
         return self.handle_message(session, message)
 
     def handle_message(self, session: Session, message: object) -> Reply:
-        """One already parsed request."""
+        """One already parsed request.
+
+        Args:
+            session: the session it came on.
+            message: the request, parsed.
+
+        Returns:
+            The response and the events the request caused.
+        """
         if not isinstance(message, dict):
             return self._fatal({}, NOT_AN_OBJECT)
         if _deeper_than(message, self.limits.json_depth):
@@ -304,8 +395,11 @@ class Engine:
     def _violations(
         self, message: dict[str, Any]
     ) -> tuple[dict[tuple[str, int], str], dict[str, str], str | None]:
-        """Sort the validator's errors into item, command and frame problems (each
-        answered with the DMS-style message); warnings are accepted, as a DMS does."""
+        """Sort the validator's errors into item, command and frame problems.
+
+        Each is answered with the DMS-style message; warnings are accepted, as a DMS
+        does.
+        """
         items: dict[tuple[str, int], str] = {}
         commands: dict[str, str] = {}
         frame: str | None = None
@@ -332,19 +426,31 @@ class Engine:
 
     # -- simulation ---------------------------------------------------------------------
     def tick(self) -> list[Delivery]:
-        """Autonomous changes at clock(): System:Time and System:Blinker:*."""
+        """Autonomous changes at clock(): ``System:Time`` and ``System:Blinker:*``.
+
+        Returns:
+            The event frames for their subscribers.
+        """
         sink = EventSink()
         system_tick(self, Context(Session(websocket=False), None, sink), self.now())
         return self._deliveries(sink)
 
     def blink(self) -> list[Delivery]:
-        """The blinkers (System:Blinker:Blink<P>) as of clock(), without System:Time."""
+        """The blinkers (``System:Blinker:Blink<P>``) as of clock(), without ``System:Time``.
+
+        Returns:
+            The event frames for their subscribers.
+        """
         sink = EventSink()
         blink(self, Context(Session(websocket=False), None, sink), self.now())
         return self._deliveries(sink)
 
     def next_blink(self) -> datetime | None:
-        """When the next blinker flips after clock() (None: the plant has no blinkers)."""
+        """When the next blinker flips after clock().
+
+        Returns:
+            The instant, or ``None`` when the plant has no blinkers.
+        """
         return next_blink(self, self.now())
 
     def restart(self) -> None:
@@ -361,7 +467,22 @@ class Engine:
         stamp: datetime | None = None,
         create: bool = False,
     ) -> list[Delivery]:
-        """Write like a set from ``trigger`` (tests, demos); raises DMSError on failure."""
+        """Write as a ``set`` from ``trigger`` would (tests, demos).
+
+        Args:
+            path: the datapoint's path.
+            value: the value.
+            trigger: who writes, as events report it.
+            stamp: the value's timestamp (default: now).
+            create: make the datapoint if it does not exist.
+
+        Returns:
+            The event frames for the subscribers of the change.
+
+        Raises:
+            DMSError: the DMS would refuse the write (``NotFound``-like codes in
+                ``code``).
+        """
         item = self.wire.request.SetItem(
             path=path, value=value, create=create,
             stamp=UNSET if stamp is None else format_server_stamp(stamp))

@@ -135,6 +135,7 @@ class Delay(Wait):
     seconds: float
 
     async def wait(self) -> None:
+        """Sleep ``seconds``."""
         await trio.sleep(self.seconds)
 
 
@@ -165,6 +166,7 @@ class Hold(Wait):
         await self._released.wait()
 
     async def wait(self) -> None:
+        """Say the point is reached, then wait for ``release``."""
         self.reached.set()
         await self.wait_released()
 
@@ -190,9 +192,11 @@ class Send(Extra):
     text: str
 
     def on(self, transport: Transport) -> Action | None:
+        """Itself on a WebSocket; on HTTP POST, ``text`` replaces the answer."""
         return self if transport == "websocket" else Replace(self.text)
 
     def render(self, response: Any, encode: Encoder) -> str:
+        """``text`` as it is."""
         return self.text
 
 
@@ -208,6 +212,7 @@ class SendEvent(Extra):
     frame: Mapping[str, Any] | None = None
 
     def render(self, response: Any, encode: Encoder) -> str:
+        """``frame``, or an event made up from the response."""
         return encode(self.frame if self.frame is not None else derive_event(as_json(response)))
 
 
@@ -227,6 +232,7 @@ class Respond(Answer):
     """Answer with the engine's response (what happens without faults)."""
 
     def render(self, response: Any, encode: Encoder) -> str | None:
+        """The engine's response."""
         return None if response is None else encode(response)
 
 
@@ -237,6 +243,7 @@ class Replace(Answer):
     text: str
 
     def render(self, response: Any, encode: Encoder) -> str | None:
+        """``text`` instead of the response."""
         return self.text
 
 
@@ -247,6 +254,7 @@ class Pad(Answer):
     size: int
 
     def render(self, response: Any, encode: Encoder) -> str | None:
+        """The response with padding whitespace up to ``size``."""
         return pad_frame(as_json(response), self.size, _encode_raw)
 
 
@@ -271,6 +279,7 @@ class HttpStatus(Answer):
         return cls(status, text)
 
     def render(self, response: Any, encode: Encoder) -> str | None:
+        """The body, ``text``."""
         return self.text
 
 
@@ -279,6 +288,7 @@ class NoAnswer(Answer):
     """Send no answer (used with an :class:`End` that ends the connection instead)."""
 
     def render(self, response: Any, encode: Encoder) -> str | None:
+        """No answer."""
         return None
 
 

@@ -102,8 +102,10 @@ class History:
 
     def read_past(self, start: float, end: float, limit: int = MAX_HIST_ENTRIES
                   ) -> list[HistPoint]:
-        """Records modified or inserted during ``[start, end]``, by record time (at most
-        ``limit``, the oldest)."""
+        """Records modified or inserted during ``[start, end]``, by record time.
+
+        At most ``limit`` of them, the oldest.
+        """
         hits = sorted(t for t, c in self.changes.items() if start <= c.at <= end)[:limit]
         out = []
         for t in hits:
@@ -113,8 +115,10 @@ class History:
 
     def read(self, start: float, end: float, interval: float, *, step: bool,
              limit: int = MAX_HIST_ENTRIES) -> list[HistPoint]:
-        """Entries for ``[start, end]``, at most ``limit`` (the oldest); see the module
-        docstring for the rules."""
+        """Entries for ``[start, end]``, at most ``limit`` (the oldest).
+
+        The module docstring gives the rules (raw records, or a grid of ``interval``).
+        """
         if interval == 0:
             return self._raw(start, end, limit)
         return self._grid(start, end, interval, step=step, limit=limit)

@@ -110,6 +110,7 @@ def target_path(request: h11.Request) -> str:
 
 
 def is_websocket_upgrade(request: h11.Request) -> bool:
+    """Whether ``request`` asks to switch to WebSocket (``Upgrade: websocket``)."""
     upgrade = (header(request, b"upgrade") or b"").lower()
     connection = (header(request, b"connection") or b"").lower()
     tokens = {t.strip() for t in connection.split(b",")}
@@ -173,6 +174,7 @@ class HttpConnection:
         headers: Iterable[tuple[bytes, bytes]] = (),
         close: bool = False,
     ) -> None:
+        """Send a whole response: status, headers (ours first) and ``body``."""
         all_headers = [
             (b"Server", SERVER_NAME),
             (b"Content-Type", content_type),
@@ -190,6 +192,7 @@ class HttpConnection:
         self, status: int, text: str, *, headers: Iterable[tuple[bytes, bytes]] = (),
         close: bool = False,
     ) -> None:
+        """Send a plain-text response (the DMS's error answers)."""
         await self.respond(status, text.encode("utf-8"), content_type=TEXT_TYPE,
                            headers=headers, close=close)
 
@@ -233,9 +236,11 @@ class HttpConnection:
 
     @property
     def reusable(self) -> bool:
+        """Whether both sides finished the exchange, so the connection can carry another."""
         return self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE
 
     def next_cycle(self) -> None:
+        """Get ready for the next request on the kept-alive connection."""
         self.conn.start_next_cycle()
 
 

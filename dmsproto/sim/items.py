@@ -35,8 +35,11 @@ class AnswerTooLarge(Exception):
 
 @dataclass
 class Budget:
-    """What is left of one request's answer: response items and history/log entries
-    (:data:`~dmsproto.sim.limits.MAX_ANSWER_ITEMS`, ``MAX_ANSWER_ENTRIES``)."""
+    """What is left of one request's answer: response items and history/log entries.
+
+    The limits are ``MAX_ANSWER_ITEMS`` and ``MAX_ANSWER_ENTRIES`` of
+    ``dmsproto.sim.limits``.
+    """
 
     items: int = MAX_ANSWER_ITEMS
     entries: int = MAX_ANSWER_ENTRIES
@@ -69,8 +72,10 @@ class Budget:
 
 @dataclass(frozen=True)
 class Context:
-    """One request being handled: its session, ``whois``, where its events go, and what
-    is left of its answer.
+    """One request being handled.
+
+    It holds the request's session, its ``whois``, where its events go, and what is
+    left of its answer.
 
     The trigger of its writes is the request's ``whois`` (3.6.4: "the whois field from
     the request"); on an authenticated connection ``whois`` is optional and the
@@ -84,6 +89,7 @@ class Context:
 
     @property
     def trigger(self) -> str | None:
+        """Who writes: the request's ``whois``, else the authenticated user, else ``None``."""
         return self.whois if self.whois is not None else self.session.user
 
     def writer(self) -> str:

@@ -93,8 +93,20 @@ it before the connection is dropped."""
 
 @dataclass(frozen=True)
 class Limits:
-    """The limits one engine applies to what it answers (the constants above by default;
-    a test may shrink them to reach them cheaply)."""
+    """The limits one engine applies to what it answers.
+
+    The constants of this module by default; a test may shrink them to reach them
+    cheaply.
+
+    Args:
+        query_matches: ``MAX_QUERY_MATCHES``.
+        hist_entries: ``MAX_HIST_ENTRIES``.
+        changelog_entries: ``MAX_CHANGELOG_ENTRIES``.
+        json_depth: ``MAX_JSON_DEPTH``.
+        answer_items: ``MAX_ANSWER_ITEMS``.
+        answer_entries: ``MAX_ANSWER_ENTRIES``.
+        subscriptions: ``MAX_SUBSCRIPTIONS``.
+    """
 
     query_matches: int = MAX_QUERY_MATCHES
     hist_entries: int = MAX_HIST_ENTRIES
@@ -106,7 +118,11 @@ class Limits:
 
 
 def describe_limits() -> str:
-    """The limits in one paragraph, for ``serve --help``."""
+    """The limits in one paragraph, for ``serve --help``.
+
+    Returns:
+        The paragraph.
+    """
     return (
         f"limits (dmsproto.sim.limits): {MAX_MESSAGE_BYTES} bytes per message, "
         f"{MAX_JSON_DEPTH} nesting levels, {MAX_QUERY_MATCHES} query matches, "

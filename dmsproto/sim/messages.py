@@ -50,6 +50,7 @@ UNKNOWN_FIELD = "Unknown field '{}'"
 
 
 def invalid_stamp(value: object) -> str:
+    """The DMS's message for a timestamp it cannot read."""
     return f"Invalid time stamp {_quoted(value)} (ISO 8601 with Z or offset needed)"
 
 
@@ -65,10 +66,12 @@ def too_many(what: str, limit: int) -> str:
 
 
 def too_many_subscriptions(limit: int) -> str:
+    """The message of a subscribe item past ``limit`` subscriptions on one connection."""
     return f"Too many subscriptions on this connection (max. {_number(limit)})"
 
 
 def invalid_regex(field: str, position: int | None) -> str:
+    """The message of a query pattern PCRE refuses, with where it stopped if known."""
     where = "" if position is None else f" (at position {position})"
     return f"Invalid regular expression in {field}{where}"
 
@@ -156,8 +159,10 @@ def for_decoding(text: str) -> str:
 
 
 def _field(pointer: str) -> str:
-    """The last member name in a JSON pointer (array indices skipped), or '' for the
-    root and for a command's item itself (``/get/3``)."""
+    """The last member name in a JSON pointer (array indices skipped).
+
+    ``''`` for the root and for a command's item itself (``/get/3``).
+    """
     parts = pointer.split("/")[1:]
     if len(parts) == 2 and parts[1].isdigit():
         return ""

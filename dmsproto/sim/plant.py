@@ -69,7 +69,16 @@ class PlantError(ValueError):
 
 @dataclass(frozen=True)
 class Plant:
-    """A parsed plant: points flattened (templates expanded), in file order."""
+    """A parsed plant: points flattened (templates expanded), in file order.
+
+    Args:
+        zone: the DMS's time zone (its timestamps carry this zone's offsets).
+        anchor: the instant the plant's history and changelog are laid out from
+            (``None``: now).
+        groups: the changelog groups.
+        points: each datapoint's path with its specification, in file order.
+        changelog: the changelog entries the plant starts with.
+    """
 
     zone: str
     anchor: datetime | None
@@ -79,12 +88,29 @@ class Plant:
 
 
 def demo_plant_path() -> Path:
-    """Location of the bundled demo plant."""
+    """Location of the bundled demo plant.
+
+    Returns:
+        The path of ``demo_plant.json`` inside the installed package.
+    """
     return Path(str(resources.files(__package__).joinpath("demo_plant.json")))
 
 
 def load_plant(source: str | Path | dict[str, Any] | None = None) -> Plant:
-    """Read a plant from a file path or an already parsed object (default: the demo)."""
+    """Read a plant from a file path or an already parsed object.
+
+    Args:
+        source: a plant file's path, its JSON already parsed, or ``None`` for the
+            demo plant.
+
+    Returns:
+        The plant, templates expanded.
+
+    Raises:
+        PlantError: not a plant (not JSON, or not the ``dmsproto-plant/1`` format);
+            a ``ValueError``.
+        OSError: the file cannot be read.
+    """
     if source is None:
         source = demo_plant_path()
     raw: Any = source

@@ -73,8 +73,10 @@ class Query:
         return rel_depth >= 1 and (self.max_depth == 0 or rel_depth <= self.max_depth)
 
     def in_scope(self, rel_depth: int) -> bool:
-        """Whether a subscription's events include a node ``rel_depth`` levels below its
-        path: the subscribed node itself (0) and the nodes a get would search."""
+        """Whether a subscription's events include a node ``rel_depth`` levels below its path.
+
+        They do for the subscribed node itself (0) and the nodes a get would search.
+        """
         return rel_depth == 0 or self.in_depth(rel_depth)
 
     def matches(self, node: Node, stamp_text: StampText) -> bool:

@@ -1,5 +1,6 @@
-"""The read commands: get (plain, short form, query, histData, changelog, extInfos),
-changelogGetGroups and changelogRead.
+"""The read commands: get, changelogGetGroups and changelogRead.
+
+A get is plain, in short form, a query, or asks for histData, changelog or extInfos.
 
 Protocol differences: v1.3 has no ``changelog`` member in get and no extInfos
 ``state``/``changelogGroup``; v1.5 adds histData ``showPast`` (``histDataPast``)
@@ -33,6 +34,8 @@ DEFAULT_INTERVAL = 900
 
 @dataclass(frozen=True)
 class HistRequest:
+    """A histData request as the engine reads it: the range, the grid and the form."""
+
     start: datetime
     end: datetime
     interval: float
@@ -93,8 +96,11 @@ def get_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 
 
 def _answer(engine: Engine, ctx: Context, node: Node, extras: Extras) -> Any:
-    """The ``GetResult`` of one datapoint; its history and log entries count against the
-    request's budget (:class:`~dmsproto.sim.items.AnswerTooLarge` past it)."""
+    """The ``GetResult`` of one datapoint.
+
+    Its history and log entries count against the request's budget
+    (``AnswerTooLarge`` past it).
+    """
     out: dict[str, Any] = {}
     if node.children:
         out["has_child"] = True
@@ -175,7 +181,7 @@ def _entries(
     engine: Engine, node: Node, points: list[HistPoint], req: HistRequest, *, marks: bool,
     past: bool,
 ) -> list[HistEntry]:
-    """histData / histDataPast entries in the requested format."""
+    """HistData / histDataPast entries in the requested format."""
     as_int = node.type != "double"
     fmt = engine.epoch_stamp
     if not req.detail:
@@ -202,7 +208,7 @@ def _entries(
 
 
 def _ext_attrs(engine: Engine, keys: Any) -> tuple[str, ...]:
-    """showExtInfos keys (wire names, deduplicated) as ``ExtInfos`` attributes."""
+    """ShowExtInfos keys (wire names, deduplicated) as ``ExtInfos`` attributes."""
     if keys is UNSET:
         return ()
     attrs = engine.wire.ext_attrs
@@ -231,8 +237,9 @@ def _range(engine: Engine, req: Any) -> tuple[datetime, datetime] | None:
 
 
 def changelog_groups(engine: Engine, ctx: Context, item: Any) -> list[Any]:
-    """changelogGetGroups: one ``ChangelogGroupsResult`` with every group, per request
-    item (no per-item tag: clients correlate by position and the root tag).
+    """changelogGetGroups: one ``ChangelogGroupsResult`` with every group, per request item.
+
+    It has no per-item tag: clients correlate by position and the root tag.
 
     The document sends an empty array and gets one item (the engine asks once, with
     ``item`` None); visitoolkit-connector sends one ``{"changelogGetGroups": []}`` item

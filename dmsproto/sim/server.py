@@ -447,23 +447,52 @@ def _url_host(host: str) -> str:
 class Simulator:
     """A DMS simulator listening on one port (WebSocket and HTTP POST), for tests and demos.
 
-    ``async with Simulator() as sim:`` binds ``host``:``port`` (0 = a free port), serves
-    until the block ends, then closes every WebSocket with 1001 and stops. Attributes:
-    ``url`` (ws:// or wss://...:port/json_data), ``http_url``, ``port``, ``engine``,
-    ``faults`` (:class:`~dmsproto.sim.faults.Faults`), ``violations`` (outgoing frames
-    that failed validation, with ``validate_outgoing``), ``errors`` (internal failures).
+    ``async with Simulator() as sim:`` binds ``host``:``port``, serves until the block
+    ends, then closes every WebSocket with 1001 and stops.
 
-    TLS when ``ssl_context`` is given (see :func:`server_ssl_context`); then clients
-    authenticate by certificate or Basic auth against ``users`` (a :class:`Users`, or
-    path(s) of users files). ``auth_required`` is the DMS's ``AuthRequired``
-    (2.4.2.3): True refuses unauthenticated TLS requests (401), False lets them in
-    unauthenticated; None (the default) requires authentication exactly when
-    ``users`` are given. ``dmsproto serve`` requires it on TLS, as the DMS does.
-    ``allow`` holds the IP lists (default: plain from the local host only).
-    ``tick_interval`` seconds between System:Time ticks (None: no ticker and no
-    blinkers; call ``tick()``); the blinkers flip at their own periods meanwhile.
-    ``record`` (a path or a :class:`~dmsproto.recorder.Recorder`) records every message in
-    the JSON Lines capture format that ``dmsproto validate`` reads.
+    Args:
+        plant: the plant to serve: a ``Plant``, a plant file, its JSON as a dict, or
+            ``None`` for the demo plant.
+        host: the address to listen on.
+        port: the port to listen on; 0 picks a free one (read it from ``port``).
+        ssl_context: serve TLS with this context (``server_ssl_context``); clients
+            then authenticate by certificate or Basic auth against ``users``.
+        users: the users and their passwords or certificates: a ``Users``, or the
+            path of a users file.
+        allow: the IP lists (default: plain connections from the local host only).
+        clock: where the engine's time comes from (default: the wall clock, UTC).
+        tick_interval: seconds between ``System:Time`` ticks; ``None``: no ticker and
+            no blinkers (call ``tick()``); the blinkers flip at their own periods
+            meanwhile.
+        faults: the misbehaviour to play (``Faults``); default none.
+        protocol: the protocol version spoken.
+        validate_outgoing: check every frame sent against the schema and keep what
+            fails in ``violations``.
+        engine: an engine to serve instead of one made from ``plant`` and ``clock``.
+        outbound_queue_size: frames waiting for one WebSocket's writer before the
+            connection is dropped (``limits.OUTBOUND_QUEUE``).
+        close_timeout: seconds a peer has to answer our WebSocket close frame.
+        idle_timeout: seconds an HTTP connection may wait for its next request.
+        body_timeout: seconds the body of an HTTP POST may take after its head.
+        record: record every message in the JSON Lines capture format that
+            ``dmsproto validate`` reads: a path or a ``Recorder``.
+        auth_required: the DMS's ``AuthRequired`` (2.4.2.3): ``True`` refuses
+            unauthenticated TLS requests (401), ``False`` lets them in
+            unauthenticated; ``None`` requires authentication exactly when ``users``
+            are given (``dmsproto serve`` requires it on TLS, as the DMS does).
+
+    Raises:
+        PlantError: the plant cannot be read.
+        UnknownVersionError: a protocol version dmsproto does not ship.
+
+    Attributes:
+        engine: the engine answering every request (its plant, sessions, clock).
+        faults: the misbehaviour being played; change it while serving.
+        violations: outgoing frames that failed validation, with what failed (with
+            ``validate_outgoing``).
+        errors: internal failures (an engine error answers 500, and is kept here
+            for a test to see).
+        recorder: the recorder of every message, if recording.
     """
 
     def __init__(
@@ -530,15 +559,18 @@ class Simulator:
 
     @property
     def tls(self) -> bool:
+        """Whether the simulator serves TLS."""
         return self.ssl_context is not None
 
     @property
     def url(self) -> str:
+        """Where WebSocket clients connect: ``ws://`` or ``wss://host:port/json_data``."""
         scheme = "wss" if self.tls else "ws"
         return f"{scheme}://{_url_host(self.host)}:{self.port}{BASE_PATH}"
 
     @property
     def http_url(self) -> str:
+        """Where HTTP POST clients connect: ``http://`` or ``https://host:port/json_data``."""
         scheme = "https" if self.tls else "http"
         return f"{scheme}://{_url_host(self.host)}:{self.port}{BASE_PATH}"
 
@@ -548,18 +580,31 @@ class Simulator:
         return len(self._live)
 
     async def wait_connections(self, count: int) -> None:
-        """Return once exactly ``count`` WebSocket connections are open."""
+        """Return once exactly ``count`` WebSocket connections are open.
+
+        Args:
+            count: the number of open connections to wait for.
+        """
         while len(self._live) != count:
             await self._changed.wait()
 
     def tick(self) -> int:
-        """Run one engine tick now and deliver its events; returns how many deliveries."""
+        """Run one engine tick now and deliver its events.
+
+        Returns:
+            How many event frames were delivered.
+        """
         deliveries = self.engine.tick()
         self.route(deliveries)
         return len(deliveries)
 
     def route(self, deliveries: list[Delivery]) -> None:
-        """Queue each delivery on its session's connection."""
+        """Queue each delivery on its session's connection.
+
+        Args:
+            deliveries: event frames for sessions (a session without a live
+                connection counts in ``undeliverable``).
+        """
         for delivery in deliveries:
             entry = self._sessions.get(id(delivery.session))
             if entry is None or entry[0] is not delivery.session:
@@ -568,7 +613,14 @@ class Simulator:
             entry[1].deliver(self.encode_frame(delivery.frame))
 
     def encode_frame(self, frame: Any) -> str:
-        """JSON text of an outgoing frame, validated first when ``validate_outgoing``."""
+        """JSON text of an outgoing frame, validated first when ``validate_outgoing``.
+
+        Args:
+            frame: the frame (a generated struct or plain JSON values).
+
+        Returns:
+            The frame's JSON text.
+        """
         data = encode(frame)
         if self.validate_outgoing:
             plain = msgspec.json.decode(data)  # the frame as the client will see it
@@ -684,8 +736,11 @@ class Simulator:
 
     def _authenticate(self, authorization: bytes | None, cert_user: str | None
                       ) -> tuple[str | None, bool]:
-        """``(user, authorized)`` for a request: certificate first, then Basic auth; on
-        TLS without either, authorized only when authentication is not required."""
+        """``(user, authorized)`` for a request: certificate first, then Basic auth.
+
+        On TLS without either, a request is authorized only when authentication is
+        not required.
+        """
         if not self.tls:
             return None, True
         if cert_user is not None:
@@ -731,7 +786,13 @@ class Simulator:
             connection.next_cycle()
 
     def record(self, direction: Literal["send", "recv"], text: str, conn: str) -> None:
-        """Write one message to the recording, if any (``send`` = client to server)."""
+        """Write one message to the recording, if any.
+
+        Args:
+            direction: ``send`` (the client spoke) or ``recv`` (the simulator spoke).
+            text: the message.
+            conn: names the connection in the recording.
+        """
         if self.recorder is not None:
             self.recorder.record(direction, text, conn=conn)
 
@@ -800,8 +861,20 @@ async def serve(
 ) -> None:
     """Run a simulator until cancelled (Ctrl-C), announcing its URLs; for the command line.
 
-    ``port`` defaults to the DMS's: 9020 plain, 9021 with TLS. On cancellation every
-    WebSocket is closed with 1001 before the listener goes away.
+    On cancellation every WebSocket is closed with 1001 before the listener goes away.
+
+    Args:
+        plant: the plant (as for ``Simulator``).
+        host: the address to listen on.
+        port: the port; ``None`` is the DMS's: 9020 plain, 9021 with TLS.
+        ssl_context: serve TLS with this context.
+        users: the users (as for ``Simulator``).
+        allow: the IP lists (as for ``Simulator``).
+        tick_interval: seconds between ``System:Time`` ticks.
+        protocol: the protocol version spoken.
+        announce: called with the line that says where the simulator listens.
+        task_status: trio's start protocol: ``nursery.start(serve)`` returns the
+            running ``Simulator``.
     """
     if port is None:
         port = DEFAULT_TLS_PORT if ssl_context is not None else DEFAULT_PORT

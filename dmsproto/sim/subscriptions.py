@@ -34,7 +34,15 @@ _sub_seq = itertools.count(1)
 
 @dataclass(eq=False)
 class Session:
-    """One client connection (a WebSocket, or one HTTP request)."""
+    """One client connection (a WebSocket, or one HTTP request).
+
+    Args:
+        peer: the client's address.
+        user: who it authenticated as, if anyone.
+        websocket: whether it is a WebSocket (only those get events).
+        id: a number unique in the process, for logs and recordings.
+        subscriptions: its live subscriptions by path and tag.
+    """
 
     peer: str = "127.0.0.1"
     user: str | None = None
@@ -60,6 +68,7 @@ class Subscription:
 
     @property
     def key(self) -> tuple[str, Hashable]:
+        """Path and tag: what names the subscription within its session."""
         return (self.path, tag_key(self.tag))
 
 
@@ -96,12 +105,14 @@ class SubscriptionIndex:
         table.setdefault(sub.path, []).append(sub)
 
     def remove(self, session: Session, path: str, tag: Any) -> Subscription | None:
+        """Forget the session's subscription to ``path`` with ``tag`` (``None``: none)."""
         sub = session.subscriptions.pop((path, tag_key(tag)), None)
         if sub is not None:
             self._unlink(sub)
         return sub
 
     def drop_session(self, session: Session) -> None:
+        """Forget every subscription of ``session``."""
         for sub in session.subscriptions.values():
             self._unlink(sub)
         session.subscriptions.clear()

@@ -1,9 +1,12 @@
-"""Helpers for deterministic engine tests: a settable clock, a tiny plant, a harness
-that checks every frame the engine produces against the protocol schemas.
+"""Helpers for deterministic engine tests.
+
+A settable clock, a tiny plant, and a harness that checks every frame the engine
+produces against the protocol schemas.
 
 The harness hands frames back as plain JSON values with the wire's member names
 (encoded by :func:`dmsproto.codec.encode` and decoded again, as a client sees
-them), so a test states the expected wire form directly."""
+them), so a test states the expected wire form directly.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +35,11 @@ class StepClock:
         self.now = start
 
     def __call__(self) -> datetime:
+        """The time now, as the engine reads its clock."""
         return self.now
 
     def advance(self, seconds: float) -> datetime:
+        """Move the clock ``seconds`` on and give the new time."""
         self.now += timedelta(seconds=seconds)
         return self.now
 
@@ -88,6 +93,7 @@ class Harness:
         self.engine = Engine(load_plant(plant or tiny_plant()), clock=self.clock, **engine_options)
 
     def session(self, **options: Any) -> Session:
+        """A new engine session (``Engine.open_session`` options)."""
         return self.engine.open_session(**options)
 
     def request(self, session: Session, message: object) -> Reply:
@@ -99,7 +105,8 @@ class Harness:
         """``Engine.handle_message`` (an already parsed request), seen as JSON.
 
         ``check=False`` skips the schema check (an error item that echoes an
-        invalid path breaks the response schema on purpose)."""
+        invalid path breaks the response schema on purpose).
+        """
         return self.view(self.engine.handle_message(session, message), check=check)
 
     def write(self, path: str, value: Any, **options: Any) -> list[Delivery]:
@@ -121,6 +128,7 @@ class Harness:
         return Reply(response, deliveries, reply.fatal)
 
     def check(self, frame: dict[str, Any]) -> None:
+        """Fail with ``FrameViolation`` if a frame the engine sent breaks the schema."""
         if not self.engine.validating:
             return  # the validator has no schemas for this protocol version
         violations = validate(frame, direction="recv", protocol=self.engine.protocol)

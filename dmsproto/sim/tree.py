@@ -127,6 +127,7 @@ class Tree:
         return path in self._index
 
     def get(self, path: str) -> Node | None:
+        """The node at ``path``, or ``None``."""
         return self._index.get(path)
 
     def nodes(self) -> Iterator[Node]:

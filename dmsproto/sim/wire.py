@@ -203,8 +203,11 @@ def schema_limit(version: VersionBindings, key: str) -> int:
 
 @cache
 def wire_for(protocol: str) -> SimWire:
-    """The types of ``protocol``; a version without bindings gets the newest older one
-    (or the oldest known one), so an engine can still answer it."""
+    """The types of ``protocol``.
+
+    A version without bindings gets the newest older one (or the oldest known one),
+    so an engine can still answer it.
+    """
     if protocol in VERSIONS:
         return SimWire(get_version(protocol))
     known = sorted(VERSIONS, key=version_key)

@@ -86,6 +86,7 @@ def set_item(engine: Engine, ctx: Context, item: Any) -> list[Any]:
 
 
 def check_path_length(engine: Engine, path: str) -> None:
+    """Refuse a path longer than the engine allows (``ItemRefused``)."""
     if len(path) > engine.max_path_length:
         raise ItemRefused(PATH_TOO_LONG.format(engine.max_path_length))
 
@@ -136,8 +137,9 @@ def json_type(value: object) -> ValueType:
 
 def convert(current: ValueType, wanted: str | None, value: Any, *, create: bool,
             acc_type: str | None = None) -> tuple[ValueType, Any]:
-    """Check a write against the datapoint's type and access type; returns the type and
-    the stored value.
+    """Check a write against the datapoint's type and access type.
+
+    Returns the type and the stored value.
 
     An integer may be written to a double; a ``none`` node takes a value only
     with ``create`` (it then becomes a datapoint of the value's type, with that

@@ -48,7 +48,9 @@ Threads: the facade is safe to use from many threads at once.  Leaving the
     ``with`` block unsubscribes, closes the connection, stops the loop and joins
     both threads.  No thread polls: every wait blocks on a primitive.
 
-asyncio: never call blocking methods in the event loop's thread.  Run them in a
+asyncio: use ``dmsproto.aio.connect()``, the asyncio client (same calls, no
+    threads).  Should you call this facade from asyncio anyway, never call blocking
+    methods in the event loop's thread.  Run them in a
     worker thread: ``await asyncio.to_thread(dms.get, "A:B")``, with the client
     opened by ``stack.enter_context(dmsproto.sync.connect(url))`` (also via
     ``to_thread``) and closed by ``await asyncio.to_thread(dms.close)``; close

@@ -137,7 +137,17 @@ def not_an_object_violation(value: Any) -> Violation:
 def placements(protocol: str = DEFAULT_VERSION) -> dict[str, tuple[str, ...]]:
     """Annotation rule -> the frame kinds (request, response, event) it applies to.
 
-    Read from the schema of ``protocol``: this is where :func:`validate` runs them.
+    Read from the schema of ``protocol``: this is where ``validate`` runs them.
+
+    Args:
+        protocol: the protocol version.
+
+    Returns:
+        Each annotation rule's name (sorted) with the frame kinds whose schema
+        names it.
+
+    Raises:
+        UnknownVersionError: ``protocol`` is not a shipped version.
     """
     where: dict[str, list[str]] = {}
     for kind in KINDS:

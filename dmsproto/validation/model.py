@@ -13,11 +13,23 @@ Severity = Literal["error", "warning"]
 ``warning``: departs from the document in a way real DMSs accept (field evidence)."""
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
+"""Every severity, the worst first."""
 
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """One broken rule: where (JSON pointer), which rule, the value, why, how bad."""
+    """One broken rule: where (JSON pointer), which rule, the value, why, how bad.
+
+    Args:
+        pointer: the JSON Pointer (RFC 6901) of the offending value; empty for the
+            whole frame.
+        rule: the rule's name (``dmsproto.validation.RULES``; JSON Schema keywords
+            are rule ``schema``).
+        value: the offending value.
+        message: why it breaks the rule, in the user's terms.
+        severity: ``error`` (a DMS rejects or misreads it) or ``warning`` (departs
+            from the document, but real DMSs accept it).
+    """
 
     pointer: str
     rule: str
@@ -35,7 +47,14 @@ def _escape(part: str | int) -> str:
 
 
 def pointer_of(parts: Iterable[str | int]) -> str:
-    """RFC 6901 pointer from path parts."""
+    """RFC 6901 pointer from path parts.
+
+    Args:
+        parts: member names and array indexes, outermost first.
+
+    Returns:
+        The pointer (``/get/0/path``); empty for no parts.
+    """
     return "".join("/" + _escape(p) for p in parts)
 
 

@@ -20,7 +20,13 @@ from .rules import found
 
 @dataclass(frozen=True)
 class Element:
-    """What an index suffix means: the element's value type and, if any, its range."""
+    """What an index suffix means: the element's value type and, if any, its range.
+
+    Args:
+        type: the element's value type (``int``, ``double``, ``string``, ``bool``).
+        minimum: the smallest value it holds, if bounded.
+        maximum: the largest value it holds, if bounded.
+    """
 
     type: str
     minimum: int | None = None
@@ -39,7 +45,13 @@ class IndexedPath:
 
 @cache
 def array_elements(protocol: str) -> dict[str, Element]:
-    """Suffix (``""`` = none) -> :class:`Element` for ``protocol``, from its schema.
+    """Suffix (``""`` = none) -> ``Element`` for ``protocol``, from its schema.
+
+    Args:
+        protocol: the protocol version.
+
+    Returns:
+        What each array index suffix means in that version.
 
     Raises:
         UnknownVersionError: ``protocol`` is not a shipped version.

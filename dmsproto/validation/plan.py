@@ -43,6 +43,7 @@ class Plan:
     branches: list[Branch] = field(default_factory=list)
 
     def merge(self, other: Plan) -> None:
+        """Add ``other``'s checks and parts to this plan (both apply at one place)."""
         for name, params in other.checks.items():
             self.checks.setdefault(name, {}).update(params)
         for k, v in other.props.items():
@@ -56,6 +57,7 @@ class Plan:
         self.branches.extend(other.branches)
 
     def empty(self) -> bool:
+        """Whether the plan checks nothing here or below."""
         return (not self.checks and not self.props and self.items is None
                 and self.keys is None and not self.branches)
 

@@ -1,18 +1,18 @@
-"""Rule ``regex``: query patterns in the DMS's regular-expression dialect.
+r"""Rule ``regex``: query patterns in the DMS's regular-expression dialect.
 
 The document names it (3.2.2): "Perl 5 syntax and semantics ... corresponding the
 used library (PCRE in version 8.35)".  Python's ``re`` is another dialect (it
-refuses ``\\Q...\\E``, possessive quantifiers before 3.11, ``(*UTF8)``, ``(?|...)``,
-``\\p{L}`` and more), so it cannot judge.  No maintained binding of PCRE 8.x
+refuses ``\Q...\E``, possessive quantifiers before 3.11, ``(*UTF8)``, ``(?|...)``,
+``\p{L}`` and more), so it cannot judge.  No maintained binding of PCRE 8.x
 exists; its successor PCRE2 (same Perl 5 syntax) is on PyPI with wheels for every
 platform (``pcre2``), so a pattern is compiled by PCRE2, with the few known
 differences evened out here, before compiling:
 
-- accepted by PCRE 8.35, refused by PCRE2 or by the binding: ``\\C`` (one code
-  unit; the binding locks it out) and ``\\K`` inside a lookaround (PCRE2 >= 10.38):
+- accepted by PCRE 8.35, refused by PCRE2 or by the binding: ``\C`` (one code
+  unit; the binding locks it out) and ``\K`` inside a lookaround (PCRE2 >= 10.38):
   replaced by an equivalent PCRE2 accepts;
-- refused by PCRE 8.35, accepted by PCRE2 or by the binding's options: ``\\U``,
-  ``\\u`` (the binding reads them JavaScript-style), ``\\N{...}``, the PCRE2-only
+- refused by PCRE 8.35, accepted by PCRE2 or by the binding's options: ``\U``,
+  ``\u`` (the binding reads them JavaScript-style), ``\N{...}``, the PCRE2-only
   groups ``(*pla:...)``-style alpha assertions and ``(*atomic:...)``, non-atomic
   lookarounds ``(?*...)``/``(?<*...)``, and the options ``n`` and ``^``: reported here.
 
@@ -98,7 +98,9 @@ def _adapt(pattern: str) -> tuple[str, str | None]:
 class Matcher(Protocol):
     """A compiled pattern: what matching a query needs of it."""
 
-    def search(self, text: str) -> object | None: ...
+    def search(self, text: str) -> object | None:
+        """A match of the pattern in ``text``, or ``None``."""
+        ...
 
 
 class PatternRefused(ValueError):
@@ -128,7 +130,14 @@ def compile_pcre(pattern: str) -> Matcher:
 
 
 def pcre_error(pattern: str) -> str | None:
-    """Why PCRE 8.35 refuses ``pattern`` (``None`` when it compiles)."""
+    """Why PCRE 8.35 refuses ``pattern``, if it does.
+
+    Args:
+        pattern: the query's regular expression.
+
+    Returns:
+        The reason in PCRE's words, or ``None`` when the pattern compiles.
+    """
     try:
         compile_pcre(pattern)
     except PatternRefused as exc:

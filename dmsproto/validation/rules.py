@@ -41,7 +41,14 @@ SCOPES: dict[Kind, str] = {
 
 @dataclass(frozen=True)
 class Rule:
-    """One named rule: ``summary`` says what it checks and on which section it rests."""
+    """One named rule of the validator.
+
+    Args:
+        name: the rule's name, as reports and ``--ignore`` give it.
+        severity: ``error`` or ``warning``.
+        kind: which part of the validator checks it.
+        summary: what it checks and on which section of the document it rests.
+    """
 
     name: str
     severity: Severity
@@ -118,13 +125,21 @@ RULES: dict[str, Rule] = _rules(
     Rule("event-after-unsubscribe", "error", "session",
          "an event for a subscription already cancelled (3.6.3)"),
 )
+"""Every rule of the validator by name: one place for names, severities and summaries."""
 
 #: A JSON Schema keyword that failed (``type``, ``required``, ...): always an error.
 SCHEMA_RULE = Rule("schema", "error", "schema", "a JSON Schema keyword of the version's schema")
 
 
 def rule(name: str) -> Rule:
-    """The rule named ``name``; JSON Schema keywords are :data:`SCHEMA_RULE`."""
+    """The rule named ``name``.
+
+    Args:
+        name: a rule's name, or a JSON Schema keyword (``type``, ``required``, ...).
+
+    Returns:
+        The rule; every JSON Schema keyword is the one rule ``schema``.
+    """
     return RULES.get(name, SCHEMA_RULE)
 
 

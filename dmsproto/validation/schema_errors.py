@@ -64,10 +64,12 @@ class Failure:
 
     @classmethod
     def of(cls, error: SchemaError) -> Failure:
+        """The failure the validator library reported, in our terms."""
         return cls(error.instance, error.validator_value, error.schema, bool(error.context))
 
     @property
     def shown(self) -> str:
+        """The value as messages show it (compact JSON, cut short)."""
         return short(self.value)
 
 

@@ -1,5 +1,7 @@
-"""Rules on the shape of a request that real DMSs accept though the document does not:
-``empty-command``, ``changelog-groups-item`` and ``set-user`` (all warnings)."""
+"""Rules on the shape of a request that real DMSs accept though the document does not.
+
+They are ``empty-command``, ``changelog-groups-item`` and ``set-user`` (all warnings).
+"""
 
 from __future__ import annotations
 

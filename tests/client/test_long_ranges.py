@@ -14,17 +14,14 @@ from typing import Any
 
 import pytest
 
-import dmsproto.client as dc
-import dmsproto.client._client as client_module
+import dmsproto.client._base as client_module  # where the calls live
 from dmsproto.errors import EncodeError
 from dmsproto.protocol import ReadHistory
 from dmsproto.protocol.ranges import RangeProgress
 from dmsproto.results import ChangelogEntry, History
 from dmsproto.sim.limits import Limits
-from dmsproto.sim.server import Simulator
-from tests.support.client import ANCHOR, clock
-
-pytestmark = pytest.mark.trio
+from tests.support.backends import Backend, LoopSim
+from tests.support.client import ANCHOR
 
 DAY = timedelta(days=1)
 PLANT: dict[str, Any] = {
@@ -46,7 +43,7 @@ PLANT: dict[str, Any] = {
 }
 
 
-def lower_limits(sim: Simulator, monkeypatch: pytest.MonkeyPatch, *, hist_entries: int = 0,
+def lower_limits(sim: LoopSim, monkeypatch: pytest.MonkeyPatch, *, hist_entries: int = 0,
                  changelog_entries: int = 0) -> None:
     """Cut the simulator's answers shorter, and tell the client the same cut."""
     limits = Limits()
@@ -56,12 +53,12 @@ def lower_limits(sim: Simulator, monkeypatch: pytest.MonkeyPatch, *, hist_entrie
     if changelog_entries:
         limits = Limits(changelog_entries=changelog_entries)
         monkeypatch.setattr(client_module, "CHANGELOG_CUT", changelog_entries)
-    sim.engine.limits = limits
+    sim.call(setattr, sim.sim.engine, "limits", limits)
 
 
 @pytest.fixture
-def dense(make_sim: Callable[..., Simulator]) -> Simulator:
-    return make_sim(PLANT, clock=clock)
+def dense(loop_sim: Callable[..., LoopSim]) -> LoopSim:
+    return loop_sim(PLANT)
 
 
 class Progress:
@@ -83,86 +80,98 @@ def assert_joined(whole: History, split: History) -> None:
     assert len(set(split.stamp_texts)) == len(split.stamp_texts)   # nothing twice
 
 
-async def test_raw_history_over_the_limit_is_read_in_parts(
-    dense: Simulator, monkeypatch: pytest.MonkeyPatch
+def test_raw_history_over_the_limit_is_read_in_parts(
+    backend: Backend, dense: LoopSim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with dense, dc.connect(dense.url) as dms:
-        whole = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0)
-        assert len(whole) > 8000
-        lower_limits(dense, monkeypatch, hist_entries=1000)
-        (single,) = await dms.batch([ReadHistory("Dense:Trend", ANCHOR - DAY, ANCHOR, 0)])
-        assert isinstance(single.value, History) and len(single.value) == 1000   # cut
-        progress = Progress()
-        split = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0,
-                                  progress=progress)
-        assert_joined(whole, split)
-        assert len(progress.seen) >= 9
-        progress.check(len(whole))
-        detail = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0,
-                                   format="detail")
-        assert [e.stamp_text for e in detail] == whole.stamp_texts
+    async def body() -> None:
+        async with backend.connect(dense.url) as dms:
+            whole = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0)
+            assert len(whole) > 8000
+            lower_limits(dense, monkeypatch, hist_entries=1000)
+            (single,) = await dms.batch([ReadHistory("Dense:Trend", ANCHOR - DAY, ANCHOR, 0)])
+            assert isinstance(single.value, History) and len(single.value) == 1000   # cut
+            progress = Progress()
+            split = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0,
+                                      progress=progress)
+            assert_joined(whole, split)
+            assert len(progress.seen) >= 9
+            progress.check(len(whole))
+            detail = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0,
+                                       format="detail")
+            assert [e.stamp_text for e in detail] == whole.stamp_texts
+
+    backend.run(body)
 
 
-async def test_interpolated_history_is_split_on_its_grid(
-    dense: Simulator, monkeypatch: pytest.MonkeyPatch
+def test_interpolated_history_is_split_on_its_grid(
+    backend: Backend, dense: LoopSim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    start = ANCHOR - DAY + timedelta(seconds=7)  # off the records' own 10 s grid
-    async with dense, dc.connect(dense.url) as dms:
-        whole = await dms.history("Dense:Trend", start=start, end=ANCHOR, interval=60)
-        assert len(whole) > 1400
-        monkeypatch.setattr(client_module, "GRID_WINDOW", 100)
-        progress = Progress()
-        split = await dms.history("Dense:Trend", start=start, end=ANCHOR, interval=60,
-                                  progress=progress)
-        assert_joined(whole, split)
-        assert len(progress.seen) == 15
-        progress.check(len(whole))
+    async def body() -> None:
+        start = ANCHOR - DAY + timedelta(seconds=7)  # off the records' own 10 s grid
+        async with backend.connect(dense.url) as dms:
+            whole = await dms.history("Dense:Trend", start=start, end=ANCHOR, interval=60)
+            assert len(whole) > 1400
+            monkeypatch.setattr(client_module, "GRID_WINDOW", 100)
+            progress = Progress()
+            split = await dms.history("Dense:Trend", start=start, end=ANCHOR, interval=60,
+                                      progress=progress)
+            assert_joined(whole, split)
+            assert len(progress.seen) == 15
+            progress.check(len(whole))
+
+    backend.run(body)
 
 
-async def test_change_logs_over_the_limit_are_read_in_parts(
-    dense: Simulator, monkeypatch: pytest.MonkeyPatch
+def test_change_logs_over_the_limit_are_read_in_parts(
+    backend: Backend, dense: LoopSim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    since = ANCHOR - DAY
-    async with dense, dc.connect(dense.url) as dms:
-        group = await dms.changelog_read("PROT", start=since, end=ANCHOR)
-        log = await dms.changelog("Dense:Logged", start=since, end=ANCHOR)
-        assert len(group.entries) == len(log) == 604
-        lower_limits(dense, monkeypatch, changelog_entries=50)
-        progress = Progress()
-        split_group = await dms.changelog_read("PROT", start=since, end=ANCHOR,
-                                               progress=progress)
-        split_log = await dms.changelog("Dense:Logged", start=since, end=ANCHOR)
-    assert split_group.group == "PROT"
-    assert texts(split_group.entries) == texts(group.entries)   # newest first, as the DMS
-    assert texts(split_log) == texts(log)
-    stamps = [e.stamp for e in split_log]
-    assert stamps == sorted(stamps, reverse=True)
-    assert len(progress.seen) > 12
-    progress.check(len(group.entries))
+    async def body() -> None:
+        since = ANCHOR - DAY
+        async with backend.connect(dense.url) as dms:
+            group = await dms.changelog_read("PROT", start=since, end=ANCHOR)
+            log = await dms.changelog("Dense:Logged", start=since, end=ANCHOR)
+            assert len(group.entries) == len(log) == 604
+            lower_limits(dense, monkeypatch, changelog_entries=50)
+            progress = Progress()
+            split_group = await dms.changelog_read("PROT", start=since, end=ANCHOR,
+                                                   progress=progress)
+            split_log = await dms.changelog("Dense:Logged", start=since, end=ANCHOR)
+        assert split_group.group == "PROT"
+        assert texts(split_group.entries) == texts(group.entries)   # newest first, as the DMS
+        assert texts(split_log) == texts(log)
+        stamps = [e.stamp for e in split_log]
+        assert stamps == sorted(stamps, reverse=True)
+        assert len(progress.seen) > 12
+        progress.check(len(group.entries))
+
+    backend.run(body)
 
 
 def texts(entries: list[ChangelogEntry]) -> list[tuple[str, str]]:
     return [(e.stamp_text, e.text) for e in entries]
 
 
-async def test_stamps_are_checked_before_sending(sim_factory: Callable[..., Simulator]) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        with pytest.raises(EncodeError, match="ISO 8601"):
-            await dms.history("Plant:Trend", start="-1d")
-        with pytest.raises(EncodeError, match="before start"):
-            await dms.history("Plant:Trend", start=ANCHOR, end=ANCHOR - DAY)
-        with pytest.raises(EncodeError, match="ISO 8601"):
-            await dms.changelog_read("ABS1", start="yesterday")
-        with pytest.raises(EncodeError, match="naive"):
-            await dms.changelog("Plant:Pump", start=datetime(2024, 5, 1))
-        assert dms.core.dropped_responses == 0
-        # relative times count from the client's clock; the simulator's stands at ANCHOR
-        recent = await dms.history("Plant:Trend", start=timedelta(hours=-1))
-        assert len(recent) == 0
-        offset = datetime.now(UTC) - ANCHOR
-        back = await dms.history("Plant:Trend", start=-offset - timedelta(hours=6),
-                                 end=-offset, interval=3600)
-        assert 5 <= len(back) <= 7
-        iso = await dms.history("Plant:Trend", start="2024-05-01T06:00:00Z",
-                                end="2024-05-01T14:00:00,000+02:00", interval=3600)
-        assert len(iso) == 7
+def test_stamps_are_checked_before_sending(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            with pytest.raises(EncodeError, match="ISO 8601"):
+                await dms.history("Plant:Trend", start="-1d")
+            with pytest.raises(EncodeError, match="before start"):
+                await dms.history("Plant:Trend", start=ANCHOR, end=ANCHOR - DAY)
+            with pytest.raises(EncodeError, match="ISO 8601"):
+                await dms.changelog_read("ABS1", start="yesterday")
+            with pytest.raises(EncodeError, match="naive"):
+                await dms.changelog("Plant:Pump", start=datetime(2024, 5, 1))
+            assert dms.core.dropped_responses == 0
+            # relative times count from the client's clock; the simulator's stands at ANCHOR
+            recent = await dms.history("Plant:Trend", start=timedelta(hours=-1))
+            assert len(recent) == 0
+            offset = datetime.now(UTC) - ANCHOR
+            back = await dms.history("Plant:Trend", start=-offset - timedelta(hours=6),
+                                     end=-offset, interval=3600)
+            assert 5 <= len(back) <= 7
+            iso = await dms.history("Plant:Trend", start="2024-05-01T06:00:00Z",
+                                    end="2024-05-01T14:00:00,000+02:00", interval=3600)
+            assert len(iso) == 7
+
+    backend.run(body)

@@ -3,23 +3,20 @@ validates clean."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 import dmsproto
-import dmsproto.client as dc
 from dmsproto.errors import NotFound
 from dmsproto.protocol import Get, Query, Set
 from dmsproto.recorder import Recorder
-from dmsproto.sim.server import Simulator
 from dmsproto.versions import Direction
+from tests.support.backends import Backend, LoopSim, url_of
 from tests.support.client import ANCHOR
-
-pytestmark = pytest.mark.trio
 
 
 def read_capture(path: Path) -> list[dict[str, object]]:
@@ -28,7 +25,7 @@ def read_capture(path: Path) -> list[dict[str, object]]:
     return [line for line in lines if "session" not in line]
 
 
-async def session(dms: dc.Client, subscribe: bool) -> None:
+async def session(dms: Any, subscribe: bool) -> None:
     """A bit of everything: reads, writes, a query, history, changelog, an error, events."""
     await dms.get("Test:Int", ext_infos={"unit"})
     await dms.get_many(["Test:Double", "Test:Text"])
@@ -46,45 +43,47 @@ async def session(dms: dc.Client, subscribe: bool) -> None:
 
 
 @pytest.mark.parametrize("transport", ["ws", "http"])
-async def test_recorded_session_validates_clean(
-    sim_factory: Callable[..., Simulator], tmp_path: Path, transport: str
+def test_recorded_session_validates_clean(
+    backend: Backend, sim: LoopSim, tmp_path: Path, transport: str
 ) -> None:
-    capture = tmp_path / "session.jsonl"
-    async with sim_factory() as sim:
-        url = sim.url if transport == "ws" else sim.http_url
-        async with dc.connect(url, whois="recorder", record=capture) as dms:
+    async def body() -> None:
+        capture = tmp_path / "session.jsonl"
+        async with backend.connect(url_of(sim, transport), whois="recorder",
+                                   record=capture) as dms:
             await session(dms, subscribe=transport == "ws")
-    records = read_capture(capture)
-    sends = [r for r in records if r["dir"] == "send"]
-    recvs = [r for r in records if r["dir"] == "recv"]
-    assert len(sends) == (11 if transport == "ws" else 8) and len(recvs) >= len(sends)
-    for n, record in enumerate(records):
-        assert set(record) == {"time", "dir", "data"}
-        assert isinstance(record["data"], str)
-        direction: Direction = "send" if record["dir"] == "send" else "recv"
-        assert dmsproto.validate(record["data"], direction=direction) == [], (n, record)
-    # every request precedes its answer; events are recorded too
-    first = orjson.loads(str(sends[0]["data"]))
-    answer = next(r for r in recvs if orjson.loads(str(r["data"])).get("tag") == first["tag"])
-    assert records.index(sends[0]) < records.index(answer)
-    if transport == "ws":
-        assert any(orjson.loads(str(r["data"])).get("event") for r in recvs)
+        records = read_capture(capture)
+        sends = [r for r in records if r["dir"] == "send"]
+        recvs = [r for r in records if r["dir"] == "recv"]
+        assert len(sends) == (11 if transport == "ws" else 8) and len(recvs) >= len(sends)
+        for n, record in enumerate(records):
+            assert set(record) == {"time", "dir", "data"}
+            assert isinstance(record["data"], str)
+            direction: Direction = "send" if record["dir"] == "send" else "recv"
+            assert dmsproto.validate(record["data"], direction=direction) == [], (n, record)
+        # every request precedes its answer; events are recorded too
+        first = orjson.loads(str(sends[0]["data"]))
+        answer = next(r for r in recvs if orjson.loads(str(r["data"])).get("tag") == first["tag"])
+        assert records.index(sends[0]) < records.index(answer)
+        if transport == "ws":
+            assert any(orjson.loads(str(r["data"])).get("event") for r in recvs)
+
+    backend.run(body)
 
 
-async def test_shared_recorder_stays_open(
-    sim_factory: Callable[..., Simulator], tmp_path: Path
-) -> None:
+def test_shared_recorder_stays_open(backend: Backend, sim: LoopSim, tmp_path: Path) -> None:
     """An open Recorder belongs to the caller: two connections share it, neither closes it."""
-    capture = tmp_path / "shared.jsonl"
-    with Recorder(capture) as recorder:
-        async with sim_factory() as sim:
-            async with dc.connect(sim.url, record=recorder) as dms:
+    async def body() -> None:
+        capture = tmp_path / "shared.jsonl"
+        with Recorder(capture) as recorder:
+            async with backend.connect(sim.url, record=recorder) as dms:
                 await dms.get("Test:Int")
             assert not recorder.closed
-            async with dc.connect(sim.http_url, record=recorder) as dms:
+            async with backend.connect(sim.http_url, record=recorder) as dms:
                 await dms.get("Test:Text")
-        assert recorder.count == 4
-    records = read_capture(capture)
-    assert [r["dir"] for r in records] == ["send", "recv", "send", "recv"]
-    assert all(dmsproto.validate(r["data"], direction=r["dir"]) == []  # type: ignore[arg-type]
-               for r in records)
+            assert recorder.count == 4
+        records = read_capture(capture)
+        assert [r["dir"] for r in records] == ["send", "recv", "send", "recv"]
+        assert all(dmsproto.validate(r["data"], direction=r["dir"]) == []  # type: ignore[arg-type]
+                   for r in records)
+
+    backend.run(body)

@@ -1,4 +1,5 @@
-"""Subscriptions against the simulator: routing by tag, order, overflow, unsubscribe, storms."""
+"""Subscriptions of both async clients against the simulator: routing by tag, order,
+overflow, unsubscribe, storms."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import anyio
+import anyio.abc
 import pytest
 import trio
 
@@ -14,8 +17,8 @@ from dmsproto.errors import NotFound, SubscriptionOverflow, TransportError
 from dmsproto.results import Event, Gap
 from dmsproto.sim.engine import Delivery
 from dmsproto.sim.server import Simulator
-
-pytestmark = pytest.mark.trio
+from tests.support.backends import Backend, LoopSim
+from tests.support.client import PLANT
 
 
 def ws_session(sim: Simulator) -> Any:
@@ -24,163 +27,189 @@ def ws_session(sim: Simulator) -> Any:
     return session
 
 
-async def test_events_in_order_with_trigger(sim_factory: Callable[..., Simulator]) -> None:
-    async with (
-        sim_factory() as sim,
-        dc.connect(sim.url) as dms,
-        dc.connect(sim.url, whois="writer") as other,
-    ):
-        async with dms.subscribe("Test:Int") as sub:
-            assert sub.initial is not None and sub.initial.value == 1
-            for value in (2, 3, 4):
-                await other.set("Test:Int", value)
-            got = [await sub.__anext__() for _ in range(3)]
-        assert [e.value for e in got] == [2, 3, 4]
-        assert {(e.code, e.path, e.trigger, e.type, e.tag) for e in got} == {
-            ("onChange", "Test:Int", "writer", "int", sub.tag)
-        }
-        assert all(e.stamp is not None for e in got)
-        # leaving the block unsubscribed: a write now reaches nobody
-        assert sim.engine.write("Test:Int", 99) == []
-
-
-async def test_two_subscriptions_on_one_path(sim_factory: Callable[..., Simulator]) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
+def test_events_in_order_with_trigger(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
         async with (
-            dms.subscribe("Test:Int", tag="first") as first,
-            dms.subscribe("Test:Int", tag={"second": 2}, events="*") as second,
+            backend.connect(sim.url) as dms,
+            backend.connect(sim.url, whois="writer") as other,
         ):
-            await dms.set("Test:Int", 7)
-            a = await first.__anext__()
-            b = await second.__anext__()
-            assert (a.tag, a.value) == ("first", 7)
-            assert (b.tag, b.value) == ({"second": 2}, 7)
-            assert b.code in ("onSet", "onChange")
-        with pytest.raises(ValueError):
-            dms.subscribe("Test:Int", tag="x")
-            dms.subscribe("Test:Double", tag="x")
+            async with dms.subscribe("Test:Int") as sub:
+                assert sub.initial is not None and sub.initial.value == 1
+                for value in (2, 3, 4):
+                    await other.set("Test:Int", value)
+                got = [await sub.__anext__() for _ in range(3)]
+            assert [e.value for e in got] == [2, 3, 4]
+            assert {(e.code, e.path, e.trigger, e.type, e.tag) for e in got} == {
+                ("onChange", "Test:Int", "writer", "int", sub.tag)
+            }
+            assert all(e.stamp is not None for e in got)
+            # leaving the block unsubscribed: a write now reaches nobody
+            assert sim.engine_write("Test:Int", 99) == []
+
+    backend.run(body)
 
 
-async def test_event_before_subscribe_response(sim_factory: Callable[..., Simulator]) -> None:
+def test_two_subscriptions_on_one_path(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            async with (
+                dms.subscribe("Test:Int", tag="first") as first,
+                dms.subscribe("Test:Int", tag={"second": 2}, events="*") as second,
+            ):
+                await dms.set("Test:Int", 7)
+                a = await first.__anext__()
+                b = await second.__anext__()
+                assert (a.tag, a.value) == ("first", 7)
+                assert (b.tag, b.value) == ({"second": 2}, 7)
+                assert b.code in ("onSet", "onChange")
+            with pytest.raises(ValueError):
+                dms.subscribe("Test:Int", tag="x")
+                dms.subscribe("Test:Double", tag="x")
+
+    backend.run(body)
+
+
+def test_event_before_subscribe_response(backend: Backend, sim: LoopSim) -> None:
     """An event that arrives between the subscribe request and its response is kept."""
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        sim.faults.inject_event_before_response()
-        async with dms.subscribe("Test:Double") as sub:
-            event = await sub.__anext__()
-        assert (event.path, event.value, event.tag) == ("Test:Double", 21.5, sub.tag)
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            sim.fault("inject_event_before_response")
+            async with dms.subscribe("Test:Double") as sub:
+                event = await sub.__anext__()
+            assert (event.path, event.value, event.tag) == ("Test:Double", 21.5, sub.tag)
+
+    backend.run(body)
 
 
-async def test_rename_delete_create_events_and_query(
-    sim_factory: Callable[..., Simulator],
-) -> None:
-    async with (
-        sim_factory() as sim,
-        dc.connect(sim.url) as dms,
-        dms.subscribe("Test:Sub", events="*", max_depth=0) as everything,
-        dms.subscribe("Plant", regex_path=".*Istwert", max_depth=0) as temps,
-    ):
-        await dms.rename("Test:Sub:A", "Test:Sub:C")
-        codes = [(await everything.__anext__()).code for _ in range(3)]
-        assert sorted(codes) == ["onCreate", "onDelete", "onRename"]
-        await dms.set("Plant:T2:Sollwert", 1.0)  # does not match the query
-        await dms.set("Plant:T1:Istwert", 19.0)
-        event = await temps.__anext__()
-        assert (event.path, event.value) == ("Plant:T1:Istwert", 19.0)
-        assert temps.receive_nowait() is None
+def test_rename_delete_create_events_and_query(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with (
+            backend.connect(sim.url) as dms,
+            dms.subscribe("Test:Sub", events="*", max_depth=0) as everything,
+            dms.subscribe("Plant", regex_path=".*Istwert", max_depth=0) as temps,
+        ):
+            await dms.rename("Test:Sub:A", "Test:Sub:C")
+            codes = [(await everything.__anext__()).code for _ in range(3)]
+            assert sorted(codes) == ["onCreate", "onDelete", "onRename"]
+            await dms.set("Plant:T2:Sollwert", 1.0)  # does not match the query
+            await dms.set("Plant:T1:Istwert", 19.0)
+            event = await temps.__anext__()
+            assert (event.path, event.value) == ("Plant:T1:Istwert", 19.0)
+            assert temps.receive_nowait() is None
+
+    backend.run(body)
 
 
-async def test_subscribe_to_missing_path_raises(sim_factory: Callable[..., Simulator]) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        with pytest.raises(NotFound):
-            async with dms.subscribe("Does:Not:Exist"):
-                pass  # pragma: no cover
-        assert dms.core.subscriptions == []
+def test_subscribe_to_missing_path_raises(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            with pytest.raises(NotFound):
+                async with dms.subscribe("Does:Not:Exist"):
+                    pass  # pragma: no cover
+            assert dms.core.subscriptions == []
+
+    backend.run(body)
 
 
-async def test_overflow_raises_then_continues(sim_factory: Callable[..., Simulator]) -> None:
-    async with (
-        sim_factory() as sim,
-        dc.connect(sim.url) as dms,
-        dms.subscribe("Test:Int", buffer_size=3) as sub,
-    ):
-        for value in range(10, 20):
-            sim.route(sim.engine.write("Test:Int", value))
-        await dms.get("Test:Int")  # answered after the events: all of them are in
-        got = [(await sub.__anext__()).value for _ in range(3)]
-        assert got == [10, 11, 12]
-        with pytest.raises(SubscriptionOverflow, match="7 events dropped"):
-            await sub.__anext__()
-        sim.route(sim.engine.write("Test:Int", 20))
-        assert (await sub.__anext__()).value == 20
+def test_overflow_raises_then_continues(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with (
+            backend.connect(sim.url) as dms,
+            dms.subscribe("Test:Int", buffer_size=3) as sub,
+        ):
+            for value in range(10, 20):
+                sim.write("Test:Int", value)
+            await dms.get("Test:Int")  # answered after the events: all of them are in
+            got = [(await sub.__anext__()).value for _ in range(3)]
+            assert got == [10, 11, 12]
+            with pytest.raises(SubscriptionOverflow, match="7 events dropped"):
+                await sub.__anext__()
+            sim.write("Test:Int", 20)
+            assert (await sub.__anext__()).value == 20
+
+    backend.run(body)
 
 
-async def test_overflow_as_gap_marker(sim_factory: Callable[..., Simulator]) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        async with dms.subscribe("Test:Int", buffer_size=2, gaps="yield") as sub:
-            for value in range(5):
-                sim.route(sim.engine.write("Test:Int", value + 100))
-            await dms.get("Test:Int")
-            items = [await sub.__anext__() for _ in range(3)]
-            sim.route(sim.engine.write("Test:Int", 200))
-            items.append(await sub.__anext__())
-        assert isinstance(items[0], Event) and items[0].value == 100
-        assert isinstance(items[1], Event) and items[1].value == 101
-        assert items[2] == Gap("overflow", 3)
-        assert isinstance(items[3], Event) and items[3].value == 200
+def test_overflow_as_gap_marker(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            async with dms.subscribe("Test:Int", buffer_size=2, gaps="yield") as sub:
+                for value in range(5):
+                    sim.write("Test:Int", value + 100)
+                await dms.get("Test:Int")
+                items = [await sub.__anext__() for _ in range(3)]
+                sim.write("Test:Int", 200)
+                items.append(await sub.__anext__())
+            assert isinstance(items[0], Event) and items[0].value == 100
+            assert isinstance(items[1], Event) and items[1].value == 101
+            assert items[2] == Gap("overflow", 3)
+            assert isinstance(items[3], Event) and items[3].value == 200
+
+    backend.run(body)
 
 
-async def test_cancelled_subscribe_is_taken_back(sim_factory: Callable[..., Simulator]) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        hold = sim.faults.hold_next(match="subscribe")
-        async with trio.open_nursery() as nursery:
+def test_cancelled_subscribe_is_taken_back(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            hold = sim.fault("hold_next", match="subscribe")
+            async with anyio.create_task_group() as nursery:
 
-            async def subscriber() -> None:
-                async with dms.subscribe("Test:Int"):
-                    pass  # pragma: no cover - cancelled before
+                async def subscriber() -> None:
+                    async with dms.subscribe("Test:Int"):
+                        pass  # pragma: no cover - cancelled before
 
-            nursery.start_soon(subscriber)
-            await hold.reached.wait()  # the server made the subscription, answer held
-            nursery.cancel_scope.cancel()
-            hold.release()
-        await dms.get("Test:Int")  # after the unsubscribe's answer
-        assert dms.core.subscriptions == []
-        assert sim.engine.write("Test:Int", 5) == []  # the server forgot it too
+                nursery.start_soon(subscriber)
+                await sim.reached(hold)  # the server made the subscription, answer held
+                nursery.cancel_scope.cancel()
+                sim.call(hold.release)
+            await dms.get("Test:Int")  # after the unsubscribe's answer
+            assert dms.core.subscriptions == []
+            assert sim.engine_write("Test:Int", 5) == []  # the server forgot it too
 
-
-async def test_subscribe_over_http_is_refused(sim_factory: Callable[..., Simulator]) -> None:
-    async with sim_factory() as sim, dc.connect(sim.http_url) as dms:
-        with pytest.raises(TransportError, match="WebSocket"):
-            dms.subscribe("Test:Int")
+    backend.run(body)
 
 
-async def test_event_storm_none_lost_or_reordered(make_sim: Callable[..., Simulator]) -> None:
+def test_subscribe_over_http_is_refused(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.http_url) as dms:
+            with pytest.raises(TransportError, match="WebSocket"):
+                dms.subscribe("Test:Int")
+
+    backend.run(body)
+
+
+def test_event_storm_none_lost_or_reordered(backend: Backend, loop_sim: Callable[..., LoopSim]
+                                           ) -> None:
     """100,000 events in frames of 100, into 10 subscriptions: every one, in order."""
-    from tests.support.client import PLANT, clock
-
     total, per_frame, subs = 100_000, 100, 10
     plant = dict(PLANT)
     plant["points"] = {**PLANT["points"], **{f"Storm:P{k}": {"value": 0} for k in range(subs)}}
-    sim = make_sim(plant, clock=clock, validate_outgoing=False, outbound_queue_size=2000)
-    async with sim, dc.connect(sim.url) as dms:
-        async with trio.open_nursery() as nursery:
+    sim = loop_sim(plant, validate_outgoing=False, outbound_queue_size=2000)
+
+    def storm(tags: list[Any]) -> None:
+        """In the simulator's thread: queue every frame on the client's connection."""
+        session = ws_session(sim.sim)
+        stamp = "2024-05-01T14:00:00,000+02:00"
+        for first in range(0, total, per_frame):
+            items = [
+                {"code": "onChange", "path": f"Storm:P{i % subs}", "trigger": "<SYS>",
+                 "value": i, "type": "int", "stamp": stamp, "tag": tags[i % subs]}
+                for i in range(first, first + per_frame)
+            ]
+            sim.sim.route([Delivery(session, {"event": items})])
+
+    async def body() -> list[_Consumer]:
+        async with backend.connect(sim.url) as dms, anyio.create_task_group() as tasks:
             subscriptions = [
-                await nursery.start(_consume, dms, f"Storm:P{k}", total // subs)
+                await tasks.start(_consume, dms, f"Storm:P{k}", total // subs)
                 for k in range(subs)
             ]
-            session = ws_session(sim)
-            tags = [s.tag for s in subscriptions]
-            stamp = "2024-05-01T14:00:00,000+02:00"
-            started = time.perf_counter()
-            for first in range(0, total, per_frame):
-                items = [
-                    {"code": "onChange", "path": f"Storm:P{i % subs}", "trigger": "<SYS>",
-                     "value": i, "type": "int", "stamp": stamp, "tag": tags[i % subs]}
-                    for i in range(first, first + per_frame)
-                ]
-                sim.route([Delivery(session, {"event": items})])
-                if first % 20_000 == 0:
-                    await trio.lowlevel.checkpoint()
-        elapsed = time.perf_counter() - started
+            sim.call(storm, [s.tag for s in subscriptions])
+        return subscriptions
+
+    started = time.perf_counter()
+    subscriptions = backend.run(body)
+    elapsed = time.perf_counter() - started
     for k, sub in enumerate(subscriptions):
         assert sub.received == list(range(k, total, subs))
     print(f"{total} events in {elapsed:.2f} s: {total / elapsed:,.0f} events/s (incl. simulator)")
@@ -193,7 +222,8 @@ class _Consumer:
 
 
 async def _consume(
-    dms: dc.Client, path: str, expected: int, task_status: trio.TaskStatus[_Consumer]
+    dms: Any, path: str, expected: int,
+    task_status: anyio.abc.TaskStatus[_Consumer] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     consumer = _Consumer()
     async with dms.subscribe(path) as sub:
@@ -206,7 +236,11 @@ async def _consume(
 
 
 async def test_cancelled_next_keeps_the_event(sim_factory: Callable[..., Simulator]) -> None:
-    """A __anext__ cancelled before it runs must not take (and lose) a buffered event."""
+    """A __anext__ cancelled before it runs must not take (and lose) a buffered event.
+
+    Trio's: a trio call is a checkpoint even when it need not wait.  (An asyncio
+    coroutine is cancelled only where it waits: ``tests/aio`` shows it loses nothing.)
+    """
     async with (
         sim_factory() as sim,
         dc.connect(sim.url) as dms,

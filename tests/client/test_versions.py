@@ -9,13 +9,12 @@ from typing import Any
 import orjson
 import pytest
 
-import dmsproto.client as dc
 from dmsproto.errors import EncodeError, NotInVersionError, ProtocolError
 from dmsproto.protocol import CallDone, ClientCore, Get, ReadHistory
 from dmsproto.results import History, HistoryDetail, Point
-from dmsproto.sim.server import Simulator
 from dmsproto.versions import UnknownVersionError
-from tests.support.client import ANCHOR, PLANT, clock
+from tests.support.backends import Backend, LoopSim
+from tests.support.client import ANCHOR, PLANT
 
 TREND_CHANGES = [
     {"mod": "modified", "ago": 3600, "value": 99.0, "modifiedAgo": 600},
@@ -32,71 +31,82 @@ def plant_with_changes() -> dict[str, Any]:
     return {**PLANT, "points": points}
 
 
-@pytest.mark.trio
 @pytest.mark.parametrize("transport", ["ws", "http"])
-async def test_v15_client_reads_hist_data_past_and_value_original(
-    make_sim: Callable[..., Simulator], transport: str
+def test_v15_client_reads_hist_data_past_and_value_original(
+    backend: Backend, loop_sim: Callable[..., LoopSim], transport: str
 ) -> None:
-    sim = make_sim(plant_with_changes(), clock=clock, protocol="1.5")
-    async with sim, dc.connect(sim.url if transport == "ws" else sim.http_url,
-                               protocol="1.5") as dms:
-        assert dms.protocol == "1.5"
-        start, end = ANCHOR - timedelta(hours=2), ANCHOR
-        detail = await dms.history("Plant:Trend", start=start, end=end, interval=0,
-                                   format="detail", show_past=True, show_original=True)
-        assert isinstance(detail, HistoryDetail) and detail.path == "Plant:Trend"
-        modified = [e for e in detail if e.mod == "modified"]
-        assert [e.value for e in modified] == [99.0]
-        assert modified[0].value_original is not None and modified[0].value_original != 99.0
-        assert detail.past is not None
-        assert {e.mod for e in detail.past} == {"modified", "past"}
-        inserted = next(e for e in detail.past if e.mod == "past")
-        assert inserted.value == 5.5
-        assert inserted.stamp_modified_at == ANCHOR - timedelta(seconds=300)
+    sim = loop_sim(plant_with_changes(), protocol="1.5")
 
-        compact = await dms.history("Plant:Trend", start=start, end=end, interval=0,
-                                    show_past=True)
-        assert isinstance(compact, History) and compact.past is not None
-        assert sorted(compact.past.values) == [5.5, 99.0]
-        plain = await dms.history("Plant:Trend", start=start, end=end, interval=0)
-        assert plain.past is None and plain.values == compact.values
+    async def body() -> None:
+        async with backend.connect(sim.url if transport == "ws" else sim.http_url,
+                                   protocol="1.5") as dms:
+            assert dms.protocol == "1.5"
+            start, end = ANCHOR - timedelta(hours=2), ANCHOR
+            detail = await dms.history("Plant:Trend", start=start, end=end, interval=0,
+                                       format="detail", show_past=True, show_original=True)
+            assert isinstance(detail, HistoryDetail) and detail.path == "Plant:Trend"
+            modified = [e for e in detail if e.mod == "modified"]
+            assert [e.value for e in modified] == [99.0]
+            assert modified[0].value_original is not None and modified[0].value_original != 99.0
+            assert detail.past is not None
+            assert {e.mod for e in detail.past} == {"modified", "past"}
+            inserted = next(e for e in detail.past if e.mod == "past")
+            assert inserted.value == 5.5
+            assert inserted.stamp_modified_at == ANCHOR - timedelta(seconds=300)
 
+            compact = await dms.history("Plant:Trend", start=start, end=end, interval=0,
+                                        show_past=True)
+            assert isinstance(compact, History) and compact.past is not None
+            assert sorted(compact.past.values) == [5.5, 99.0]
+            plain = await dms.history("Plant:Trend", start=start, end=end, interval=0)
+            assert plain.past is None and plain.values == compact.values
 
-@pytest.mark.trio
-async def test_v13_client_searches_with_has_prot_data(make_sim: Callable[..., Simulator]) -> None:
-    sim = make_sim(PLANT, clock=clock, protocol="1.3")
-    async with sim, dc.connect(sim.url, protocol="1.3") as dms:
-        logged = await dms.query("", has_prot_data=True, max_depth=0)
-        assert sorted(p.path for p in logged) == ["Plant:Fault", "Plant:Pump"]
-        unlogged = await dms.query("Plant", has_prot_data=False, max_depth=0,
-                                   regex_path=".*Istwert")
-        assert sorted(p.path for p in unlogged) == ["Plant:T1:Istwert", "Plant:T2:Istwert"]
-        async with dms.subscribe("Plant", has_prot_data=True, max_depth=0) as sub:
-            await dms.set("Plant:T1:Istwert", 1.0)  # not logged: no event
-            await dms.set("Plant:Pump", True)
-            event = await sub.__anext__()
-        assert event.path == "Plant:Pump"
+    backend.run(body)
 
 
-@pytest.mark.trio
-async def test_v13_refuses_changelog_calls_before_sending(
-    make_sim: Callable[..., Simulator],
+def test_v13_client_searches_with_has_prot_data(
+    backend: Backend, loop_sim: Callable[..., LoopSim]
 ) -> None:
-    sim = make_sim(PLANT, clock=clock, protocol="1.3")
-    async with sim, dc.connect(sim.url, protocol="1.3", ) as dms:
-        sent_before = dms.core._next_id
-        with pytest.raises(NotInVersionError, match=r"changelog_groups.*1\.3"):
-            await dms.changelog_groups()
-        with pytest.raises(NotInVersionError, match=r"changelog_read.*1\.3"):
-            await dms.changelog_read("ABS1", start=ANCHOR)
-        with pytest.raises(NotInVersionError, match=r"changelog.*1\.3"):
-            await dms.changelog("Plant:Pump", start=ANCHOR)
-        with pytest.raises(NotInVersionError, match=r"has_changelog.*1\.3"):
-            await dms.query("", has_changelog=True)
-        with pytest.raises(EncodeError, match="unknown ext_infos"):
-            await dms.get("Test:Int", ext_infos={"state"})  # v1.4 addition
-        assert dms.core._next_id == sent_before  # nothing was sent
-        assert (await dms.get("Test:Int", ext_infos={"unit"})).ext_infos is not None
+    sim = loop_sim(PLANT, protocol="1.3")
+
+    async def body() -> None:
+        async with backend.connect(sim.url, protocol="1.3") as dms:
+            logged = await dms.query("", has_prot_data=True, max_depth=0)
+            assert sorted(p.path for p in logged) == ["Plant:Fault", "Plant:Pump"]
+            unlogged = await dms.query("Plant", has_prot_data=False, max_depth=0,
+                                       regex_path=".*Istwert")
+            assert sorted(p.path for p in unlogged) == ["Plant:T1:Istwert", "Plant:T2:Istwert"]
+            async with dms.subscribe("Plant", has_prot_data=True, max_depth=0) as sub:
+                await dms.set("Plant:T1:Istwert", 1.0)  # not logged: no event
+                await dms.set("Plant:Pump", True)
+                event = await sub.__anext__()
+            assert event.path == "Plant:Pump"
+
+    backend.run(body)
+
+
+def test_v13_refuses_changelog_calls_before_sending(
+    backend: Backend, loop_sim: Callable[..., LoopSim]
+) -> None:
+    sim = loop_sim(PLANT, protocol="1.3")
+
+    async def body() -> None:
+        async with backend.connect(sim.url, protocol="1.3") as dms:
+            sent_before = dms.core._next_id
+            with pytest.raises(NotInVersionError, match=r"changelog_groups.*1\.3"):
+                await dms.changelog_groups()
+            with pytest.raises(NotInVersionError, match=r"changelog_read.*1\.3"):
+                await dms.changelog_read("ABS1", start=ANCHOR)
+            with pytest.raises(NotInVersionError, match=r"changelog.*1\.3"):
+                await dms.changelog("Plant:Pump", start=ANCHOR)
+            with pytest.raises(NotInVersionError, match=r"has_changelog.*1\.3"):
+                await dms.query("", has_changelog=True)
+            with pytest.raises(EncodeError, match="unknown ext_infos"):
+                await dms.get("Test:Int", ext_infos={"state"})  # v1.4 addition
+            assert dms.core._next_id == sent_before  # nothing was sent
+            assert (await dms.get("Test:Int", ext_infos={"unit"})).ext_infos is not None
+
+    backend.run(body)
 
 
 def test_version_specific_options_are_refused_elsewhere() -> None:

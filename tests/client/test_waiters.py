@@ -1,38 +1,37 @@
 """The waiting side lives in the WebSocket transport, not in the sans-I/O core.
 
 Every way a call or a subscription ends (answered, timed out, cancelled, connection
-lost, block left) leaves no waiter behind in the transport, and the core's objects
-never hold anything of trio.
+lost, block left) leaves no waiter behind in either loop's transport, and the core's
+objects never hold anything of trio or asyncio.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
-import trio
 
-import dmsproto.client as dc
 from dmsproto.errors import ConnectionLost, NotFound, RequestTimeout
 from dmsproto.protocol import Call, ClientCore, Get, SubscriptionState
-from dmsproto.sim.server import Simulator
+from tests.support.backends import Backend, LoopSim
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "dmsproto" / "protocol"
 IO_MODULES = {"trio", "trio_websocket", "h11", "wsproto", "socket", "ssl", "asyncio", "threading"}
 
 
-def _tables(dms: dc.Client) -> tuple[int, int]:
+def _tables(dms: Any) -> tuple[int, int]:
     backend: Any = dms._backend
     return len(backend._waiters), len(backend._lots)
 
 
-def _no_trio_inside(obj: Call | SubscriptionState) -> None:
+def _no_loop_inside(obj: Call | SubscriptionState) -> None:
     for name in type(obj).__slots__:
         value = getattr(obj, name, None)
-        assert not type(value).__module__.startswith("trio"), (type(obj).__name__, name)
+        module = type(value).__module__
+        assert not module.startswith(("trio", "asyncio")), (type(obj).__name__, name)
 
 
 def test_the_core_imports_no_io() -> None:
@@ -48,84 +47,94 @@ def test_the_core_imports_no_io() -> None:
             assert not names & IO_MODULES, (path.name, names)
 
 
-async def test_answered_timed_out_and_cancelled_calls_leave_no_waiter(
-    sim_factory: Callable[..., Simulator],
+def test_answered_timed_out_and_cancelled_calls_leave_no_waiter(
+    backend: Backend, sim: LoopSim
 ) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        for _ in range(5):
-            await dms.get("Test:Int")
-        assert _tables(dms) == (0, 0)
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            for _ in range(5):
+                await dms.get("Test:Int")
+            assert _tables(dms) == (0, 0)
 
-        hold = sim.faults.hold_next(match="get")
-        with pytest.raises(RequestTimeout):
-            await dms.get("Test:Int", timeout=0.2)
-        assert _tables(dms) == (0, 0)
-        hold.release()
+            hold = sim.fault("hold_next", match="get")
+            with pytest.raises(RequestTimeout):
+                await dms.get("Test:Int", timeout=0.2)
+            assert _tables(dms) == (0, 0)
+            sim.call(hold.release)
 
-        hold = sim.faults.hold_next(match="get")
-        with trio.fail_after(10):
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(dms.get, "Test:Int")
-                await hold.reached.wait()
-                assert _tables(dms) == (1, 0)
-                nursery.cancel_scope.cancel()
-        assert _tables(dms) == (0, 0)
-        hold.release()
-        assert (await dms.get("Test:Int")).value == 1
+            hold = sim.fault("hold_next", match="get")
+            with anyio.fail_after(10):
+                async with anyio.create_task_group() as nursery:
+                    nursery.start_soon(dms.get, "Test:Int")
+                    await sim.reached(hold)
+                    assert _tables(dms) == (1, 0)
+                    nursery.cancel_scope.cancel()
+            assert _tables(dms) == (0, 0)
+            sim.call(hold.release)
+            assert (await dms.get("Test:Int")).value == 1
+
+    backend.run(body)
 
 
-async def test_a_lost_connection_wakes_and_forgets_its_calls(
-    sim_factory: Callable[..., Simulator],
+def test_a_lost_connection_wakes_and_forgets_its_calls(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            sim.fault("drop_before_response", match="get")
+            with anyio.fail_after(10), pytest.raises(ConnectionLost):
+                await dms.get("Test:Int")
+            assert _tables(dms) == (0, 0)
+
+    backend.run(body)
+
+
+def test_subscriptions_leave_no_parking_lot(backend: Backend, sim: LoopSim) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            async with dms.subscribe("Test:Int") as sub:
+                assert _tables(dms) == (0, 1)
+                await dms.set("Test:Int", 2)
+                with anyio.fail_after(10):
+                    event = await sub.__anext__()
+                assert event.value == 2
+                for state in dms.core.subscriptions:
+                    _no_loop_inside(state)
+            assert _tables(dms) == (0, 0)
+
+            with pytest.raises(NotFound):
+                async with dms.subscribe("No:Such:Point"):
+                    pass  # pragma: no cover - refused
+            assert _tables(dms) == (0, 0)
+
+    backend.run(body)
+
+
+def test_a_consumer_waiting_in_another_task_ends_with_the_block(
+    backend: Backend, sim: LoopSim
 ) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        sim.faults.drop_before_response(match="get")
-        with trio.fail_after(10), pytest.raises(ConnectionLost):
-            await dms.get("Test:Int")
-        assert _tables(dms) == (0, 0)
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            received: list[Any] = []
+            first = anyio.Event()
+            with anyio.fail_after(10):
+                async with anyio.create_task_group() as nursery, dms.subscribe("Test:Int") as sub:
+
+                    async def consume() -> None:
+                        async for event in sub:
+                            received.append(event.value)
+                            first.set()
+
+                    nursery.start_soon(consume)
+                    await dms.set("Test:Int", 3)
+                    await first.wait()
+                    # the block is left while consume() waits for the next event: it ends
+            assert received == [3]
+
+    backend.run(body)
 
 
-async def test_subscriptions_leave_no_parking_lot(sim_factory: Callable[..., Simulator]) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        async with dms.subscribe("Test:Int") as sub:
-            assert _tables(dms) == (0, 1)
-            await dms.set("Test:Int", 2)
-            with trio.fail_after(10):
-                event = await sub.__anext__()
-            assert event.value == 2
-            for state in dms.core.subscriptions:
-                _no_trio_inside(state)
-        assert _tables(dms) == (0, 0)
-
-        with pytest.raises(NotFound):
-            async with dms.subscribe("No:Such:Point"):
-                pass  # pragma: no cover - refused
-        assert _tables(dms) == (0, 0)
-
-
-async def test_a_consumer_waiting_in_another_task_ends_with_the_block(
-    sim_factory: Callable[..., Simulator],
-) -> None:
-    async with sim_factory() as sim, dc.connect(sim.url) as dms:
-        received: list[Any] = []
-        first = trio.Event()
-        with trio.fail_after(10):
-            async with trio.open_nursery() as nursery, dms.subscribe("Test:Int") as sub:
-
-                async def consume() -> None:
-                    async for event in sub:
-                        received.append(event.value)
-                        first.set()
-
-                nursery.start_soon(consume)
-                await dms.set("Test:Int", 3)
-                await first.wait()
-                # the block is left while consume() waits for the next event: it ends
-        assert received == [3]
-
-
-def test_a_call_holds_no_trio_object() -> None:
+def test_a_call_holds_no_loop_object() -> None:
     core = ClientCore()
     call = core.start_call([Get("A:B")])
-    _no_trio_inside(call)
-    _no_trio_inside(core.add_subscription("A:B"))
+    _no_loop_inside(call)
+    _no_loop_inside(core.add_subscription("A:B"))
     assert "waiter" not in Call.__slots__ and "waker" not in SubscriptionState.__slots__

@@ -76,6 +76,22 @@ async def test_read_write(make_sim: MakeSim) -> None:
             assert (await dms.get("Plant:Rooms:R101:TempSet")).value == 21.5
 
 
+async def test_asyncio_service(make_sim: MakeSim) -> None:
+    async with make_sim() as sim:
+        ran = await run_example("asyncio_service.py", url=sim.url)
+        assert ran.returncode == 0, ran.stderr
+        lines = ran.stdout.splitlines()
+        assert "Plant:Nowhere: not found" in lines
+        assert [line for line in lines if line.startswith("set ")] == [
+            f"set Plant:Rooms:R101:TempSet = {v}" for v in (20.5, 21.0, 21.5)]
+        changes = [line for line in lines if " -> " in line]
+        assert changes == [f"Plant:Rooms:R101:TempSet -> {v} (by example-asyncio)"
+                           for v in (20.5, 21.0, 21.5)]
+        assert lines[-1] == "done"
+        async with dmsproto.connect(sim.url) as dms:
+            assert (await dms.get("Plant:Rooms:R101:TempSet")).value == 21.5
+
+
 async def test_search_tree(make_sim: MakeSim) -> None:
     async with make_sim() as sim:
         ran = await run_example("search_tree.py", url=sim.url)
@@ -176,7 +192,7 @@ async def test_pytest_example_passes() -> None:
     assert "3 passed" in out
 
 
-@pytest.mark.parametrize("name", ["read_write.py", "search_tree.py"])
+@pytest.mark.parametrize("name", ["read_write.py", "search_tree.py", "asyncio_service.py"])
 async def test_a_missing_dms_is_one_clear_error(name: str) -> None:
     """Started without a DMS, an example fails with the library's own ConnectError."""
     ran = await run_example(name, url="ws://127.0.0.1:9/json_data")

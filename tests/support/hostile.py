@@ -10,7 +10,8 @@ first output that makes a body is the body.
 
 ``CASES`` lists the broken frames, each with what the client does with it over
 the WebSocket and over HTTP POST; the trio, HTTP and blocking-facade tests all
-walk it.  ``HostileThread`` runs the server in a thread for the blocking tests.
+walk it.  ``HostileThread`` runs the server in a thread, for the blocking tests and
+for the tests that run on both async clients (a loop of their own in the test's thread).
 """
 
 from __future__ import annotations
@@ -320,6 +321,20 @@ class HostileThread:
 
     def then(self, *replies: Reply) -> None:
         self.server.then(*replies)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The requests that came in so far."""
+        return self.server.requests
+
+    @property
+    def refusing(self) -> bool:
+        """Whether every new connection is closed at once (a DMS that is down)."""
+        return self.server.refusing
+
+    @refusing.setter
+    def refusing(self, value: bool) -> None:
+        self.server.refusing = value
 
     def __enter__(self) -> HostileThread:
         self._thread.start()

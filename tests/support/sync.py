@@ -66,13 +66,15 @@ def clock() -> datetime:
 
 
 class SimThread:
-    """``with SimThread() as sim:`` a self-checking simulator of ``PLANT`` in a thread."""
+    """``with SimThread() as sim:`` a self-checking simulator of ``PLANT`` (or ``plant``)
+    in a thread; ``nursery`` runs other trio tasks beside it."""
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, plant: dict[str, Any] | None = None, **options: Any) -> None:
         options.setdefault("clock", clock)
         options.setdefault("tick_interval", None)
         options.setdefault("validate_outgoing", True)
-        self.sim = Simulator(PLANT, **options)
+        self.sim = Simulator(PLANT if plant is None else plant, **options)
+        self.nursery: trio.Nursery | None = None
         self._token: trio.lowlevel.TrioToken | None = None
         self._ready = threading.Event()
         self._stop: trio.Event | None = None
@@ -116,10 +118,12 @@ class SimThread:
 
     async def _serve(self) -> None:
         self._stop = trio.Event()
-        async with self.sim:
+        async with self.sim, trio.open_nursery() as nursery:
+            self.nursery = nursery
             self._token = trio.lowlevel.current_trio_token()
             self._ready.set()
             await self._stop.wait()
+            nursery.cancel_scope.cancel()
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(*args)`` in the simulator's thread (faults, engine writes, routing)."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-import dmsproto.client._client as client_module
+import dmsproto.client._base as client_module  # where the calls live
 from dmsproto import sync
 from dmsproto.errors import EncodeError
 from dmsproto.protocol.ranges import RangeProgress
