@@ -60,32 +60,41 @@ class Tally:
         return lat[min(len(lat) - 1, len(lat) * 99 // 100)] / 1e6 if lat else float("nan")
 
 
-async def raw_events(tally: Tally, ws: WebSocketConnection, count: int) -> None:
-    """Receive ``count`` events on a raw connection, each checked for order and timed
-    (the same per-event work as ``consume``); the counts are added to ``tally``."""
-    loads = json.loads
-    clock = time.monotonic_ns
+def raw_frame(tally: Tally, last: dict[str, int], text: str | bytes) -> int:
+    """One frame on a raw connection: its events checked for order and timed (the
+    same per-event work as ``consume``); returns how many events it had."""
+    events = json.loads(text).get("event")
+    if events is None:
+        return 0
+    now = time.monotonic_ns()
     lat = tally.latencies
-    last = {f"bench.{i}": i - STEP for i in range(STEP)}
-    received = reordered = 0
+    reordered = 0
+    for item in events:
+        seq, sent = item["value"].split()
+        n = int(seq)
+        tag = item["tag"]
+        if n != last[tag] + STEP:
+            reordered += 1
+        last[tag] = n
+        lat.append(now - int(sent))
+    tally.reordered += reordered
+    return len(events)
+
+
+def raw_order() -> dict[str, int]:
+    """What ``raw_frame`` expects before the first event of each subscription."""
+    return {f"bench.{i}": i - STEP for i in range(STEP)}
+
+
+async def raw_events(tally: Tally, ws: WebSocketConnection, count: int) -> None:
+    """Receive ``count`` events on a raw connection (``raw_frame``); counted in ``tally``."""
+    last = raw_order()
+    received = 0
     try:
         while received < count:
-            events = loads(await ws.get_message()).get("event")
-            if events is None:
-                continue
-            now = clock()
-            for item in events:
-                seq, sent = item["value"].split()
-                n = int(seq)
-                tag = item["tag"]
-                if n != last[tag] + STEP:
-                    reordered += 1
-                last[tag] = n
-                lat.append(now - int(sent))
-                received += 1
+            received += raw_frame(tally, last, await ws.get_message())
     finally:
         tally.received += received
-        tally.reordered += reordered
 
 
 async def raw_run(url: str, count: int, timeout: float) -> Tally:
