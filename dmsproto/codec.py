@@ -131,7 +131,7 @@ def hist_entry_hook(version: VersionBindings) -> Callable[[type, Any], Any]:
 class FrameDecoders(Struct, frozen=True):
     """The strict msgspec decoders of one version: every schema constraint is checked.
 
-    Args:
+    Attributes:
         request: decodes a ``RequestFrame`` (what a client sends).
         response: decodes a ``ResponseFrame`` (the DMS's answer).
         event: decodes an ``EventFrame`` (the DMS's subscription events).

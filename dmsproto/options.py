@@ -35,7 +35,7 @@ class ReconnectPolicy(Struct, frozen=True):
     ``None`` retries forever; after the last failed attempt the client gives up
     and every waiting call and subscription gets ``ConnectionLost``.
 
-    Args:
+    Attributes:
         initial_delay: seconds before the first retry.
         max_delay: the longest wait between two attempts, in seconds.
         multiplier: how much each wait grows over the one before.

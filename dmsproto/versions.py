@@ -32,7 +32,7 @@ DEFAULT_VERSION: Version = "1.4"
 class VersionBindings(Struct, frozen=True):
     """The generated modules and bundled schemas of one protocol version.
 
-    Args:
+    Attributes:
         name: the version (``"1.4"``).
         common: the generated module of the types requests and answers share.
         request: the generated module of the request frame and items.

@@ -263,7 +263,7 @@ class Op(Struct, frozen=True):
 class Get(Op, frozen=True):
     """Read one datapoint -> ``Point``.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         ext_infos: names of extra information to read (``unit``, ``comment``, ...;
             the version's ``ExtInfoKey`` enumeration).
@@ -295,7 +295,7 @@ class Get(Op, frozen=True):
 class GetMany(Op, frozen=True):
     """Read many datapoints -> ``list[Point | ItemError]`` in order.
 
-    Args:
+    Attributes:
         paths: the datapoints' paths.
         ext_infos: names of extra information to read for each (as for ``Get``).
     """
@@ -323,7 +323,7 @@ class GetMany(Op, frozen=True):
 class Query(Op, frozen=True):
     """Search below ``path`` -> ``list[Point]`` (every match; many response items).
 
-    Args:
+    Attributes:
         path: where the search starts.
         query: filters as for ``Client.query`` (``{"regex_path": ".*", "max_depth": 0}``),
             the version's ``Query`` struct (see ``query_object``), or a mapping with the
@@ -367,7 +367,7 @@ class ReadHistory(Op, frozen=True):
     One operation is one request: ``Client.history`` splits long ranges, a ``batch``
     does not.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         start: the first instant: an aware ``datetime``, a ``timedelta`` back from now
             or zoned ISO 8601 text (anything else raises ``EncodeError``).
@@ -432,7 +432,7 @@ class ReadHistory(Op, frozen=True):
 class ReadChangelog(Op, frozen=True):
     """Read a datapoint's changelog -> ``list[ChangelogEntry]`` (protocol >= 1.4).
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         start: the first instant (as for ``ReadHistory``).
         end: the last instant; ``None`` is now.
@@ -467,7 +467,7 @@ _VALUE_TYPES = (int, float, str, bool)
 class Set(Op, frozen=True):
     """Write a value -> ``SetResult``.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         value: the value: ``int``, ``float``, ``str``, ``bool`` or ``None``.
         type: the DMS type to store it as (``int``, ``double``, ``string``, ``bool``);
@@ -523,7 +523,7 @@ class Set(Op, frozen=True):
 class Rename(Op, frozen=True):
     """Rename a datapoint (and its children) -> ``RenameResult``.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         new_path: its new path.
         tag: a JSON value the DMS echoes.
@@ -556,7 +556,7 @@ class Rename(Op, frozen=True):
 class Delete(Op, frozen=True):
     """Delete a datapoint -> ``DeleteResult``.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         recursive: delete its children too; without it the DMS refuses a node that
             has children.
@@ -609,7 +609,7 @@ class ChangelogGroups(Op, frozen=True):
 class ChangelogRead(Op, frozen=True):
     """Read a changelog group -> ``ChangelogReadResult`` (protocol >= 1.4).
 
-    Args:
+    Attributes:
         group: the group's name (``ChangelogGroups`` lists them).
         start: the first instant (as for ``ReadHistory``).
         end: the last instant; ``None`` is now.
@@ -653,7 +653,7 @@ def _subscribe_result(item: Any, path: str) -> SubscribeResult:
 class Subscribe(Op, frozen=True):
     """Subscribe (used by the client's subscription registry) -> ``SubscribeResult``.
 
-    Args:
+    Attributes:
         path: the datapoint (or, with ``query``, where the search starts).
         tag: the subscription's tag: with ``path`` it names the subscription, and
             the DMS echoes it in every event.
@@ -694,7 +694,7 @@ class Subscribe(Op, frozen=True):
 class Unsubscribe(Op, frozen=True):
     """Cancel a subscription made with the same path and tag -> ``SubscribeResult``.
 
-    Args:
+    Attributes:
         path: the subscription's path.
         tag: the subscription's tag.
     """
