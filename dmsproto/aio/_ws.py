@@ -36,7 +36,7 @@ from wsproto import WSConnection
 from ..client._opening import Opening, first_attempts, first_retry_delay
 from ..client._options import Options
 from ..client._wsbase import WsState
-from ..client._wslink import CLOSING, READ_SIZE, Handshake, LinkProtocol
+from ..client._wslink import CLOSING, MORE, READ_SIZE, Handshake, LinkProtocol
 from ..errors import ConnectError, ConnectionLost, DMSProtoError
 from ..protocol.core import Call, ClientCore, SubscriptionState
 from ..protocol.ops import Op
@@ -352,6 +352,10 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
             verdict = take(handle, closed, data)
             if link.outbox:
                 link.flush()
+            if verdict == MORE:
+                data = None
+                await asyncio.sleep(0)
+                continue
             if verdict:
                 return verdict == CLOSING
             try:

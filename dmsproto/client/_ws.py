@@ -40,7 +40,7 @@ from ._net import open_stream
 from ._opening import Opening, first_attempts, first_retry_delay
 from ._options import Options
 from ._wsbase import WsState, again
-from ._wslink import READ_SIZE, Handshake, LinkProtocol
+from ._wslink import MORE, READ_SIZE, Handshake, LinkProtocol
 
 log = logging.getLogger("dmsproto")
 
@@ -381,6 +381,10 @@ class WsBackend(WsState[Wakeup, Wakeup, Link]):
             verdict = take(handle, closed, data)
             if link.outbox:
                 await link.flush()
+            if verdict == MORE:
+                data = None
+                await trio.lowlevel.checkpoint()
+                continue
             if verdict:
                 return
             try:

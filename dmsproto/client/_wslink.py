@@ -20,9 +20,9 @@ answers ``take`` made) after it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
-from itertools import count
+from itertools import chain, count
 from typing import Any
 
 from wsproto import ConnectionType, WSConnection
@@ -45,16 +45,20 @@ from ..protocol.connection import handshake_closed, message_too_big, upgrade_ref
 from ..recorder import Recorder
 from ._opening import tls_error_from
 from ._options import Options
+from ._wsbase import UNTRUSTED
 
 #: bytes asked for per read (a frame of 100 events is about 12 KB)
 READ_SIZE = 65536
 
 #: what ``LinkProtocol.take`` found: go on reading
 READING = 0
+#: a message crowded a subscription's buffer and another message is held: let the
+#: tasks it woke run, then ``take`` again without reading
+MORE = 1
 #: the link ends in the closing handshake: write ``outbox``, then close the stream
-CLOSING = 1
+CLOSING = 2
 #: the stream ended, or a frame cannot be trusted: close the stream at once
-ENDED = 2
+ENDED = 3
 
 #: why a link ended, from the peer's close code and reason (``WsState._close_error``)
 CloseError = Callable[[int | None, str | None], DMSProtoError]
@@ -150,6 +154,8 @@ class LinkProtocol:
         self.outbox = bytearray()
         self._parts: list[Any] = []
         self._size = 0
+        #: the next message's event, held back by ``take`` (see ``MORE``)
+        self._held: Message[Any] | None = None
         self._ping_ids = count(1)
 
     # ------------------------------------------------------------ our frames
@@ -197,22 +203,27 @@ class LinkProtocol:
 
     def take(
         self,
-        handle: Callable[[str | bytes], bool],
+        handle: Callable[[str | bytes], int],
         closed: CloseError,
         data: bytes | bytearray | None = None,
     ) -> int:
         """Deal with what was read and every event wsproto has; say whether the link goes on.
 
         Args:
-            handle: what each whole message goes to (``WsState._receiver``);
-                ``False`` says it cannot be trusted (``error`` says why).
+            handle: what each whole message goes to (``WsState._receiver``):
+                ``CROWDED`` says a consumer should run before the next message,
+                ``UNTRUSTED`` that it cannot be trusted (``error`` says why).
             closed: why the link ended, from the peer's close code and reason.
             data: the bytes just read; ``b""``: the stream ended or broke;
                 ``None``: only what wsproto holds (what came with the
                 handshake's answer).
 
         Returns:
-            ``READING``; ``CLOSING`` when the link ends in the closing handshake
+            ``READING``; ``MORE`` when a message crowded a subscription's buffer
+            and another one follows in what was read: the link lets the tasks
+            the first one woke run (so a burst read at once does not overflow a
+            consumer that keeps up with the frames one by one), then takes again
+            without data; ``CLOSING`` when the link ends in the closing handshake
             (a close came, or a message over ``max_message_size`` made ours):
             the link writes ``outbox``, then closes the stream; ``ENDED`` when
             the stream ended or ``handle`` refused a frame: the link closes the
@@ -224,8 +235,17 @@ class LinkProtocol:
                     self.error = closed(None, None)
                 return ENDED
             self.ws.receive_data(data if isinstance(data, bytes) else bytes(data))
-        for event in self.ws.events():
+        events: Iterable[Any] = self.ws.events()
+        held = self._held
+        if held is not None:
+            self._held = None
+            events = chain((held,), events)
+        crowded = False
+        for event in events:
             if isinstance(event, Message):
+                if crowded:
+                    self._held = event
+                    return MORE
                 message = event.data
                 self._size += len(message)
                 if self._size > self._limit:
@@ -243,8 +263,11 @@ class LinkProtocol:
                     )
                     parts.clear()
                 self._size = 0
-                if not handle(message):
-                    return ENDED
+                verdict = handle(message)
+                if verdict:
+                    if verdict == UNTRUSTED:
+                        return ENDED
+                    crowded = True
             elif isinstance(event, Ping):
                 self._answer(event)
             elif isinstance(event, Pong):
@@ -260,6 +283,7 @@ class LinkProtocol:
 __all__ = [
     "CLOSING",
     "ENDED",
+    "MORE",
     "READING",
     "READ_SIZE",
     "CloseError",
