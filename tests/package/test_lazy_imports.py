@@ -123,13 +123,16 @@ def quiet_server() -> Any:
 
 def test_a_one_shot_get_loads_only_what_it_runs(quiet_server: Server) -> None:
     result = _run(
-        "import contextlib, io, json, sys\n"
+        "import sys\n"
+        "started = set(sys.modules)  # what the interpreter's start-up loaded (e.g. coverage)\n"
+        "import contextlib, io, json\n"
         "from dmsproto.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
         f"    code = main(['--url', {quiet_server.url!r}, 'get', 'System:Time'])\n"
         f"unwanted = {CLI_GET_NEEDS_NOT!r}\n"
         "print(json.dumps({'code': code, 'printed': 'System:Time' in out.getvalue(),\n"
-        "    'loaded': sorted(m for m in sys.modules if m != 'dmsproto.cli.cmd_read' and\n"
+        "    'loaded': sorted(m for m in set(sys.modules) - started\n"
+        "                     if m != 'dmsproto.cli.cmd_read' and\n"
         "                     any(m == u or m.startswith(u) for u in unwanted))}))",
         env=cli_env(),
     )
