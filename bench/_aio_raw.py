@@ -15,20 +15,8 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
-from wsproto import ConnectionType, WSConnection
-from wsproto.events import (
-    AcceptConnection,
-    CloseConnection,
-    Message,
-    Ping,
-    RejectConnection,
-    Request,
-    TextMessage,
-)
-
-READ = 65536
+from ._wsproto_raw import READ, RawHandshake, RawMessages
 
 
 class RawSocket(Protocol):
@@ -45,55 +33,30 @@ class WsprotoSocket:
     """wsproto over ``asyncio.open_connection``: one text message in, one out."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 ws: WSConnection) -> None:
+                 messages: RawMessages) -> None:
         self.reader = reader
         self.writer = writer
-        self.ws = ws
-        self._events = ws.events()
-        self._parts: list[str] = []
+        self.messages = messages
 
     @classmethod
     async def open(cls, url: str) -> WsprotoSocket:
-        parts = urlsplit(url)
-        assert parts.hostname is not None and parts.port is not None
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        ws = WSConnection(ConnectionType.CLIENT)
-        writer.write(ws.send(Request(host=f"{parts.hostname}:{parts.port}",
-                                     target=parts.path or "/")))
-        while True:
-            data = await reader.read(READ)
-            if not data:
-                raise ConnectionError("closed during the handshake")
-            ws.receive_data(data)
-            for event in ws.events():
-                if isinstance(event, AcceptConnection):
-                    return cls(reader, writer, ws)
-                if isinstance(event, RejectConnection):
-                    raise ConnectionError(f"rejected: {event.status_code}")
+        handshake = RawHandshake(url)
+        reader, writer = await asyncio.open_connection(handshake.host, handshake.port)
+        writer.write(handshake.request)
+        while not handshake.accepted(await reader.read(READ)):
+            pass
+        return cls(reader, writer, RawMessages(handshake.ws))
 
     async def send(self, text: str) -> None:
-        self.writer.write(self.ws.send(Message(data=text)))
+        self.writer.write(self.messages.frame(text))
 
     async def recv(self) -> str:
-        ws = self.ws
-        parts = self._parts
-        while True:
-            for event in self._events:
-                if isinstance(event, TextMessage):
-                    parts.append(event.data)
-                    if event.message_finished:
-                        text = "".join(parts) if len(parts) > 1 else parts[0]
-                        parts.clear()
-                        return text
-                elif isinstance(event, Ping):
-                    self.writer.write(ws.send(event.response()))
-                elif isinstance(event, CloseConnection):
-                    raise ConnectionError(f"closed: {event.code}")
-            data = await self.reader.read(READ)
-            if not data:
-                raise ConnectionError("connection lost")
-            ws.receive_data(data)
-            self._events = ws.events()
+        messages = self.messages
+        while (text := messages.next()) is None:
+            if messages.replies:
+                self.writer.write(messages.take_replies())
+            messages.feed(await self.reader.read(READ))
+        return text
 
     async def close(self) -> None:
         self.writer.close()

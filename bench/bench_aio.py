@@ -34,7 +34,7 @@ import dmsproto.aio
 
 from ._aio_raw import RawSocket, WebsocketsSocket, WsprotoSocket, websockets_version
 from ._sim_proc import POINTS, RATE_PATH, RUN_PATH, VALUE_PATH, sim_process
-from .bench_events import STEP, Tally, consume
+from .bench_events import STEP, Tally, consume, raw_frame, raw_order
 from .bench_roundtrip import TASKS, Figures, ours_sequential
 from .common import Row
 
@@ -147,8 +147,6 @@ async def trio_sequential(url: str, count: int, rounds: int) -> Figures:
 
 async def raw_events(url: str, count: int, timeout: float, open_socket: Any) -> Tally:
     tally = Tally(count)
-    clock = time.monotonic_ns
-    lat = tally.latencies
     ws: RawSocket = await open_socket(url)
     try:
         subscribe = [{"path": p, "tag": f"bench.{i}"} for i, p in enumerate(POINTS)]
@@ -157,31 +155,19 @@ async def raw_events(url: str, count: int, timeout: float, open_socket: Any) -> 
         await ws.send(_dumps({"tag": 2, "whois": "bench", "user": "",
                               "set": [{"path": RATE_PATH, "value": 0}]}))
         await ws.recv()
-        last = {f"bench.{i}": i - STEP for i in range(STEP)}
-        received = reordered = 0
+        last = raw_order()
+        received = 0
         c0, t0 = time.process_time(), time.perf_counter()
         try:
             async with asyncio.timeout(timeout):
                 await ws.send(_dumps({"tag": 3, "whois": "bench", "user": "",
                                       "set": [{"path": RUN_PATH, "value": count}]}))
                 while received < count:
-                    events = _loads(await ws.recv()).get("event")
-                    if events is None:
-                        continue
-                    now = clock()
-                    for item in events:
-                        seq, sent = item["value"].split()
-                        n = int(seq)
-                        tag = item["tag"]
-                        if n != last[tag] + STEP:
-                            reordered += 1
-                        last[tag] = n
-                        lat.append(now - int(sent))
-                        received += 1
+                    received += raw_frame(tally, last, await ws.recv())
         except TimeoutError:
             pass
         tally.wall, tally.cpu = time.perf_counter() - t0, time.process_time() - c0
-        tally.received, tally.reordered = received, reordered
+        tally.received = received
     finally:
         await ws.close()
     return tally
@@ -196,7 +182,7 @@ async def ours_events(url: str, count: int, timeout: float) -> Tally:
         try:
             async with asyncio.timeout(timeout), asyncio.TaskGroup() as group:
                 for index, sub in enumerate(subs):
-                    group.create_task(consume(sub, index, tally))
+                    group.create_task(consume(tally, sub, index, count // STEP))
                 await dms.set(RUN_PATH, count)
         except TimeoutError:
             pass

@@ -35,7 +35,7 @@ from trio_websocket import WebSocketConnection, open_websocket_url
 
 from ._sim_proc import ROOT, VALUE_PATH, sim_process
 from .bench_roundtrip import TASKS, WS_OPTIONS, _check, _dumps, _loads, raw_concurrent
-from .common import Row
+from .common import Row, reap
 
 
 @contextmanager
@@ -59,13 +59,7 @@ def proxy_process(upstream: str, timeout: float = 30.0) -> Iterator[tuple[str, i
         yield url, proc.pid
     finally:
         proc.terminate()  # SIGTERM: the proxy stops cleanly and prints its summary
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+        reap(proc)
 
 
 def cpu_seconds(pid: int) -> float | None:

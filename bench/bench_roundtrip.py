@@ -10,6 +10,10 @@ doing gets (total requests/s).  Baselines, same run and same simulator process:
   correlating client needs: one reader task ``json.loads`` each reply and hands
   it, by its root tag, to the waiting task (a dict of tag -> ``trio.Event``).
   Both use the WebSocket options our client uses (queue 16, 64 KiB reads).
+* the same sequential loop on wsproto over a trio TCP stream, without
+  trio-websocket (``_trio_raw.py``): shown beside the trio-websocket loop, it is
+  what a transport of our own could save (no reader task and channel between the
+  socket and the waiting task).
 * visitoolkit-connector 0.1.2, the older thread-based client, run in its own
   virtualenv and process (see ``_legacy.py``); concurrency = 100 threads
   sharing one client.
@@ -35,6 +39,7 @@ import dmsproto
 from ._legacy import NAME as LEGACY
 from ._legacy import ensure_venv, run_legacy
 from ._sim_proc import VALUE_PATH, sim_process
+from ._trio_raw import WsprotoTrio
 from .common import Row
 
 TASKS = 100
@@ -107,6 +112,13 @@ async def raw_concurrent(ws: WebSocketConnection, per_task: int, tags: itertools
         nursery.cancel_scope.cancel()
 
 
+async def wsproto_sequential(ws: WsprotoTrio, count: int, tags: itertools.count[int]) -> None:
+    for _ in range(count):
+        tag = next(tags)
+        await ws.send(_dumps({"tag": tag, "get": [VALUE_PATH]}, separators=(",", ":")))
+        _check(_loads(await ws.recv()), tag)
+
+
 # -------------------------------------------------------------------------- ours
 
 
@@ -132,19 +144,23 @@ async def ours_concurrent(dms: dmsproto.Client, per_task: int) -> None:
 
 async def measure(url: str, count: int, per_task: int, rounds: int,
                   concurrent: bool = True) -> dict[str, Figures]:
-    figs = {k: Figures() for k in ("raw_seq", "ours_seq", "raw_conc", "ours_conc")}
+    figs = {k: Figures() for k in ("raw_seq", "ours_seq", "raw_conc", "ours_conc", "wsproto")}
     tags = itertools.count(1)
+    bare = await WsprotoTrio.open(url)
     async with open_websocket_url(url, **WS_OPTIONS) as ws, dmsproto.connect(url) as dms:
         await raw_sequential(ws, 100, tags)  # warm-up
         await ours_sequential(dms, 100)
+        await wsproto_sequential(bare, 100, tags)
         for _ in range(rounds):
             await _timed(figs["raw_seq"], count, raw_sequential, ws, count, tags)
             await _timed(figs["ours_seq"], count, ours_sequential, dms, count)
+            await _timed(figs["wsproto"], count, wsproto_sequential, bare, count, tags)
             if concurrent:
                 await _timed(figs["raw_conc"], TASKS * per_task, raw_concurrent, ws, per_task,
                              tags)
                 await _timed(figs["ours_conc"], TASKS * per_task, ours_concurrent, dms,
                              per_task)
+    await bare.close()
     return figs
 
 
@@ -165,10 +181,12 @@ def run(quick: bool) -> list[Row]:
         Row("roundtrip", f"{seq}: rate", f["ours_seq"].rps, "req/s", raw, f["raw_seq"].rps),
         Row("roundtrip", f"{seq}: client CPU per request", f["ours_seq"].cpu_us, "µs", raw,
             f["raw_seq"].cpu_us, "<= 1.15x"),
+        Row("roundtrip", f"{seq}: client CPU per request, wsproto on trio without "
+            "trio-websocket", f["wsproto"].cpu_us, "µs", raw, f["raw_seq"].cpu_us),
         Row("roundtrip", f"{conc}: rate", f["ours_conc"].rps, "req/s",
             f"{raw} + tag dispatch", f["raw_conc"].rps),
         Row("roundtrip", f"{conc}: client CPU per request", f["ours_conc"].cpu_us, "µs",
-            f"{raw} + tag dispatch", f["raw_conc"].cpu_us),
+            f"{raw} + tag dispatch", f["raw_conc"].cpu_us, "<= 1.25x"),
     ]
     if "error" in legacy or legacy.get("errors"):
         reason = legacy.get("error") or f"{legacy.get('errors')} failed requests"

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import gc
+import subprocess
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The lowest and highest of repeated measurements (shown beside their median)."""
+
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: list[float], scale: float = 1.0) -> Spread:
+        return cls(min(values) * scale, max(values) * scale)
+
+    def __str__(self) -> str:
+        return f"{self.low:,.3g}-{self.high:,.3g}"
 
 
 @dataclass(frozen=True)
@@ -21,10 +37,23 @@ class Row:
     baseline_name: str
     baseline: float
     goal: str = ""
+    spread: Spread | None = None
+    baseline_spread: Spread | None = None
 
     @property
     def ratio(self) -> float:
         return self.figure / self.baseline if self.baseline else float("nan")
+
+
+def reap(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Wait for a child told to stop (killed after ``timeout``); close its stdout."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> float:

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 import msgspec
+from msgspec import Struct
 
 from .errors import DecodeError, EncodeError
 from .jsontext import READER_ERRORS, not_json
@@ -128,11 +128,10 @@ def hist_entry_hook(version: VersionBindings) -> Callable[[type, Any], Any]:
     return dec_hook
 
 
-@dataclass(frozen=True)
-class FrameDecoders:
+class FrameDecoders(Struct, frozen=True):
     """The strict msgspec decoders of one version: every schema constraint is checked.
 
-    Args:
+    Attributes:
         request: decodes a ``RequestFrame`` (what a client sends).
         response: decodes a ``ResponseFrame`` (the DMS's answer).
         event: decodes an ``EventFrame`` (the DMS's subscription events).

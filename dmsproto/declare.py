@@ -18,11 +18,9 @@ Adding an option is adding one annotated field to the ``TypedDict``.
 
 from __future__ import annotations
 
-import difflib
 import os
 import types
 from collections.abc import Mapping
-from dataclasses import dataclass
 from inspect import cleandoc
 from typing import (
     Annotated,
@@ -36,11 +34,12 @@ from typing import (
     get_type_hints,
 )
 
+from msgspec import Struct
+
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Cli:
+class Cli(Struct, frozen=True):
     """How the command line offers an option (an option without one is library-only).
 
     Attributes:
@@ -68,8 +67,7 @@ class Cli:
     help: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Opt:
+class Opt(Struct, frozen=True):
     """The declared facts of one option, attached with ``Annotated[type, Opt(...)]``.
 
     Attributes:
@@ -102,8 +100,7 @@ class Opt:
                              "config=False)")
 
 
-@dataclass(frozen=True, slots=True)
-class Declared:
+class Declared(Struct, frozen=True):
     """One declared option, read off its declaration (see :func:`declared`).
 
     Attributes:
@@ -244,6 +241,8 @@ def check_names(declaration: type[Any], given: Mapping[str, Any], what: str) -> 
     known = declared(declaration)
     for name in given:
         if name not in known:
+            import difflib  # a mistake's hint only: not worth loading at start-up
+
             near = difflib.get_close_matches(name, list(known), n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise TypeError(f"{what} got an unexpected keyword argument {name!r}{hint}")

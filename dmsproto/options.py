@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import random
 import ssl
-from dataclasses import dataclass
 from typing import Annotated, TypedDict
+
+from msgspec import Struct
 
 from .declare import Cli, Opt, describe
 from .protocol.core import DEFAULT_CHUNK_SIZE
@@ -26,8 +27,7 @@ from .recorder import Recorder
 from .versions import DEFAULT_VERSION, Version
 
 
-@dataclass(frozen=True, slots=True)
-class ReconnectPolicy:
+class ReconnectPolicy(Struct, frozen=True):
     """Automatic reconnection: exponential backoff with jitter.
 
     The n-th retry waits ``min(max_delay, initial_delay * multiplier**(n-1))``
@@ -35,7 +35,7 @@ class ReconnectPolicy:
     ``None`` retries forever; after the last failed attempt the client gives up
     and every waiting call and subscription gets ``ConnectionLost``.
 
-    Args:
+    Attributes:
         initial_delay: seconds before the first retry.
         max_delay: the longest wait between two attempts, in seconds.
         multiplier: how much each wait grows over the one before.

@@ -1,14 +1,14 @@
 """Typed results of DMS calls: small immutable objects, cheap to build in bulk.
 
-Every class is a frozen, slotted dataclass.  Timestamps are kept as the
-server's text (``stamp_text``) and parsed into an aware ``datetime`` only when
-``stamp`` is read (cached per text), so decoding a 10,000-item response or
-610,000 history entries costs little more than parsing the JSON.
-
-The hot classes (``Point``, ``Event``) are built by the decoder through a
-mutable twin with the same slot layout whose instances are then switched to
-the frozen class: the same immutable object, without the cost of a frozen
-dataclass ``__init__`` per item.
+Every class is a frozen ``msgspec.Struct`` (``ItemError`` a frozen dataclass: its
+``raw`` stays out of comparison and ``repr``, which a struct cannot express).
+Structs cost little to define, so importing the package stays fast, and little
+to make (their ``__init__`` is msgspec's C code), so the decoder builds ``Point``
+and ``Event`` directly.  ``msgspec.structs.fields``, ``replace`` and ``asdict``
+work on them.  Timestamps are kept as the server's text (``stamp_text``) and
+parsed into an aware ``datetime`` only when ``stamp`` is read (cached per text),
+so decoding a 10,000-item response or 610,000 history entries costs little more
+than parsing the JSON.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_args, overload
+
+from msgspec import Struct
 
 from .errors import DMSError, NoPermission, NotFound
 from .timestamps import parse_stamp
@@ -113,8 +115,7 @@ def error_for(path: str | None, code: str, message: str | None) -> DMSError:
     return _CODE_CLASSES.get(code, DMSError)(path, code, message)
 
 
-@dataclass(frozen=True, slots=True)
-class ExtInfos:
+class ExtInfos(Struct, frozen=True):
     """Extra information about a datapoint, asked for with ``ext_infos=`` (``showExtInfos``).
 
     Every attribute is ``None`` when it was not asked for or the DMS did not send it.
@@ -138,12 +139,7 @@ class ExtInfos:
     changelog_group: str | None = None
 
 
-class _PointSlots:
-    __slots__ = ("ext_infos", "has_child", "path", "stamp_text", "tag", "type", "value")
-
-
-@dataclass(frozen=True, slots=True)
-class Point(_PointSlots):
+class Point(Struct, frozen=True):
     """One datapoint as read by ``get``, ``get_many`` or ``query``.
 
     Attributes:
@@ -171,12 +167,21 @@ class Point(_PointSlots):
         return stamp_of(self.stamp_text)
 
 
-class _EventSlots:
-    __slots__ = ("code", "new_path", "path", "stamp_text", "tag", "trigger", "type", "value")
+def _event_wire_names() -> dict[str, str]:
+    """``Event``'s attributes as the generated ``EventItem`` spells them on the wire.
+
+    With them the client decodes event frames straight into ``Event``.
+    """
+    item = get_version().event.EventItem
+    wire = dict(zip(item.__struct_fields__, item.__struct_encode_fields__, strict=True))
+    ours = {"stamp_text": "stamp"}  # our attribute -> the generated one, where they differ
+    return {name: wire[ours.get(name, name)] for name in _EVENT_FIELDS}
 
 
-@dataclass(frozen=True, slots=True)
-class Event(_EventSlots):
+_EVENT_FIELDS = ("code", "path", "new_path", "trigger", "value", "type", "stamp_text", "tag")
+
+
+class Event(Struct, frozen=True, rename=_event_wire_names()):
     """A change reported by the server for a subscription.
 
     Attributes:
@@ -192,12 +197,12 @@ class Event(_EventSlots):
 
     code: str
     path: str
-    new_path: str | None
-    trigger: str | None
-    value: Value
-    type: str | None
-    stamp_text: str | None
-    tag: Any
+    new_path: str | None = None
+    trigger: str | None = None
+    value: Value = None
+    type: str | None = None
+    stamp_text: str | None = None
+    tag: Any = None
 
     @property
     def stamp(self) -> datetime | None:
@@ -205,8 +210,7 @@ class Event(_EventSlots):
         return stamp_of(self.stamp_text)
 
 
-@dataclass(frozen=True, slots=True)
-class Gap:
+class Gap(Struct, frozen=True):
     """Marker: events were lost at this point of a subscription's stream.
 
     Subscriptions opened with ``gaps="yield"`` yield it among the events; with
@@ -224,8 +228,7 @@ class Gap:
     dropped: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
+class HistoryEntry(Struct, frozen=True):
     """One compact history value.
 
     Attributes:
@@ -242,8 +245,7 @@ class HistoryEntry:
         return _parse_cached(self.stamp_text)
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryDetailEntry:
+class HistoryDetailEntry(Struct, frozen=True):
     """One detailed history value (``history(..., format="detail")``).
 
     Attributes:
@@ -444,8 +446,7 @@ class History(_Tables, Sequence[HistoryEntry]):
         return f"History(path={self.path!r}, entries={len(self.values)})"
 
 
-@dataclass(frozen=True, slots=True)
-class ChangelogEntry:
+class ChangelogEntry(Struct, frozen=True):
     """One change-log record; alarm datapoints fill the alarm fields.
 
     Attributes:
@@ -484,8 +485,7 @@ class ChangelogEntry:
         return self.priority is not None or self.state is not None
 
 
-@dataclass(frozen=True, slots=True)
-class SetResult:
+class SetResult(Struct, frozen=True):
     """The datapoint after a successful ``set``.
 
     Attributes:
@@ -508,8 +508,7 @@ class SetResult:
         return stamp_of(self.stamp_text)
 
 
-@dataclass(frozen=True, slots=True)
-class RenameResult:
+class RenameResult(Struct, frozen=True):
     """A successful ``rename``.
 
     Attributes:
@@ -523,8 +522,7 @@ class RenameResult:
     tag: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteResult:
+class DeleteResult(Struct, frozen=True):
     """A successful ``delete``.
 
     Attributes:
@@ -536,8 +534,7 @@ class DeleteResult:
     tag: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class SubscribeResult:
+class SubscribeResult(Struct, frozen=True):
     """The current state reported when a subscription was made (or renewed).
 
     Attributes:
@@ -562,8 +559,7 @@ class SubscribeResult:
         return stamp_of(self.stamp_text)
 
 
-@dataclass(frozen=True, slots=True)
-class ChangelogReadResult:
+class ChangelogReadResult(Struct, frozen=True):
     """Entries of one change-log group, read by ``changelog_read`` (``changelogRead``).
 
     Attributes:
@@ -607,8 +603,7 @@ class ItemError:
         return error_for(self.path, self.code, self.message)
 
 
-@dataclass(frozen=True, slots=True)
-class ItemResult:
+class ItemResult(Struct, frozen=True):
     """One operation's outcome in a ``batch``: ``value`` on ok, ``error`` otherwise.
 
     Attributes:

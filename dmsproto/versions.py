@@ -10,13 +10,13 @@ client's options) asks :func:`at_least` rather than comparing strings, so
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from types import ModuleType
 from typing import Any, Literal
 
 import msgspec
+from msgspec import Struct
 
 from ._generated import VERSIONS, Version
 from .errors import UnknownVersionError
@@ -29,11 +29,10 @@ DEFAULT_VERSION: Version = "1.4"
 """The version spoken when none is named: the one every DMS of the field speaks today."""
 
 
-@dataclass(frozen=True)
-class VersionBindings:
+class VersionBindings(Struct, frozen=True):
     """The generated modules and bundled schemas of one protocol version.
 
-    Args:
+    Attributes:
         name: the version (``"1.4"``).
         common: the generated module of the types requests and answers share.
         request: the generated module of the request frame and items.
@@ -47,7 +46,21 @@ class VersionBindings:
     request: ModuleType
     response: ModuleType
     event: ModuleType
-    schemas: dict[str, Any]
+
+    @property
+    def schemas(self) -> dict[str, Any]:
+        """The bundled JSON Schemas by frame kind, read when first asked for.
+
+        The validators need them, the client does not.
+        """
+        return _schemas(self.request.__name__.rpartition(".")[0])
+
+
+@cache
+def _schemas(package: str) -> dict[str, Any]:
+    text = resources.files(package).joinpath("schemas.json").read_text("utf-8")
+    loaded: dict[str, Any] = msgspec.json.decode(text)
+    return loaded
 
 
 @cache
@@ -105,8 +118,7 @@ def get_version(name: str = DEFAULT_VERSION) -> VersionBindings:
     pkg = "dmsproto._generated.v" + name.replace(".", "_")
     modules = {m: importlib.import_module(f"{pkg}.{m}") for m in ("common", "request",
                                                                   "response", "event")}
-    text = resources.files(pkg).joinpath("schemas.json").read_text("utf-8")
-    return VersionBindings(name=name, schemas=msgspec.json.decode(text), **modules)
+    return VersionBindings(name=name, **modules)
 
 
 __all__ = ["DEFAULT_VERSION", "Direction", "Version", "VersionBindings", "UnknownVersionError",

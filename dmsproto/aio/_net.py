@@ -17,10 +17,9 @@ from typing import Any, TypeVar
 
 from ..client._opening import Opening, tls_error_from
 from ..client._options import Options
+from ..client._wslink import READ_SIZE
 from ..errors import ConnectError
 from ..protocol.connection import tls_closed
-
-READ_SIZE = 65536
 
 T = TypeVar("T")
 
@@ -67,4 +66,4 @@ def abort(writer: asyncio.StreamWriter) -> None:
     writer.transport.abort()
 
 
-__all__ = ["READ_SIZE", "abort", "open_stream", "within_connect_timeout"]
+__all__ = ["abort", "open_stream", "within_connect_timeout"]

@@ -28,33 +28,20 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from contextlib import suppress
-from itertools import count
+from functools import partial
 from typing import Any, NoReturn
 
-from wsproto import ConnectionType, WSConnection
-from wsproto.connection import ConnectionState
-from wsproto.events import (
-    AcceptConnection,
-    CloseConnection,
-    Message,
-    Ping,
-    Pong,
-    RejectConnection,
-    RejectData,
-    Request,
-    TextMessage,
-)
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+from wsproto import WSConnection
 
-from ..client._opening import Opening, first_attempts, first_retry_delay, tls_error_from
+from ..client._opening import Opening, first_attempts, first_retry_delay
 from ..client._options import Options
 from ..client._wsbase import WsState
+from ..client._wslink import CLOSING, MORE, READ_SIZE, Handshake, LinkProtocol
 from ..errors import ConnectError, ConnectionLost, DMSProtoError
-from ..protocol.connection import handshake_closed, message_too_big, upgrade_refused
 from ..protocol.core import Call, ClientCore, SubscriptionState
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ._net import READ_SIZE, abort, open_stream, within_connect_timeout
+from ._net import abort, open_stream, within_connect_timeout
 
 log = logging.getLogger("dmsproto")
 
@@ -86,37 +73,30 @@ class ParkingLot:
                 fut.set_result(None)
 
 
-class Link:
+class Link(LinkProtocol):
     """One open WebSocket connection: wsproto's state over an asyncio stream pair."""
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ws: WSConnection
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        ws: WSConnection,
+        opts: Options,
     ) -> None:
+        super().__init__(ws, opts)
         self.reader = reader
         self.writer = writer
-        self.ws = ws
-        #: writes every frame sent and received (``connect(record=...)``)
-        self.recorder: Recorder | None = None
-        #: why the link died, when we killed it ourselves or the peer said why
-        self.error: BaseException | None = None
-        #: whether the DMS has sent anything on this link (a close before that refuses it)
-        self.answered = False
         #: set when the reader has finished (the link is gone)
         self.gone = asyncio.Event()
         self._pongs: dict[bytes, asyncio.Future[None]] = {}
-        self._ping_ids = count(1)
 
     def send(self, text: str) -> None:
         """Put one text frame whole into the transport's buffer (never waits)."""
-        self._write(Message(data=text))
+        self._write(self.frame(text))
 
-    def _write(self, event: Message[Any] | Ping) -> None:
+    def _write(self, data: bytes) -> None:
         if self.writer.is_closing():
             raise ConnectionLost("connection to the DMS lost while sending")
-        try:
-            data = self.ws.send(event)
-        except LocalProtocolError:  # a close frame went out or came in
-            raise ConnectionLost("connection to the DMS closing while sending") from None
         self.writer.write(data)
 
     @property
@@ -133,28 +113,31 @@ class Link:
 
     def ping(self) -> asyncio.Future[None]:
         """Send a ping; the future is resolved by its pong (``ConnectionLost``: closing)."""
-        payload = next(self._ping_ids).to_bytes(4, "big")
+        if self.writer.is_closing():
+            raise ConnectionLost("connection to the DMS lost while sending")
+        payload, data = self.ping_frame()
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._write(Ping(payload=payload))
+        self.writer.write(data)
         self._pongs[payload] = fut
         return fut
 
     def pong(self, payload: bytes) -> None:
-        fut = self._pongs.pop(bytes(payload), None)
+        fut = self._pongs.pop(payload, None)
         if fut is not None and not fut.done():
             fut.set_result(None)
 
-    def answer(self, event: Ping | CloseConnection) -> None:
-        """Answer the peer's ping or close frame (when the connection still takes it)."""
-        if self.writer.is_closing() or self.ws.state is ConnectionState.CLOSED:
-            return
-        with suppress(LocalProtocolError):
-            self.writer.write(self.ws.send(event.response()))
+    def flush(self) -> None:
+        """Write what the reader answered (pongs, a close), when the stream still takes it."""
+        if not self.writer.is_closing():
+            self.writer.write(bytes(self.outbox))
+        self.outbox.clear()
 
     def close(self, code: int = 1000) -> None:
         """Start the closing handshake (the reader sees the peer's answer)."""
-        if self.ws.state is ConnectionState.OPEN and not self.writer.is_closing():
-            self.writer.write(self.ws.send(CloseConnection(code=code)))
+        if not self.writer.is_closing():
+            data = self.close_frame(code)
+            if data:
+                self.writer.write(data)
 
     def abort(self) -> None:
         """Close the stream at once; the reader sees the loss and cleans up."""
@@ -178,44 +161,19 @@ async def open_link(opts: Options, opening: Opening) -> Link:
 
     ``opening`` tells the caller how far it got when its deadline cuts it short.
     """
-    peer = opening.where
     reader, writer = await open_stream(opts, opening)
     opening.stage = "websocket"
+    handshake = Handshake(opts, opening.where)
     try:
-        ws = WSConnection(ConnectionType.CLIENT)
-        headers = [(b"Authorization", opts.authorization)] if opts.authorization else []
-        writer.write(ws.send(Request(host=opts.host_header, target=opts.path,
-                                     extra_headers=headers)))
-        status = 0
-        body = bytearray()
+        writer.write(handshake.request)
         while True:
             try:
                 data = await reader.read(READ_SIZE)
             except OSError as exc:  # reset, or a TLS alert (TLS 1.3 refuses a client
-                tls = tls_error_from(exc, peer)  # certificate after the handshake)
-                if tls is not None:
-                    raise tls from exc
-                raise handshake_closed(peer, tls=False) from exc
-            if not data:
-                if status:
-                    raise upgrade_refused(opts.url, status, bytes(body))
-                raise handshake_closed(peer, tls=opts.tls)
-            try:
-                ws.receive_data(data)
-                # what follows the accept stays in ``ws`` for the reader
-                for event in ws.events():
-                    if isinstance(event, AcceptConnection):
-                        return Link(reader, writer, ws)
-                    if isinstance(event, RejectConnection):
-                        status = event.status_code
-                        if not event.has_body:
-                            raise upgrade_refused(opts.url, status, b"")
-                    elif isinstance(event, RejectData):
-                        body += event.data
-                        if event.body_finished:
-                            raise upgrade_refused(opts.url, status, bytes(body))
-            except RemoteProtocolError as exc:
-                raise ConnectError(f"{peer} answered the WebSocket upgrade badly: {exc}") from None
+                raise handshake.broken(exc) from exc  # certificate after the handshake)
+            ws = handshake.feed(data)
+            if ws is not None:
+                return Link(reader, writer, ws, opts)
     except BaseException:
         abort(writer)
         raise
@@ -379,57 +337,32 @@ class WsBackend(WsState["asyncio.Future[Any]", ParkingLot, Link]):
                 return
 
     async def _read_loop(self, link: Link) -> bool:
-        """The dedicated reader: whole messages to ``WsState._receiver``, the rest answered.
+        """The dedicated reader: each whole message to ``WsState._receiver``.
 
-        Returns whether the link ends in the closing handshake (our close frame
-        is to go out before the stream closes); ``link.error`` says why it ended.
+        What wsproto's events mean is ``LinkProtocol.take``'s.  Returns whether
+        the link ends in the closing handshake (our close frame is to go out
+        before the stream closes); ``link.error`` says why it ended.
         """
         handle = self._receiver(link)
+        closed = partial(self._close_error, link)
+        take = link.take
         read = link.reader.read
-        ws = link.ws
-        limit = self.opts.max_message_size
-        parts: list[Any] = []
-        size = 0
+        data: bytes | None = None  # first what came with the handshake's answer
         while True:
-            # first what came with the handshake's answer, then each read
-            for event in ws.events():
-                if isinstance(event, Message):
-                    data = event.data
-                    size += len(data)
-                    if size > limit:
-                        link.error = message_too_big(self.opts.url, limit)
-                        link.close(1009)
-                        return True
-                    if not event.message_finished:
-                        parts.append(data)
-                        continue
-                    if parts:
-                        parts.append(data)
-                        data = "".join(parts) if isinstance(event, TextMessage) else b"".join(parts)
-                        parts.clear()
-                    size = 0
-                    if not handle(data):
-                        link.abort()
-                        return False
-                elif isinstance(event, Ping):
-                    link.answer(event)
-                elif isinstance(event, Pong):
-                    link.pong(event.payload)
-                elif isinstance(event, CloseConnection):
-                    if link.error is None:
-                        link.error = self._close_error(link, event.code, event.reason)
-                    link.answer(event)
-                    return True
+            verdict = take(handle, closed, data)
+            if link.outbox:
+                link.flush()
+            if verdict == MORE:
+                data = None
+                await asyncio.sleep(0)
+                continue
+            if verdict:
+                return verdict == CLOSING
             try:
                 data = await read(READ_SIZE)
             except OSError as exc:
                 log.debug("read from %s: %s", self.opts.url, exc)
                 data = b""
-            if not data:
-                if link.error is None:
-                    link.error = self._close_error(link, None, None)
-                return False
-            ws.receive_data(data)
 
     # ----------------------------------------------------------------- calls
 

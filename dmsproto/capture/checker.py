@@ -52,7 +52,7 @@ def _show(tag: Any) -> str:
 @dataclass(slots=True)
 class _Pending:
     message: Message
-    frame: dict[str, Any]
+    frame: dict[str, Any] | None  # None: a request that could not be read
 
 
 @dataclass(slots=True)
@@ -94,11 +94,48 @@ class Checker:
         else:
             self._response(stream, message, frame)
 
+    def unreadable(self, message: Message) -> None:
+        """A request that is no JSON object: the DMS answers it with a fatal-error item.
+
+        A request that cannot be read gets one response all the same, the fatal
+        item of 3.2.1 (``{"get": [{"code": "error", "message": ...}]}``) without the
+        tag it could not read: that response answers it, not some other request.
+
+        Args:
+            message: the request, as captured (direction ``send``).
+        """
+        stream = self._streams.get(message.stream)
+        if stream is None:
+            stream = self._streams[message.stream] = _Stream()
+        self._pend(stream, _Pending(message, None), None)
+
+    def settle(self, stream: str) -> None:
+        """The oldest open request of ``stream`` was answered outside the protocol.
+
+        An HTTP error status or a response body the capture lacks: the request is
+        answered, and the next response on the connection answers the next request.
+
+        Args:
+            stream: the connection (``Message.stream``).
+        """
+        state = self._streams.get(stream)
+        if state is None or not state.pending:
+            return
+        seq, pending = next(iter(state.pending.items()))
+        key = None
+        if pending.frame is not None and "tag" in pending.frame:
+            key = tag_key(pending.frame["tag"])
+        queue = state.by_tag[key]
+        queue.remove(seq)
+        if not queue:
+            del state.by_tag[key]
+        del state.pending[seq]
+
     def finish(self) -> None:
         """Report the requests still waiting for a response."""
         for stream in self._streams.values():
             for pending in stream.pending.values():
-                tag = pending.frame.get("tag", _NO)
+                tag = _NO if pending.frame is None else pending.frame.get("tag", _NO)
                 self._sink("orphan-request", pending.message, "",
                            None if tag is _NO else tag,
                            f"request ({_show(tag)}) never got a response")
@@ -125,9 +162,13 @@ class Checker:
                     sub.paths.add(item["path"])
                     sub.query = sub.query or "query" in item
                     stream.gone.discard(key)
+        self._pend(stream, _Pending(message, frame),
+                   tag_key(frame["tag"]) if "tag" in frame else None)
+
+    @staticmethod
+    def _pend(stream: _Stream, pending: _Pending, key: Hashable) -> None:
         seq = stream.seq = stream.seq + 1
-        stream.pending[seq] = _Pending(message, frame)
-        key = tag_key(frame["tag"]) if "tag" in frame else None
+        stream.pending[seq] = pending
         queue = stream.by_tag.get(key)
         if queue is None:
             queue = stream.by_tag[key] = deque()
@@ -152,6 +193,7 @@ class Checker:
             pending = self._take(stream, None)
             if pending is None and stream.pending:
                 oldest = next(iter(stream.pending.values()))
+                assert oldest.frame is not None  # an unreadable request waits untagged
                 pending = self._take(stream, tag_key(oldest.frame["tag"]))
                 self._sink("tag-echo", message, "/tag", None,
                            f"response lacks the root tag of its request at "
@@ -162,6 +204,8 @@ class Checker:
                        f"response ({_show(tag)}) answers no open request")
             return
         request = pending.frame
+        if request is None or COMMANDS.isdisjoint(request):
+            return  # the fatal answer to a request that could not be read, or held no command
         for command in request:
             if command in COMMANDS and command not in frame:
                 self._sink("command-echo", message, f"/{command}", None,

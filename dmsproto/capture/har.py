@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import Direction
-from .model import BadRecord, CaptureError, Message, Record
+from .model import BadRecord, CaptureError, Message, Record, Settled, Unseen, without_bom
 
 _TYPES: dict[str, Direction] = {"send": "send", "receive": "recv", "recv": "recv"}
 BASE_PATH = "/json_data"
@@ -34,7 +34,7 @@ def load_json_file(path: str | Path, what: str) -> Any:
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
-        return parse_json(raw)
+        return parse_json(without_bom(raw))
     except NotJSON as exc:
         raise CaptureError(f"{path} is not a {what} ({exc.reason})") from exc
 
@@ -48,6 +48,8 @@ def read_har(path: str | Path, *, label: str | None = None,
         entries = har["log"]["entries"]
     except (KeyError, TypeError) as exc:
         raise CaptureError(f"{path} is not a HAR file (no log.entries)") from exc
+    if not isinstance(entries, list):
+        raise CaptureError(f"{path} is not a HAR file (log.entries is not an array)")
     size = Path(path).stat().st_size
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -81,15 +83,16 @@ def _websocket(messages: list[Any], source: str, base: str, stream: str,
             yield BadRecord(source, where, 'needs "type" send|receive and text "data"',
                             time=m.get("time"), offset=size)
             continue
+        payload: str | bytes = data
         if opcode == _BINARY:
-            try:
-                data = base64.b64decode(data, validate=True).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                yield BadRecord(source, where, "binary WebSocket message is not base64 of "
-                                "UTF-8 text", time=m.get("time"), offset=size)
+            try:  # the bytes as sent: the validator says whether they are UTF-8 JSON
+                payload = base64.b64decode(data, validate=True)
+            except ValueError:
+                yield BadRecord(source, where, "binary WebSocket message is not base64",
+                                time=m.get("time"), offset=size)
                 continue
-        yield Message(direction, data, source, where, m.get("time"),
-                      stream, len(data), size, opcode == _BINARY)
+        yield Message(direction, payload, source, where, m.get("time"),
+                      stream, len(payload), size, opcode == _BINARY)
 
 
 def is_dms_url(url: str, base_path: str = BASE_PATH) -> bool:
@@ -103,26 +106,41 @@ def is_dms_url(url: str, base_path: str = BASE_PATH) -> bool:
 def _post(entry: dict[str, Any], source: str, base: str, stream: str,
           size: int) -> Iterator[Record]:
     time = entry.get("startedDateTime")
-    body = (entry.get("request") or {}).get("postData", {}).get("text")
+    body = _member(_member(entry, "request"), "postData").get("text")
     if isinstance(body, str):
         yield Message("send", body, source, f"{base}/request/postData/text", time, stream,
                       len(body), size)
-    response = entry.get("response") or {}
-    if response.get("status") != 200:
-        return  # a fatal DMS error: plain-text body, not a protocol message
-    content = response.get("content") or {}
-    text = content.get("text")
-    if not isinstance(text, str):
+    else:
+        yield Unseen(source, f"{base}/request", time, stream,
+                     "the HAR file lacks the request body")
+    response = _member(entry, "response")
+    status = response.get("status")
+    if type(status) is not int or status <= 0:
+        return  # no answer at all (the browser's status 0: failed or cancelled)
+    if status != 200:  # a fatal DMS error (2.6): plain-text body, not a protocol message
+        yield Settled(source, stream, f"answered with HTTP {status} (a fatal error, 2.6)")
         return
+    content = _member(response, "content")
+    text = content.get("text")
+    if not isinstance(text, str) or (not text and content.get("size", 0) != 0):
+        yield Settled(source, stream, "the HAR file lacks the response body")
+        return
+    answer: str | bytes = text
     if content.get("encoding") == "base64":
-        try:
-            text = base64.b64decode(text).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
+        try:  # the bytes as sent: the validator says whether they are UTF-8 JSON
+            answer = base64.b64decode(text)
+        except ValueError:
             yield BadRecord(source, f"{base}/response/content/text",
-                            "base64 response body is not UTF-8 text", time=time, offset=size)
+                            "response body is not base64", time=time, offset=size)
             return
-    yield Message("recv", text, source, f"{base}/response/content/text", time, stream,
-                  len(text), size)
+    yield Message("recv", answer, source, f"{base}/response/content/text", time, stream,
+                  len(answer), size)
+
+
+def _member(obj: dict[str, Any], name: str) -> dict[str, Any]:
+    """``obj[name]`` when it is an object, else an empty one (a HAR writer left it out)."""
+    value = obj.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 __all__ = ["BASE_PATH", "is_dms_url", "load_json_file", "read_har"]

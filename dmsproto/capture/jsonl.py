@@ -21,7 +21,7 @@ from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..recorder import SESSION_KEY
 from ..versions import Direction
-from .model import BadRecord, CaptureError, Message, Record, SessionStart
+from .model import BadRecord, CaptureError, Message, Record, SessionStart, without_bom
 
 _DIRECTIONS: dict[str, Direction] = {"send": "send", "recv": "recv"}
 
@@ -40,6 +40,8 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
     with handle:
         for lineno, line in enumerate(handle, 1):
             offset += len(line)
+            if lineno == 1:
+                line = without_bom(line)
             if not line.strip():
                 continue
             try:

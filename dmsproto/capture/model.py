@@ -14,6 +14,31 @@ from typing import Any
 from ..errors import CaptureError, TsharkMissing
 from ..versions import Direction
 
+UTF8_BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte order mark that Windows tools (Notepad, PowerShell, Fiddler) put before
+a text file; a capture file may start with it, a protocol message may not."""
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def without_bom(data: bytes) -> bytes:
+    """The UTF-8 text of a capture file's ``data``, whatever byte order mark it starts with.
+
+    A UTF-8 mark is dropped; a file that starts with a UTF-16 mark (what Windows
+    PowerShell's ``>`` writes, e.g. ``tshark -T json > capture.json``) is decoded and
+    given back as UTF-8.  Anything else is given back unchanged.
+
+    Args:
+        data: the start of a capture file, or all of it.
+
+    Returns:
+        The same text in UTF-8, without the mark.
+    """
+    if data.startswith(UTF8_BOM):
+        return data[len(UTF8_BOM):]
+    if data.startswith(_UTF16_BOMS):
+        return data.decode("utf-16", "replace").encode("utf-8")
+    return data
+
 
 def format_position(source: str, where: int | str) -> str:
     """``file:line``, ``file:frame N`` or ``file#/json/pointer``."""
@@ -117,7 +142,49 @@ class Note:
     text: str
 
 
-Record = Message | BadRecord | SessionStart | Note
+@dataclass(slots=True)
+class Settled:
+    """A request's answer that is no protocol message: it settles the oldest open request.
 
-__all__ = ["BadRecord", "CaptureError", "Message", "Note", "Record", "SessionStart",
-           "TsharkMissing", "format_position"]
+    An HTTP POST answered with an error status (a fatal error, 2.6: 401, 405, 413, ...)
+    or whose response body the capture lacks (a HAR saved without bodies) did get its
+    answer; the checker must neither call the request an orphan nor pair it with the
+    next response on the connection.
+
+    Args:
+        source: the capture file's name.
+        stream: the connection whose oldest open request it answers.
+        reason: what answered, for the report's note (``answered with HTTP 401 ...``).
+    """
+
+    source: str
+    stream: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Unseen:
+    """A request the capture lacks the text of (a HAR POST saved without its body).
+
+    It was sent, so the next response on its connection answers it; nothing of it
+    can be validated.
+
+    Args:
+        source: the capture file's name.
+        where: its place in the file.
+        time: when it was sent, if the capture says.
+        stream: its connection.
+        reason: what is missing, for the report's note.
+    """
+
+    source: str
+    where: int | str
+    time: str | float | None
+    stream: str
+    reason: str
+
+
+Record = Message | BadRecord | SessionStart | Note | Settled | Unseen
+
+__all__ = ["UTF8_BOM", "BadRecord", "CaptureError", "Message", "Note", "Record", "SessionStart",
+           "Settled", "TsharkMissing", "Unseen", "format_position", "without_bom"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import NotJSON
+from ..jsontext import parse_json
+from ..recorder import SESSION_KEY
 from .har import BASE_PATH, read_har
 from .jsonl import read_jsonl
-from .model import CaptureError, Record
+from .model import CaptureError, Record, without_bom
 from .tshark import DMS_PORT, read_pcap, read_tshark_json
 
 FORMATS = ("jsonl", "har", "tshark-json", "pcap")
@@ -31,7 +34,7 @@ def detect_format(path: str | Path) -> str:
     p = Path(path)
     try:
         with open(p, "rb") as handle:
-            head = handle.read(4096)
+            head = without_bom(handle.read(4096))
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if head[:4] in _PCAP_MAGIC:
@@ -48,7 +51,7 @@ def detect_format(path: str | Path) -> str:
         return "tshark-json"
     if text.startswith(b"{"):
         first = text.split(b"\n", 1)[0]
-        if b'"dir"' in first:
+        if _is_jsonl_record(first):
             return "jsonl"
         if b'"log"' in head:
             return "har"
@@ -56,6 +59,15 @@ def detect_format(path: str | Path) -> str:
         return "jsonl"  # an empty capture: read as one, it holds no message
     raise CaptureError(f"{path}: unknown capture format (expected JSON Lines, HAR, "
                        "tshark JSON, pcap or pcapng)")
+
+
+def _is_jsonl_record(line: bytes) -> bool:
+    """Whether ``line`` is a record of our JSON Lines format: a message or a session marker."""
+    try:
+        record = parse_json(line)
+    except NotJSON:  # a line cut at the end of the head: judge by its text
+        return b'"dir"' in line or line.startswith(b'{"time"')
+    return type(record) is dict and ("dir" in record or SESSION_KEY in record)
 
 
 def read_capture(path: str | Path, *, port: int | None = DMS_PORT,

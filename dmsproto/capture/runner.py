@@ -9,6 +9,7 @@ checker works on the same parsed object.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ from ..jsontext import parse_json
 from ..validation.frame import not_an_object_violation, not_json_violation
 from ..validation.rules import binary_frame
 from ..versions import DEFAULT_VERSION, get_version
+from ..wording import count
 from .checker import COMMANDS, Checker
 from .fastcheck import FrameValidator
 from .har import BASE_PATH
-from .model import BadRecord, Message, Note, Record, SessionStart
+from .model import BadRecord, Message, Note, Record, SessionStart, Settled, Unseen
 from .readers import read_capture
 from .report import Report
 from .tshark import DMS_PORT
@@ -43,12 +45,17 @@ def validate_records(records: Iterable[Record], report: Report, *,
             messages checked so far.
     """
     checker = Checker(report.add)
-    _run(records, report, checker, progress)
+    settled: Counter[tuple[str, str]] = Counter()
+    _run(records, report, checker, progress, settled)
     checker.finish()
+    for (source, reason), n in sorted(settled.items()):
+        report.notes.append(f"{source}: {count(n, 'request')} not checked against an "
+                            f"answer: {reason}")
 
 
 def _run(records: Iterable[Record], report: Report, checker: Checker,
-         progress: Callable[[int, int], None] | None) -> None:
+         progress: Callable[[int, int], None] | None,
+         settled: Counter[tuple[str, str]]) -> None:
     frames = FrameValidator(report.protocol)
     check = frames.check
     feed = checker.feed
@@ -60,7 +67,15 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
     per_file = report.per_file
     for record in records:
         if type(record) is not Message:
-            _other(record, report)
+            if type(record) is Settled:
+                checker.settle(record.stream)
+                settled[record.source, record.reason] += 1
+            elif type(record) is Unseen:
+                checker.unreadable(Message("send", "", record.source, record.where, record.time,
+                                           record.stream, 0))
+                settled[record.source, record.reason] += 1
+            else:
+                _other(record, report)
             continue
         assert isinstance(record, Message)  # for the type checker
         messages += 1
@@ -77,6 +92,8 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
                 v = not_json_violation(exc)
                 add(v.rule, record, v.pointer, v.value, v.message)
                 counts[record.direction, "(not JSON)"] += 1
+                if record.direction == "send":
+                    checker.unreadable(record)
                 continue
         if type(data) is dict:
             for v in check(data, record.direction):
@@ -93,6 +110,8 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
             v = not_an_object_violation(data)
             add(v.rule, record, v.pointer, v.value, v.message)
             counts[record.direction, "(not an object)"] += 1
+            if record.direction == "send":
+                checker.unreadable(record)
         if progress is not None and not messages % _PROGRESS_EVERY:
             progress(record.offset, messages)
     report.messages = messages

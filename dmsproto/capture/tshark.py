@@ -14,6 +14,7 @@ once, at their last frame.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,7 +27,7 @@ from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import Direction
 from .har import BASE_PATH, is_dms_url, load_json_file
-from .model import CaptureError, Message, Note, Record, TsharkMissing
+from .model import CaptureError, Message, Note, Record, Settled, TsharkMissing, without_bom
 
 DMS_PORT = 9020
 """The DMS's default port for ws/http (2.1)."""
@@ -54,10 +55,24 @@ def tshark_command(path: str | os.PathLike[str]) -> list[str]:
     return command
 
 
+def _field_name(key: str) -> str:
+    """A field's name as ``FIELDS`` spells it (dots as ``_``), whatever the export's form.
+
+    ``-T json`` writes ``websocket.payload.text``, ``-T ek -e FIELD``
+    ``websocket_payload_text``, and a full ``-T ek`` export repeats the protocol:
+    ``websocket_websocket_payload_text``.
+    """
+    name = key.replace(".", "_")
+    protocol, _, rest = name.partition("_")
+    if rest.startswith(protocol + "_") and rest in _WANTED:
+        return rest
+    return name
+
+
 def _collect(node: Any, out: dict[str, list[Any]]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
-            name = key.replace(".", "_")
+            name = _field_name(key)
             if name in _WANTED:
                 if isinstance(value, list):
                     out.setdefault(name, []).extend(value)
@@ -117,7 +132,7 @@ class DmsTraffic:
         tcp = _first(fields, "tcp_stream") or "?"
         stream = f"{self.source}:tcp {tcp}"
         method = _first(fields, "http_request_method")
-        texts: list[tuple[str, bool]] = []
+        texts: list[tuple[str | bytes, bool]] = []
         direction: Direction
         if method is not None or _first(fields, "http_response_code") is not None:
             if method == "GET" and "websocket" in (_first(fields, "http_upgrade") or "").lower():
@@ -125,9 +140,14 @@ class DmsTraffic:
                 self._conns[tcp] = _Conn(is_dms_url(uri, self.base_path),
                                          _first(fields, "tcp_dstport"))
                 return
+            stream += " http"
+            if method is None and self._fatal_answer(fields):
+                yield Settled(self.source, stream,
+                              f"answered with HTTP {_first(fields, 'http_response_code')} "
+                              "(a fatal error, 2.6)")
+                return
             texts = self._http_body(fields, method)
             direction = "send" if method is not None else "recv"
-            stream += " http"
         else:
             texts = self._websocket_payloads(fields)
             if not texts:
@@ -157,30 +177,36 @@ class DmsTraffic:
         conn = self._conns[tcp] = _Conn(True, self.port, assumed=True)
         return conn
 
+    def _fatal_answer(self, fields: dict[str, list[Any]]) -> bool:
+        """An HTTP response to the base path with an error status (a fatal error, 2.6)."""
+        code = _first(fields, "http_response_code")
+        uri = _first(fields, "http_response_for_uri") or self.base_path
+        return code not in (None, "200", "101") and is_dms_url(uri, self.base_path)
+
     def _http_body(self, fields: dict[str, list[Any]],
-                   method: str | None) -> list[tuple[str, bool]]:
+                   method: str | None) -> list[tuple[str | bytes, bool]]:
         if "http_file_data" not in fields:
             return []
         if method is not None:
             uri = _first(fields, "http_request_uri") or ""
             if method == "POST" and is_dms_url(uri, self.base_path):
-                return [(str(fields["http_file_data"][0]), False)]
+                return [(_file_data(fields["http_file_data"][0]), False)]
         elif _first(fields, "http_response_code") == "200":
             uri = _first(fields, "http_response_for_uri") or self.base_path
             if is_dms_url(uri, self.base_path):
-                return [(str(fields["http_file_data"][0]), False)]
+                return [(_file_data(fields["http_file_data"][0]), False)]
         return []
 
     @staticmethod
-    def _websocket_payloads(fields: dict[str, list[Any]]) -> list[tuple[str, bool]]:
+    def _websocket_payloads(fields: dict[str, list[Any]]) -> list[tuple[str | bytes, bool]]:
         opcodes = [str(o) for o in fields.get("websocket_opcode", [])]
-        texts = [(t, False) for t in fields.get("websocket_payload_text", [])
-                 if isinstance(t, str)]
+        texts: list[tuple[str | bytes, bool]] = [
+            (t, False) for t in fields.get("websocket_payload_text", []) if isinstance(t, str)]
         if _BINARY in opcodes:
             for raw in fields.get("data_data", []):
                 hexes = str(raw).replace(":", "")
-                try:
-                    texts.append((bytes.fromhex(hexes).decode("utf-8", "replace"), True))
+                try:  # the bytes as sent: the validator says whether they are UTF-8 JSON
+                    texts.append((bytes.fromhex(hexes), True))
                 except ValueError:
                     continue
         return texts
@@ -201,6 +227,22 @@ class DmsTraffic:
                                     "port)")
 
 
+_HEX_BYTES = re.compile(r"[0-9a-fA-F]{2}(?::?[0-9a-fA-F]{2})*")
+
+
+def _file_data(value: Any) -> str | bytes:
+    """An HTTP body as tshark exports it: text (Wireshark 4.0), or its bytes in hex.
+
+    Newer Wireshark types ``http.file_data`` as bytes and writes them as hex
+    (``7b:22:67...`` or ``7b2267...``); a DMS body in text starts with ``{`` and is
+    never all hex digits, so the two cannot be mistaken for a request or an answer.
+    """
+    text = str(value)
+    if _HEX_BYTES.fullmatch(text):
+        return bytes.fromhex(text.replace(":", ""))
+    return text
+
+
 def _ws_direction(fields: dict[str, list[Any]], server_port: str | None) -> Direction:
     if server_port is not None:
         if _first(fields, "tcp_dstport") == server_port:
@@ -215,7 +257,11 @@ def _packets(doc: Any) -> Iterable[Any]:
     if isinstance(doc, list):
         for packet in doc:
             if isinstance(packet, dict):
-                yield packet.get("_source", {}).get("layers", packet.get("layers", packet))
+                source = packet.get("_source")
+                if isinstance(source, dict) and "layers" in source:
+                    yield source["layers"]
+                else:
+                    yield packet.get("layers", packet)
     elif isinstance(doc, dict) and "layers" in doc:
         yield doc["layers"]
 
@@ -238,11 +284,11 @@ def read_tshark_json(path: str | Path, *, port: int | None = DMS_PORT,
 def _ek_lines(path: str | Path) -> list[Any]:
     packets = []
     with open(path, "rb") as handle:
-        for line in handle:
+        for lineno, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
-                obj = parse_json(line)
+                obj = parse_json(without_bom(line) if lineno == 1 else line)
             except NotJSON as exc:
                 raise CaptureError(f"{path} is not a tshark JSON export: {exc.reason}") from exc
             if isinstance(obj, dict) and "layers" in obj:

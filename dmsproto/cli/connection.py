@@ -34,16 +34,15 @@ would end up in shell history or a world-readable file): it comes from
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import re
 import sys
-import tomllib
 from collections.abc import AsyncIterator, Mapping
 from contextlib import ExitStack, asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypedDict, cast
+
+from msgspec import Struct, field
 
 from ..client import Client, ReconnectPolicy, connect
 from ..declare import Cli, Opt, declared
@@ -86,8 +85,7 @@ SITE_ENV = env_name(PROFILE["site"])
 PASSWORD_ENV = env_name(declared(ConnectOptions)["password"])
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     """The connection options of one command run, resolved (never shows a secret).
 
     Attributes:
@@ -104,8 +102,7 @@ class Settings:
         return f"Settings({shown!r}, site={self.site!r})"
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(Struct, frozen=True):
     """A config file read and checked.
 
     Attributes:
@@ -173,6 +170,8 @@ def load_config(path: Path | None, required: bool) -> ConfigFile:
     """
     if path is None or (not required and not path.is_file()):
         return ConfigFile(None)
+    import tomllib  # only when there is a file: a one-shot command without one starts faster
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -263,6 +262,8 @@ def _password(user: str, env: Mapping[str, str]) -> str:
     if not sys.stdin.isatty():
         raise usage(f"--user {user} needs a password: set {PASSWORD_ENV} "
                     "(no terminal to prompt on)")
+    import getpass
+
     try:
         return getpass.getpass(f"Password for {user}: ")
     except EOFError:

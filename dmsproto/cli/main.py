@@ -3,43 +3,70 @@
 Every subcommand module registers its parser and a handler ``(args, out) -> int``;
 ``main`` runs it and maps any exception to the documented exit code
 (:mod:`dmsproto.cli.exits`). ``--debug`` adds the traceback and logs the frames.
+
+Start-up is the speed of a one-shot command in a shell loop, so a run imports and
+registers only the module of the command it runs (:data:`COMMANDS`); ``--help``,
+a typo and completion build the full parser.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import re
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import Any, Literal, NoReturn
 
-from .. import __version__
 from ..errors import ConnectError, ConnectionLost, InvalidOptions
 from ..excgroups import sole_exception
-from . import (
-    cmd_changelog,
-    cmd_completion,
-    cmd_history,
-    cmd_proxy,
-    cmd_read,
-    cmd_serve,
-    cmd_sites,
-    cmd_users,
-    cmd_validate,
-    cmd_watch,
-    cmd_write,
-    connection,
-    demo,
-    exits,
-)
+from . import connection, exits
 from .output import Output
 
 DESCRIPTION = """\
 The command line of dmsproto: read, search, write and watch datapoints of a ProMoS /
 Saia Visi.Plus DMS over its JSON Data Exchange, pull trend history and change logs,
 run a simulator (serve) and try it all with `dmsproto demo`."""
+
+Parents = Literal["client", "common", "none"]
+
+COMMANDS: dict[str, tuple[tuple[str, ...], Parents]] = {
+    "demo": (("demo",), "common"),
+    "cmd_read": (("get", "ls"), "client"),
+    "cmd_write": (("set", "rename", "delete"), "client"),
+    "cmd_watch": (("watch",), "client"),
+    "cmd_history": (("history",), "client"),
+    "cmd_changelog": (("changelog",), "client"),
+    "cmd_sites": (("sites",), "common"),
+    "cmd_users": (("users",), "common"),
+    "cmd_completion": (("completion",), "none"),
+    "cmd_serve": (("serve",), "common"),
+    "cmd_proxy": (("proxy",), "common"),
+    "cmd_validate": (("validate",), "none"),
+}
+"""Each subcommand module of this package, in ``--help`` order: the commands its
+``register(sub, parents)`` adds, and the shared options they take (``client``: output
+and connection; ``common``: output only)."""
+
+MODULE_OF = {command: module for module, (commands, _) in COMMANDS.items()
+             for command in commands}
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> NoReturn:
+        from .. import __version__
+
+        parser.exit(message=f"dmsproto {__version__}\n")
 
 
 def _output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,33 +80,79 @@ def _output_arguments(parser: argparse.ArgumentParser) -> None:
                        help="log the frames and show tracebacks")
 
 
-def build_parser(*, load_validate: bool = False) -> argparse.ArgumentParser:
-    """The full parser; the validator's own arguments are loaded only when asked for."""
+def _top_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options given before the command (the same on the full and the probing parser)."""
+    parser.add_argument("--version", action=_VersionAction,
+                        help="show program's version number and exit")
+    _output_arguments(parser)
+    connection.add_arguments(parser)
+    return parser
+
+
+def build_parser(*, load_validate: bool = False, command: str | None = None
+                 ) -> argparse.ArgumentParser:
+    """The parser: of every command, or of ``command``'s module only.
+
+    Args:
+        load_validate: load the validator's own arguments (they import the capture
+            package); they are loaded anyway when ``command`` is ``validate``.
+        command: register only the module of this command (the others are then
+            unknown to the parser); ``None``: every command.
+
+    Returns:
+        The parser; each command's handler is in ``args.handler``.
+    """
     common = argparse.ArgumentParser(add_help=False)
     _output_arguments(common)
     conn = argparse.ArgumentParser(add_help=False)
     connection.add_arguments(conn)
-    parser = argparse.ArgumentParser(
+    parser = _top_parser(argparse.ArgumentParser(
         prog="dmsproto", description=DESCRIPTION,
-        epilog="exit codes:\n" + _exit_table(), formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"dmsproto {__version__}")
-    _output_arguments(parser)
-    connection.add_arguments(parser)
+        epilog="exit codes:\n" + _exit_table(), formatter_class=argparse.RawTextHelpFormatter))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    client_parents = [common, conn]
-    demo.register(sub, [common])
-    cmd_read.register(sub, client_parents)
-    cmd_write.register(sub, client_parents)
-    cmd_watch.register(sub, client_parents)
-    cmd_history.register(sub, client_parents)
-    cmd_changelog.register(sub, client_parents)
-    cmd_sites.register(sub, [common])
-    cmd_users.register(sub, [common])
-    cmd_completion.register(sub, [])
-    cmd_serve.register(sub, [common])
-    cmd_proxy.register(sub, [common])
-    cmd_validate.register(sub, [], load=load_validate)
+    parents: dict[Parents, list[argparse.ArgumentParser]] = {
+        "client": [common, conn], "common": [common], "none": []}
+    wanted = MODULE_OF.get(command) if command is not None else None
+    for name, (_, kind) in COMMANDS.items():
+        if wanted is not None and name != wanted:
+            continue
+        module = importlib.import_module(f"{__package__}.{name}")
+        if name == "cmd_validate":
+            module.register(sub, parents[kind], load=load_validate or command == "validate")
+        else:
+            module.register(sub, parents[kind])
     return parser
+
+
+class _NotSure(Exception):
+    """The probing parser met something only the full parser can answer."""
+
+
+class _Probe(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotSure(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _NotSure(message)
+
+
+def command_of(arguments: Sequence[str]) -> str | None:
+    """The command a command line runs; ``None`` when only the full parser can tell.
+
+    Found with the top-level options' own parsing (so ``--site get get X`` is
+    ``get``); ``None`` for no command, a typo, or ``--help`` / ``--version``
+    before the command.
+    """
+    probe = _top_parser(_Probe(prog="dmsproto", add_help=False))
+    probe.add_argument("command", nargs="?")
+    probe.add_argument("rest", nargs=argparse.REMAINDER)
+    try:
+        args, unknown = probe.parse_known_args(arguments)
+    except _NotSure:
+        return None
+    if unknown or args.command not in MODULE_OF:
+        return None
+    return str(args.command)
 
 
 def _exit_table() -> str:
@@ -126,7 +199,7 @@ def glue_relative_times(arguments: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dmsproto`` command; returns the exit code."""
     arguments = glue_relative_times(list(sys.argv[1:] if argv is None else argv))
-    parser = build_parser(load_validate="validate" in arguments)
+    parser = build_parser(command=command_of(arguments))
     args = parser.parse_args(arguments)
     debug = bool(getattr(args, "debug", False))
     _setup_logging(debug)

@@ -12,9 +12,10 @@ import base64
 import os
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from msgspec import Struct
 
 from ..declare import resolve
 from ..errors import InvalidOptions
@@ -26,8 +27,7 @@ DEFAULT_PORTS = {"ws": 9020, "http": 9020, "wss": 9021, "https": 9021}
 DEFAULT_PATH = "/json_data"
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(Struct, frozen=True):
     """The options of one connection, resolved and checked; never shows the password.
 
     Attributes named like a declared option hold its value (given or default);
@@ -57,7 +57,12 @@ class Options:
     validate_requests: bool
     record: PathArg | Recorder | None
     record_truncate: bool
-    authorization: bytes | None = field(default=None, repr=False)
+    authorization: bytes | None = None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__
+                          if name != "authorization")  # it carries the password
+        return f"Options({shown})"
 
     @property
     def tls(self) -> bool:
@@ -186,8 +191,8 @@ def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
         "reconnect": ReconnectPolicy() if reconnect is True else (reconnect or None),
         "authorization": authorization,
     }
-    kept = {f.name: values[f.name] for f in fields(Options)
-            if f.name in values and f.name not in derived}
+    kept = {name: values[name] for name in Options.__struct_fields__
+            if name in values and name not in derived}
     return Options(**derived, **kept)
 
 

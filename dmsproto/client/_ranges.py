@@ -8,10 +8,11 @@ function and joins the kept parts into one result of the same type, in order.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any, Generic, TypeVar
+
+from msgspec import Struct
 
 from ..protocol.ops import Op
 from ..protocol.ranges import ProgressCallback, RangeWalk, Window, is_cut_refusal
@@ -27,8 +28,7 @@ from ..results import (
 R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True)
-class Parts(Generic[R]):
+class Parts(Struct, Generic[R], frozen=True):
     """How to measure one kind of answer and join the kept parts of several."""
 
     count: Callable[[R], int]

@@ -1,145 +1,216 @@
-"""WebSocket transport on trio: one supervisor task owns the connection, its reader and pinger.
+"""WebSocket transport on trio: wsproto over a trio stream, one supervisor task.
 
 The supervisor runs in the nursery of ``connect()``.  Each connection ("link")
-gets its own nursery holding trio-websocket's task, our reader and the
-keepalive pinger.  When the link dies, pending calls fail at once with what
-the core's ``failure`` says (``ConnectionLost``, ``NotSent``, ``OutcomeUnknown``,
-or the ``ProtocolError`` that killed it); with a reconnect policy the
-supervisor backs off, reconnects, renews every live subscription in one
-request and puts a ``Gap("reconnect")`` into each subscription's stream.
+is a trio stream (``trio.open_tcp_stream``, ``trio.SSLStream``) carrying
+wsproto's bytes; its nursery holds the keepalive pinger and the wait for
+renewed subscriptions, and the session reads it itself: each read goes through
+wsproto into the core, and the calls it answered are woken (no reader task or
+channel between the socket and the waiting caller).  When the link dies,
+pending calls fail at once with what the core's ``failure`` says
+(``ConnectionLost``, ``NotSent``, ``OutcomeUnknown``, or the ``ProtocolError``
+that killed it); with a reconnect policy the supervisor backs off,
+reconnects, renews every live subscription in one request and puts a
+``Gap("reconnect")`` into each subscription's stream.
 
 Nothing the peer sends ends the supervisor with anything but a typed error:
-frames are sorted by the core, closes by ``protocol.connection``, and an
-unexpected failure of the connection's tasks is logged and treated as a lost
-connection (so reconnection applies).  What each step decides is
-``WsState``'s, shared with the asyncio transport; this module does trio's I/O.
+frames are sorted by the core, what wsproto's events mean by
+``_wslink.LinkProtocol`` (shared with the asyncio transport), closes by
+``protocol.connection``, and an unexpected failure of the connection's tasks
+is logged and treated as a lost connection (so reconnection applies).  What
+each step decides is ``WsState``'s, shared with the asyncio transport too;
+this module does trio's I/O.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import trio
-from trio_websocket import CloseReason, ConnectionClosed, ConnectionRejected, wrap_client_stream
+from wsproto import WSConnection
 
 from ..errors import ConnectError, ConnectionLost, DMSProtoError, RequestTimeout
 from ..excgroups import sole_exception
-from ..protocol.connection import handshake_closed, message_too_big, upgrade_refused
 from ..protocol.core import Call, ClientCore, SubscriptionState
 from ..protocol.ops import Op
 from ..recorder import Recorder
-from ._net import WatchedStream, open_stream
-from ._opening import Opening, first_attempts, first_retry_delay, tls_error_from
+from ._net import open_stream
+from ._opening import Opening, first_attempts, first_retry_delay
 from ._options import Options
 from ._wsbase import WsState, again
+from ._wslink import MORE, READ_SIZE, Handshake, LinkProtocol
 
 log = logging.getLogger("dmsproto")
 
-#: how trio-websocket words the close it makes for a message over ``max_message_size``
-_TOO_BIG = "Exceeded maximum message size"
+#: what breaks or closes a trio stream under a reader or a writer
+_STREAM_GONE = (trio.BrokenResourceError, trio.ClosedResourceError)
 
 
-class Link:
-    """One open WebSocket connection."""
+class Link(LinkProtocol):
+    """One open WebSocket connection: wsproto's state over a trio stream."""
 
-    def __init__(self, ws: Any, stream: trio.abc.Stream) -> None:
-        self.ws = ws
+    def __init__(self, ws: WSConnection, opts: Options, stream: trio.abc.Stream) -> None:
+        super().__init__(ws, opts)
         self.stream = stream
-        #: writes every frame sent and received (``connect(record=...)``)
-        self.recorder: Recorder | None = None
-        #: why the link died, when we killed it ourselves or the peer said why
-        self.error: BaseException | None = None
-        #: whether the DMS has sent anything on this link (a close before that refuses it)
-        self.answered = False
-        self.pinger_scope = trio.CancelScope()
+        #: set when the session stopped reading (the link is gone)
+        self.gone = trio.Event()
+        # a trio stream takes one writer at a time: callers, the reader's answers, the pinger
+        self._writing = trio.StrictFIFOLock()
+        self._pongs: dict[bytes, trio.Event] = {}
+
+    async def write(self, data: bytes) -> None:
+        """Write ``data`` whole, after the writes before it.
+
+        Callers shield their writes, so only their own deadline can cut one
+        (and the pinger's ``ping_timeout``, and the end of the link): a write
+        cut half-way leaves the stream corrupt, so the link is then closed.
+
+        Raises:
+            ConnectionLost: the stream broke or was closed.
+        """
+        lock = self._writing
+        try:
+            lock.acquire_nowait()
+        except trio.WouldBlock:
+            await lock.acquire()
+        try:
+            await self.stream.send_all(data)
+        except _STREAM_GONE:
+            raise ConnectionLost("connection to the DMS lost while sending") from None
+        except trio.Cancelled:
+            if self.error is None:
+                self.error = ConnectionLost("a send timed out half-way; connection closed")
+            await trio.aclose_forcefully(self.stream)
+            raise
+        finally:
+            lock.release()
 
     async def send(self, text: str, deadline: float) -> None:
-        """Send one frame; never abandoned half-way by an outer cancellation.
+        """Send one message; never abandoned half-way by an outer cancellation.
 
-        A frame cut off mid-write would corrupt the stream, so the write is
-        shielded; only ``deadline`` can cut it, and then the link is closed (its
-        state is unknown) and ``RequestTimeout`` raised.
+        Raises:
+            RequestTimeout: ``deadline`` came first (cut half-way, the link is closed).
+            ConnectionLost: the link is closing or its stream broke.
         """
         with trio.CancelScope(shield=True, deadline=deadline) as scope:
-            try:
-                await self.ws.send_message(text)
-            except ConnectionClosed:
-                raise ConnectionLost("connection to the DMS lost while sending") from None
+            await self.write(self.frame(text))
         if scope.cancelled_caught:
-            self.error = ConnectionLost("a send timed out half-way; connection closed")
-            await self.abort()
             raise RequestTimeout("request could not be sent in time")
+
+    async def flush(self) -> None:
+        """Write what the reader answered (pongs, a close); a broken stream is the reader's."""
+        data = bytes(self.outbox)
+        self.outbox.clear()
+        try:
+            await self.write(data)
+        except ConnectionLost as exc:
+            log.debug("answer not written: %s", exc)
+
+    async def ping(self) -> None:
+        """Send a ping and wait for its pong.
+
+        Raises:
+            ConnectionLost: the link is closing or its stream broke.
+        """
+        payload, data = self.ping_frame()
+        pong = self._pongs[payload] = trio.Event()
+        try:
+            await self.write(data)
+            await pong.wait()
+        finally:
+            self._pongs.pop(payload, None)
+
+    def pong(self, payload: bytes) -> None:
+        """Wake the pinger whose ping this pong echoes."""
+        pong = self._pongs.pop(payload, None)
+        if pong is not None:
+            pong.set()
 
     async def abort(self) -> None:
         """Close the stream at once; the reader sees the loss and cleans up."""
         await trio.aclose_forcefully(self.stream)
 
 
-async def open_link(nursery: trio.Nursery, opts: Options, opening: Opening) -> Link:
+async def open_link(opts: Options, opening: Opening) -> Link:
     """TCP/TLS then the WebSocket handshake, failing fast with typed errors.
 
-    trio-websocket's task runs in ``nursery``; a rejected handshake makes that
-    task raise ``ConnectionRejected`` into ``nursery`` (the caller converts it).
-    ``opening`` tells the caller how far it got when its deadline cuts it short.
+    Call under ``connect_timeout``; ``opening`` tells the caller how far it got
+    when its deadline cuts it short.
     """
     stream = await open_stream(opts, opening)
     opening.stage = "websocket"
-    watched = WatchedStream(stream)
-    headers = [(b"Authorization", opts.authorization)] if opts.authorization else None
-    ws: Any = None
+    handshake = Handshake(opts, opening.where)
     try:
-        async with trio.open_nursery() as race:
-
-            async def watch() -> None:
-                await watched.broken.wait()
-                race.cancel_scope.cancel()
-
-            race.start_soon(watch)
-            ws = await wrap_client_stream(
-                nursery,
-                watched,  # type: ignore[arg-type]
-                opts.host_header,
-                opts.path,
-                extra_headers=headers,
-                message_queue_size=16,
-                max_message_size=opts.max_message_size,
-                receive_buffer_size=65536,
-            )
-            race.cancel_scope.cancel()
+        try:
+            await stream.send_all(handshake.request)
+            while (ws := handshake.feed(await stream.receive_some(READ_SIZE))) is None:
+                pass
+        except trio.BrokenResourceError as exc:  # reset, or a TLS alert (TLS 1.3 refuses
+            raise handshake.broken(exc) from exc  # a client certificate after the handshake)
     except BaseException:
         await trio.aclose_forcefully(stream)
         raise
-    if ws is None:
-        await trio.aclose_forcefully(stream)
-        exc = watched.error
-        tls = tls_error_from(exc, opening.where) if exc is not None else None
-        if tls is not None:
-            raise tls from exc
-        raise handshake_closed(opening.where, tls=opts.tls and exc is None)
-    return Link(ws, stream)
+    return Link(ws, opts, stream)
 
 
-def session_error(group: BaseExceptionGroup[BaseException], opts: Options) -> BaseException:
-    """The one meaningful exception inside a link nursery's group (else the group)."""
-    rejected = group.subgroup(ConnectionRejected)
-    if rejected is not None:
-        first: BaseException = rejected
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        assert isinstance(first, ConnectionRejected)
-        return upgrade_refused(opts.url, first.status_code, first.body or b"")
-    return sole_exception(group) or group
+class Wakeup:
+    """Tasks waiting for one thing: a call's answer, or a subscription's next events.
+
+    What ``trio.Event`` and ``trio.lowlevel.ParkingLot`` do here, on trio's public
+    low-level API without their bookkeeping (a client wakes a task for every answer
+    and, per subscription, for every frame of events; a park-and-wake cycle costs
+    about a quarter less).  ``set()`` marks it done, so a later ``wait()`` returns
+    at once (after a checkpoint, as ``Event.wait``); ``unpark_all()`` only wakes
+    those waiting, and ``park()`` always waits.
+    """
+
+    __slots__ = ("_tasks", "done")
+
+    def __init__(self) -> None:
+        self._tasks: list[trio.lowlevel.Task] = []
+        self.done = False
+
+    async def park(self) -> None:
+        """Wait until woken (cancellable: a cancelled task leaves the queue)."""
+        task = trio.lowlevel.current_task()
+        tasks = self._tasks
+        tasks.append(task)
+
+        def abort(_: object) -> trio.lowlevel.Abort:
+            tasks.remove(task)
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        await trio.lowlevel.wait_task_rescheduled(abort)
+
+    async def wait(self) -> None:
+        """Return once ``set()`` was called (at once if it was)."""
+        if self.done:
+            await trio.lowlevel.checkpoint()
+        else:
+            await self.park()
+
+    def unpark_all(self) -> None:
+        """Wake every task waiting now."""
+        tasks = self._tasks
+        if tasks:
+            self._tasks = []
+            for task in tasks:
+                trio.lowlevel.reschedule(task)
+
+    def set(self) -> None:
+        """Mark done and wake every task waiting."""
+        self.done = True
+        self.unpark_all()
 
 
-class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
+class WsBackend(WsState[Wakeup, Wakeup, Link]):
     """Calls and subscriptions over a (re)connecting WebSocket, on trio.
 
-    The waiting side of the core's work: a ``trio.Event`` per call in flight
-    (set on ``CallDone`` or when the call fails) and a ``ParkingLot`` per
-    subscription with a consumer (unparked on ``SubscriptionData`` and when the
-    subscription ends).
+    The waiting side of the core's work: a :class:`Wakeup` per call in flight
+    (set on ``CallDone`` or when the call fails) and one per subscription with a
+    consumer (unparked on ``SubscriptionData`` and when the subscription ends).
     """
 
     up: trio.Event
@@ -153,10 +224,10 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
     def _make_up(self) -> trio.Event:
         return trio.Event()
 
-    def _make_lot(self) -> trio.lowlevel.ParkingLot:
-        return trio.lowlevel.ParkingLot()
+    def _make_lot(self) -> Wakeup:
+        return Wakeup()
 
-    def _set(self, done: trio.Event) -> None:
+    def _set(self, done: Wakeup) -> None:
         done.set()
 
     # ------------------------------------------------------------ supervisor
@@ -200,16 +271,13 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
         link: Link | None = None
         opening = Opening(opts)
         try:
+            with trio.move_on_after(opts.connect_timeout):
+                link = await open_link(opts, opening)
+            if link is None:
+                raise opening.timed_out()
+            log.info("connected to %s", opts.url)
+            link.recorder = self.recorder
             async with trio.open_nursery() as nursery:
-                with trio.move_on_after(opts.connect_timeout):
-                    link = await open_link(nursery, opts, opening)
-                if link is None:
-                    raise opening.timed_out()
-                if link.ws.closed is not None:  # closed before connect() returned
-                    error = self._closed(link, link.ws.closed)
-                    raise error if isinstance(error, ConnectError) else ConnectError(str(error))
-                log.info("connected to %s", opts.url)
-                link.recorder = self.recorder
                 self.link = link
                 renew = self._to_renew()
                 # renewals go out before any new call, so later answers follow theirs
@@ -223,18 +291,15 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
                 if renewal is not None:
                     nursery.start_soon(self._finish_renewal, renewal, renew)
                 if opts.ping_interval is not None:
-                    nursery.start_soon(self._pinger, link)
-                await self._read_loop(link)
-                link.pinger_scope.cancel()
-                if not self.closed:
-                    nursery.cancel_scope.cancel()
-                # when closing, trio-websocket's task finishes the close handshake;
-                # aclose() bounds that by close_timeout and then closes the stream
+                    nursery.start_soon(self._ping_forever, link)
+                try:
+                    await self._read_loop(link)
+                finally:
+                    link.gone.set()
+                nursery.cancel_scope.cancel()
         except BaseExceptionGroup as group:
-            err = session_error(group, opts)
-            raise self._typed(group if err is group else err, link) from None
-        except ConnectionRejected as exc:  # pragma: no cover - arrives as a group
-            raise upgrade_refused(opts.url, exc.status_code, exc.body or b"") from None
+            err = sole_exception(group) or group
+            raise self._typed(err, link) from None
         except DMSProtoError as exc:
             if link is not None and link.error is None:
                 link.error = exc
@@ -244,6 +309,7 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
         finally:
             if link is not None:
                 self._lost(link)
+                await link.abort()
         if link.error is not None and not self.closed:
             raise again(link.error)  # (a ConnectError: refused, which counts as a failed attempt)
 
@@ -259,20 +325,12 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
             return exc
         return self._unexpected(exc, link, self._started)
 
-    def _closed(self, link: Link, reason: CloseReason | None) -> DMSProtoError:
-        """Why ``link`` ended, from trio-websocket's close reason."""
-        if reason is None:
-            return self._close_error(link, None, None)
-        if not self.closed and reason.code == 1009 and (reason.reason or "").startswith(_TOO_BIG):
-            return message_too_big(self.opts.url, self.opts.max_message_size)
-        return self._close_error(link, reason.code, reason.reason)
-
     async def _send_renewal(
         self, link: Link, subs: Sequence[SubscriptionState]
-    ) -> tuple[Call, trio.Event] | None:
+    ) -> tuple[Call, Wakeup] | None:
         """Subscribe again after a reconnect (the server forgot): one request for all."""
         call = self.proto.start_call([s.subscribe_op() for s in subs])
-        done = self._waiters[call] = trio.Event()
+        done = self._waiters[call] = Wakeup()
         deadline = trio.current_time() + (self.opts.timeout or 60.0)
         try:
             for text in self._outgoing(link, call):
@@ -283,16 +341,12 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
         return call, done
 
     async def _finish_renewal(
-        self, renewal: tuple[Call, trio.Event], subs: Sequence[SubscriptionState]
+        self, renewal: tuple[Call, Wakeup], subs: Sequence[SubscriptionState]
     ) -> None:
         call, done = renewal
         with trio.move_on_after(self.opts.timeout or 60.0):
             await done.wait()
         self._renewal_done(call, subs)
-
-    async def _pinger(self, link: Link) -> None:
-        with link.pinger_scope:
-            await self._ping_forever(link)
 
     async def _ping_forever(self, link: Link) -> None:
         assert self.opts.ping_interval is not None
@@ -300,8 +354,8 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
             await trio.sleep(self.opts.ping_interval)
             with trio.move_on_after(self.opts.ping_timeout) as cs:
                 try:
-                    await link.ws.ping()
-                except ConnectionClosed:
+                    await link.ping()
+                except ConnectionLost:  # going away anyway: the reader reports it
                     return
             if cs.cancelled_caught:
                 link.error = ConnectionLost(
@@ -311,17 +365,33 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
                 return
 
     async def _read_loop(self, link: Link) -> None:
-        """The dedicated reader: each message to ``WsState._receiver``; a fatal one aborts."""
+        """Read ``link`` to its end: each whole message to ``WsState._receiver``.
+
+        What wsproto's events mean is ``LinkProtocol.take``'s; ``link.error``
+        then says why the link ended.  The session closes the stream: at once,
+        after a frame that cannot be trusted, or once our answer to a close
+        went out.
+        """
         handle = self._receiver(link)
-        get = link.ws.get_message
-        try:
-            while handle(await get()):
-                pass
-        except ConnectionClosed as exc:
-            if link.error is None:
-                link.error = self._closed(link, exc.reason)
-            return
-        await link.abort()
+        closed = partial(self._close_error, link)
+        take = link.take
+        receive = link.stream.receive_some
+        data: bytes | bytearray | None = None  # first what came with the handshake's answer
+        while True:
+            verdict = take(handle, closed, data)
+            if link.outbox:
+                await link.flush()
+            if verdict == MORE:
+                data = None
+                await trio.lowlevel.checkpoint()
+                continue
+            if verdict:
+                return
+            try:
+                data = await receive(READ_SIZE)
+            except _STREAM_GONE as exc:
+                log.debug("read from %s: %s", self.opts.url, exc)
+                data = b""
 
     # ----------------------------------------------------------------- calls
 
@@ -351,19 +421,19 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
                 link = await self.wait_link()
             if link is None:
                 raise self._no_link(seconds)
-        writing: Link | None = link  # the link while a write is under way
+        writing = True
         with trio.CancelScope(deadline=deadline, shield=True) as scope:
             call = self.proto.start_call(ops, root_tag=root_tag)
-            done = self._waiters[call] = trio.Event()
-            send = link.ws.send_message
+            done = self._waiters[call] = Wakeup()
+            frame = link.frame
+            write = link.write
             try:
                 for text in self._outgoing(link, call):
                     try:
-                        await send(text)
-                    except ConnectionClosed as exc:
-                        error = link.error or self._closed(link, exc.reason)
-                        raise self.proto.failure(call, error) from None
-                writing = None
+                        await write(frame(text))
+                    except ConnectionLost as exc:
+                        raise self.proto.failure(call, link.error or exc) from None
+                writing = False
                 scope.shield = False
                 await done.wait()
             except BaseException:
@@ -371,24 +441,29 @@ class WsBackend(WsState[trio.Event, trio.lowlevel.ParkingLot, Link]):
                 raise
             return call.results()
         # only the call's own deadline ends the scope without an exception
-        if writing is not None:
-            writing.error = ConnectionLost("a send timed out half-way; connection closed")
-            await writing.abort()
+        if writing:  # (cut half-way, the link was closed)
             raise RequestTimeout("request could not be sent in time")
         raise self._timeout(seconds)
 
     async def aclose(self) -> None:
-        """Close gracefully (bounded by ``close_timeout``); safe to call twice."""
+        """Close gracefully (bounded by ``close_timeout``); safe to call twice.
+
+        Our close frame goes out and the session reads until the DMS answers it;
+        then, or when ``close_timeout`` ran out, the stream is closed.
+        """
         self.closed = True
         link = self.link
         with trio.CancelScope(shield=True):
             if link is not None:
                 with trio.move_on_after(self.opts.close_timeout):
                     try:
-                        await link.ws.aclose()
-                    except Exception as exc:
+                        data = link.close_frame()
+                        if data:
+                            await link.write(data)
+                        await link.gone.wait()
+                    except DMSProtoError as exc:
                         log.debug("close: %s", exc)
-                await trio.aclose_forcefully(link.stream)
+                await link.abort()
         if self.fatal is None:
             self._give_up(ConnectionLost("client closed"))
 

@@ -71,6 +71,14 @@ class LinkState(Protocol):
     recorder: Recorder | None
 
 
+#: what ``WsState._receiver`` says about a message: handled, go on
+HANDLED = 0
+#: handled, and a subscription's buffer is half full or more: its consumer should run
+#: before the next message is routed (else a burst read at once could overflow it)
+CROWDED = 1
+#: a frame that cannot be trusted: the link is to be closed
+UNTRUSTED = 2
+
 W = TypeVar("W")
 L = TypeVar("L", bound=Lot)
 K = TypeVar("K", bound=LinkState)
@@ -197,13 +205,16 @@ class WsState(Generic[W, L, K]):
 
     # -------------------------------------------------------------- receiving
 
-    def _receiver(self, link: K) -> Callable[[str | bytes], bool]:
+    def _receiver(self, link: K) -> Callable[[str | bytes], int]:
         """What the reader of ``link`` does with each whole message it received.
 
         The message goes through the core; the waiters of the calls it answered
         and the consumers of the subscriptions it fed are woken.  Returns
-        ``False`` for a frame that cannot be trusted: ``link.error`` then says
-        why, and the transport closes the link (a reconnect policy applies).
+        ``HANDLED``; ``CROWDED`` when a subscription it fed holds half its
+        buffer or more (the reader lets the consumers run before it routes the
+        next message); ``UNTRUSTED`` for a frame that cannot be trusted:
+        ``link.error`` then says why, and the transport closes the link (a
+        reconnect policy applies).
         """
         receive = self.proto.receive
         recorder = self.recorder
@@ -213,8 +224,9 @@ class WsState(Generic[W, L, K]):
         wake = self._set
         url = self.opts.url
 
-        def handle(message: str | bytes) -> bool:
+        def handle(message: str | bytes) -> int:
             link.answered = True
+            verdict = HANDLED
             if recorder is not None:
                 recorder.record("recv", message, binary=type(message) is not str)
             if debug:
@@ -223,9 +235,12 @@ class WsState(Generic[W, L, K]):
                 # bare class patterns: sub-patterns would cost a __match_args__ lookup
                 match ev:
                     case SubscriptionData():
-                        lot = lots.get(ev.subscription)
+                        sub = ev.subscription
+                        lot = lots.get(sub)
                         if lot is not None:
                             lot.unpark_all()
+                        if 2 * len(sub.buffer) >= sub.maxlen:
+                            verdict = CROWDED
                     case CallDone():
                         done = waiters.pop(ev.call, None)
                         if done is not None:
@@ -234,8 +249,8 @@ class WsState(Generic[W, L, K]):
                         if ev.fatal:  # (the core logged the frames it dropped)
                             link.error = ProtocolError(f"{url}: {ev.error}; connection closed")
                             log.error("protocol violation: %s", link.error)
-                            return False
-            return True
+                            return UNTRUSTED
+            return verdict
 
         return handle
 
@@ -369,4 +384,4 @@ class WsState(Generic[W, L, K]):
         log.info("renewed %d subscriptions", len(subs))
 
 
-__all__ = ["LinkState", "WsState", "again"]
+__all__ = ["CROWDED", "HANDLED", "UNTRUSTED", "LinkState", "WsState", "again"]

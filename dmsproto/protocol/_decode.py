@@ -9,7 +9,6 @@ before v1.5) read as absent, so one builder serves every version.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any, cast
 
 import msgspec
@@ -23,15 +22,12 @@ from ..results import (
     HistoryDetailEntry,
     ItemError,
     Point,
-    _EventSlots,
-    _PointSlots,
 )
 from ..wirebase import HistEntry
 
 UNSET = msgspec.UNSET
-_new = object.__new__
-_EXT_NAMES = tuple(f.name for f in fields(ExtInfos))
-_LOG_NAMES = tuple(f.name for f in fields(ChangelogEntry))[2:]  # after stamp_text, text
+_EXT_NAMES = ExtInfos.__struct_fields__
+_LOG_NAMES = ChangelogEntry.__struct_fields__[2:]  # after stamp_text, text
 
 
 def opt(value: Any) -> Any:
@@ -50,75 +46,52 @@ def ext_infos(ext: Any) -> ExtInfos:
     return ExtInfos(*[opt(getattr(ext, name, UNSET)) for name in _EXT_NAMES])
 
 
-def point(item: Any, tag: Any = UNSET) -> Point:
-    """A ``Point`` from an ok get/query item (``tag`` overrides the echoed one)."""
-    p: Any = _new(_PointSlots)
-    p.path = "" if item.path is UNSET else item.path
-    v = item.value
-    p.value = None if v is UNSET else v
-    v = item.type
-    p.type = None if v is UNSET else v
-    v = item.stamp
-    p.stamp_text = None if v is UNSET else v
-    p.has_child = item.has_child is True
-    v = item.ext_infos
-    p.ext_infos = None if v is UNSET else ext_infos(v)
-    v = item.tag if tag is UNSET else tag
-    p.tag = None if v is UNSET else v
-    p.__class__ = Point  # same slot layout: now the frozen class
-    return cast(Point, p)
+def point(item: Any) -> Point:
+    """A ``Point`` from an ok get/query item."""
+    (made,) = points([item])
+    return cast(Point, made)
 
 
-def points(items: list[Any], ok: str) -> list[Point | ItemError]:
-    """Per-item results of a plain multi-item get, in order (the hot path)."""
+def points(items: list[Any], ok: str | None = None) -> list[Point | ItemError]:
+    """Per-item results of a plain multi-item get, in order (the hot path).
+
+    A ``Point`` for each item, or an ``ItemError`` for one whose code is not
+    ``ok`` (``None``: the caller checked every item).
+    """
     out: list[Point | ItemError] = []
     add = out.append
-    new = _new
-    ps = _PointSlots
-    pc = Point
+    make = Point
     unset = UNSET
     for item in items:
-        if item.code != ok:
+        if ok is not None and item.code != ok:
             add(item_error(item, opt(item.tag)))
             continue
-        p: Any = new(ps)
-        v = item.path
-        p.path = "" if v is unset else v
-        v = item.value
-        p.value = None if v is unset else v
-        v = item.type
-        p.type = None if v is unset else v
-        v = item.stamp
-        p.stamp_text = None if v is unset else v
-        p.has_child = item.has_child is True
         v = item.ext_infos
-        p.ext_infos = None if v is unset else ext_infos(v)
-        v = item.tag
-        p.tag = None if v is unset else v
-        p.__class__ = pc
-        add(p)
+        add(make(
+            "" if (p := item.path) is unset else p,
+            None if (x := item.value) is unset else x,
+            None if (y := item.type) is unset else y,
+            None if (st := item.stamp) is unset else st,
+            item.has_child is True,
+            None if v is unset else ext_infos(v),
+            None if (t := item.tag) is unset else t,
+        ))
     return out
 
 
 def event(item: Any) -> Event:
     """An ``Event`` from one ``EventItem`` struct."""
-    e: Any = _new(_EventSlots)
-    e.code = item.code
-    e.path = item.path
-    v = item.new_path
-    e.new_path = None if v is UNSET else v
-    v = item.trigger
-    e.trigger = None if v is UNSET else v
-    v = item.value
-    e.value = None if v is UNSET else v
-    v = item.type
-    e.type = None if v is UNSET else v
-    v = item.stamp
-    e.stamp_text = None if v is UNSET else v
-    v = item.tag
-    e.tag = None if v is UNSET else v
-    e.__class__ = Event
-    return cast(Event, e)
+    unset = UNSET
+    return Event(
+        item.code,
+        item.path,
+        None if (n := item.new_path) is unset else n,
+        None if (w := item.trigger) is unset else w,
+        None if (x := item.value) is unset else x,
+        None if (y := item.type) is unset else y,
+        None if (st := item.stamp) is unset else st,
+        None if (t := item.tag) is unset else t,
+    )
 
 
 def history(path: str, entries: list[HistEntry]) -> History:

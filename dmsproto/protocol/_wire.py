@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import re
 import types
-from functools import cache
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
 from ..codec import frame_decoders
 from ..errors import NotInVersionError
+from ..results import Event
 from ..versions import DEFAULT_VERSION, VersionBindings, get_version
 from ._lenient import lenient_decoders, twin
 
@@ -40,8 +41,12 @@ def literal_values(tp: Any) -> tuple[str, ...]:
 
 
 def field_names(struct: type[msgspec.Struct]) -> dict[str, str]:
-    """``{attribute name: wire name}`` of a generated struct."""
-    return {f.name: f.encode_name for f in msgspec.structs.fields(struct)}
+    """``{attribute name: wire name}`` of a generated struct.
+
+    Read off the class, without evaluating its annotations as
+    ``msgspec.structs.fields`` does.
+    """
+    return dict(zip(struct.__struct_fields__, struct.__struct_encode_fields__, strict=True))
 
 
 def member(values: tuple[str, ...], value: str) -> str:
@@ -61,14 +66,7 @@ class Wire:
         self.common = common
         self.request = request
         self.response = response
-        decoders = frame_decoders(version.name)
-        #: strict: the generated types as they are (every schema constraint checked)
-        self.strict_response: msgspec.json.Decoder[Any] = decoders.response
-        self.strict_event: msgspec.json.Decoder[Any] = decoders.event
-        #: lenient: their twins without constraints (see ``_lenient``); the default
-        self.lenient_response, self.lenient_event = lenient_decoders(version)
         self.event_item = version.event.EventItem
-        self.lenient_event_item = twin(version.event.EventItem)
         #: request commands: attribute name -> wire name (root members excluded)
         root = {"tag", "whois", "user"}
         self.commands = {
@@ -102,6 +100,54 @@ class Wire:
         self.ok = member(codes, "ok")
         #: the code of a failure the client reports itself (e.g. a missing answer)
         self.error = member(codes, "error")
+
+    @cached_property
+    def strict_response(self) -> msgspec.json.Decoder[Any]:
+        """Into the generated types as they are (every schema constraint checked).
+
+        Built when first asked for, like the others: a client uses either these
+        or the twins.
+        """
+        return frame_decoders(self.name).response
+
+    @cached_property
+    def strict_event(self) -> msgspec.json.Decoder[Any]:
+        """Event frames into the generated types as they are."""
+        return frame_decoders(self.name).event
+
+    @cached_property
+    def _lenient(self) -> tuple[msgspec.json.Decoder[Any], msgspec.json.Decoder[Any]]:
+        return lenient_decoders(self.version)
+
+    @property
+    def lenient_response(self) -> msgspec.json.Decoder[Any]:
+        """Into the twins without constraints (see ``_lenient``): the client's default."""
+        return self._lenient[0]
+
+    @property
+    def lenient_event(self) -> msgspec.json.Decoder[Any]:
+        """Event frames into the twins."""
+        return self._lenient[1]
+
+    @cached_property
+    def event_decoder(self) -> msgspec.json.Decoder[Any] | None:
+        """Event frames straight into ``results.Event``; ``None`` if this version cannot.
+
+        As lenient as the twins (types and required members checked), when this
+        version spells the event members as ``Event`` decodes them.  No twin and
+        no conversion per event.
+        """
+        item = self.version.event.EventItem
+        if set(item.__struct_encode_fields__) != set(Event.__struct_encode_fields__):
+            return None
+        frame = msgspec.defstruct("EventFrame", [(
+            "event", list[Event], msgspec.field(name=self.event_key))], module=__name__)
+        return msgspec.json.Decoder(frame)
+
+    @cached_property
+    def lenient_event_item(self) -> type[msgspec.Struct]:
+        """The twin of ``EventItem``."""
+        return twin(self.version.event.EventItem)
 
     def require_command(self, command: str, what: str) -> None:
         """Refuse, before anything is sent, a command this version does not have."""

@@ -502,6 +502,8 @@ class ClientCore:
             self._decode_response = wire.lenient_response.decode
             self._decode_event = wire.lenient_event.decode
             self._event_item = wire.lenient_event_item
+        #: event frames straight into ``Event`` objects (lenient decoding only)
+        self._event_decoder = None if strict_decoding else wire.event_decoder
         self.whois = whois
         self.user = user
         self.chunk_size = chunk_size
@@ -903,12 +905,16 @@ class ClientCore:
         out: list[CoreEvent] = []
         try:
             if _is_event_frame(self.wire, data):
+                direct = self._event_decoder
                 try:
-                    events = self._decode_event(data).event
+                    if direct is not None:
+                        events, make = direct.decode(data).event, None
+                    else:
+                        events, make = self._decode_event(data).event, _decode.event
                 except Exception as exc:
                     return self._undecodable(data, exc)
                 self.stats.event_frames += 1
-                self._route(events, out)
+                self._route(events, out, make)
                 return out
             try:
                 frame = self._decode_response(data)
@@ -922,10 +928,14 @@ class ClientCore:
             return [BadFrame(ProtocolError(
                 f"a frame could not be processed ({type(exc).__name__}: {exc})"), True)]
 
-    def _route(self, events: list[Any], out: list[CoreEvent]) -> None:
+    def _route(self, events: list[Any], out: list[CoreEvent], make: Any) -> None:
+        """Queue each event for its subscription.
+
+        ``make`` turns a generated ``EventItem`` into an ``Event`` (``None``: the
+        items are ``Event`` objects already).
+        """
         subs = self._subs
-        touched: dict[int, SubscriptionState] = {}  # first-touch order, no list scan
-        make = _decode.event
+        touched: dict[SubscriptionState, None] = {}  # first-touch order, no list scan
         stats = self.stats
         unrouted = stats.unrouted_events
         for item in events:
@@ -938,10 +948,15 @@ class ClientCore:
                 stats.unrouted_events += 1
                 log.debug("event for no subscription (tag %.60r) dropped", tag)
                 continue
-            sub.push(make(item))
-            touched[id(sub)] = sub
+            event = item if make is None else make(item)
+            buffer = sub.buffer
+            if sub.dropped or len(buffer) >= sub.maxlen:
+                sub.push(event)  # the overflow accounting
+            else:
+                buffer.append(event)
+            touched[sub] = None
         stats.events += len(events) - (stats.unrouted_events - unrouted)
-        for sub in touched.values():
+        for sub in touched:
             out.append(SubscriptionData(sub))
 
     def _response(self, frame: Any, data: str | bytes, out: list[CoreEvent]) -> None:
@@ -1046,7 +1061,7 @@ class ClientCore:
                     f"event {n} dropped, it breaks the schema: {decode_error(bad)}")
                 self._log_drop(error, data, self.stats.invalid_events)
                 out.append(BadFrame(error, False))
-        self._route(valid, out)
+        self._route(valid, out, _decode.event)
         return out
 
     def _drop(self, why: str, data: str | bytes) -> BadFrame:

@@ -14,11 +14,11 @@ before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, Unpack
+from typing import Any, ClassVar, Literal, Unpack, cast
 
 import msgspec
+from msgspec import Struct
 
 from ..declare import check_names, declared
 from ..errors import EncodeError, NotInVersionError
@@ -208,7 +208,7 @@ def _one(items: list[Any], op: Op, wire: Wire) -> Any:
     return item
 
 
-class Op:
+class Op(Struct, frozen=True):
     """Base of all operations: one caller's request, independent of the protocol version.
 
     ``Client.batch`` takes a list of operations; the client core sends their items in
@@ -223,7 +223,6 @@ class Op:
         writes: whether the request must carry ``whois``/``user`` (write commands).
     """
 
-    __slots__ = ()
     command: ClassVar[str]
     what: ClassVar[str]
     expands: ClassVar[bool] = False
@@ -261,11 +260,10 @@ class Op:
         raise NotImplementedError
 
 
-@dataclass(frozen=True, slots=True)
-class Get(Op):
+class Get(Op, frozen=True):
     """Read one datapoint -> ``Point``.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         ext_infos: names of extra information to read (``unit``, ``comment``, ...;
             the version's ``ExtInfoKey`` enumeration).
@@ -294,11 +292,10 @@ class Get(Op):
         return _decode.point(item)
 
 
-@dataclass(frozen=True, slots=True)
-class GetMany(Op):
+class GetMany(Op, frozen=True):
     """Read many datapoints -> ``list[Point | ItemError]`` in order.
 
-    Args:
+    Attributes:
         paths: the datapoints' paths.
         ext_infos: names of extra information to read for each (as for ``Get``).
     """
@@ -323,11 +320,10 @@ class GetMany(Op):
         return _decode.points(items, wire.ok)
 
 
-@dataclass(frozen=True, slots=True)
-class Query(Op):
+class Query(Op, frozen=True):
     """Search below ``path`` -> ``list[Point]`` (every match; many response items).
 
-    Args:
+    Attributes:
         path: where the search starts.
         query: filters as for ``Client.query`` (``{"regex_path": ".*", "max_depth": 0}``),
             the version's ``Query`` struct (see ``query_object``), or a mapping with the
@@ -358,23 +354,20 @@ class Query(Op):
 
     def decode(self, items: list[Any], wire: Wire) -> list[Point] | ItemError:
         """Every match, or the first ``ItemError`` (the search as a whole failed)."""
-        out: list[Point] = []
         ok = wire.ok
         for item in items:
             if item.code != ok:
                 return _decode.item_error(item, opt(item.tag))
-            out.append(_decode.point(item))
-        return out
+        return cast(list[Point], _decode.points(items))
 
 
-@dataclass(frozen=True, slots=True)
-class ReadHistory(Op):
+class ReadHistory(Op, frozen=True):
     """Read recorded history -> ``History`` (compact) or ``HistoryDetail`` (detail).
 
     One operation is one request: ``Client.history`` splits long ranges, a ``batch``
     does not.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         start: the first instant: an aware ``datetime``, a ``timedelta`` back from now
             or zoned ISO 8601 text (anything else raises ``EncodeError``).
@@ -436,11 +429,10 @@ class ReadHistory(Op):
         return _decode.history_result(item, self.path, self.format != wire.compact)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadChangelog(Op):
+class ReadChangelog(Op, frozen=True):
     """Read a datapoint's changelog -> ``list[ChangelogEntry]`` (protocol >= 1.4).
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         start: the first instant (as for ``ReadHistory``).
         end: the last instant; ``None`` is now.
@@ -472,11 +464,10 @@ class ReadChangelog(Op):
 _VALUE_TYPES = (int, float, str, bool)
 
 
-@dataclass(frozen=True, slots=True)
-class Set(Op):
+class Set(Op, frozen=True):
     """Write a value -> ``SetResult``.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         value: the value: ``int``, ``float``, ``str``, ``bool`` or ``None``.
         type: the DMS type to store it as (``int``, ``double``, ``string``, ``bool``);
@@ -529,11 +520,10 @@ class Set(Op):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Rename(Op):
+class Rename(Op, frozen=True):
     """Rename a datapoint (and its children) -> ``RenameResult``.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         new_path: its new path.
         tag: a JSON value the DMS echoes.
@@ -563,11 +553,10 @@ class Rename(Op):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Delete(Op):
+class Delete(Op, frozen=True):
     """Delete a datapoint -> ``DeleteResult``.
 
-    Args:
+    Attributes:
         path: the datapoint's path.
         recursive: delete its children too; without it the DMS refuses a node that
             has children.
@@ -596,8 +585,7 @@ class Delete(Op):
         return DeleteResult(opt(item.path) or self.path, opt(item.tag))
 
 
-@dataclass(frozen=True, slots=True)
-class ChangelogGroups(Op):
+class ChangelogGroups(Op, frozen=True):
     """List the changelog groups -> ``list[str]`` (items carry no tag: root-tag correlated)."""
 
     command: ClassVar[str] = "changelog_get_groups"
@@ -618,11 +606,10 @@ class ChangelogGroups(Op):
         return groups
 
 
-@dataclass(frozen=True, slots=True)
-class ChangelogRead(Op):
+class ChangelogRead(Op, frozen=True):
     """Read a changelog group -> ``ChangelogReadResult`` (protocol >= 1.4).
 
-    Args:
+    Attributes:
         group: the group's name (``ChangelogGroups`` lists them).
         start: the first instant (as for ``ReadHistory``).
         end: the last instant; ``None`` is now.
@@ -663,11 +650,10 @@ def _subscribe_result(item: Any, path: str) -> SubscribeResult:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Subscribe(Op):
+class Subscribe(Op, frozen=True):
     """Subscribe (used by the client's subscription registry) -> ``SubscribeResult``.
 
-    Args:
+    Attributes:
         path: the datapoint (or, with ``query``, where the search starts).
         tag: the subscription's tag: with ``path`` it names the subscription, and
             the DMS echoes it in every event.
@@ -705,11 +691,10 @@ class Subscribe(Op):
         return _subscribe_result(item, self.path)
 
 
-@dataclass(frozen=True, slots=True)
-class Unsubscribe(Op):
+class Unsubscribe(Op, frozen=True):
     """Cancel a subscription made with the same path and tag -> ``SubscribeResult``.
 
-    Args:
+    Attributes:
         path: the subscription's path.
         tag: the subscription's tag.
     """

@@ -39,9 +39,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
+
+from msgspec import Struct
 
 from ..errors import EncodeError, ProtocolError
 from ..timestamps import format_stamp, parse_stamp
@@ -179,8 +180,7 @@ def _floor_tick(value: datetime) -> datetime:
     return value - timedelta(microseconds=value.microsecond % 1000)
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
+class Window(Struct, frozen=True):
     """One request's range; both ends inclusive.
 
     Attributes:
@@ -203,8 +203,7 @@ class Window:
         return None if self.open_end else self.end
 
 
-@dataclass(frozen=True, slots=True)
-class RangeProgress:
+class RangeProgress(Struct, frozen=True):
     """How far a split read has come (given to a ``progress`` callback after each answer).
 
     Attributes:

@@ -142,10 +142,10 @@ class LiveChecker:
             frame = parse_json(data)
         except NotJSON as exc:
             counts[direction, "(not JSON)"] += 1
-            return findings + self._findings(message, [not_json_violation(exc)])
+            return findings + self._unreadable(state, message, not_json_violation(exc))
         if type(frame) is not dict:  # a JSON string is not text to read again
             counts[direction, "(not an object)"] += 1
-            return findings + self._findings(message, [not_an_object_violation(frame)])
+            return findings + self._unreadable(state, message, not_an_object_violation(frame))
         violations = self._frames.check(frame, direction)
         if violations:
             findings += self._findings(message, violations)
@@ -160,6 +160,12 @@ class LiveChecker:
         if state.found:
             findings += self._drain(state)
         return findings
+
+    def _unreadable(self, state: _Stream, message: Message, why: Violation) -> list[Finding]:
+        """A message that is no JSON object; a request of that kind still awaits its answer."""
+        if message.direction == "send":
+            state.checker.unreadable(message)
+        return self._findings(message, [why])
 
     def framing(self, direction: Direction, stream: str, time: float, text: str) -> Finding:
         """A frame that could not be read at all (rule ``websocket``).

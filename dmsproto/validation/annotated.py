@@ -19,7 +19,7 @@ from .regex import SAFE_REGEX, check_regex
 from .rules import ANNOTATION_RULES
 from .shape import check_changelog_groups_item, check_empty_command, check_set_user
 from .stamps import SAFE_DMS_FORM, SAFE_STAMP, check_stamp_form, check_timestamp
-from .values import INT_RANGE, check_none_type, check_value_type
+from .values import DOUBLE_MAX, INT_RANGE, check_none_type, check_value_type
 
 CheckFn = Callable[[Any, str, Mapping[str, Any], Any, list[Violation]], None]
 
@@ -37,10 +37,11 @@ def _when_type(name: str, then: dict[str, Any]) -> dict[str, Any]:
             "then": {"properties": then}}
 
 
+_INT_VALUE = {"minimum": INT_RANGE[0], "maximum": INT_RANGE[1]}
 _VALUE_TWIN = {"allOf": [
-    _when_type("int", {"value": {"type": ["integer", "null"], "minimum": INT_RANGE[0],
-                                 "maximum": INT_RANGE[1]}}),
-    _when_type("double", {"value": {"type": ["number", "null"]}}),
+    _when_type("int", {"value": {"type": ["integer", "null"], **_INT_VALUE}}),
+    _when_type("double", {"value": {"type": ["number", "null"], "minimum": -DOUBLE_MAX,
+                                    "maximum": DOUBLE_MAX}}),
     _when_type("string", {"value": {"type": ["string", "null"]}}),
     _when_type("bool", {"value": {"type": ["boolean", "null"]}}),
     # an indexed path takes its type from the suffix: leave it to the exact check

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import DEFAULT_VERSION, Direction, get_version
-from .model import Violation
+from .model import Violation, json_kind
 from .paths import Element, array_elements
 from .plan import Plan, apply_plan, compile_plan, strict_twin
 from .rules import found
@@ -131,7 +131,7 @@ def not_json_violation(exc: NotJSON) -> Violation:
 
 def not_an_object_violation(value: Any) -> Violation:
     """The one ``frame`` violation of a JSON value that is not an object."""
-    return found("frame", "", value, f"a frame is a JSON object, not {type(value).__name__}")
+    return found("frame", "", value, f"a frame is a JSON object, not {json_kind(value)}")
 
 
 def placements(protocol: str = DEFAULT_VERSION) -> dict[str, tuple[str, ...]]:

@@ -72,4 +72,14 @@ def short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-__all__ = ["SEVERITIES", "Severity", "Violation", "pointer_of", "short"]
+_KINDS: dict[type, str] = {dict: "an object", list: "an array", str: "a string",
+                           int: "a number", float: "a number", bool: "true or false",
+                           type(None): "null"}
+
+
+def json_kind(value: Any) -> str:
+    """What kind of JSON value ``value`` is, in JSON's words (``an array``, ``null``)."""
+    return _KINDS.get(type(value), "no JSON value")
+
+
+__all__ = ["SEVERITIES", "Severity", "Violation", "json_kind", "pointer_of", "short"]

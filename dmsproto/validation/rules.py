@@ -79,8 +79,9 @@ RULES: dict[str, Rule] = _rules(
          "a timestamp from the DMS is in another ISO 8601 form than the DMS's own "
          "YYYY-MM-DDThh:mm:ss,fff+hh:mm (2.8)"),
     Rule("value-type", "error", "annotation",
-         "value and type agree: int a whole number, double a number, string a string, "
-         "bool a boolean; an array element as its index suffix says (3.1.4, 3.3.2)"),
+         "value and type agree: int a whole number, double a number a double holds, "
+         "string a string, bool a boolean; an array element as its index suffix says "
+         "(3.1.4, 3.3.2)"),
     Rule("none-type", "error", "annotation",
          "a node of type none has value null and stamp null (2.8, 3.2.6)"),
     Rule("regex", "error", "annotation",

@@ -8,7 +8,8 @@ present part may carry a decimal fraction after ``,`` or ``.``, and a zone; the
 whole stamp either in extended format (with ``-`` and ``:``) or in basic format
 (``20150428T071011Z``), never mixed.  Values must exist: no 30 February, no hour
 25, no offset ``+99:99``; ``24:00:00`` (end of the day) and a leap second ``:60``
-are valid ISO 8601.
+are valid ISO 8601; a zero offset carries ``+`` (``-00:00`` is RFC 3339's "offset
+unknown", which ISO 8601 does not have).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ DMS_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2},[0
 #: in the DMS's own form.  Anything else goes to the exact check.
 SAFE_STAMP = (r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T"
               r"([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9])?)?([.,][0-9]{1,9})?"
-              r"(Z|[+-]([01][0-9]|2[0-3])(:[0-5][0-9])?)$")
+              r"(Z|\+([01][0-9]|2[0-3])(:[0-5][0-9])?"
+              r"|-(0[1-9]|1[0-9]|2[0-3])(:[0-5][0-9])?|-00:(0[1-9]|[1-5][0-9]))$")
 SAFE_DMS_FORM = "^" + DMS_FORM.pattern + "$"
 
 
@@ -114,6 +116,8 @@ def _zone(g: dict[str, str | None]) -> timezone:
     if hours > 23 or minutes > 59:
         raise ValueError(f"UTC offset {g['z']} is out of range (-23:59 to +23:59)")
     sign = -1 if g["zs"] == "-" else 1
+    if sign < 0 and not hours and not minutes:
+        raise ValueError(f"UTC offset {g['z']}: ISO 8601 writes a zero offset with + (or Z)")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 

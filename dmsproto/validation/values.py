@@ -14,6 +14,7 @@ with an index part names an array element: the suffix's type and range apply
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,10 @@ from .rules import found
 
 INT_RANGE = (-(2**63), 2**64 - 1)
 """Widest integer any DMS access type holds (int64 .. uint64, 3.2.6 accType)."""
+
+DOUBLE_MAX = sys.float_info.max
+"""Largest magnitude a double holds (double64, 3.2.6 accType): an integer literal beyond it
+is no double (the JSON reader refuses ``1e999`` for the same reason)."""
 
 
 def _mismatch(value: Any, vtype: str, element: Element | None = None) -> str | None:
@@ -37,10 +42,13 @@ def _mismatch(value: Any, vtype: str, element: Element | None = None) -> str | N
         if element is not None and element.minimum is not None and element.maximum is not None:
             low, high = element.minimum, element.maximum
         if not low <= value <= high:
-            return f"{value} is out of range {low}..{high}"
+            return f"{short(value)} is out of range {low}..{high}"
         return None
     if vtype == "double":
-        return None if kind is int or kind is float else f"{short(value)} is not a number"
+        if kind is int:
+            return None if -DOUBLE_MAX <= value <= DOUBLE_MAX else \
+                f"{short(value)} is beyond the range of a double"
+        return None if kind is float else f"{short(value)} is not a number"
     if vtype == "string":
         return None if kind is str else f"{short(value)} is not a string"
     if vtype == "bool":
@@ -92,4 +100,4 @@ def check_none_type(item: Any, ptr: str, params: Mapping[str, Any], ctx: Any,
                              f"{short(item[member])} (2.8)"))
 
 
-__all__ = ["INT_RANGE", "check_none_type", "check_value_type"]
+__all__ = ["DOUBLE_MAX", "INT_RANGE", "check_none_type", "check_value_type"]

@@ -212,6 +212,15 @@ def export_json(name: str, fields: bool) -> None:
     (HERE / f"{name}.tshark.json").write_bytes(out)
 
 
+def export_ek(name: str) -> None:
+    """tshark's full ``-T ek`` export (no ``-e``): field names repeat the protocol."""
+    command = ["tshark", "-r", str(HERE / f"{name}.pcapng"), "-T", "ek",
+               "-J", "frame tcp websocket http",
+               "-Y", "websocket.payload.text || http.file_data || http.upgrade"]
+    out = subprocess.run(command, check=True, capture_output=True).stdout
+    (HERE / f"{name}.tshark-ek.json").write_bytes(out)
+
+
 def cut_handshake(name: str) -> None:
     """Drop everything up to and including the 101 answer and its ACK."""
     first = subprocess.run(
@@ -361,6 +370,7 @@ def main() -> int:
         export_json(name, fields=name == "broken")
         (HERE / f"{name}.har").write_text(json.dumps(har(HERE / f"{name}.jsonl"), indent=1))
     cut_handshake("clean")
+    export_ek("clean")
     return 0
 
 

@@ -117,3 +117,14 @@ def test_export_without_ports_reads_websocket_by_mask() -> None:
         assert report.clean, report.to_text()
         assert report.counts["send", "subscribe"] == report.counts["recv", "subscribe"] == 1
         assert "taken as DMS traffic" in report.notes[0]
+
+
+def test_full_ek_export_reads_like_the_json_export() -> None:
+    """``tshark -T ek`` without ``-e`` names fields ``websocket_websocket_payload_text``."""
+    ek = validate_files([FIXTURES / "clean.tshark-ek.json"])
+    jsonl = validate_files([FIXTURES / "clean.jsonl"])
+    assert detect_format(FIXTURES / "clean.tshark-ek.json") == "tshark-json"
+    assert ek.clean, ek.to_text()
+    assert ek.messages == jsonl.messages == 17
+    assert ek.counts == jsonl.counts
+    assert ek.notes == []  # the handshake told which connection is the DMS's

@@ -19,6 +19,8 @@ from dmsproto.sim.engine import Delivery
 from dmsproto.sim.server import Simulator
 from tests.support.backends import Backend, LoopSim
 from tests.support.client import PLANT
+from tests.support.hostile import Answer, HostileThread, Stream
+from tests.support.wire_client import frame
 
 
 def ws_session(sim: Simulator) -> Any:
@@ -255,3 +257,43 @@ async def test_cancelled_next_keeps_the_event(sim_factory: Callable[..., Simulat
         assert scope.cancelled_caught
         assert sub.pending == 1
         assert (await sub.__anext__()).value == 41
+
+
+def test_a_burst_read_at_once_reaches_a_consumer_as_the_frames_one_by_one(
+    backend: Backend, hostile: HostileThread
+) -> None:
+    """Many event frames in one read: a consumer runs before its buffer overflows.
+
+    The frames go out in one write; whatever the reads cut them into, a frame that
+    leaves a subscription's buffer half full lets its consumer run before the next
+    one is routed, so a consumer that keeps up with the frames one by one keeps up
+    with them read at once, and a buffer of two events never overflows.
+    """
+    count = 50
+    burst = b"".join(
+        frame(b'{"event": [{"code": "onChange", "path": "A", "value": %d, "tag": "s"}]}' % n)
+        for n in range(count)
+    )
+
+    async def body() -> None:
+        got: list[Event | Gap] = []
+
+        async def consume(sub: Any) -> None:
+            while len(got) < count and not any(isinstance(item, Gap) for item in got[-1:]):
+                got.append(await sub.__anext__())
+
+        async with backend.connect(hostile.url, timeout=5) as dms:
+            with anyio.fail_after(10):
+                async with (
+                    dms.subscribe("A", tag="s", buffer_size=2, gaps="yield") as sub,
+                    anyio.create_task_group() as group,
+                ):
+                    group.start_soon(consume, sub)
+                    await anyio.wait_all_tasks_blocked()
+                    hostile.then(lambda r: [Stream(burst), Answer()])
+                    await dms.get("Test:Int")
+        assert [item.value if isinstance(item, Event) else item for item in got] == list(
+            range(count))
+        assert dms.stats.events == count
+
+    backend.run(body)

@@ -194,8 +194,12 @@ def _live(text: str | bytes) -> list[str]:
 
 
 def _line(line: bytes, path: Path) -> list[str]:
-    """The capture reader's verdict on ``line`` as a whole line of a JSON Lines file."""
-    path.write_bytes(line)
+    """The capture reader's verdict on ``line`` as a whole line of a JSON Lines file.
+
+    The line is the file's second: a byte order mark that starts a file is the file's
+    (see ``tests/capture/test_file_encodings.py``), one inside it is the line's.
+    """
+    path.write_bytes(b"\n" + line)
     return [r.reason for r in read_jsonl(path) if isinstance(r, BadRecord)
             and r.reason.startswith("line is not JSON")]
 

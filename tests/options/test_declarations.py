@@ -9,7 +9,6 @@ a declaration built on the spot shows the generated CLI parts follow it.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import inspect
 import typing
 from collections.abc import Callable
@@ -86,7 +85,7 @@ def test_resolved_options_come_from_the_declaration() -> None:
 
 def test_every_option_reaches_the_resolved_options() -> None:
     """An option is kept in ``Options`` under its name, or folded into a derived value."""
-    kept = {f.name for f in dataclasses.fields(Options)}
+    kept = set(Options.__struct_fields__)
     folded = {"url": "scheme/host/port/path", "password": "authorization",
               "cafile": "ssl_context", "certfile": "ssl_context", "keyfile": "ssl_context",
               "check_hostname": "ssl_context", "allow_insecure_auth": "a check"}

@@ -1,17 +1,21 @@
 """``import dmsproto`` stays light: the validator, the capture tools, the simulator, the
-proxy and the command line load only when used.
+proxy and the command line load only when used; a one-shot ``dmsproto get`` loads only
+what it runs.
 
 Each check runs in a fresh interpreter, so what other tests imported does not count.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
 from typing import Any
 
 import pytest
+
+from tests.support.cli import Server, cli_env, shut_down, start_server
 
 HEAVY = [
     "dmsproto.capture",
@@ -26,10 +30,11 @@ HEAVY = [
 ]
 
 
-def _run(code: str) -> Any:
+def _run(code: str, env: dict[str, str] | None = None) -> Any:
     """Run ``code`` in a fresh interpreter; it prints JSON on its last line."""
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
+        env=env,
     )
     return json.loads(done.stdout.splitlines()[-1])
 
@@ -95,3 +100,52 @@ def test_request_checking_loads_the_validator_only_when_enabled() -> None:
         "    'checked': 'dmsproto.validation' in sys.modules}))"
     )
     assert result == {"unchecked": False, "checked": True}
+
+
+CLI_GET_NEEDS_NOT = [
+    *HEAVY[:1], *HEAVY[2:],  # the command line itself is loaded, of course
+    "dmsproto.cli.cmd_",  # other commands' modules (``cmd_read`` is allowed below)
+    "dmsproto.cli.demo",
+    "dmsproto.cli.plot",
+    "dmsproto.tables",
+    "getpass",  # no user, so no password prompt
+    "shtab",
+    "tomllib",  # no config file to read
+]
+
+
+@pytest.fixture(scope="module")
+def quiet_server() -> Any:
+    srv: Server = start_server("--tick", "0")
+    yield srv
+    shut_down(srv)
+
+
+def test_a_one_shot_get_loads_only_what_it_runs(quiet_server: Server) -> None:
+    result = _run(
+        "import sys\n"
+        "started = set(sys.modules)  # what the interpreter's start-up loaded (e.g. coverage)\n"
+        "import contextlib, io, json\n"
+        "from dmsproto.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    code = main(['--url', {quiet_server.url!r}, 'get', 'System:Time'])\n"
+        f"unwanted = {CLI_GET_NEEDS_NOT!r}\n"
+        "print(json.dumps({'code': code, 'printed': 'System:Time' in out.getvalue(),\n"
+        "    'loaded': sorted(m for m in set(sys.modules) - started\n"
+        "                     if m != 'dmsproto.cli.cmd_read' and\n"
+        "                     any(m == u or m.startswith(u) for u in unwanted))}))",
+        env=cli_env(),
+    )
+    assert result == {"code": 0, "printed": True, "loaded": []}
+
+
+def test_help_and_typos_still_see_every_command() -> None:
+    from dmsproto.cli.main import COMMANDS, build_parser, command_of
+
+    full = build_parser()
+    sub = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(sub.choices) == [c for commands, _ in COMMANDS.values() for c in commands]
+    assert command_of(["--site", "get", "get", "X"]) == "get"
+    assert command_of(["--json", "watch", "A:B"]) == "watch"
+    for unclear in (["-h", "get"], ["--version"], ["gett", "X"], [], ["--timeout", "x", "get"]):
+        assert command_of(unclear) is None

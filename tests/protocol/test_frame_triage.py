@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
@@ -116,8 +115,7 @@ def test_dropped_frames_are_logged_cut_short_and_thinned(caplog: pytest.LogCaptu
     assert [n for n in range(1, 10_001) if noteworthy(n)][-3:] == [100, 1000, 10_000]
 
 
-@dataclass(frozen=True, slots=True)
-class Broken(Op):
+class Broken(Op, frozen=True):
     """An op whose answer decodes, yet cannot be turned into its result."""
 
     path: str

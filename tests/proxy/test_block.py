@@ -64,9 +64,8 @@ async def test_invalid_http_posts_are_answered_not_forwarded(
     assert body["get"][0]["message"].startswith(f"{REFUSED}: /: not JSON")
     assert good is not None and json.loads(good.body)["get"][0]["value"] == 44
     assert reached_the_dms(dms_record) == ['{"get": ["A:Int"]}']
-    # as for a DMS's own answer to text that is no request: it pairs with nothing
-    assert [(f.client, f.rule) for f in seen.findings] == [("c1.1", "json"),
-                                                            ("c1.1", "orphan-response")]
+    # as a DMS's own fatal answer (3.2.1), the refusal answers the unreadable request
+    assert [(f.client, f.rule) for f in seen.findings] == [("c1.1", "json")]
 
 
 async def test_warnings_and_clean_requests_are_not_blocked(

@@ -127,3 +127,12 @@ def test_frames_of_the_protocol_read_in_our_words() -> None:
     (enum,) = [v for v in dmsproto.validate(answer, direction="recv") if v.rule == "enum"]
     assert enum.message == ('"fine" is not an allowed value; allowed: "ok", "no perm", '
                             '"not found", "error"')
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("[1]", "an array"), ('"x"', "a string"), ("1", "a number"), ("1.5", "a number"),
+    ("true", "true or false"), ("null", "null")])
+def test_a_frame_that_is_no_object_is_named_in_json_words(text: str, kind: str) -> None:
+    for direction in ("send", "recv"):
+        [v] = dmsproto.validate(text, direction=direction)  # type: ignore[arg-type]
+        assert (v.rule, v.message) == ("frame", f"a frame is a JSON object, not {kind}")

@@ -22,7 +22,7 @@ from hypothesis_jsonschema import from_schema
 from dmsproto.validation import parse_iso8601, pcre_error, validate
 from dmsproto.validation.frame import compiled
 from dmsproto.validation.plan import strict_twin
-from dmsproto.validation.stamps import DMS_FORM
+from dmsproto.validation.stamps import DMS_FORM, SAFE_STAMP
 from dmsproto.versions import get_version
 
 FAST = settings(max_examples=300, deadline=None, database=None)
@@ -150,3 +150,24 @@ def test_the_fast_path_never_hides_a_violation(protocol: str, kind: str, directi
             assert validate(frame, direction=direction, protocol=protocol) == []  # type: ignore[arg-type]
 
     check()
+
+
+@FAST
+@given(st.from_regex(SAFE_STAMP, fullmatch=True))
+def test_every_stamp_the_fast_pattern_passes_is_valid(text: str) -> None:
+    parse_iso8601(text)  # a stamp the fast path lets through must not be refused later
+
+
+@FAST
+@given(INSTANTS.filter(lambda v: v.utcoffset() == timedelta(0)), st.sampled_from(
+    ["-00:00", "-00", "-0000"]))
+def test_a_zero_offset_never_carries_a_minus(value: datetime, zone: str) -> None:
+    v = value
+    text = (f"{v.year:04d}{v.month:02d}{v.day:02d}T{v.hour:02d}{v.minute:02d}{zone}"
+            if zone == "-0000" else
+            f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}{zone}")
+    with pytest.raises(ValueError, match="zero offset"):
+        parse_iso8601(text)
+    for direction, frame in (("send", {"get": [{"path": "A", "histData": {"start": text}}]}),
+                             ("recv", {"event": [{"code": "onSet", "path": "A", "stamp": text}]})):
+        assert [v.rule for v in validate(frame, direction=direction)] == ["timestamp"]

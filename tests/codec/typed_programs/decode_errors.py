@@ -39,5 +39,5 @@ def absent_members(text: str) -> None:
 
 
 def values(point: Point, result: ItemResult) -> None:
-    point.value.upper()  # E: Item "int" of "int | float | str | bool | None" has no attribute
+    point.value.upper()  # E: Item "int" of "int | float | str | None" has no attribute
     print(result.value.path)  # E: has no attribute "path"
