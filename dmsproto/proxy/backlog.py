@@ -1,10 +1,12 @@
-"""Messages waiting to be checked: in the order read, off the forwarding path, bounded.
+"""Messages waiting to be checked: in the order read, off the forwarding path, in batches.
 
-A WebSocket session queues each whole message the moment its last frame is read,
-before the frame is forwarded, and checks the queue in a task of its own.  So the
-checking costs no latency (the DMS works on a request while the proxy checks it),
-and a response can never be checked before its request (that was queued before it
-even left the proxy).
+Both pumps of a WebSocket session queue each whole message the moment its last
+frame is read, before the frame is forwarded, and check the queue once what they
+read has been forwarded, before they read again.  So the checking costs no
+latency (the DMS works on a request while the proxy checks it), a response can
+never be checked before its request (that was queued before it even left the
+proxy), and the messages of one read are checked together, in the task that read
+them: no other task to wake, no trip through the scheduler per message.
 """
 
 from __future__ import annotations
@@ -19,75 +21,64 @@ from ..versions import Direction
 from .witness import Witness
 
 CHECK_SLICE: Final = 0.0002
-"""Seconds of checking after which the checking task lets the pumps run."""
+"""Seconds of checking after which a pump lets the other tasks run before it goes on."""
 
 
 class Backlog:
     """Whole messages waiting to be checked, in the order the proxy read them.
 
-    :meth:`run` (a task of the session) checks them whenever there are some, and
-    lets the pumps run every :data:`CHECK_SLICE` seconds of checking, so a batch
-    of messages never holds up forwarding the next.  Once ``limit`` bytes wait,
-    the pumps stop reading until there is room (checking slows traffic down rather
-    than memory growing).
+    A pump queues the messages of a read with :meth:`put` (with the time the read
+    came in), forwards them, then checks what waits with :meth:`check`: its own
+    messages and any the other pump queued meanwhile, in order.  Since each pump
+    checks before it reads again, what waits is never more than what the two
+    pumps' last reads completed.
     """
 
-    def __init__(self, name: str, witness: Witness, limit: int) -> None:
+    def __init__(self, name: str, witness: Witness) -> None:
         self.name = name
         self.witness = witness
-        self.limit = limit
-        self.size = 0
-        self._items: deque[tuple[Direction, str | bytes]] = deque()
-        self._wake = trio.Event()
-        self._room = trio.Event()
+        self._items: deque[tuple[Direction, str | bytes, float]] = deque()
 
-    @property
-    def full(self) -> bool:
-        """Whether ``limit`` bytes wait: the pumps stop reading."""
-        return self.size >= self.limit
+    def __len__(self) -> int:
+        return len(self._items)
 
-    def put(self, direction: Direction, message: str | bytes) -> None:
-        """Queue a whole message for checking and wake the checking task.
+    def put(self, direction: Direction, message: str | bytes, time: float) -> None:
+        """Queue a whole message for checking.
 
         Args:
             direction: ``send`` (the client spoke) or ``recv`` (the DMS spoke).
             message: the message; ``bytes`` is a binary WebSocket frame.
+            time: seconds since the epoch when it passed the proxy (its read came in).
         """
-        self._items.append((direction, message))
-        self.size += len(message)
-        self._wake.set()
-        if self.full and self._room.is_set():
-            self._room = trio.Event()
+        self._items.append((direction, message, time))
 
-    async def room(self) -> None:
-        """Return once fewer than ``limit`` bytes wait."""
-        while self.full:
-            await self._room.wait()
+    async def check(self) -> None:
+        """Check everything waiting, in order.
+
+        Every :data:`CHECK_SLICE` seconds of checking the other tasks run, so a
+        large batch never holds up the other direction or other connections for long.
+        """
+        items = self._items
+        if not items:
+            return
+        clock = time.perf_counter
+        message = self.witness.message
+        name = self.name
+        deadline = clock() + CHECK_SLICE
+        while items:
+            direction, data, when = items.popleft()
+            message(name, direction, data, time=when)
+            if items and clock() > deadline:
+                await trio.lowlevel.checkpoint()  # the other pump forwards meanwhile
+                deadline = clock() + CHECK_SLICE
 
     def drain(self) -> None:
         """Check everything waiting, now."""
-        while self._items:
-            self._check_one()
-
-    def _check_one(self) -> None:
-        direction, message = self._items.popleft()
-        self.size -= len(message)
-        self.witness.message(self.name, direction, message)
-        if not self.full and not self._room.is_set():
-            self._room.set()
-
-    async def run(self) -> None:
-        """Check messages as they come, letting the pumps run between slices, until cancelled."""
-        clock = time.perf_counter
-        while True:
-            await self._wake.wait()
-            self._wake = trio.Event()
-            deadline = clock() + CHECK_SLICE
-            while self._items:
-                self._check_one()
-                if clock() > deadline:
-                    await trio.lowlevel.checkpoint()  # the pumps forward meanwhile
-                    deadline = clock() + CHECK_SLICE
+        items = self._items
+        message = self.witness.message
+        while items:
+            direction, data, when = items.popleft()
+            message(self.name, direction, data, time=when)
 
 
 __all__ = ["CHECK_SLICE", "Backlog"]

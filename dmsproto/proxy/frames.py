@@ -60,6 +60,9 @@ class FrameSplitter:
         self.masked = masked
         self.limit = limit
         self._buffer = bytearray()
+        """The start of a frame whose rest has not come yet."""
+        self._need = 0
+        """Bytes the buffer must hold before the frame in it can be cut out."""
         self._through = 0
         """Bytes of a large frame still to pass to wsproto as they come."""
         self._in_message = False
@@ -73,30 +76,41 @@ class FrameSplitter:
             yield Other(bytes(data[:taken]))
             data = data[taken:]
         buffer = self._buffer
-        buffer += data
+        if buffer:
+            buffer += data
+            if len(buffer) < self._need:
+                return  # the frame in the buffer is still incomplete: nothing to copy yet
+            data = bytes(buffer)
+            buffer.clear()
+        elif type(data) is not bytes:
+            data = bytes(data)
+        # ``data`` is bytes from here on: slices are the frames' own bytes, copied once
         start = 0
-        end = len(buffer)
+        end = len(data)
         other_from = -1  # start of a run of frames for wsproto
+        need = 2
         while end - start >= 2:
-            first = buffer[start]
-            second = buffer[start + 1]
+            first = data[start]
+            second = data[start + 1]
             length = second & 0x7F
             head = 2
             if length == 126:
                 head = 4
                 if end - start < head:
+                    need = head
                     break
-                length = int.from_bytes(buffer[start + 2:start + 4], "big")
+                length = int.from_bytes(data[start + 2:start + 4], "big")
                 minimal = length >= 126
             elif length == 127:
                 head = 10
                 if end - start < head:
+                    need = head
                     break
-                length = int.from_bytes(buffer[start + 2:start + 10], "big")
+                length = int.from_bytes(data[start + 2:start + 10], "big")
                 minimal = length > 0xFFFF
             else:
                 minimal = True
-            has_mask = bool(second & 0x80)
+            has_mask = second & 0x80
             if has_mask:
                 head += 4
             size = head + length
@@ -110,34 +124,36 @@ class FrameSplitter:
                 self._note_fragments(first, opcode)
                 continue
             if end - start < size:
+                need = size
                 break  # wait for the rest of this frame
             plain: str | bytes | None = None
-            if (first & 0xF0 == 0x80 and opcode in (TEXT, BINARY) and has_mask == self.masked
-                    and minimal and not self._in_message):
-                payload = memoryview(buffer)[start + head:start + size]
-                data_bytes = unmask(payload, bytes(buffer[start + head - 4:start + head])) \
-                    if has_mask else bytes(payload)
-                payload.release()
+            if (first & 0xF0 == 0x80 and opcode in (TEXT, BINARY)
+                    and bool(has_mask) == self.masked and minimal and not self._in_message):
+                payload = data[start + head:start + size]
+                if has_mask:
+                    payload = unmask(payload, data[start + head - 4:start + head])
                 if opcode == TEXT:
                     try:
-                        plain = data_bytes.decode("utf-8")
+                        plain = payload.decode("utf-8")
                     except UnicodeDecodeError:
                         plain = None  # wsproto closes with 1007
                 else:
-                    plain = data_bytes
+                    plain = payload
             if plain is None:
                 if other_from < 0:
                     other_from = start
                 self._note_fragments(first, opcode)
             else:
                 if other_from >= 0:
-                    yield Other(bytes(buffer[other_from:start]))
+                    yield Other(data[other_from:start])
                     other_from = -1
-                yield Plain(bytes(buffer[start:start + size]), plain)
+                yield Plain(data[start:start + size], plain)
             start += size
         if other_from >= 0:
-            yield Other(bytes(buffer[other_from:start]))
-        del buffer[:start]
+            yield Other(data[other_from:start])
+        if start < end:
+            buffer += data[start:]
+            self._need = need
 
     def _note_fragments(self, first: int, opcode: int) -> None:
         """Track whether a fragmented message is open (its frames go to wsproto)."""

@@ -131,27 +131,31 @@ class LiveChecker:
         if state is None:
             state = self._streams[stream] = _Stream()
         state.count += 1
-        message = Message(direction, data, stream, state.count, time, stream, len(data))
+        size = len(data)
+        message = Message(direction, data, stream, state.count, time, stream, size)
         report = self.report
         report.messages += 1
-        report.bytes += len(data)
-        framing = self._findings(message, [binary_frame()]) if isinstance(data, bytes) else []
+        report.bytes += size
+        counts = report.counts
+        findings = self._findings(message, [binary_frame()]) if isinstance(data, bytes) else []
         try:
             frame = parse_json(data)
         except NotJSON as exc:
-            report.counts[direction, "(not JSON)"] += 1
-            return framing + self._unreadable(state, message, not_json_violation(exc))
+            counts[direction, "(not JSON)"] += 1
+            return findings + self._unreadable(state, message, not_json_violation(exc))
         if type(frame) is not dict:  # a JSON string is not text to read again
-            report.counts[direction, "(not an object)"] += 1
-            return framing + self._unreadable(state, message, not_an_object_violation(frame))
-        findings = framing + self._findings(message, self._frames.check(frame, direction))
+            counts[direction, "(not an object)"] += 1
+            return findings + self._unreadable(state, message, not_an_object_violation(frame))
+        violations = self._frames.check(frame, direction)
+        if violations:
+            findings += self._findings(message, violations)
         counted = False
         for key in frame:
             if key in _KNOWN:
-                report.counts[direction, key] += 1
+                counts[direction, key] += 1
                 counted = True
         if not counted:
-            report.counts[direction, "(no command)"] += 1
+            counts[direction, "(no command)"] += 1
         state.checker.feed(message, frame)
         if state.found:
             findings += self._drain(state)

@@ -10,12 +10,13 @@ the reply comes back the same way.  A frame wsproto cannot read ends the session
 the offender gets the close code wsproto names, the other side 1001.
 
 A pump forwards what it read as one write (at most :data:`FORWARD_BATCH`
-messages, so a large read keeps the other side busy early) and only then reads
-again, so a slow reader slows the sender down (TCP back-pressure).  Memory per
-connection stays bounded: one read, one frame and one message kept for checking,
-each capped by :class:`~.config.Limits`, and the checking backlog
-(:class:`~.backlog.Backlog`).  Checking happens off the forwarding path, except
-that ``--block-invalid`` holds each request until it has been checked.
+messages, so a large read keeps the other side busy early), then checks the
+messages it read (:class:`~.backlog.Backlog`), and only then reads again, so a
+slow reader slows the sender down (TCP back-pressure) and checking never falls
+behind.  Memory per connection stays bounded: one read, one frame and one message
+kept for checking, each capped by :class:`~.config.Limits`, and the messages of
+the last read waiting to be checked.  Checking happens off the forwarding path,
+except that ``--block-invalid`` holds each request until it has been checked.
 
 Where wsproto re-sends a fragmented text message and a fragment ends inside a
 multi-byte character, the bytes of that character move to the next fragment;
@@ -100,11 +101,17 @@ class _Side:
         self._writing = True
         try:
             chunks: list[bytes] = []
+            ws = self.ws
+            is_open = ws.state is ConnectionState.OPEN
             for item in items:
-                if answer and self._in_message and isinstance(item, Message):
+                if type(item) is bytes:  # a plain frame, as it came in
+                    if is_open:
+                        chunks.append(item)
+                elif answer and self._in_message and isinstance(item, Message):
                     self._deferred.append(item)
                 else:
                     self._encode(item, chunks)
+                    is_open = ws.state is ConnectionState.OPEN
             if chunks:
                 await self.stream.send_all(b"".join(chunks))
         finally:
@@ -187,7 +194,7 @@ class WebSocketSession:
         self._trailing = {id(self.client): client_trailing, id(self.dms): dms_trailing}
         self._closing = trio.Event()
         self._cancel = trio.CancelScope()
-        self._backlog = Backlog(name, witness, limits.max_message)
+        self._backlog = Backlog(name, witness)
         self.ending = "closed"
         """How the session ended, for the connection's closing notice."""
 
@@ -200,7 +207,6 @@ class WebSocketSession:
                     nursery.start_soon(self._pump, self.client, self.dms, "send")
                     nursery.start_soon(self._pump, self.dms, self.client, "recv")
                     nursery.start_soon(self._close_deadline)
-                    nursery.start_soon(self._backlog.run)
         finally:
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(self.client.stream)
@@ -225,14 +231,16 @@ class WebSocketSession:
         splitter = FrameSplitter(masked=src is self.client, limit=self.limits.max_message)
         receive = src.stream.receive_some
         size = self.limits.receive_size
+        clock = self.witness.clock
         received: bytes | bytearray = self._trailing.pop(id(src))
         while True:
             pieces = splitter.feed(received)
+            now = clock()
             more = True
             while more:
                 forward: list[Outgoing] = []
                 answer: list[Outgoing] = []
-                more = self._take(src, direction, assembly, pieces, forward, answer)
+                more = self._take(src, direction, assembly, pieces, now, forward, answer)
                 for side, items in ((src, answer), (dst, forward)):
                     if not items:
                         continue
@@ -241,11 +249,10 @@ class WebSocketSession:
                     except (trio.BrokenResourceError, trio.ClosedResourceError):
                         self._lost(side)
                         return
+            await self._backlog.check()
             if self.client.closed and self.dms.closed:
                 self._cancel.cancel()
                 return
-            if self._backlog.full:
-                await self._backlog.room()
             try:
                 received = await receive(size)
             except (trio.BrokenResourceError, trio.ClosedResourceError):
@@ -266,12 +273,12 @@ class WebSocketSession:
         self._cancel.cancel()
 
     def _take(self, src: _Side, direction: Direction, assembly: _Assembly,
-              pieces: Iterator[Plain | Other], forward: list[Outgoing],
+              pieces: Iterator[Plain | Other], now: float, forward: list[Outgoing],
               answer: list[Outgoing]) -> bool:
         """Turn what ``src`` sent into items for the other side and items back to ``src``.
 
         Items for the other side go to ``forward``, those back to ``src`` to
-        ``answer``; finished messages are queued for checking.
+        ``answer``; finished messages are queued for checking, as passed at ``now``.
 
         Returns True when it stopped after :data:`FORWARD_BATCH` messages with more
         to come: forwarding the first messages of a large read at once keeps the
@@ -282,10 +289,10 @@ class WebSocketSession:
         for piece in pieces:
             if isinstance(piece, Plain) and src.ws.state is ConnectionState.OPEN:
                 if hold:
-                    self._judge(direction, piece.message, [piece.raw], forward, answer)
+                    self._judge(direction, piece.message, now, [piece.raw], forward, answer)
                 else:
                     forward.append(piece.raw)
-                    self._backlog.put(direction, piece.message)
+                    self._backlog.put(direction, piece.message, now)
                 budget -= 1
                 if not budget:
                     return True
@@ -294,10 +301,10 @@ class WebSocketSession:
                 src.ws.receive_data(piece.raw if isinstance(piece, Plain) else piece.data)
             except LocalProtocolError:  # after the close handshake: nothing to read
                 continue
-            self._read_events(src, direction, assembly, forward, answer)
+            self._read_events(src, direction, assembly, now, forward, answer)
         return False
 
-    def _read_events(self, src: _Side, direction: Direction, assembly: _Assembly,
+    def _read_events(self, src: _Side, direction: Direction, assembly: _Assembly, now: float,
                      forward: list[Outgoing], answer: list[Outgoing]) -> None:
         """The frames wsproto read from ``src``: fragments, control frames, errors."""
         limit = self.limits.max_message
@@ -306,7 +313,7 @@ class WebSocketSession:
             kind = type(event)
             if kind is TextMessage or kind is BytesMessage:
                 assert isinstance(event, Message)
-                self._data_event(event, direction, assembly, limit, hold, forward, answer)
+                self._data_event(event, direction, assembly, limit, hold, now, forward, answer)
             elif kind is Ping or kind is Pong:
                 forward.append(event)
             elif kind is CloseConnection:
@@ -321,7 +328,7 @@ class WebSocketSession:
                     forward.append(CloseConnection(code=event.code, reason=event.reason))
 
     def _data_event(self, event: Message[Any], direction: Direction, assembly: _Assembly,
-                    limit: int, hold: bool, forward: list[Outgoing],
+                    limit: int, hold: bool, now: float, forward: list[Outgoing],
                     answer: list[Outgoing]) -> None:
         """A piece of a data frame: pass it on frame by frame, keep the message."""
         data = event.data
@@ -351,15 +358,15 @@ class WebSocketSession:
                                 f"a {direction} message over {limit:,} bytes passed unchecked")
             forward.extend(held)
         elif held:
-            self._judge(direction, message, held, forward, answer)
+            self._judge(direction, message, now, held, forward, answer)
         else:
-            self._backlog.put(direction, message)
+            self._backlog.put(direction, message, now)
 
-    def _judge(self, direction: Direction, message: str | bytes, held: list[Outgoing],
-               forward: list[Outgoing], answer: list[Outgoing]) -> None:
+    def _judge(self, direction: Direction, message: str | bytes, now: float,
+               held: list[Outgoing], forward: list[Outgoing], answer: list[Outgoing]) -> None:
         """``--block-invalid``: check a request now; forward it, or answer it ourselves."""
         self._backlog.drain()
-        findings = self.witness.message(self.name, direction, message)
+        findings = self.witness.message(self.name, direction, message, time=now)
         if not any(f.severity == "error" for f in findings):
             forward.extend(held)
             return

@@ -138,18 +138,21 @@ class Witness:
             self.recorder.connection(stream, label=f"proxy client {stream}",
                                      time=datetime.fromtimestamp(self.clock(), UTC))
 
-    def message(self, stream: str, direction: Direction, data: str | bytes) -> list[Finding]:
+    def message(self, stream: str, direction: Direction, data: str | bytes, *,
+                time: float | None = None) -> list[Finding]:
         """One whole message passed: record it, check it, tell the findings.
 
         Args:
             stream: the stream it passed on.
             direction: ``send`` (the client spoke) or ``recv`` (the DMS spoke).
             data: the message; ``bytes`` is a binary WebSocket frame.
+            time: seconds since the epoch when it passed the proxy (now when not
+                given; a message checked after it passed gives the time it passed).
 
         Returns:
             The findings on it (``LiveChecker.check``).
         """
-        now = self.clock()
+        now = self.clock() if time is None else time
         if self.recorder is not None:
             self.recorder.record(direction, data, conn=stream,
                                  time=datetime.fromtimestamp(now, UTC),

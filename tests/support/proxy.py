@@ -15,6 +15,7 @@ import base64
 import os
 import socket
 import ssl
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -113,12 +114,13 @@ class Seen:
 @asynccontextmanager
 async def running_proxy(upstream_url: str, *, cafile: str | None = None,
                         certfile: str | None = None, protocol: str = "1.4",
-                        record: Recorder | None = None, **options: Any
+                        record: Recorder | None = None,
+                        clock: Callable[[], float] = time.time, **options: Any
                         ) -> AsyncIterator[tuple[Proxy, Seen]]:
     """A proxy on a free loopback port in front of ``upstream_url``; waits on exit until
     every client connection has ended (so every notice and finding is in)."""
     seen = Seen()
-    witness = Witness(LiveChecker(protocol), recorder=record, listener=seen)
+    witness = Witness(LiveChecker(protocol), recorder=record, listener=seen, clock=clock)
     upstream = upstream_from_url(upstream_url, cafile=cafile, certfile=certfile)
     options.setdefault("limits", Limits(close_timeout=2.0))
     try:
