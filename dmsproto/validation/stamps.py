@@ -38,9 +38,11 @@ _UNZONED = (re.compile(f"{_DATE_EXT}T{_TIME_EXT}"), re.compile(f"{_DATE_BAS}T{_T
 DMS_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]{3}"
                       r"[+-][0-9]{2}:[0-9]{2}")
 
-#: Subsets for the fast validator: every match is a valid stamp (days 01-28 only), resp.
-#: in the DMS's own form.  Anything else goes to the exact check.
-SAFE_STAMP = (r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T"
+#: Subsets for the fast validator: every match is a valid stamp (every day of every month
+#: but 29 February, which needs the year), resp. in the DMS's own form.  Anything else
+#: goes to the exact check.
+SAFE_STAMP = (r"^[1-9][0-9]{3}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+              r"|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)T"
               r"([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9])?)?([.,][0-9]{1,9})?"
               r"(Z|\+([01][0-9]|2[0-3])(:[0-5][0-9])?"
               r"|-(0[1-9]|1[0-9]|2[0-3])(:[0-5][0-9])?|-00:(0[1-9]|[1-5][0-9]))$")
