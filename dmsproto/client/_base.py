@@ -32,7 +32,7 @@ a consumer waits for the next item is the loop's.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import EllipsisType, TracebackType
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, Unpack, cast, overload
@@ -102,6 +102,7 @@ T = TypeVar("T", bound=Event | Gap)
 #: the loop's ``Subscription[Event]`` and ``Subscription[Event | Gap]``
 SubE = TypeVar("SubE")
 SubG = TypeVar("SubG")
+R = TypeVar("R")
 Timeout = float | None | EllipsisType
 
 #: ``SubscriptionState.final`` of a subscription its consumer ended (iteration stops)
@@ -671,15 +672,9 @@ class ClientBase(Generic[SubE, SubG]):
             EncodeError: a bad ``start``/``end``, before anything is sent.
             DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
         """
-        now = datetime.now(UTC)
-        first, last = time_range(start, end, now)
-        ReadChangelog(path, first, last, tag).items(self._proto.wire)
-        walk = RangeWalk(first, last, now=now, cut=CHANGELOG_CUT, newest_first=True)
-        result: list[ChangelogEntry] = await read_range(
-            walk, lambda w: ReadChangelog(path, w.start, w.request_end, tag),
-            lambda o: self._call(o, timeout), LOG, progress,
+        return await self._read_log(
+            lambda a, b: ReadChangelog(path, a, b, tag), start, end, LOG, progress, timeout
         )
-        return result
 
     async def changelog_groups(self, *, timeout: Timeout = ...) -> list[str]:
         """Names of the changelog groups, to read with :meth:`changelog_read`.
@@ -728,15 +723,32 @@ class ClientBase(Generic[SubE, SubG]):
             EncodeError: a bad ``start``/``end``, before anything is sent.
             DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
         """
+        return await self._read_log(
+            lambda a, b: ChangelogRead(group, a, b, tag), start, end, GROUP, progress, timeout
+        )
+
+    async def _read_log(
+        self,
+        make_op: Callable[[datetime, datetime | None], Op],
+        start: Stamp,
+        end: Stamp | None,
+        parts: Parts[R],
+        progress: ProgressCallback | None,
+        timeout: Timeout,
+    ) -> R:
+        """Read a change log between ``start`` and ``end``, newest first, in windows.
+
+        ``make_op(first, last)`` is the request of one window; the whole range's is
+        built once first, so a bad argument fails before anything is sent.
+        """
         now = datetime.now(UTC)
         first, last = time_range(start, end, now)
-        ChangelogRead(group, first, last, tag).items(self._proto.wire)
+        make_op(first, last).items(self._proto.wire)
         walk = RangeWalk(first, last, now=now, cut=CHANGELOG_CUT, newest_first=True)
-        result: ChangelogReadResult = await read_range(
-            walk, lambda w: ChangelogRead(group, w.start, w.request_end, tag),
-            lambda o: self._call(o, timeout), GROUP, progress,
+        return await read_range(
+            walk, lambda w: make_op(w.start, w.request_end),
+            lambda o: self._call(o, timeout), parts, progress,
         )
-        return result
 
     async def _call(self, op: Op, timeout: Timeout) -> Any:
         """One operation's value or ``ItemError`` (not raised)."""
