@@ -84,10 +84,17 @@ class HttpForwarder:
     async def exchange(self, request: h11.Request) -> bool:
         """Forward one request and its answer; True when the client may send another.
 
+        The client's connection carries another request only when both the DMS's
+        side allowed it and the client's own (an HTTP/1.0 client, or one that
+        sent ``Connection: close``, gets its answer and then the connection ends).
+
         Raises:
             ConnectionLost: the client went away (the caller drops its connection).
             ProtocolError: the client sent something that is not HTTP/1.1.
         """
+        return await self._exchange(request) and self.client.reusable
+
+    async def _exchange(self, request: h11.Request) -> bool:
         self.count += 1
         body = await self._request_body(request)
         if body is None:
@@ -101,7 +108,7 @@ class HttpForwarder:
             findings = self.witness.message(stream, "send", _as_text(body))
             if self.block_invalid and any(f.severity == "error" for f in findings):
                 await self._refuse(stream, body, findings)
-                return self.client.reusable
+                return True
             outcome = await self._forward(request, body, keep_body=True)
             if outcome.status == 200 and outcome.body is not None:
                 self.witness.message(stream, "recv", _as_text(outcome.body))
