@@ -27,6 +27,33 @@ HOP_BY_HOP: Final = frozenset({
 TEXT_TYPE: Final = b"text/plain;charset=UTF-8"
 JSON_TYPE: Final = b"application/json;charset=UTF-8"
 BASE_PATH: Final = b"/json_data"
+_SHOWN: Final = 24
+"""Bytes of what a peer sent first that a notice shows when it is no HTTP."""
+
+
+def speaks_tls(opening: bytes) -> bool:
+    """Whether the first bytes of a connection are a TLS handshake record (a client hello)."""
+    return opening[:1] == b"\x16" and opening[1:2] == b"\x03"
+
+
+def not_http(opening: bytes, *, head_too_large: int | None = None) -> str:
+    """Why bytes are no HTTP/1.1, in our words (h11's are for developers).
+
+    Args:
+        opening: the first bytes the peer sent.
+        head_too_large: the head limit, when the head grew past it.
+
+    Returns:
+        A phrase that completes "the client sent ..." or "the DMS sent ...".
+    """
+    if speaks_tls(opening):
+        return "a TLS handshake where plain HTTP was expected (it uses https:// or wss://)"
+    if head_too_large is not None:
+        return f"a request or response head over {head_too_large:,} bytes"
+    if not opening:
+        return "nothing"
+    shown = opening[:_SHOWN].decode("latin-1")
+    return f"no HTTP/1.1 (it began with {shown!a}{'...' if len(opening) > _SHOWN else ''})"
 
 
 def header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
@@ -79,13 +106,19 @@ class Peer:
 
     Raises :class:`~dmsproto.errors.ConnectionLost` when the peer goes away in the
     middle of a message and :class:`~dmsproto.errors.ProtocolError` when it sends
-    something that is not HTTP/1.1.
+    something that is not HTTP/1.1 (its text says what it sent instead, see
+    :func:`not_http`; :attr:`error_status` is the status to answer it with).
     """
 
     def __init__(self, role: Any, stream: trio.abc.Stream, *, max_head: int,
                  receive_size: int = 65536) -> None:
         self.stream = stream
         self.conn = h11.Connection(role, max_incomplete_event_size=max_head)
+        self.max_head = max_head
+        self.opening = b""
+        """The first bytes the peer sent (to tell what it speaks when it is no HTTP)."""
+        self.error_status = 400
+        """The status that answers what the peer sent, once it was no HTTP/1.1."""
         self._receive_size = receive_size
 
     async def next_event(self) -> Any:
@@ -98,7 +131,11 @@ class Peer:
                 if eof:
                     raise ConnectionLost("the connection closed in the middle of a message"
                                          ) from None
-                raise ProtocolError(f"not HTTP/1.1: {exc}") from None
+                too_large = exc.error_status_hint == 431
+                self.error_status = exc.error_status_hint
+                raise ProtocolError(not_http(
+                    self.opening, head_too_large=self.max_head if too_large else None)
+                ) from None
             if event is not h11.NEED_DATA:
                 return event
             try:
@@ -106,6 +143,8 @@ class Peer:
             except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
                 raise ConnectionLost("the connection broke") from exc
             eof = not data
+            if len(self.opening) < _SHOWN:
+                self.opening += data[:_SHOWN - len(self.opening)]
             self.conn.receive_data(bytes(data))
 
     async def send(self, *events: Any) -> None:
@@ -168,5 +207,5 @@ def text_response(status: int, text: str, *, close: bool = True,
 
 
 __all__ = ["BASE_PATH", "HOP_BY_HOP", "JSON_TYPE", "TEXT_TYPE", "Body", "Headers", "Peer",
-           "end_to_end", "header", "is_websocket_upgrade", "raw_headers", "target_path",
-           "text_response"]
+           "end_to_end", "header", "is_websocket_upgrade", "not_http", "raw_headers",
+           "speaks_tls", "target_path", "text_response"]

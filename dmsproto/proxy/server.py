@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import socket
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from functools import partial
 from types import TracebackType
+from typing import Final
 
 import h11
 import trio
@@ -24,14 +26,29 @@ from ..errors import ConnectError, ConnectionLost, ProtocolError
 from .config import Limits, Upstream
 from .exchange import HttpForwarder
 from .handshake import Accepted, accept_client, handshake_problem, upstream_upgrade
-from .http1 import Peer, end_to_end, is_websocket_upgrade, text_response
+from .http1 import Peer, end_to_end, is_websocket_upgrade, speaks_tls, text_response
 from .upstream import describe_failure, open_upstream
 from .websocket import WebSocketSession
 from .witness import Witness
 
 log = logging.getLogger("dmsproto.proxy")
-BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain;charset=UTF-8\r\n"
-               b"Content-Length: 12\r\nConnection: close\r\n\r\nBad request.")
+_REASONS: Final = {400: b"Bad Request", 431: b"Request Header Fields Too Large"}
+"""The statuses the proxy answers bytes with that are no HTTP request."""
+_TEXTS: Final = {400: "Bad request.", 431: "Request head too large."}
+"""Their bodies, as the DMS words them."""
+PLAIN_TO_TLS: Final = ("the client spoke plain HTTP to a TLS listener "
+                       "(it must use wss:// or https://)")
+_PLAIN_TO_TLS_TEXT: Final = "This port speaks TLS: use https:// or wss://."
+
+
+def _refusal(status: int, text: str | None = None) -> bytes:
+    """The answer to bytes that are no HTTP request: ``status`` (400 or 431) and a text."""
+    if status not in _REASONS:
+        status = 400
+    body = (text or _TEXTS[status]).encode()
+    return (b"HTTP/1.1 %d %s\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+            % (status, _REASONS[status], len(body), body))
 
 
 def _url_host(host: str) -> str:
@@ -159,6 +176,10 @@ class Proxy:
                 stream = trio.SSLStream(tcp, self.ssl_context, server_side=True,
                                         https_compatible=True)
                 with trio.move_on_after(self.limits.handshake_timeout) as scope:
+                    if not await self._client_speaks_tls(tcp):
+                        why = PLAIN_TO_TLS
+                        await self._answer(tcp, 400, _PLAIN_TO_TLS_TEXT)
+                        return
                     await stream.do_handshake()
                 if scope.cancelled_caught:
                     why = "no TLS handshake in time"
@@ -169,11 +190,6 @@ class Proxy:
             self.witness.notice(name, "client-lost", f"the client connection broke: "
                                 f"{describe_failure(exc, 'the client')}")
             why = "lost"
-        except ProtocolError as exc:
-            why = f"the client sent no HTTP/1.1 ({exc})"
-            with trio.move_on_after(self.limits.close_timeout), \
-                    suppress(trio.BrokenResourceError, trio.ClosedResourceError):
-                await stream.send_all(BAD_REQUEST)  # as the DMS answers it
         except trio.Cancelled:
             why = "the proxy stopped"
             raise
@@ -186,6 +202,36 @@ class Proxy:
                 await trio.aclose_forcefully(stream)
             self._count(-1)
             self.witness.notice(name, "close", why)
+
+    @staticmethod
+    async def _client_speaks_tls(tcp: trio.SocketStream) -> bool:
+        """Whether the client's first bytes (peeked, left in place) open a TLS handshake.
+
+        A browser or script pointed at ``http://`` or ``ws://`` of a TLS listener
+        sends a plain request; it gets a plain 400 that says so instead of a TLS
+        alert it cannot read.
+        """
+        try:
+            first = await tcp.socket.recv(8, socket.MSG_PEEK)
+        except OSError:
+            return True  # the handshake reports the broken connection
+        return not first or speaks_tls(first)
+
+    async def _answer(self, stream: trio.abc.Stream, status: int,
+                      text: str | None = None) -> None:
+        """Answer bytes that are no HTTP request, as the DMS does, then the connection ends.
+
+        What the client sent meanwhile is read and dropped (for ``close_timeout`` at
+        most) before the connection closes: closing with unread bytes would reset
+        the connection, and the client could lose the answer.
+        """
+        with trio.move_on_after(self.limits.close_timeout), \
+                suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+            await stream.send_all(_refusal(status, text))
+            if isinstance(stream, trio.SocketStream):
+                await stream.send_eof()
+            while await stream.receive_some(self.limits.receive_size):
+                pass
 
     async def _serve(self, name: str, stream: trio.abc.Stream) -> str:
         """Serve one connection; returns how it ended."""
@@ -209,6 +255,9 @@ class Proxy:
                     return "closed"
                 client.conn.start_next_cycle()
                 timeout = limits.idle_timeout
+        except ProtocolError as exc:
+            await self._answer(stream, client.error_status)
+            return f"the client sent {exc}"
         finally:
             await forwarder.aclose()
 

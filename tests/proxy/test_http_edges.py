@@ -5,10 +5,13 @@ something else is told."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 
 import pytest
 import trio
 
+from dmsproto.proxy import Limits
+from dmsproto.proxy.server import PLAIN_TO_TLS
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import STEP, running_proxy
@@ -81,3 +84,38 @@ async def test_a_client_that_half_closes_after_its_request_gets_the_answer(
         answer = await exchange_raw(proxy.port, post(), half_close=True)
     assert answer.startswith(b"HTTP/1.1 200 ") and b'"value":44' in answer
     assert seen.findings == [] and not seen.events("error")
+
+
+@pytest.mark.parametrize(("sent", "status", "told"), [
+    (b"HELLO\r\n\r\n", 400, "the client sent no HTTP/1.1 (it began with 'HELLO\\r\\n\\r\\n')"),
+    (b"GET /json_data HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: 0123456789abcdef\r\n" * 100, 431,
+     "the client sent a request or response head over 1,024 bytes"),
+], ids=["garbage", "head-too-large"])
+async def test_what_is_no_http_is_answered_and_told_in_our_words(
+        make_sim: Callable[..., Simulator], sent: bytes, status: int, told: str) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url, limits=Limits(max_head=1024)) as (proxy, seen):
+        stream = await trio.open_tcp_stream("127.0.0.1", proxy.port)
+        with suppress(trio.BrokenResourceError):  # the proxy answers before the end
+            for start in range(0, len(sent), 256):  # in pieces, as a slow client sends
+                await stream.send_all(sent[start:start + 256])
+                await trio.sleep(0.01)
+        with trio.fail_after(STEP):
+            answer = await stream.receive_some(1000)
+        await stream.aclose()
+    assert answer.startswith(b"HTTP/1.1 %d " % status)
+    assert [n.text for n in seen.events("close")] == [told]
+
+
+async def test_plain_http_to_a_tls_listener_is_told_to_use_tls(
+        make_sim: Callable[..., Simulator]) -> None:
+    from dmsproto._selfsigned import make_self_signed, server_context
+
+    sim = make_sim(tiny_plant())
+    context = server_context(make_self_signed())
+    async with sim, running_proxy(sim.url, ssl_context=context) as (proxy, seen):
+        answer = await exchange_raw(proxy.port, post())
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert answer.endswith(b"This port speaks TLS: use https:// or wss://.")
+    assert [n.text for n in seen.events("close")] == [PLAIN_TO_TLS]
+    assert not seen.events("client-lost")
