@@ -59,6 +59,8 @@ class _Outcome:
     keep: bool
     status: int | None = None
     body: bytes | None = None
+    reached: bool = True
+    """False when the request never reached the DMS (the proxy answered 502)."""
 
 
 class HttpForwarder:
@@ -116,6 +118,8 @@ class HttpForwarder:
                 self.witness.notice(stream, "unvalidated",
                                     f"a response over {self.limits.max_message:,} bytes "
                                     "passed unchecked")
+            elif not outcome.reached:
+                answered = False  # not the client's fault: it got the proxy's 502
             elif outcome.status is not None:
                 answered = False
                 self.witness.notice(stream, "http-status",
@@ -183,7 +187,7 @@ class HttpForwarder:
     async def _forward(self, request: h11.Request, body: bytes, *, keep_body: bool) -> _Outcome:
         dms = await self._upstream()
         if dms is None:
-            return _Outcome(False)
+            return _Outcome(False, reached=False)
         headers = [(b"Host", self.upstream.host_header),
                    *end_to_end(raw_headers(request), drop=_OWN_REQUEST),
                    (b"Content-Length", str(len(body)).encode())]

@@ -110,6 +110,8 @@ async def test_an_unreachable_dms_gives_502_and_a_notice(http_request: Any) -> N
         assert probe_status(caught.value) == 502
         assert await proxy.probe() is not None
     assert len(seen.events("upstream-failed")) == 2
+    # the request never reached the DMS: no finding, and nothing for the exit code
+    assert seen.findings == [] and proxy.witness.exit_status() == 0
 
 
 def probe_status(exc: BaseException) -> int:
