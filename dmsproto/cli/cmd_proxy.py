@@ -23,6 +23,7 @@ from typing import Any
 import trio
 
 from ..capture.report import format_time
+from ..client._options import cert_chain_failure
 from ..errors import ConnectError
 from ..validation.model import short
 from ..versions import DEFAULT_VERSION, VERSIONS
@@ -152,7 +153,8 @@ def _listen_context(args: argparse.Namespace, host: str,
         try:
             context.load_cert_chain(cert, key)
         except (OSError, ssl.SSLError) as exc:
-            raise exits.usage(f"cannot load the TLS certificate: {exc}") from None
+            raise exits.usage(f"cannot load the TLS certificate: "
+                              f"{cert_chain_failure(cert, key, exc)}") from None
         yield context
 
 

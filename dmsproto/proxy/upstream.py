@@ -12,7 +12,7 @@ import ssl
 
 import trio
 
-from ..client._opening import tls_error_from
+from ..client._opening import connect_failure, tls_error_from
 from ..errors import ConnectError
 from .config import Upstream
 
@@ -30,7 +30,7 @@ async def open_upstream(upstream: Upstream) -> UpstreamStream:
     try:
         tcp = await trio.open_tcp_stream(upstream.host, upstream.port)
     except OSError as exc:
-        raise ConnectError(f"cannot connect to {where}: {exc.strerror or exc}") from exc
+        raise ConnectError(f"cannot connect to {where}: {connect_failure(exc)}") from exc
     if upstream.ssl_context is None:
         return tcp
     stream = trio.SSLStream(tcp, upstream.ssl_context, server_hostname=upstream.host,

@@ -183,7 +183,10 @@ async def test_self_signed_files_in_a_folder_stay(make_sim: Callable[..., Simula
     (["--upstream", "ws://dms/json_data", "--cafile", "x.pem"], "TLS files given for a plain"),
     (["--upstream", "ws://dms", "--listen", "127.0.0.1:70000"], "bad listen port"),
     (["--upstream", "ws://dms", "--tls-key", "k.pem"], "--tls-key needs --tls-cert"),
-    (["--upstream", "ws://dms", "--tls-cert", "missing.pem"], "cannot load the TLS certificate"),
+    (["--upstream", "ws://dms", "--tls-cert", "missing.pem"],
+     "cannot load the TLS certificate: certificate missing.pem: No such file or directory"),
+    (["--upstream", "ws://dms", "--tls-cert", __file__],
+     f"cannot load the TLS certificate: certificate {__file__}: no PEM certificate and key"),
 ])
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     done = subprocess.run([sys.executable, "-m", "dmsproto", "proxy", *args],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
 from hypothesis import given
@@ -83,7 +84,12 @@ def test_the_base_path_maps_to_the_upstream_path() -> None:
     ("ws://dms/json_data?x=1", {}, "query"),
     ("ws://dms/", {"cafile": "ca.pem"}, "plain"),
     ("wss://dms/", {"keyfile": "k.pem"}, "key file needs"),
-    ("wss://dms/", {"cafile": "/nonexistent/ca.pem"}, "cannot load TLS files"),
+    ("wss://dms/", {"cafile": "/nonexistent/ca.pem"},
+     "^cannot load TLS files: CA file /nonexistent/ca.pem: No such file or directory$"),
+    ("wss://dms/", {"cafile": __file__},
+     f"^cannot load TLS files: CA file {re.escape(__file__)}: it holds no PEM certificate$"),
+    ("wss://dms/", {"certfile": __file__},
+     f"^cannot load TLS files: certificate {re.escape(__file__)}: no PEM certificate and key"),
 ])
 def test_bad_upstreams(url: str, options: dict[str, str], message: str) -> None:
     with pytest.raises(ConnectError, match=message):
