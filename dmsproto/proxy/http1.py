@@ -125,12 +125,14 @@ class Peer:
         """The next h11 event; ``h11.ConnectionClosed`` when the peer closed cleanly."""
         eof = False
         while True:
+            waiting = self.conn.their_state is h11.SEND_RESPONSE  # before an error changes it
             try:
                 event = self.conn.next_event()
             except h11.RemoteProtocolError as exc:
                 if eof:
-                    raise ConnectionLost("the connection closed in the middle of a message"
-                                         ) from None
+                    raise ConnectionLost(
+                        "it closed the connection without an answer" if waiting
+                        else "the connection closed in the middle of a message") from None
                 too_large = exc.error_status_hint == 431
                 self.error_status = exc.error_status_hint
                 raise ProtocolError(not_http(

@@ -187,3 +187,20 @@ async def test_a_client_refusing_the_proxys_certificate_is_reported_as_the_clien
         await trio.aclose_forcefully(stream)
         lost = await seen.wait_notice("client-lost")
     assert "the client" in lost.text and "DMS" not in lost.text
+
+
+async def test_a_dms_closing_without_an_answer_is_told_so(
+        make_sim: Callable[..., Simulator], pki: Any, http_request: Any) -> None:
+    # a plain upstream URL for a DMS that speaks TLS: it closes on the plain request
+    sim = make_sim(tiny_plant(), ssl_context=pki.server_context(), users=pki.users)
+    async with sim, running_proxy(sim.url.replace("wss://", "ws://")) as (proxy, seen):
+        assert await http_request(proxy.port, "POST", "/json_data", GET.encode()) is None
+        with pytest.RaisesGroup(ConnectionRejected, allow_unwrapped=True,
+                                flatten_subgroups=True) as caught:
+            async with open_websocket_url(proxy.url):
+                pass  # pragma: no cover - must not connect
+        assert probe_status(caught.value) == 502
+    assert [n.text for n in seen.events("upstream-lost")] == [
+        "the DMS connection broke before it answered: it closed the connection without an answer"]
+    assert [n.text for n in seen.events("upstream-failed")] == [
+        "the DMS closed the connection during the WebSocket handshake"]
