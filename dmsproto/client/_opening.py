@@ -30,12 +30,13 @@ _NOT_TLS = frozenset({
 })
 
 
-def connect_failure(exc: OSError) -> str:
-    """Why a TCP connection could not be opened, in the system's words ("Connection refused").
+def os_reason(exc: BaseException) -> str:
+    """Why a socket failed, in the system's words ("Connection refused", "Connection reset").
 
     trio and asyncio try every address of a host and then raise an error of their
     own wording ("all attempts to connect to ... failed") whose cause holds the
-    errors of the attempts; their reasons are what a user can act on.
+    errors of the attempts, and trio wraps a broken socket's error in one of its
+    own; the system's reasons underneath are what a user can act on.
     """
     reasons: list[str] = []
     pending: list[BaseException] = [exc]
@@ -112,4 +113,4 @@ class Opening:
         return connect_timeout(opts.url, self.where, self.stage, opts.connect_timeout)
 
 
-__all__ = ["Opening", "connect_failure", "first_attempts", "first_retry_delay", "tls_error_from"]
+__all__ = ["Opening", "os_reason", "first_attempts", "first_retry_delay", "tls_error_from"]

@@ -4,6 +4,8 @@ something else is told."""
 
 from __future__ import annotations
 
+import socket
+import struct
 from collections.abc import Callable
 from contextlib import suppress
 
@@ -119,3 +121,17 @@ async def test_plain_http_to_a_tls_listener_is_told_to_use_tls(
     assert answer.endswith(b"This port speaks TLS: use https:// or wss://.")
     assert [n.text for n in seen.events("close")] == [PLAIN_TO_TLS]
     assert not seen.events("client-lost")
+
+
+async def test_a_client_resetting_its_connection_is_told_in_the_systems_words(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen):
+        stream = await trio.open_tcp_stream("127.0.0.1", proxy.port)
+        await stream.send_all(post()[:-5])  # the body is not complete yet
+        await seen.wait_notice("open")
+        # closing with SO_LINGER 0 resets the connection (RST), as a killed client does
+        stream.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        await stream.aclose()
+        lost = await seen.wait_notice("client-lost")
+    assert lost.text == "the client connection broke: Connection reset by peer"
