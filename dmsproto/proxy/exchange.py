@@ -27,6 +27,7 @@ from .http1 import (
     JSON_TYPE,
     Body,
     Peer,
+    decode_content,
     end_to_end,
     header,
     raw_headers,
@@ -61,6 +62,8 @@ class _Outcome:
     body: bytes | None = None
     reached: bool = True
     """False when the request never reached the DMS (the proxy answered 502)."""
+    coding: bytes | None = None
+    """The answer's ``Content-Encoding``, if any."""
 
 
 class HttpForwarder:
@@ -112,12 +115,8 @@ class HttpForwarder:
                 await self._refuse(stream, body, findings)
                 return True
             outcome = await self._forward(request, body, keep_body=True)
-            if outcome.status == 200 and outcome.body is not None:
-                self.witness.message(stream, "recv", _as_text(outcome.body))
-            elif outcome.status == 200:
-                self.witness.notice(stream, "unvalidated",
-                                    f"a response over {self.limits.max_message:,} bytes "
-                                    "passed unchecked")
+            if outcome.status == 200:
+                answered = self._check_response(stream, outcome)
             elif not outcome.reached:
                 answered = False  # not the client's fault: it got the proxy's 502
             elif outcome.status is not None:
@@ -128,6 +127,26 @@ class HttpForwarder:
             return outcome.keep
         finally:
             self.witness.end_stream(stream, answered=answered)
+
+    def _check_response(self, stream: str, outcome: _Outcome) -> bool:
+        """Check the DMS's answer as the client reads it; False when it passed unchecked.
+
+        An answer that cannot be checked (over the limit, or in a content coding the
+        proxy does not undo) leaves its request unpaired without that being the
+        client's or the DMS's fault: the stream is then not checked for orphans.
+        """
+        limit = self.limits.max_message
+        if outcome.body is None:
+            why = f"over {limit:,} bytes"
+        else:
+            decoded = decode_content(outcome.body, outcome.coding, limit)
+            if isinstance(decoded, bytes):
+                self.witness.message(stream, "recv", _as_text(decoded))
+                return True
+            why = decoded
+        self.witness.notice(stream, "unvalidated",
+                            f"the answer to POST {self.count}, {why}, passed unchecked")
+        return False
 
     # --- request --------------------------------------------------------------------
 
@@ -221,7 +240,8 @@ class HttpForwarder:
             dms.conn.start_next_cycle()
         else:
             await self.aclose()
-        return _Outcome(True, response.status_code, kept.data if keep_body else None)
+        return _Outcome(True, response.status_code, kept.data if keep_body else None,
+                        coding=header(response.headers, b"content-encoding"))
 
     @staticmethod
     async def _response_head(dms: Peer) -> h11.Response:

@@ -10,6 +10,7 @@ reaches the client.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -196,6 +197,41 @@ class Body:
         return None if self.too_big else b"".join(self._parts)
 
 
+_DECODERS: Final = {b"gzip": (16 + zlib.MAX_WBITS,), b"x-gzip": (16 + zlib.MAX_WBITS,),
+                    b"deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}
+"""The content codings the proxy undoes to check a body: zlib's window bits to try
+(``deflate`` comes with its zlib header, or raw from some servers)."""
+
+
+def decode_content(body: bytes, coding: bytes | None, limit: int) -> bytes | str:
+    """A body as it was before its ``Content-Encoding``, to check what the client will read.
+
+    A gateway in front of the DMS may compress answers for clients that accept it
+    (browsers, requests, httpx); the client reads them decompressed.
+
+    Args:
+        body: the body as it passed.
+        coding: the ``Content-Encoding`` header, if any.
+        limit: the most bytes to decompress.
+
+    Returns:
+        The decoded body, or why it cannot be decoded (a phrase for a notice).
+    """
+    name = (coding or b"identity").strip().lower().decode("latin-1")
+    if name == "identity":
+        return body
+    tries = _DECODERS.get(name.encode("latin-1"))
+    if tries is None:
+        return f"in Content-Encoding {name!r}, which the proxy does not decode"
+    for bits in tries:
+        try:
+            data = zlib.decompressobj(bits).decompress(body, limit + 1)
+        except zlib.error:
+            continue
+        return data if len(data) <= limit else f"over {limit:,} bytes once decompressed"
+    return f"in Content-Encoding {name!r} that does not decompress"
+
+
 def text_response(status: int, text: str, *, close: bool = True,
                   headers: Headers | None = None) -> list[Any]:
     """The h11 events of a plain-text answer from the proxy itself."""
@@ -209,5 +245,5 @@ def text_response(status: int, text: str, *, close: bool = True,
 
 
 __all__ = ["BASE_PATH", "HOP_BY_HOP", "JSON_TYPE", "TEXT_TYPE", "Body", "Headers", "Peer",
-           "end_to_end", "header", "is_websocket_upgrade", "not_http", "raw_headers",
-           "speaks_tls", "target_path", "text_response"]
+           "decode_content", "end_to_end", "header", "is_websocket_upgrade", "not_http",
+           "raw_headers", "speaks_tls", "target_path", "text_response"]

@@ -33,7 +33,8 @@ NOTICES: Final = {
     "websocket": "a peer broke the WebSocket framing; both sides were closed",
     "http-status": "the DMS answered a POST with an HTTP error (not a protocol message)",
     "blocked": "an invalid request was answered by the proxy and not forwarded",
-    "unvalidated": "a message larger than the limit passed unchecked and unrecorded",
+    "unvalidated": "a message passed unchecked and unrecorded (larger than the limit, or "
+                   "in a content coding the proxy does not undo)",
     "error": "the proxy failed on this connection; other connections go on",
 }
 """Every kind of connection event, and what it means (the one list of them)."""

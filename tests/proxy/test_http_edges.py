@@ -4,11 +4,16 @@ something else is told."""
 
 from __future__ import annotations
 
+import gzip
 import socket
 import struct
+import zlib
 from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
+from typing import Any
 
+import h11
 import pytest
 import trio
 
@@ -135,3 +140,73 @@ async def test_a_client_resetting_its_connection_is_told_in_the_systems_words(
         await stream.aclose()
         lost = await seen.wait_notice("client-lost")
     assert lost.text == "the client connection broke: Connection reset by peer"
+
+
+ANSWER = (b'{"get":[{"code":"ok","path":"A:Int","value":44,"type":"int",'
+          b'"stamp":"2026-11-30T14:00:00,000+01:00"}]}')
+CODINGS: dict[str, Callable[[bytes], bytes]] = {
+    "gzip": gzip.compress,
+    "deflate": zlib.compress,
+    "raw-deflate": lambda data: zlib.compress(data, wbits=-zlib.MAX_WBITS),
+    "br": lambda data: b"\x8b\x02\x80" + data + b"\x03",  # what the proxy does not undo
+}
+
+
+async def coding_dms(coding: str, nursery: trio.Nursery) -> int:
+    """An HTTP "DMS" behind a compressing gateway: every answer in ``coding``."""
+    body = CODINGS[coding](ANSWER)
+    name = b"deflate" if coding == "raw-deflate" else coding.encode()
+
+    async def handle(stream: trio.SocketStream) -> None:
+        conn = h11.Connection(h11.SERVER)
+        while True:
+            event = conn.next_event()
+            if event is h11.NEED_DATA:
+                conn.receive_data(await stream.receive_some(65536))
+            elif isinstance(event, h11.EndOfMessage):
+                await stream.send_all(b"".join(conn.send(e) or b"" for e in (
+                    h11.Response(status_code=200, headers=[
+                        (b"Content-Type", b"application/json"), (b"Content-Encoding", name),
+                        (b"Content-Length", str(len(body)).encode())]),
+                    h11.Data(data=body), h11.EndOfMessage())))
+                conn.start_next_cycle()
+            elif isinstance(event, h11.ConnectionClosed):
+                return
+
+    listeners = await nursery.start(partial(trio.serve_tcp, handle, 0, host="127.0.0.1"))
+    return int(listeners[0].socket.getsockname()[1])
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate"])
+async def test_a_compressed_answer_is_checked_as_the_client_reads_it(
+        nursery: trio.Nursery, http_request: Any, coding: str) -> None:
+    port = await coding_dms(coding, nursery)
+    async with running_proxy(f"http://127.0.0.1:{port}/json_data") as (proxy, seen):
+        reply = await http_request(proxy.port, "POST", "/json_data", GET, headers=[
+            (b"Accept-Encoding", b"gzip, deflate")])
+    assert reply is not None and reply.body == CODINGS[coding](ANSWER)  # passed unchanged
+    assert seen.findings == [] and not seen.events("unvalidated")
+    assert proxy.witness.checker.report.counts[("recv", "get")] == 1
+
+
+async def test_an_answer_in_a_coding_the_proxy_cannot_undo_passes_unchecked(
+        nursery: trio.Nursery, http_request: Any) -> None:
+    port = await coding_dms("br", nursery)
+    async with running_proxy(f"http://127.0.0.1:{port}/json_data") as (proxy, seen):
+        reply = await http_request(proxy.port, "POST", "/json_data", GET)
+    assert reply is not None and reply.status == 200
+    assert [n.text for n in seen.events("unvalidated")] == [
+        "the answer to POST 1, in Content-Encoding 'br', which the proxy does not decode, "
+        "passed unchecked"]
+    assert seen.findings == []  # neither a json error nor an unanswered request
+
+
+async def test_an_answer_over_the_limit_passes_unchecked_and_leaves_no_orphan(
+        make_sim: Callable[..., Simulator], http_request: Any) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url, limits=Limits(max_message=64)) as (proxy, seen):
+        reply = await http_request(proxy.port, "POST", "/json_data", GET)
+    assert reply is not None and b'"value":44' in reply.body
+    assert [n.text for n in seen.events("unvalidated")] == [
+        "the answer to POST 1, over 64 bytes, passed unchecked"]
+    assert seen.findings == []
