@@ -151,13 +151,17 @@ class HttpForwarder:
     # --- request --------------------------------------------------------------------
 
     async def _request_body(self, request: h11.Request) -> bytes | None:
-        """The whole request body; None after answering 413 (larger than the limit)."""
+        """The whole request body; None after answering 413 (larger than the limit).
+
+        A client waiting for ``100 Continue`` gets it only when its body will be read:
+        one that declared a body over the limit gets the 413 at once instead.
+        """
         client = self.client
-        if client.conn.they_are_waiting_for_100_continue:
-            await client.send(h11.InformationalResponse(status_code=100, headers=[]))
         declared = header(request.headers, b"content-length")
         body = Body(self.limits.max_message)
         if declared is None or not declared.isdigit() or int(declared) <= body.limit:
+            if client.conn.they_are_waiting_for_100_continue:
+                await client.send(h11.InformationalResponse(status_code=100, headers=[]))
             while True:
                 event = await client.next_event()
                 if isinstance(event, h11.Data):
@@ -169,6 +173,9 @@ class HttpForwarder:
             data = body.data
             if data is not None:
                 return data
+        self.witness.notice(self.name, "too-large",
+                            f"request {self.count} ({request.method.decode('latin-1')}) has a "
+                            f"body over {body.limit:,} bytes: answered 413, not forwarded")
         await client.send(*text_response(413, "Request too large."))
         return None
 

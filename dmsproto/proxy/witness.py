@@ -35,6 +35,8 @@ NOTICES: Final = {
     "blocked": "an invalid request was answered by the proxy and not forwarded",
     "unvalidated": "a message passed unchecked and unrecorded (larger than the limit, or "
                    "in a content coding the proxy does not undo)",
+    "too-large": "an HTTP request body over the limit was answered 413 by the proxy and not "
+                 "forwarded",
     "error": "the proxy failed on this connection; other connections go on",
 }
 """Every kind of connection event, and what it means (the one list of them)."""

@@ -210,3 +210,16 @@ async def test_an_answer_over_the_limit_passes_unchecked_and_leaves_no_orphan(
     assert [n.text for n in seen.events("unvalidated")] == [
         "the answer to POST 1, over 64 bytes, passed unchecked"]
     assert seen.findings == []
+
+
+async def test_a_body_over_the_limit_gets_413_without_100_continue_and_a_notice(
+        make_sim: Callable[..., Simulator]) -> None:
+    big = b'{"get": [{"path": "A:Int", "tag": "' + b"x" * 200 + b'"}]}'
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url, limits=Limits(max_message=64)) as (proxy, seen):
+        answer = await exchange_raw(
+            proxy.port, post(big, extra=b"Expect: 100-continue\r\n").split(b"\r\n\r\n")[0]
+            + b"\r\n\r\n")  # the head only: the client waits for 100 Continue
+    assert answer.startswith(b"HTTP/1.1 413 ") and b"HTTP/1.1 100" not in answer
+    assert [n.text for n in seen.events("too-large")] == [
+        "request 1 (POST) has a body over 64 bytes: answered 413, not forwarded"]
