@@ -29,7 +29,9 @@ class Limits:
     ``max_message`` bounds the memory per connection and direction: a message
     (or an HTTP body) is kept whole for validation only up to this size, and a
     single WebSocket frame larger than it is forwarded in pieces of this size.
-    Larger messages pass through unchanged and unvalidated (a notice says so).
+    Larger messages pass through unchanged and unvalidated (a notice says so),
+    except an HTTP request body, which the proxy answers with 413 (a DMS takes far
+    less; a notice says so too).
     """
 
     max_message: int = 64 * MiB
