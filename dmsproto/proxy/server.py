@@ -98,6 +98,7 @@ class Proxy:
         self._ids = itertools.count(1)
         self._changed = trio.Event()
         self._cm: AbstractAsyncContextManager[Proxy] | None = None
+        self._stopping = False
 
     @property
     def tls(self) -> bool:
@@ -155,6 +156,7 @@ class Proxy:
             try:
                 yield self
             finally:
+                self._stopping = True
                 nursery.cancel_scope.cancel()
 
     # --- one client -----------------------------------------------------------------
@@ -190,13 +192,14 @@ class Proxy:
             self.witness.notice(name, "client-lost", f"the client connection broke: "
                                 f"{describe_failure(exc, 'the client')}")
             why = "lost"
-        except trio.Cancelled:
-            why = "the proxy stopped"
-            raise
         except Exception as exc:  # one connection's failure must not stop the proxy
             log.exception("proxy connection %s failed", name)
             self.witness.notice(name, "error", f"internal error: {type(exc).__name__}: {exc}")
             why = "internal error"
+        except BaseException:  # Cancelled, also inside a group from a session's nursery
+            if self._stopping:
+                why = "the proxy stopped"
+            raise
         finally:
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(stream)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import pytest
@@ -17,9 +18,10 @@ import trio
 from trio_websocket import ConnectionRejected, open_websocket_url
 from wsproto.frame_protocol import Opcode
 
+from dmsproto.proxy import LiveChecker, Proxy, Witness, upstream_from_url
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
-from tests.support.proxy import STEP, Frame, RawClient, running_proxy
+from tests.support.proxy import STEP, Frame, RawClient, Seen, running_proxy
 
 GET = '{"tag": "t1", "get": ["A:Int"]}'
 
@@ -204,3 +206,19 @@ async def test_a_dms_closing_without_an_answer_is_told_so(
         "the DMS connection broke before it answered: it closed the connection without an answer"]
     assert [n.text for n in seen.events("upstream-failed")] == [
         "the DMS closed the connection during the WebSocket handshake"]
+
+
+async def test_connections_open_when_the_proxy_stops_say_so(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    seen = Seen()
+    witness = Witness(LiveChecker("1.4"), listener=seen)
+    async with sim, AsyncExitStack() as client_side:
+        async with Proxy(upstream_from_url(sim.url), witness) as proxy:
+            client = await client_side.enter_async_context(RawClient.connect(proxy.port))
+            await client.text(GET)
+            await client.message()
+        # the proxy stopped with the WebSocket open
+        with trio.fail_after(STEP):
+            await proxy.wait_idle()
+    assert [n.text for n in seen.events("close")] == ["the proxy stopped"]
