@@ -50,6 +50,8 @@ from .refusal import blocked_notice, refusal
 from .witness import Witness
 
 GOING_AWAY: Final = 1001
+NO_STATUS: Final = 1005
+"""The code wsproto reports for a close frame without one (never sent on the wire)."""
 FORWARD_BATCH: Final = 16
 """Whole messages a pump forwards at most in one write."""
 
@@ -320,8 +322,10 @@ class WebSocketSession:
                 assert isinstance(event, CloseConnection)
                 if not self._closing.is_set():
                     self._closing.set()
-                    self.ending = f"{self._who(src)} closed with {int(event.code)}" + (
-                        f" {event.reason!r}" if event.reason else "")
+                    code = int(event.code)
+                    self.ending = f"{self._who(src)} closed " + (
+                        "without a status code (1005)" if code == NO_STATUS
+                        else f"with {code}") + (f" {event.reason!r}" if event.reason else "")
                 if src.ws.state is ConnectionState.OPEN:  # wsproto could not read a frame
                     self._framing_error(src, event, forward, answer)
                 else:

@@ -116,13 +116,14 @@ async def test_dms_close_code_and_reason_reach_the_client(frame_server: FrameSer
 
 
 async def test_close_without_a_status_code_stays_without_one(frame_server: FrameServer) -> None:
-    async with running_proxy(frame_server.url) as (proxy, _), \
+    async with running_proxy(frame_server.url) as (proxy, seen), \
             RawClient.connect(proxy.port) as client:
         # an empty close frame (wsproto writes no payload for CloseReason.NO_STATUS_RCVD)
         await client.send(Frame("close", "", code=CloseReason.NO_STATUS_RCVD))
         reply = await client.frame()
     assert frame_server.close_frame is not None and frame_server.close_frame.code == 1005
     assert reply.kind == "close" and reply.code == 1005
+    assert seen.events("close")[0].text == "client closed without a status code (1005)"
 
 
 frame_lists = st.lists(
