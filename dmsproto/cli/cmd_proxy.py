@@ -41,7 +41,8 @@ rules of `dmsproto validate`; --block-invalid answers requests with errors itsel
 as a DMS answers a request it cannot carry out.
 
 exit codes: 0 no errors seen, 1 errors seen (with --strict also warnings),
-2 usage or input error, 9 --tls-self-signed needs the 'cryptography' package."""
+2 usage or input error (also an address it cannot listen on), 9 --tls-self-signed
+needs the 'cryptography' package."""
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -170,8 +171,9 @@ async def _serve(proxy: Any, console: Console, args: argparse.Namespace) -> None
                 async for _ in signals:
                     break
         except OSError as exc:
-            raise exits.CliError(f"cannot listen on {proxy.host}:{proxy.port}: "
-                                 f"{exc.strerror or exc}") from None
+            # 2, as for a bad --listen: 1 would read as "errors seen" to a script
+            raise exits.usage(f"cannot listen on {proxy.host}:{proxy.port}: "
+                              f"{exc.strerror or exc}") from None
 
 
 def _clock(epoch: float) -> str:

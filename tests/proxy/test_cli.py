@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -193,6 +194,19 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
                           capture_output=True, text=True, env=env(), timeout=60, cwd=WORKDIR)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
+
+
+def test_a_port_in_use_exits_2_not_1_which_means_errors_seen() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "dmsproto", "proxy", "--upstream",
+                               "ws://127.0.0.1:9/json_data", "--listen", f"127.0.0.1:{port}"],
+                              capture_output=True, text=True, env=env(), timeout=60,
+                              cwd=WORKDIR)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
 
 
 def test_self_signed_without_cryptography_exits_9(tmp_path: Path) -> None:
