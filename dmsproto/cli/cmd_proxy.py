@@ -120,6 +120,8 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
         finally:
             if recorder is not None:
                 recorder.close()
+    if console.gone is not None:
+        raise console.gone  # its reader went away (`| head`): the command stops quietly
     console.summary(proxy)
     return witness.exit_status(strict=args.strict)
 
@@ -163,13 +165,14 @@ async def _serve(proxy: Any, console: Console, args: argparse.Namespace) -> None
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         try:
             async with proxy:
-                console.started(proxy, args)
-                problem = await proxy.probe()
-                if problem is not None:
-                    console.note(f"warning: {problem} (clients get 502 until it can be "
-                                 "reached)")
-                async for _ in signals:
-                    break
+                with trio.CancelScope() as console.stop:
+                    console.started(proxy, args)
+                    problem = await proxy.probe()
+                    if problem is not None:
+                        console.note(f"warning: {problem} (clients get 502 until it can be "
+                                     "reached)")
+                    async for _ in signals:
+                        break
         except OSError as exc:
             # 2, as for a bad --listen: 1 would read as "errors seen" to a script
             raise exits.usage(f"cannot listen on {proxy.host}:{proxy.port}: "
@@ -185,13 +188,33 @@ class Console:
 
     def __init__(self, out: Output) -> None:
         self.out = out
+        self.gone: OSError | None = None
+        """Why the output failed (its reader went away); the proxy then stops."""
+        self.stop: trio.CancelScope | None = None
+        """Cancelled when the output fails: the proxy's wait for Ctrl-C."""
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Printing that fails (``| head`` exited) stops the proxy instead of a connection."""
+        try:
+            yield
+        except OSError as exc:
+            if self.gone is None:
+                self.gone = exc
+            if self.stop is not None:
+                self.stop.cancel()
 
     def note(self, text: str) -> None:
         """Print a line about the proxy itself (not a finding)."""
-        self.out.note(self.out.style(text, "dim", err=True))
+        with self._writing():
+            self.out.note(self.out.style(text, "dim", err=True))
 
     def started(self, proxy: Any, args: argparse.Namespace) -> None:
         """Say where the proxy listens and what it forwards to."""
+        with self._writing():
+            self._started(proxy, args)
+
+    def _started(self, proxy: Any, args: argparse.Namespace) -> None:
         upstream = proxy.upstream
         if self.out.json_mode:
             self.out.json_line({"kind": "listening", "url": proxy.url,
@@ -212,6 +235,10 @@ class Console:
 
     def __call__(self, item: Any) -> None:
         """Print a finding or notice as it happens."""
+        with self._writing():
+            self._show(item)
+
+    def _show(self, item: Any) -> None:
         from ..proxy import Finding
 
         out = self.out

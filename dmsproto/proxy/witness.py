@@ -9,6 +9,7 @@ printer of ``dmsproto proxy``, or a list in tests) the moment it happens.
 
 from __future__ import annotations
 
+import logging
 import time as _time
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from ..recorder import Recorder
 from ..versions import Direction
 from .live import Finding, LiveChecker
 
+log = logging.getLogger("dmsproto.proxy")
 NOTICES: Final = {
     "open": "a client connected",
     "close": "a client connection ended",
@@ -216,8 +218,7 @@ class Witness:
             raise ValueError(f"unknown notice {event!r}")
         notice = Notice(self.clock(), client, event, text)
         self.notices[event] += 1
-        if self.listener is not None:
-            self.listener(notice)
+        self._inform(notice)
         return notice
 
     def _tell(self, findings: list[Finding]) -> None:
@@ -226,8 +227,22 @@ class Witness:
                 self.errors += 1
             else:
                 self.warnings += 1
-            if self.listener is not None:
-                self.listener(finding)
+            self._inform(finding)
+
+    def _inform(self, item: Finding | Notice) -> None:
+        """Tell the listener; its failure is its own and never breaks a connection.
+
+        A witness, not a participant: the traffic passes whatever the listener does.
+        A listener that raises is logged once and told nothing more.
+        """
+        listener = self.listener
+        if listener is None:
+            return
+        try:
+            listener(item)
+        except Exception:
+            log.exception("the proxy's listener failed; it is told nothing more")
+            self.listener = None
 
 
 __all__ = ["NOTICES", "Listener", "Notice", "Witness", "exit_status"]
