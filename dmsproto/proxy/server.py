@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import socket
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
@@ -23,10 +22,11 @@ import h11
 import trio
 
 from ..errors import ConnectError, ConnectionLost, ProtocolError
+from .clienttls import PLAIN_TO_TLS_ANSWER, start_tls
 from .config import Limits, Upstream
 from .exchange import HttpForwarder
 from .handshake import Accepted, accept_client, handshake_problem, upstream_upgrade
-from .http1 import Peer, end_to_end, is_websocket_upgrade, speaks_tls, text_response
+from .http1 import Peer, end_to_end, is_websocket_upgrade, text_response
 from .upstream import describe_failure, open_upstream
 from .websocket import WebSocketSession
 from .witness import Witness
@@ -36,9 +36,6 @@ _REASONS: Final = {400: b"Bad Request", 431: b"Request Header Fields Too Large"}
 """The statuses the proxy answers bytes with that are no HTTP request."""
 _TEXTS: Final = {400: "Bad request.", 431: "Request head too large."}
 """Their bodies, as the DMS words them."""
-PLAIN_TO_TLS: Final = ("the client spoke plain HTTP to a TLS listener "
-                       "(it must use wss:// or https://)")
-_PLAIN_TO_TLS_TEXT: Final = "This port speaks TLS: use https:// or wss://."
 
 
 def _refusal(status: int, text: str | None = None) -> bytes:
@@ -175,17 +172,15 @@ class Proxy:
         why = "closed"
         try:
             if self.ssl_context is not None:
-                stream = trio.SSLStream(tcp, self.ssl_context, server_side=True,
-                                        https_compatible=True)
-                with trio.move_on_after(self.limits.handshake_timeout) as scope:
-                    if not await self._client_speaks_tls(tcp):
-                        why = PLAIN_TO_TLS
-                        await self._answer(tcp, 400, _PLAIN_TO_TLS_TEXT)
-                        return
-                    await stream.do_handshake()
-                if scope.cancelled_caught:
-                    why = "no TLS handshake in time"
+                started = await start_tls(tcp, self.ssl_context, self.limits.handshake_timeout)
+                if started.stream is None:
+                    why = started.ending
+                    if started.failure is not None:
+                        self.witness.notice(name, "tls-failed", started.failure)
+                    if started.plain:
+                        await self._answer(tcp, 400, PLAIN_TO_TLS_ANSWER)
                     return
+                stream = started.stream
             why = await self._serve(name, stream)
         except (trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError,
                 ConnectionLost) as exc:
@@ -205,20 +200,6 @@ class Proxy:
                 await trio.aclose_forcefully(stream)
             self._count(-1)
             self.witness.notice(name, "close", why)
-
-    @staticmethod
-    async def _client_speaks_tls(tcp: trio.SocketStream) -> bool:
-        """Whether the client's first bytes (peeked, left in place) open a TLS handshake.
-
-        A browser or script pointed at ``http://`` or ``ws://`` of a TLS listener
-        sends a plain request; it gets a plain 400 that says so instead of a TLS
-        alert it cannot read.
-        """
-        try:
-            first = await tcp.socket.recv(8, socket.MSG_PEEK)
-        except OSError:
-            return True  # the handshake reports the broken connection
-        return not first or speaks_tls(first)
 
     async def _answer(self, stream: trio.abc.Stream, status: int,
                       text: str | None = None) -> None:

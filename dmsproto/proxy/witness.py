@@ -25,6 +25,8 @@ log = logging.getLogger("dmsproto.proxy")
 NOTICES: Final = {
     "open": "a client connected",
     "close": "a client connection ended",
+    "tls-failed": "a client's TLS handshake with the proxy failed (it refused the "
+                  "certificate, or left)",
     "upstream-failed": "the DMS could not be reached or did not answer the handshake; "
                        "the client got 502",
     "upstream-refused": "the DMS refused the WebSocket handshake; its answer was passed on",

@@ -8,6 +8,7 @@ would have seen it directly); the requests it left unanswered are reported as
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -182,13 +183,30 @@ async def test_a_client_refusing_the_proxys_certificate_is_reported_as_the_clien
     sim = make_sim(tiny_plant())
     context = server_context(make_self_signed())
     async with sim, running_proxy(sim.url, ssl_context=context) as (proxy, seen):
-        stream = trio.SSLStream(await trio.open_tcp_stream("127.0.0.1", proxy.port),
-                                ssl.create_default_context(), server_hostname="127.0.0.1")
-        with pytest.raises(trio.BrokenResourceError):
-            await stream.do_handshake()  # the client does not trust the certificate
-        await trio.aclose_forcefully(stream)
-        lost = await seen.wait_notice("client-lost")
-    assert "the client" in lost.text and "DMS" not in lost.text
+
+        def distrusting_client() -> None:
+            # Python's blocking ssl sends the alert, as browsers, curl and node do
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=STEP) as raw, \
+                    pytest.raises(ssl.SSLCertVerificationError):
+                ssl.create_default_context().wrap_socket(raw, server_hostname="127.0.0.1")
+
+        await trio.to_thread.run_sync(distrusting_client)
+        failed = await seen.wait_notice("tls-failed")
+        # connected and left without a byte (a port check): no notice, just the close
+        await trio.aclose_forcefully(await trio.open_tcp_stream("127.0.0.1", proxy.port))
+        # a TLS hello cut short
+        stream2 = await trio.open_tcp_stream("127.0.0.1", proxy.port)
+        await stream2.send_all(b"\x16\x03\x01")
+        await stream2.aclose()
+        await seen.wait_for(lambda _: len(seen.events("close")) == 3)
+    assert failed.text == ("the client refused the proxy's certificate (TLSV1_ALERT_UNKNOWN_CA): "
+                           "give the client the certificate to trust (the file "
+                           "--tls-self-signed prints)")
+    assert not seen.events("client-lost")
+    assert [n.text for n in seen.events("tls-failed")][1:] == [
+        "the client closed the connection during the TLS handshake"]
+    assert sorted(n.text for n in seen.events("close")) == [
+        "TLS handshake failed", "TLS handshake failed", "closed"]
 
 
 async def test_a_dms_closing_without_an_answer_is_told_so(

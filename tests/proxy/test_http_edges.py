@@ -18,7 +18,7 @@ import pytest
 import trio
 
 from dmsproto.proxy import Limits
-from dmsproto.proxy.server import PLAIN_TO_TLS
+from dmsproto.proxy.clienttls import PLAIN_TO_TLS
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import STEP, running_proxy
