@@ -102,10 +102,33 @@ class Upstream:
         Returns:
             The same target, with ``/json_data`` mapped to the upstream's path.
         """
-        path, sep, query = client_target.partition(b"?")
+        path, sep, query = origin_form(client_target).partition(b"?")
         if path == DEFAULT_PATH.encode() and self.path != DEFAULT_PATH:
             path = self.path.encode("utf-8")
         return path + sep + query
+
+
+def origin_form(target: bytes) -> bytes:
+    """A request target as path and query: the absolute form cut to its path.
+
+    A server must accept ``POST http://host:port/json_data`` (RFC 9112 3.2.2) as
+    well as ``POST /json_data``; clients told to use the proxy as their HTTP proxy
+    send it so.
+
+    Args:
+        target: the target of a client's request line.
+
+    Returns:
+        ``target`` without scheme and authority (``/`` when it names no path).
+    """
+    scheme, sep, rest = target.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https", b"ws", b"wss") or b"/" in scheme:
+        return target
+    slash = min((i for i in (rest.find(b"/"), rest.find(b"?")) if i >= 0), default=-1)
+    if slash < 0:
+        return b"/"
+    tail = rest[slash:]
+    return tail if tail.startswith(b"/") else b"/" + tail
 
 
 def upstream_from_url(
@@ -198,4 +221,4 @@ def parse_listen(text: str, *, default_port: int) -> tuple[str, int]:
     return host, int(port_text)
 
 
-__all__ = ["Limits", "MiB", "Upstream", "parse_listen", "upstream_from_url"]
+__all__ = ["Limits", "MiB", "Upstream", "origin_form", "parse_listen", "upstream_from_url"]

@@ -18,6 +18,7 @@ import h11
 import trio
 
 from ..errors import ConnectionLost, ProtocolError
+from .config import origin_form
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -98,8 +99,8 @@ def is_websocket_upgrade(request: h11.Request) -> bool:
 
 
 def target_path(target: bytes) -> bytes:
-    """The path of a request target, without its query."""
-    return bytes(target).split(b"?", 1)[0]
+    """The path of a request target (also of one in absolute form), without its query."""
+    return origin_form(bytes(target)).split(b"?", 1)[0]
 
 
 class Peer:

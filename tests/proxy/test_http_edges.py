@@ -223,3 +223,15 @@ async def test_a_body_over_the_limit_gets_413_without_100_continue_and_a_notice(
     assert answer.startswith(b"HTTP/1.1 413 ") and b"HTTP/1.1 100" not in answer
     assert [n.text for n in seen.events("too-large")] == [
         "request 1 (POST) has a body over 64 bytes: answered 413, not forwarded"]
+
+
+async def test_a_request_in_absolute_form_is_checked_and_forwarded(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen):
+        absolute = post().replace(b"POST /json_data",
+                                  f"POST http://127.0.0.1:{proxy.port}/json_data".encode())
+        answer = await exchange_raw(proxy.port, absolute + post(extra=b"Connection: close\r\n"))
+    assert answer.count(b"HTTP/1.1 200 ") == 2 and answer.count(b'"value":44') == 2
+    assert proxy.witness.checker.report.counts[("send", "get")] == 2
+    assert seen.findings == []
