@@ -152,35 +152,46 @@ CODINGS: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-async def coding_dms(coding: str, nursery: trio.Nursery) -> int:
-    """An HTTP "DMS" behind a compressing gateway: every answer in ``coding``."""
-    body = CODINGS[coding](ANSWER)
-    name = b"deflate" if coding == "raw-deflate" else coding.encode()
+async def http_dms(nursery: trio.Nursery, *, coding: str | None = None,
+                   close: bool = False) -> tuple[int, list[int]]:
+    """An HTTP "DMS" on a port: each answer ``ANSWER``, in ``coding`` (as a compressing
+    gateway sends it), with ``Connection: close`` and the connection closed when
+    ``close``.  Returns the port and a list that counts requests per connection."""
+    body = CODINGS[coding](ANSWER) if coding else ANSWER
+    head = [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode())]
+    if coding:
+        head.append((b"Content-Encoding", b"deflate" if coding == "raw-deflate" else
+                     coding.encode()))
+    if close:
+        head.append((b"Connection", b"close"))
+    per_connection: list[int] = []
 
     async def handle(stream: trio.SocketStream) -> None:
         conn = h11.Connection(h11.SERVER)
+        per_connection.append(0)
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
                 conn.receive_data(await stream.receive_some(65536))
             elif isinstance(event, h11.EndOfMessage):
+                per_connection[-1] += 1
                 await stream.send_all(b"".join(conn.send(e) or b"" for e in (
-                    h11.Response(status_code=200, headers=[
-                        (b"Content-Type", b"application/json"), (b"Content-Encoding", name),
-                        (b"Content-Length", str(len(body)).encode())]),
-                    h11.Data(data=body), h11.EndOfMessage())))
+                    h11.Response(status_code=200, headers=head), h11.Data(data=body),
+                    h11.EndOfMessage())))
+                if close:
+                    return
                 conn.start_next_cycle()
             elif isinstance(event, h11.ConnectionClosed):
                 return
 
     listeners = await nursery.start(partial(trio.serve_tcp, handle, 0, host="127.0.0.1"))
-    return int(listeners[0].socket.getsockname()[1])
+    return int(listeners[0].socket.getsockname()[1]), per_connection
 
 
 @pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate"])
 async def test_a_compressed_answer_is_checked_as_the_client_reads_it(
         nursery: trio.Nursery, http_request: Any, coding: str) -> None:
-    port = await coding_dms(coding, nursery)
+    port, _ = await http_dms(nursery, coding=coding)
     async with running_proxy(f"http://127.0.0.1:{port}/json_data") as (proxy, seen):
         reply = await http_request(proxy.port, "POST", "/json_data", GET, headers=[
             (b"Accept-Encoding", b"gzip, deflate")])
@@ -191,7 +202,7 @@ async def test_a_compressed_answer_is_checked_as_the_client_reads_it(
 
 async def test_an_answer_in_a_coding_the_proxy_cannot_undo_passes_unchecked(
         nursery: trio.Nursery, http_request: Any) -> None:
-    port = await coding_dms("br", nursery)
+    port, _ = await http_dms(nursery, coding="br")
     async with running_proxy(f"http://127.0.0.1:{port}/json_data") as (proxy, seen):
         reply = await http_request(proxy.port, "POST", "/json_data", GET)
     assert reply is not None and reply.status == 200
@@ -235,3 +246,20 @@ async def test_a_request_in_absolute_form_is_checked_and_forwarded(
     assert answer.count(b"HTTP/1.1 200 ") == 2 and answer.count(b'"value":44') == 2
     assert proxy.witness.checker.report.counts[("send", "get")] == 2
     assert seen.findings == []
+
+
+async def test_a_dms_that_closes_after_each_answer_keeps_the_client_connection(
+        nursery: trio.Nursery, http_client: Any) -> None:
+    port, per_connection = await http_dms(nursery, close=True)
+    async with running_proxy(f"http://127.0.0.1:{port}/json_data") as (proxy, seen):
+        client = await http_client.connect(proxy.port)
+        try:
+            for _ in range(3):
+                reply = await client.request("POST", "/json_data", GET)
+                assert reply is not None and reply.body == ANSWER
+                assert b"connection" not in reply.headers  # hop-by-hop: the DMS's own hop
+        finally:
+            await client.aclose()
+    assert per_connection == [1, 1, 1]  # a new DMS connection for each request
+    assert len(seen.events("open")) == 1 and seen.findings == []
+    assert not seen.events("upstream-lost")
