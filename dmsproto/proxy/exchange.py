@@ -125,6 +125,9 @@ class HttpForwarder:
                                     f"the DMS answered POST {self.count} with HTTP "
                                     f"{outcome.status}")
             return outcome.keep
+        except trio.Cancelled:
+            answered = False  # the proxy stopped: the request was cut off by nobody's fault
+            raise
         finally:
             self.witness.end_stream(stream, answered=answered)
 

@@ -203,18 +203,21 @@ class WebSocketSession:
     async def run(self) -> None:
         """Relay both directions until the session ends, checking every message."""
         self.witness.open_stream(self.name)
+        ended = False  # by the client, the DMS or the close deadline, not from outside
         try:
             with self._cancel:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(self._pump, self.client, self.dms, "send")
                     nursery.start_soon(self._pump, self.dms, self.client, "recv")
                     nursery.start_soon(self._close_deadline)
+            ended = True
         finally:
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(self.client.stream)
                 await trio.aclose_forcefully(self.dms.stream)
             self._backlog.drain()
-            self.witness.end_stream(self.name)
+            # cut off by the proxy (it stopped): requests on their way are nobody's orphans
+            self.witness.end_stream(self.name, answered=ended)
 
     async def _close_deadline(self) -> None:
         await self._closing.wait()

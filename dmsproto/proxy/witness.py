@@ -190,7 +190,9 @@ class Witness:
         Args:
             stream: the stream.
             answered: ``False`` when its open requests got an answer outside the
-                protocol (an HTTP error status): they are not reported as orphans.
+                protocol (an HTTP error status) or were cut off by the proxy itself
+                (it stopped, or a request never reached the DMS): they are not
+                reported as orphans.
 
         Returns:
             The findings on its unanswered requests.

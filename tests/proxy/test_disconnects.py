@@ -226,17 +226,32 @@ async def test_a_dms_closing_without_an_answer_is_told_so(
         "the DMS closed the connection during the WebSocket handshake"]
 
 
-async def test_connections_open_when_the_proxy_stops_say_so(
-        make_sim: Callable[..., Simulator]) -> None:
+async def test_connections_open_when_the_proxy_stops_say_so_and_leave_no_orphans(
+        make_sim: Callable[..., Simulator], http_client: Any) -> None:
     sim = make_sim(tiny_plant())
     seen = Seen()
     witness = Witness(LiveChecker("1.4"), listener=seen)
-    async with sim, AsyncExitStack() as client_side:
+    async with sim, AsyncExitStack() as client_side, trio.open_nursery() as nursery:
         async with Proxy(upstream_from_url(sim.url), witness) as proxy:
             client = await client_side.enter_async_context(RawClient.connect(proxy.port))
             await client.text(GET)
             await client.message()
-        # the proxy stopped with the WebSocket open
+            # a request of each kind on its way when the proxy stops (Ctrl-C)
+            held = [sim.faults.hold_next(match="get")]
+            await client.text(GET)
+            with trio.fail_after(STEP):
+                await held[0].reached.wait()
+            held.append(sim.faults.hold_next(match="get"))
+            poster = await http_client.connect(proxy.port)
+            client_side.push_async_callback(poster.aclose)
+            nursery.start_soon(poster.request, "POST", "/json_data", GET.encode())
+            with trio.fail_after(STEP):
+                await held[1].reached.wait()
+        # the proxy stopped with the WebSocket open and a POST unanswered
         with trio.fail_after(STEP):
             await proxy.wait_idle()
-    assert [n.text for n in seen.events("close")] == ["the proxy stopped"]
+        for hold in held:
+            hold.release()
+    assert [n.text for n in seen.events("close")] == ["the proxy stopped"] * 2
+    # what was cut off by the proxy itself is nobody's fault: no orphan-request
+    assert seen.findings == [] and witness.exit_status() == 0
