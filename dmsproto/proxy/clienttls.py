@@ -73,7 +73,7 @@ def client_tls_failure(exc: BaseException) -> str:
     reason = str(getattr(seen, "reason", None) or seen)
     if reason.upper() in _REFUSED_CERTIFICATE:
         return (f"the client refused the proxy's certificate ({reason}): give the client "
-                "the certificate to trust (the file --tls-self-signed prints)")
+                "the certificate to trust (with --tls-self-signed, the file it prints)")
     if reason.upper() in _LEFT:
         return "the client closed the connection during the TLS handshake"
     return f"the client's TLS handshake failed ({reason})"

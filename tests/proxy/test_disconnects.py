@@ -200,8 +200,8 @@ async def test_a_client_refusing_the_proxys_certificate_is_reported_as_the_clien
         await stream2.aclose()
         await seen.wait_for(lambda _: len(seen.events("close")) == 3)
     assert failed.text == ("the client refused the proxy's certificate (TLSV1_ALERT_UNKNOWN_CA): "
-                           "give the client the certificate to trust (the file "
-                           "--tls-self-signed prints)")
+                           "give the client the certificate to trust (with "
+                           "--tls-self-signed, the file it prints)")
     assert not seen.events("client-lost")
     assert [n.text for n in seen.events("tls-failed")][1:] == [
         "the client closed the connection during the TLS handshake"]
