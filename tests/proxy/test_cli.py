@@ -261,3 +261,10 @@ async def test_a_listener_that_fails_never_breaks_a_connection(
     assert witness.errors >= 2 and not witness.notices["error"]  # checked all the same
     assert [r.getMessage() for r in caplog.records if r.exc_info] == [
         "the proxy's listener failed; it is told nothing more"]
+
+
+def test_every_connection_event_is_documented() -> None:
+    from dmsproto.proxy import NOTICES
+
+    docs = (Path(__file__).parents[2] / "docs" / "proxy.md").read_text(encoding="utf-8")
+    assert [event for event in NOTICES if f"`{event}`" not in docs] == []
