@@ -48,6 +48,9 @@ class Limits:
     """How long a WebSocket close handshake may take once a close frame passed."""
     idle_timeout: float = 60.0
     """How long a kept-alive HTTP client connection may wait for its next request."""
+    body_timeout: float = 30.0
+    """How long the body of a client's HTTP request may take after its head (as the
+    DMS's own limit): a slower one is answered 408 and the connection closed."""
 
 
 @dataclass(frozen=True, slots=True)

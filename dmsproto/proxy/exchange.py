@@ -154,31 +154,41 @@ class HttpForwarder:
     # --- request --------------------------------------------------------------------
 
     async def _request_body(self, request: h11.Request) -> bytes | None:
-        """The whole request body; None after answering 413 (larger than the limit).
+        """The whole request body; None after answering 413 (larger than the limit) or 408.
 
         A client waiting for ``100 Continue`` gets it only when its body will be read:
-        one that declared a body over the limit gets the 413 at once instead.
+        one that declared a body over the limit gets the 413 at once instead.  A body
+        that takes longer than ``body_timeout`` gets 408, as from the DMS.
         """
         client = self.client
         declared = header(request.headers, b"content-length")
         body = Body(self.limits.max_message)
+        method = request.method.decode("latin-1")
         if declared is None or not declared.isdigit() or int(declared) <= body.limit:
             if client.conn.they_are_waiting_for_100_continue:
                 await client.send(h11.InformationalResponse(status_code=100, headers=[]))
-            while True:
-                event = await client.next_event()
-                if isinstance(event, h11.Data):
-                    body.add(bytes(event.data))
-                elif isinstance(event, h11.EndOfMessage):
-                    break
-                else:
-                    raise ConnectionLost("the client went away in the middle of a request")
-            data = body.data
-            if data is not None:
-                return data
+            with trio.move_on_after(self.limits.body_timeout):
+                while True:
+                    event = await client.next_event()
+                    if isinstance(event, h11.Data):
+                        body.add(bytes(event.data))
+                    elif isinstance(event, h11.EndOfMessage):
+                        data = body.data
+                        if data is not None:
+                            return data
+                        break
+                    else:
+                        raise ConnectionLost("the client went away in the middle of a request")
+            if not body.too_big:
+                self.witness.notice(self.name, "slow-request",
+                                    f"the body of request {self.count} ({method}) did not "
+                                    f"arrive within {self.limits.body_timeout:g} s: answered "
+                                    "408, not forwarded")
+                await client.send(*text_response(408, "Request timeout."))
+                return None
         self.witness.notice(self.name, "too-large",
-                            f"request {self.count} ({request.method.decode('latin-1')}) has a "
-                            f"body over {body.limit:,} bytes: answered 413, not forwarded")
+                            f"request {self.count} ({method}) has a body over "
+                            f"{body.limit:,} bytes: answered 413, not forwarded")
         await client.send(*text_response(413, "Request too large."))
         return None
 

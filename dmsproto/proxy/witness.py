@@ -41,6 +41,8 @@ NOTICES: Final = {
                    "in a content coding the proxy does not undo)",
     "too-large": "an HTTP request body over the limit was answered 413 by the proxy and not "
                  "forwarded",
+    "slow-request": "an HTTP request body did not arrive in time: answered 408 by the proxy "
+                    "and not forwarded",
     "error": "the proxy failed on this connection; other connections go on",
 }
 """Every kind of connection event, and what it means (the one list of them)."""

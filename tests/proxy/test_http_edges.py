@@ -263,3 +263,15 @@ async def test_a_dms_that_closes_after_each_answer_keeps_the_client_connection(
     assert per_connection == [1, 1, 1]  # a new DMS connection for each request
     assert len(seen.events("open")) == 1 and seen.findings == []
     assert not seen.events("upstream-lost")
+
+
+async def test_a_body_that_does_not_come_gets_408_as_from_the_dms(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url, limits=Limits(body_timeout=0.3)) as (proxy, seen):
+        answer = await exchange_raw(proxy.port, post()[:-5])  # the body stops short
+    assert answer.startswith(b"HTTP/1.1 408 ") and answer.endswith(b"Request timeout.")
+    assert [n.text for n in seen.events("slow-request")] == [
+        "the body of request 1 (POST) did not arrive within 0.3 s: answered 408, not "
+        "forwarded"]
+    assert seen.findings == []
