@@ -32,6 +32,8 @@ _REFUSED_CERTIFICATE: Final = frozenset({
 """OpenSSL's reasons when the client sent an alert about the proxy's certificate."""
 _LEFT: Final = frozenset({"UNEXPECTED_EOF_WHILE_READING", "EOF"})
 """OpenSSL's reasons when the client closed the connection during the handshake."""
+LEFT: Final = ("the client closed the connection during the TLS handshake (did it refuse "
+               "the proxy's certificate? Node.js clients leave without saying so)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +71,13 @@ def client_tls_failure(exc: BaseException) -> str:
     while seen is not None and not isinstance(seen, ssl.SSLError):
         seen = seen.__cause__ or seen.__context__
     if seen is None:
-        return "the client closed the connection during the TLS handshake"
+        return LEFT
     reason = str(getattr(seen, "reason", None) or seen)
     if reason.upper() in _REFUSED_CERTIFICATE:
         return (f"the client refused the proxy's certificate ({reason}): give the client "
                 "the certificate to trust (with --tls-self-signed, the file it prints)")
     if reason.upper() in _LEFT:
-        return "the client closed the connection during the TLS handshake"
+        return LEFT
     return f"the client's TLS handshake failed ({reason})"
 
 
@@ -107,5 +109,5 @@ async def start_tls(tcp: trio.SocketStream, context: ssl.SSLContext,
     return TlsStart(None, "no TLS handshake in time")
 
 
-__all__ = ["PLAIN_TO_TLS", "PLAIN_TO_TLS_ANSWER", "TlsStart", "client_tls_failure",
+__all__ = ["LEFT", "PLAIN_TO_TLS", "PLAIN_TO_TLS_ANSWER", "TlsStart", "client_tls_failure",
            "start_tls"]
