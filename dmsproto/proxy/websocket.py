@@ -364,6 +364,7 @@ class WebSocketSession:
             self.witness.notice(self.name, "unvalidated",
                                 f"a {direction} message over {limit:,} bytes passed unchecked")
             forward.extend(held)
+            self._backlog.put(direction, None, now)  # in its place among the checked ones
         elif held:
             self._judge(direction, message, now, held, forward, answer)
         else:

@@ -170,6 +170,20 @@ class Witness:
         self._tell(findings)
         return findings
 
+    def unchecked(self, stream: str, direction: Direction) -> None:
+        """A message too large to keep passed unchecked (its notice told it).
+
+        One from the DMS is taken as the answer to the oldest open request of the
+        stream (the DMS's large messages are answers: a long history, a big query),
+        so that request is not reported as unanswered.
+
+        Args:
+            stream: the stream it passed on.
+            direction: who sent it.
+        """
+        if direction == "recv":
+            self.checker.settle(stream)
+
     def framing(self, stream: str, direction: Direction, text: str) -> Finding:
         """A peer broke the WebSocket framing: a finding, and a notice that both sides were closed.
 
