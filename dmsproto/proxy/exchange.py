@@ -66,6 +66,30 @@ class _Outcome:
     """The answer's ``Content-Encoding``, if any."""
 
 
+class _Sending:
+    """The request's bytes on their way to the DMS, while its answer is awaited.
+
+    A DMS may answer before it has read the whole request (413 for a body over its
+    limit) and close: its answer reaches the client even when the rest of the
+    request can no longer be written.  A connection whose request was not written
+    whole is not used again.
+    """
+
+    __slots__ = ("done", "error")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.error: ConnectionLost | ProtocolError | None = None
+
+    async def run(self, dms: Peer, data: bytes) -> None:
+        try:
+            await dms.send_bytes(data)
+        except ConnectionLost as exc:
+            self.error = exc
+        else:
+            self.done = True
+
+
 class HttpForwarder:
     """The HTTP requests of one client connection (``client`` is its h11 peer)."""
 
@@ -125,8 +149,9 @@ class HttpForwarder:
                                     f"the DMS answered POST {self.count} with HTTP "
                                     f"{outcome.status}")
             return outcome.keep
-        except trio.Cancelled:
-            answered = False  # the proxy stopped: the request was cut off by nobody's fault
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # cancelled (also in a group): the proxy stopped
+                answered = False  # the request was cut off by nobody's fault
             raise
         finally:
             self.witness.end_stream(stream, answered=answered)
@@ -230,14 +255,21 @@ class HttpForwarder:
         headers = [(b"Host", self.upstream.host_header),
                    *end_to_end(raw_headers(request), drop=_OWN_REQUEST),
                    (b"Content-Length", str(len(body)).encode())]
-        try:
-            await dms.send(h11.Request(method=request.method,
-                                       target=self.upstream.target(bytes(request.target)),
-                                       headers=headers),
-                           *([h11.Data(data=body)] if body else []), h11.EndOfMessage())
-            response = await self._response_head(dms)
-        except (ConnectionLost, ProtocolError) as exc:
-            return await self._dms_lost(exc, "before it answered")
+        data = dms.encode(h11.Request(method=request.method,
+                                      target=self.upstream.target(bytes(request.target)),
+                                      headers=headers),
+                          *([h11.Data(data=body)] if body else []), h11.EndOfMessage())
+        sent = _Sending()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sent.run, dms, data)
+            try:
+                response: h11.Response | None = await self._response_head(dms)
+            except (ConnectionLost, ProtocolError) as exc:
+                response, sent.error = None, sent.error or exc
+            nursery.cancel_scope.cancel()  # an early answer: the rest is not wanted
+        if response is None:
+            assert sent.error is not None
+            return await self._dms_lost(sent.error, "before it answered")
         await self.client.send(h11.Response(status_code=response.status_code,
                                             reason=response.reason,
                                             headers=end_to_end(raw_headers(response))))
@@ -256,7 +288,7 @@ class HttpForwarder:
                 break
             else:
                 return await self._dms_lost(ConnectionLost("closed"), "in the middle of its answer")
-        if dms.reusable:
+        if dms.reusable and sent.done:
             dms.conn.start_next_cycle()
         else:
             await self.aclose()

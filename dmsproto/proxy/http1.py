@@ -153,7 +153,14 @@ class Peer:
 
     async def send(self, *events: Any) -> None:
         """Send h11 events as one write (``ConnectionLost`` when the peer is gone)."""
-        data = b"".join(self.conn.send(event) or b"" for event in events)
+        await self.send_bytes(self.encode(*events))
+
+    def encode(self, *events: Any) -> bytes:
+        """The bytes of h11 events, the connection's state moved on as if they were sent."""
+        return b"".join(self.conn.send(event) or b"" for event in events)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Write what :meth:`encode` gave (``ConnectionLost`` when the peer is gone)."""
         try:
             await self.stream.send_all(data)
         except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:

@@ -19,6 +19,7 @@ import trio
 
 from dmsproto.proxy import Limits
 from dmsproto.proxy.clienttls import PLAIN_TO_TLS
+from dmsproto.proxy.config import MiB
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import STEP, running_proxy
@@ -275,3 +276,19 @@ async def test_a_body_that_does_not_come_gets_408_as_from_the_dms(
         "the body of request 1 (POST) did not arrive within 0.3 s: answered 408, not "
         "forwarded"]
     assert seen.findings == []
+
+
+async def test_a_dms_refusing_a_large_body_early_reaches_the_client(
+        make_sim: Callable[..., Simulator], http_request: Any) -> None:
+    # over the DMS's 4 MiB: it answers 413 after the head and closes without reading on
+    big = b'{"get": [{"path": "A:Int", "tag": "' + b"x" * (5 * MiB) + b'"}]}'
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url) as (proxy, seen):
+        for _ in range(3):
+            reply = await http_request(proxy.port, "POST", "/json_data", big)
+            assert reply is not None and reply.status == 413, reply
+        good = await http_request(proxy.port, "POST", "/json_data", GET)
+        assert good is not None and good.status == 200
+    assert [n.text for n in seen.events("http-status")] == [
+        "the DMS answered POST 1 with HTTP 413"] * 3
+    assert seen.findings == [] and not seen.events("upstream-lost")
