@@ -31,6 +31,7 @@ from typing import Any, Final
 import trio
 from wsproto.connection import Connection as WsConnection
 from wsproto.connection import ConnectionState, ConnectionType
+from wsproto.frame_protocol import CloseReason
 from wsproto.events import (
     BytesMessage,
     CloseConnection,
@@ -50,8 +51,6 @@ from .refusal import blocked_notice, refusal
 from .witness import Witness
 
 GOING_AWAY: Final = 1001
-NO_STATUS: Final = 1005
-"""The code wsproto reports for a close frame without one (never sent on the wire)."""
 FORWARD_BATCH: Final = 16
 """Whole messages a pump forwards at most in one write."""
 
@@ -327,7 +326,7 @@ class WebSocketSession:
                     self._closing.set()
                     code = int(event.code)
                     self.ending = f"{self._who(src)} closed " + (
-                        "without a status code (1005)" if code == NO_STATUS
+                        "without a status code (1005)" if code == CloseReason.NO_STATUS_RCVD
                         else f"with {code}") + (f" {event.reason!r}" if event.reason else "")
                 if src.ws.state is ConnectionState.OPEN:  # wsproto could not read a frame
                     self._framing_error(src, event, forward, answer)
