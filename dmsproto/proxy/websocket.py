@@ -31,7 +31,6 @@ from typing import Any, Final
 import trio
 from wsproto.connection import Connection as WsConnection
 from wsproto.connection import ConnectionState, ConnectionType
-from wsproto.frame_protocol import CloseReason
 from wsproto.events import (
     BytesMessage,
     CloseConnection,
@@ -41,6 +40,7 @@ from wsproto.events import (
     Pong,
     TextMessage,
 )
+from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
 from ..versions import Direction
