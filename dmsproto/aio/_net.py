@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from ..client._opening import Opening, tls_error_from
+from ..client._opening import Opening, os_reason, tls_error_from
 from ..client._options import Options
 from ..client._wslink import READ_SIZE
 from ..errors import ConnectError
@@ -32,7 +32,7 @@ async def open_stream(
     try:
         reader, writer = await asyncio.open_connection(opts.host, opts.port, limit=READ_SIZE)
     except OSError as exc:
-        raise ConnectError(f"cannot connect to {peer}: {exc}") from exc
+        raise ConnectError(f"cannot connect to {peer}: {os_reason(exc)}") from exc
     if not opts.tls:
         return reader, writer
     assert opts.ssl_context is not None

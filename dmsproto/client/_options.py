@@ -102,15 +102,58 @@ def build_ssl_context(
         return ssl_context
     try:
         ctx = ssl.create_default_context(cafile=os.fspath(cafile) if cafile else None)
-        if not check_hostname:
-            ctx.check_hostname = False
-        if certfile is not None:
-            ctx.load_cert_chain(
-                os.fspath(certfile), os.fspath(keyfile) if keyfile is not None else None
-            )
     except (OSError, ssl.SSLError) as exc:
-        raise InvalidOptions(f"cannot load TLS files: {exc}") from exc
+        raise _tls_files_failure(f"CA file {os.fspath(cafile or '')}", exc,
+                                 "it holds no PEM certificate") from exc
+    if not check_hostname:
+        ctx.check_hostname = False
+    if certfile is not None:
+        try:
+            ctx.load_cert_chain(os.fspath(certfile),
+                                os.fspath(keyfile) if keyfile is not None else None)
+        except (OSError, ssl.SSLError) as exc:
+            raise InvalidOptions(f"cannot load TLS files: "
+                                 f"{cert_chain_failure(certfile, keyfile, exc)}") from exc
     return ctx
+
+
+#: OpenSSL's reasons for a TLS file it cannot use, in words a user can act on
+_TLS_FILE_REASONS = {
+    "NO_CERTIFICATE_OR_CRL_FOUND": "it holds no PEM certificate",
+    "KEY_VALUES_MISMATCH": "the key does not belong to the certificate",
+}
+
+
+def _tls_files_failure(what: str, exc: OSError, unreadable: str) -> InvalidOptions:
+    return InvalidOptions(f"cannot load TLS files: {_tls_file_reason(what, exc, unreadable)}")
+
+
+def _tls_file_reason(what: str, exc: OSError, unreadable: str) -> str:
+    if isinstance(exc, ssl.SSLError):
+        why = _TLS_FILE_REASONS.get(str(exc.reason), unreadable)
+    else:
+        why = exc.strerror or str(exc)
+    return f"{what}: {why}"
+
+
+def cert_chain_failure(certfile: str | os.PathLike[str], keyfile: str | os.PathLike[str] | None,
+                       exc: OSError) -> str:
+    """Why ``load_cert_chain(certfile, keyfile)`` failed: which file, in plain words.
+
+    Args:
+        certfile: the certificate (PEM), with its key unless ``keyfile`` is given.
+        keyfile: the key (PEM), if apart.
+        exc: what ``load_cert_chain`` raised.
+
+    Returns:
+        ``certificate FILE [with key FILE]: why``.
+    """
+    if keyfile is None:
+        return _tls_file_reason(f"certificate {os.fspath(certfile)}", exc,
+                                "no PEM certificate and key in it (is the key in a file "
+                                "of its own?)")
+    return _tls_file_reason(f"certificate {os.fspath(certfile)} with key {os.fspath(keyfile)}",
+                            exc, "not a PEM certificate and its PEM key")
 
 
 def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
@@ -196,4 +239,4 @@ def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
     return Options(**derived, **kept)
 
 
-__all__ = ["Options", "build_ssl_context", "make_options"]
+__all__ = ["Options", "build_ssl_context", "cert_chain_failure", "make_options"]

@@ -203,6 +203,16 @@ class LiveChecker:
         state.checker.finish()
         return self._drain(state)
 
+    def settle(self, stream: str) -> None:
+        """The oldest open request of ``stream`` was answered by a message not checked.
+
+        Args:
+            stream: the stream.
+        """
+        state = self._streams.get(stream)
+        if state is not None:
+            state.checker.settle(stream)
+
     def discard(self, stream: str) -> None:
         """Forget a stream without reporting its open requests (answered outside the protocol).
 

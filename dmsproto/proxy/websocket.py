@@ -40,6 +40,7 @@ from wsproto.events import (
     Pong,
     TextMessage,
 )
+from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
 from ..versions import Direction
@@ -201,18 +202,21 @@ class WebSocketSession:
     async def run(self) -> None:
         """Relay both directions until the session ends, checking every message."""
         self.witness.open_stream(self.name)
+        ended = False  # by the client, the DMS or the close deadline, not from outside
         try:
             with self._cancel:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(self._pump, self.client, self.dms, "send")
                     nursery.start_soon(self._pump, self.dms, self.client, "recv")
                     nursery.start_soon(self._close_deadline)
+            ended = True
         finally:
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(self.client.stream)
                 await trio.aclose_forcefully(self.dms.stream)
             self._backlog.drain()
-            self.witness.end_stream(self.name)
+            # cut off by the proxy (it stopped): requests on their way are nobody's orphans
+            self.witness.end_stream(self.name, answered=ended)
 
     async def _close_deadline(self) -> None:
         await self._closing.wait()
@@ -320,8 +324,10 @@ class WebSocketSession:
                 assert isinstance(event, CloseConnection)
                 if not self._closing.is_set():
                     self._closing.set()
-                    self.ending = f"{self._who(src)} closed with {int(event.code)}" + (
-                        f" {event.reason!r}" if event.reason else "")
+                    code = int(event.code)
+                    self.ending = f"{self._who(src)} closed " + (
+                        "without a status code (1005)" if code == CloseReason.NO_STATUS_RCVD
+                        else f"with {code}") + (f" {event.reason!r}" if event.reason else "")
                 if src.ws.state is ConnectionState.OPEN:  # wsproto could not read a frame
                     self._framing_error(src, event, forward, answer)
                 else:
@@ -357,6 +363,7 @@ class WebSocketSession:
             self.witness.notice(self.name, "unvalidated",
                                 f"a {direction} message over {limit:,} bytes passed unchecked")
             forward.extend(held)
+            self._backlog.put(direction, None, now)  # in its place among the checked ones
         elif held:
             self._judge(direction, message, now, held, forward, answer)
         else:

@@ -9,6 +9,7 @@ printer of ``dmsproto proxy``, or a list in tests) the moment it happens.
 
 from __future__ import annotations
 
+import logging
 import time as _time
 from collections import Counter
 from collections.abc import Callable
@@ -20,9 +21,12 @@ from ..recorder import Recorder
 from ..versions import Direction
 from .live import Finding, LiveChecker
 
+log = logging.getLogger("dmsproto.proxy")
 NOTICES: Final = {
     "open": "a client connected",
     "close": "a client connection ended",
+    "tls-failed": "a client's TLS handshake with the proxy failed (it refused the "
+                  "certificate, or left)",
     "upstream-failed": "the DMS could not be reached or did not answer the handshake; "
                        "the client got 502",
     "upstream-refused": "the DMS refused the WebSocket handshake; its answer was passed on",
@@ -33,7 +37,12 @@ NOTICES: Final = {
     "websocket": "a peer broke the WebSocket framing; both sides were closed",
     "http-status": "the DMS answered a POST with an HTTP error (not a protocol message)",
     "blocked": "an invalid request was answered by the proxy and not forwarded",
-    "unvalidated": "a message larger than the limit passed unchecked and unrecorded",
+    "unvalidated": "a message passed unchecked and unrecorded (larger than the limit, or "
+                   "in a content coding the proxy does not undo)",
+    "too-large": "an HTTP request body over the limit was answered 413 by the proxy and not "
+                 "forwarded",
+    "slow-request": "an HTTP request body did not arrive in time: answered 408 by the proxy "
+                    "and not forwarded",
     "error": "the proxy failed on this connection; other connections go on",
 }
 """Every kind of connection event, and what it means (the one list of them)."""
@@ -161,6 +170,20 @@ class Witness:
         self._tell(findings)
         return findings
 
+    def unchecked(self, stream: str, direction: Direction) -> None:
+        """A message too large to keep passed unchecked (its notice told it).
+
+        One from the DMS is taken as the answer to the oldest open request of the
+        stream (the DMS's large messages are answers: a long history, a big query),
+        so that request is not reported as unanswered.
+
+        Args:
+            stream: the stream it passed on.
+            direction: who sent it.
+        """
+        if direction == "recv":
+            self.checker.settle(stream)
+
     def framing(self, stream: str, direction: Direction, text: str) -> Finding:
         """A peer broke the WebSocket framing: a finding, and a notice that both sides were closed.
 
@@ -183,7 +206,9 @@ class Witness:
         Args:
             stream: the stream.
             answered: ``False`` when its open requests got an answer outside the
-                protocol (an HTTP error status): they are not reported as orphans.
+                protocol (an HTTP error status) or were cut off by the proxy itself
+                (it stopped, or a request never reached the DMS): they are not
+                reported as orphans.
 
         Returns:
             The findings on its unanswered requests.
@@ -213,8 +238,7 @@ class Witness:
             raise ValueError(f"unknown notice {event!r}")
         notice = Notice(self.clock(), client, event, text)
         self.notices[event] += 1
-        if self.listener is not None:
-            self.listener(notice)
+        self._inform(notice)
         return notice
 
     def _tell(self, findings: list[Finding]) -> None:
@@ -223,8 +247,22 @@ class Witness:
                 self.errors += 1
             else:
                 self.warnings += 1
-            if self.listener is not None:
-                self.listener(finding)
+            self._inform(finding)
+
+    def _inform(self, item: Finding | Notice) -> None:
+        """Tell the listener; its failure is its own and never breaks a connection.
+
+        A witness, not a participant: the traffic passes whatever the listener does.
+        A listener that raises is logged once and told nothing more.
+        """
+        listener = self.listener
+        if listener is None:
+            return
+        try:
+            listener(item)
+        except Exception:
+            log.exception("the proxy's listener failed; it is told nothing more")
+            self.listener = None
 
 
 __all__ = ["NOTICES", "Listener", "Notice", "Witness", "exit_status"]
