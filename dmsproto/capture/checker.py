@@ -109,7 +109,7 @@ class Checker:
             stream = self._streams[message.stream] = _Stream()
         self._pend(stream, _Pending(message, None), None)
 
-    def settle(self, stream: str) -> None:
+    def settle(self, stream: str, *, every: bool = False) -> int:
         """The oldest open request of ``stream`` was answered outside the protocol.
 
         An HTTP error status or a response body the capture lacks: the request is
@@ -117,10 +117,22 @@ class Checker:
 
         Args:
             stream: the connection (``Message.stream``).
+            every: all its open requests were (cut off by the recording proxy's stop).
+
+        Returns:
+            How many requests this settled.
         """
+        settled = 0
+        while self._settle_oldest(stream):
+            settled += 1
+            if not every:
+                break
+        return settled
+
+    def _settle_oldest(self, stream: str) -> bool:
         state = self._streams.get(stream)
         if state is None or not state.pending:
-            return
+            return False
         seq, pending = next(iter(state.pending.items()))
         key = None
         if pending.frame is not None and "tag" in pending.frame:
@@ -130,6 +142,7 @@ class Checker:
         if not queue:
             del state.by_tag[key]
         del state.pending[seq]
+        return True
 
     def finish(self) -> None:
         """Report the requests still waiting for a response."""

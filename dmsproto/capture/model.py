@@ -151,15 +151,20 @@ class Settled:
     answer; the checker must neither call the request an orphan nor pair it with the
     next response on the connection.
 
+    A recording may also say that every open request of a connection was cut off
+    (the proxy stopped while they were on their way): ``every`` settles them all.
+
     Args:
         source: the capture file's name.
         stream: the connection whose oldest open request it answers.
         reason: what answered, for the report's note (``answered with HTTP 401 ...``).
+        every: all open requests of the connection, not only the oldest.
     """
 
     source: str
     stream: str
     reason: str
+    every: bool = False
 
 
 @dataclass(slots=True)

@@ -68,8 +68,9 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
     for record in records:
         if type(record) is not Message:
             if type(record) is Settled:
-                checker.settle(record.stream)
-                settled[record.source, record.reason] += 1
+                answered = checker.settle(record.stream, every=record.every)
+                if answered:
+                    settled[record.source, record.reason] += answered
             elif type(record) is Unseen:
                 checker.unreadable(Message("send", "", record.source, record.where, record.time,
                                            record.stream, 0))

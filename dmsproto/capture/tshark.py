@@ -25,9 +25,18 @@ from typing import Any
 
 from ..errors import NotJSON
 from ..jsontext import parse_json
+from ..recorder import http_status_answer
 from ..versions import Direction
 from .har import BASE_PATH, is_dms_url, load_json_file
-from .model import CaptureError, Message, Note, Record, Settled, TsharkMissing, without_bom
+from .model import (
+    CaptureError,
+    Message,
+    Note,
+    Record,
+    Settled,
+    TsharkMissing,
+    without_bom,
+)
 
 DMS_PORT = 9020
 """The DMS's default port for ws/http (2.1)."""
@@ -143,8 +152,7 @@ class DmsTraffic:
             stream += " http"
             if method is None and self._fatal_answer(fields):
                 yield Settled(self.source, stream,
-                              f"answered with HTTP {_first(fields, 'http_response_code')} "
-                              "(a fatal error, 2.6)")
+                              http_status_answer(_first(fields, "http_response_code")))
                 return
             texts = self._http_body(fields, method)
             direction = "send" if method is not None else "recv"

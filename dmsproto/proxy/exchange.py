@@ -21,6 +21,7 @@ import trio
 
 from ..client._http import _alive
 from ..errors import ConnectError, ConnectionLost, ProtocolError
+from ..recorder import http_status_answer
 from .config import Limits, Upstream
 from .http1 import (
     BASE_PATH,
@@ -37,7 +38,7 @@ from .http1 import (
 from .live import Finding
 from .refusal import blocked_notice, refusal
 from .upstream import describe_failure, open_upstream
-from .witness import Witness
+from .witness import STOPPED, Witness
 
 _OWN_REQUEST: Final = frozenset({b"host", b"content-length", b"expect"})
 
@@ -132,7 +133,7 @@ class HttpForwarder:
             return (await self._forward(request, body, keep_body=False)).keep
         stream = f"{self.name}.{self.count}"
         self.witness.open_stream(stream)
-        answered = True
+        unanswered: str | None = None
         try:
             findings = self.witness.message(stream, "send", _as_text(body))
             if self.block_invalid and any(f.severity == "error" for f in findings):
@@ -140,24 +141,24 @@ class HttpForwarder:
                 return True
             outcome = await self._forward(request, body, keep_body=True)
             if outcome.status == 200:
-                answered = self._check_response(stream, outcome)
-            elif not outcome.reached:
-                answered = False  # not the client's fault: it got the proxy's 502
+                unanswered = self._check_response(stream, outcome)
+            elif not outcome.reached:  # not the client's fault: it got the proxy's 502
+                unanswered = "the DMS was not reached: the proxy answered 502"
             elif outcome.status is not None:
-                answered = False
+                unanswered = http_status_answer(outcome.status)
                 self.witness.notice(stream, "http-status",
                                     f"the DMS answered POST {self.count} with HTTP "
                                     f"{outcome.status}")
             return outcome.keep
         except BaseException as exc:
             if not isinstance(exc, Exception):  # cancelled (also in a group): the proxy stopped
-                answered = False  # the request was cut off by nobody's fault
+                unanswered = STOPPED  # the request was cut off by nobody's fault
             raise
         finally:
-            self.witness.end_stream(stream, answered=answered)
+            self.witness.end_stream(stream, unanswered=unanswered)
 
-    def _check_response(self, stream: str, outcome: _Outcome) -> bool:
-        """Check the DMS's answer as the client reads it; False when it passed unchecked.
+    def _check_response(self, stream: str, outcome: _Outcome) -> str | None:
+        """Check the DMS's answer as the client reads it; why not, when it passed unchecked.
 
         An answer that cannot be checked (over the limit, or in a content coding the
         proxy does not undo) leaves its request unpaired without that being the
@@ -170,11 +171,11 @@ class HttpForwarder:
             decoded = decode_content(outcome.body, outcome.coding, limit)
             if isinstance(decoded, bytes):
                 self.witness.message(stream, "recv", _as_text(decoded))
-                return True
+                return None
             why = decoded
         self.witness.notice(stream, "unvalidated",
                             f"the answer to POST {self.count}, {why}, passed unchecked")
-        return False
+        return f"the answer passed unchecked ({why})"
 
     # --- request --------------------------------------------------------------------
 

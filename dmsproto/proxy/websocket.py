@@ -48,7 +48,7 @@ from .backlog import Backlog
 from .config import Limits
 from .frames import FrameSplitter, Other, Plain
 from .refusal import blocked_notice, refusal
-from .witness import Witness
+from .witness import STOPPED, Witness
 
 GOING_AWAY: Final = 1001
 FORWARD_BATCH: Final = 16
@@ -216,7 +216,7 @@ class WebSocketSession:
                 await trio.aclose_forcefully(self.dms.stream)
             self._backlog.drain()
             # cut off by the proxy (it stopped): requests on their way are nobody's orphans
-            self.witness.end_stream(self.name, answered=ended)
+            self.witness.end_stream(self.name, unanswered=None if ended else STOPPED)
 
     async def _close_deadline(self) -> None:
         await self._closing.wait()

@@ -71,6 +71,9 @@ class Notice:
                 "text": self.text}
 
 
+STOPPED: Final = "cut off: the proxy stopped before the answer came"
+"""Why requests on their way when the proxy stops have no answer (not the peers' fault)."""
+
 Listener = Callable[[Finding | Notice], None]
 """Told each finding and notice the moment it happens (the console printer, a list)."""
 
@@ -183,6 +186,9 @@ class Witness:
         """
         if direction == "recv":
             self.checker.settle(stream)
+            if self.recorder is not None:
+                self.recorder.settled("the answer passed unchecked (larger than the limit)",
+                                      conn=stream, time=datetime.fromtimestamp(self.clock(), UTC))
 
     def framing(self, stream: str, direction: Direction, text: str) -> Finding:
         """A peer broke the WebSocket framing: a finding, and a notice that both sides were closed.
@@ -200,21 +206,25 @@ class Witness:
         self.notice(stream, "websocket", text)
         return finding
 
-    def end_stream(self, stream: str, *, answered: bool = True) -> list[Finding]:
+    def end_stream(self, stream: str, *, unanswered: str | None = None) -> list[Finding]:
         """A stream ended.
 
         Args:
             stream: the stream.
-            answered: ``False`` when its open requests got an answer outside the
-                protocol (an HTTP error status) or were cut off by the proxy itself
-                (it stopped, or a request never reached the DMS): they are not
-                reported as orphans.
+            unanswered: why its open requests got no protocol message as their answer,
+                when that is nobody's fault: an HTTP error status, or cut off by the
+                proxy itself (it stopped, or a request never reached the DMS).  They
+                are then not reported as orphans, and the recording says why, so
+                ``dmsproto validate`` agrees.  ``None``: report them.
 
         Returns:
             The findings on its unanswered requests.
         """
-        if not answered:
+        if unanswered is not None:
             self.checker.discard(stream)
+            if self.recorder is not None:
+                self.recorder.settled(unanswered, conn=stream, every=True,
+                                      time=datetime.fromtimestamp(self.clock(), UTC))
             return []
         findings = self.checker.close(stream)
         self._tell(findings)
@@ -265,4 +275,4 @@ class Witness:
             self.listener = None
 
 
-__all__ = ["NOTICES", "Listener", "Notice", "Witness", "exit_status"]
+__all__ = ["NOTICES", "STOPPED", "Listener", "Notice", "Witness", "exit_status"]

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+from collections import Counter
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,11 +21,14 @@ import trio
 from trio_websocket import ConnectionRejected, open_websocket_url
 from wsproto.frame_protocol import Opcode
 
+from dmsproto.capture import validate_files
 from dmsproto.proxy import LiveChecker, Proxy, Witness, upstream_from_url
+from dmsproto.proxy.witness import STOPPED
+from dmsproto.recorder import Recorder
 from dmsproto.proxy.clienttls import LEFT
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
-from tests.support.proxy import STEP, Frame, RawClient, Seen, running_proxy
+from tests.support.proxy import STEP, Frame, RawClient, Seen, running_proxy, validated
 
 GET = '{"tag": "t1", "get": ["A:Int"]}'
 
@@ -98,12 +103,15 @@ async def test_http_client_dropping_mid_request(make_sim: Callable[..., Simulato
     assert [(f.client, f.rule) for f in seen.findings] == [("c1.1", "orphan-request")]
 
 
-async def test_an_unreachable_dms_gives_502_and_a_notice(http_request: Any) -> None:
+async def test_an_unreachable_dms_gives_502_and_a_notice(http_request: Any,
+                                                         tmp_path: Path) -> None:
     listener = trio.socket.socket()
     await listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     listener.close()  # nothing listens there now
-    async with running_proxy(f"ws://127.0.0.1:{port}/json_data") as (proxy, seen):
+    record = tmp_path / "proxy.jsonl"
+    async with running_proxy(f"ws://127.0.0.1:{port}/json_data",
+                             record=Recorder(record)) as (proxy, seen):
         reply = await http_request(proxy.port, "POST", "/json_data", GET.encode())
         assert reply is not None and reply.status == 502
         assert reply.body == (f"Bad gateway: cannot connect to the DMS at 127.0.0.1:{port}: "
@@ -117,6 +125,11 @@ async def test_an_unreachable_dms_gives_502_and_a_notice(http_request: Any) -> N
     assert len(seen.events("upstream-failed")) == 2
     # the request never reached the DMS: no finding, and nothing for the exit code
     assert seen.findings == [] and proxy.witness.exit_status() == 0
+    # and `dmsproto validate` on the recording agrees
+    report = validate_files([record])
+    assert report.errors == 0 and validated(record) == Counter()
+    assert report.notes == [f"{record}: 1 request not checked against an answer: "
+                            "the DMS was not reached: the proxy answered 502"]
 
 
 def probe_status(exc: BaseException) -> int:
@@ -227,10 +240,11 @@ async def test_a_dms_closing_without_an_answer_is_told_so(
 
 
 async def test_connections_open_when_the_proxy_stops_say_so_and_leave_no_orphans(
-        make_sim: Callable[..., Simulator], http_client: Any) -> None:
+        make_sim: Callable[..., Simulator], http_client: Any, tmp_path: Path) -> None:
     sim = make_sim(tiny_plant())
     seen = Seen()
-    witness = Witness(LiveChecker("1.4"), listener=seen)
+    record = tmp_path / "proxy.jsonl"
+    witness = Witness(LiveChecker("1.4"), listener=seen, recorder=Recorder(record))
     async with sim, AsyncExitStack() as client_side, trio.open_nursery() as nursery:
         async with Proxy(upstream_from_url(sim.url), witness) as proxy:
             client = await client_side.enter_async_context(RawClient.connect(proxy.port))
@@ -255,3 +269,9 @@ async def test_connections_open_when_the_proxy_stops_say_so_and_leave_no_orphans
     assert [n.text for n in seen.events("close")] == ["the proxy stopped"] * 2
     # what was cut off by the proxy itself is nobody's fault: no orphan-request
     assert seen.findings == [] and witness.exit_status() == 0
+    # the recording says so too, so `dmsproto validate` agrees
+    assert witness.recorder is not None
+    witness.recorder.close()
+    report = validate_files([record])
+    assert report.errors == 0 and validated(record) == Counter()
+    assert report.notes == [f"{record}: 2 requests not checked against an answer: {STOPPED}"]

@@ -8,21 +8,25 @@ import gzip
 import socket
 import struct
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import h11
 import pytest
 import trio
 
+from dmsproto.capture import validate_files
 from dmsproto.proxy import Limits
+from dmsproto.recorder import Recorder
 from dmsproto.proxy.clienttls import PLAIN_TO_TLS
 from dmsproto.proxy.config import MiB
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
-from tests.support.proxy import STEP, running_proxy
+from tests.support.proxy import STEP, running_proxy, validated
 
 GET = b'{"get": [{"path": "A:Int"}]}'
 
@@ -214,14 +218,17 @@ async def test_an_answer_in_a_coding_the_proxy_cannot_undo_passes_unchecked(
 
 
 async def test_an_answer_over_the_limit_passes_unchecked_and_leaves_no_orphan(
-        make_sim: Callable[..., Simulator], http_request: Any) -> None:
+        make_sim: Callable[..., Simulator], http_request: Any, tmp_path: Path) -> None:
     sim = make_sim(tiny_plant())
-    async with sim, running_proxy(sim.url, limits=Limits(max_message=64)) as (proxy, seen):
+    record = tmp_path / "proxy.jsonl"
+    async with sim, running_proxy(sim.url, limits=Limits(max_message=64),
+                                  record=Recorder(record)) as (proxy, seen):
         reply = await http_request(proxy.port, "POST", "/json_data", GET)
     assert reply is not None and b'"value":44' in reply.body
     assert [n.text for n in seen.events("unvalidated")] == [
         "the answer to POST 1, over 64 bytes, passed unchecked"]
     assert seen.findings == []
+    assert validate_files([record]).errors == 0 and validated(record) == Counter()
 
 
 async def test_a_body_over_the_limit_gets_413_without_100_continue_and_a_notice(
@@ -279,11 +286,12 @@ async def test_a_body_that_does_not_come_gets_408_as_from_the_dms(
 
 
 async def test_a_dms_refusing_a_large_body_early_reaches_the_client(
-        make_sim: Callable[..., Simulator], http_request: Any) -> None:
+        make_sim: Callable[..., Simulator], http_request: Any, tmp_path: Path) -> None:
     # over the DMS's 4 MiB: it answers 413 after the head and closes without reading on
     big = b'{"get": [{"path": "A:Int", "tag": "' + b"x" * (5 * MiB) + b'"}]}'
     sim = make_sim(tiny_plant())
-    async with sim, running_proxy(sim.url) as (proxy, seen):
+    record = tmp_path / "proxy.jsonl"
+    async with sim, running_proxy(sim.url, record=Recorder(record)) as (proxy, seen):
         for _ in range(3):
             reply = await http_request(proxy.port, "POST", "/json_data", big)
             assert reply is not None and reply.status == 413, reply
@@ -292,3 +300,8 @@ async def test_a_dms_refusing_a_large_body_early_reaches_the_client(
     assert [n.text for n in seen.events("http-status")] == [
         "the DMS answered POST 1 with HTTP 413"] * 3
     assert seen.findings == [] and not seen.events("upstream-lost")
+    # the recording says so too: `dmsproto validate` finds no request without an answer
+    report = validate_files([record])
+    assert report.errors == 0 and validated(record) == Counter()
+    assert report.notes == [f"{record}: 3 requests not checked against an answer: "
+                            "answered with HTTP 413 (a fatal error, 2.6)"]
