@@ -26,6 +26,7 @@ nothing else about the framing changes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any, Final
 
 import trio
@@ -51,6 +52,8 @@ from .refusal import blocked_notice, refusal
 from .witness import STOPPED, Witness
 
 GOING_AWAY: Final = 1001
+PROXY_STOPPED: Final = "The proxy stopped."
+"""The close reason both peers of a WebSocket get when the proxy stops."""
 FORWARD_BATCH: Final = 16
 """Whole messages a pump forwards at most in one write."""
 
@@ -76,6 +79,8 @@ class _Side:
         self._free = trio.Event()
         self._in_message = False
         self._deferred: list[Event] = []
+        self.torn = False
+        """A write was cut off midway: the peer's frame boundary is lost, send nothing more."""
 
     @property
     def closed(self) -> bool:
@@ -114,7 +119,9 @@ class _Side:
                     self._encode(item, chunks)
                     is_open = ws.state is ConnectionState.OPEN
             if chunks:
+                self.torn = True
                 await self.stream.send_all(b"".join(chunks))
+                self.torn = False
         finally:
             self._writing = False
             if self._waiting:
@@ -212,11 +219,27 @@ class WebSocketSession:
             ended = True
         finally:
             with trio.CancelScope(shield=True):
+                if not ended:
+                    await self._going_away()
                 await trio.aclose_forcefully(self.client.stream)
                 await trio.aclose_forcefully(self.dms.stream)
             self._backlog.drain()
             # cut off by the proxy (it stopped): requests on their way are nobody's orphans
             self.witness.end_stream(self.name, unanswered=None if ended else STOPPED)
+
+    async def _going_away(self) -> None:
+        """The proxy stops: both peers get a close frame (1001) before the connections end.
+
+        Bounded by ``close_timeout``; a side whose last write was cut off midway gets
+        nothing (a frame would land inside the torn one).
+        """
+        with trio.move_on_after(self.limits.close_timeout):
+            for side in (self.client, self.dms):
+                if side.torn or side.ws.state is not ConnectionState.OPEN:
+                    continue
+                with suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+                    await side.send([CloseConnection(code=GOING_AWAY, reason=PROXY_STOPPED)],
+                                    answer=True)
 
     async def _close_deadline(self) -> None:
         await self._closing.wait()

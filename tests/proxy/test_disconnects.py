@@ -23,6 +23,7 @@ from wsproto.frame_protocol import Opcode
 
 from dmsproto.capture import validate_files
 from dmsproto.proxy import LiveChecker, Proxy, Witness, upstream_from_url
+from dmsproto.proxy.websocket import PROXY_STOPPED
 from dmsproto.proxy.witness import STOPPED
 from dmsproto.recorder import Recorder
 from dmsproto.proxy.clienttls import LEFT
@@ -264,6 +265,8 @@ async def test_connections_open_when_the_proxy_stops_say_so_and_leave_no_orphans
         # the proxy stopped with the WebSocket open and a POST unanswered
         with trio.fail_after(STEP):
             await proxy.wait_idle()
+        # the WebSocket client was told, with a close frame, not a dropped connection
+        assert await client.frame() == Frame("close", PROXY_STOPPED, code=1001)
         for hold in held:
             hold.release()
     assert [n.text for n in seen.events("close")] == ["the proxy stopped"] * 2
