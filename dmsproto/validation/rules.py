@@ -107,7 +107,9 @@ RULES: dict[str, Rule] = _rules(
     # -- across the messages of one connection
     Rule("orphan-request", "error", "session", "a request that never got a response"),
     Rule("orphan-response", "error", "session", "a response that answers no open request"),
-    Rule("tag-echo", "error", "session", "a response without its request's root tag (2.9)"),
+    Rule("tag-echo", "error", "session",
+         "a response without its request's root tag, or with one its request did not "
+         "send (2.9)"),
     Rule("command-echo", "error", "session",
          "a response lacks a command of its request, or adds one"),
     Rule("item-count", "error", "session",
@@ -122,7 +124,8 @@ RULES: dict[str, Rule] = _rules(
          "a write (set, rename, delete) without whois: needed on unauthenticated "
          "connections, optional on authenticated ones (3.1.1); a capture does not show which"),
     Rule("event-unsubscribed", "error", "session",
-         "an event for a tag or path never subscribed on this connection (3.6.4)"),
+         "an event for a tag or path never subscribed on this connection, or whose "
+         "subscription the DMS refused (3.6.3, 3.6.4)"),
     Rule("event-after-unsubscribe", "error", "session",
          "an event for a subscription already cancelled (3.6.3)"),
 )

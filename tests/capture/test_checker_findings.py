@@ -154,6 +154,16 @@ def test_an_untagged_response_answers_the_oldest_tagged_request() -> None:
     ]
 
 
+def test_a_response_tagged_for_an_untagged_request_is_one_tag_echo() -> None:
+    talk = Talk()
+    talk.send({"get": ["A"]})
+    talk.recv({"get": [item("A")], "tag": 3})
+    assert talk.finish() == [
+        Finding("tag-echo", "t:2", "/tag", 3,
+                "response carries tag 3, its request at t:1 sent no root tag"),
+    ]
+
+
 def test_untagged_requests_and_responses_pair_in_order() -> None:
     talk = Talk()
     talk.send({"get": ["A"]})
@@ -296,6 +306,10 @@ def test_item_tags_lost_or_changed() -> None:
     talk.recv({"get": [item("A", tag="x"), item("B", tag="y"), item("C"), item("D", tag="4"),
                        {"code": "error", "message": "bad"}], "tag": 1})
     assert talk.finish() == [
+        Finding("item-tag", "t:2", "/get/0/tag", "x",
+                'request item 0 was sent with no tag, answered with tag "x"'),
+        Finding("item-tag", "t:2", "/get/1/tag", "y",
+                'request item 1 was sent with no tag, answered with tag "y"'),
         Finding("item-tag", "t:2", "/get/2/tag", None,
                 'request item 2 was sent with tag "c", answered with no tag'),
         Finding("item-tag", "t:2", "/get/3/tag", "4",
@@ -398,6 +412,32 @@ def test_a_refused_unsubscribe_keeps_the_subscription() -> None:
     talk.recv({"event": [event("A", tag="a"), event("B", tag="b")]})
     assert [(f.rule, f.pointer) for f in talk.finish()] == [
         ("event-after-unsubscribe", "/event/1/tag")]
+
+
+def test_a_refused_subscribe_subscribes_nothing() -> None:
+    talk = Talk()
+    talk.send({"subscribe": [{"path": "A", "tag": "a"}, {"path": "B"}, {"path": "C"}], "tag": 1})
+    talk.recv({"subscribe": [{"code": "not found", "path": "A", "tag": "a",
+                              "message": "Data point doesn't exist"},
+                             {"code": "no perm", "path": "B"}, item("C")], "tag": 1})
+    talk.recv({"event": [event("A", tag="a"), event("B"), event("C")]})
+    assert talk.finish() == [
+        Finding("event-unsubscribed", "t:3", "/event/0/tag", "a",
+                'event for tag "a", which was never subscribed'),
+        Finding("event-unsubscribed", "t:3", "/event/1/path", "B",
+                "event path is not among the paths subscribed with no tag"),
+    ]
+
+
+def test_a_refused_subscribe_again_keeps_the_live_subscription() -> None:
+    talk = Talk()
+    talk.send({"subscribe": [{"path": "A", "tag": "a"}], "tag": 1})
+    talk.recv({"subscribe": [item("A", tag="a")], "tag": 1})
+    talk.send({"subscribe": [{"path": "A", "tag": "a", "event": "*"}], "tag": 2})
+    talk.recv({"subscribe": [{"code": "error", "path": "A", "tag": "a", "message": "no"}],
+               "tag": 2})
+    talk.recv({"event": [event("A", tag="a")]})
+    assert talk.finish() == []
 
 
 def test_unsubscribe_items_that_match_nothing_do_not_stop_the_others() -> None:
