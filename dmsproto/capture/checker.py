@@ -15,7 +15,8 @@ Rules reported here (the per-frame rules come from :mod:`dmsproto.validation`):
 - ``item-count``: a response array with another length than its request array
   (not for ``get``/``subscribe`` with a ``query``, which answer with any number of
   items, nor ``changelogGetGroups``, which sends ``[]``);
-- ``item-order``: the right paths in the wrong order; ``path-echo``: a wrong path;
+- ``item-order``: the right paths in the wrong order; ``path-echo``: a wrong path (for
+  ``changelogRead``, a wrong ``group``);
 - ``item-tag``: a response item without its request item's ``tag``, or with one its
   request item did not send (for a query: a tag no request item carried);
 - ``whois``: a ``set``/``rename``/``delete`` request without ``whois``;
@@ -40,6 +41,9 @@ COMMANDS = frozenset({"get", "set", "rename", "delete", "subscribe", "unsubscrib
                       "changelogGetGroups", "changelogRead"})
 WRITES = ("set", "rename", "delete")
 _QUERY_COMMANDS = ("get", "subscribe")
+#: The member a response item echoes to name what it answers, where it is not ``path``
+#: (changelogRead: "group: Echo from the request", 4.3.3).
+_ECHOED = {"changelogRead": "group"}
 _NO = object()
 _TAG_SHOWN = 200  # characters of a tag's JSON text in a message
 
@@ -257,10 +261,11 @@ class Checker:
                        f"{count(len(answered), 'response item')} for "
                        f"{count(len(asked), 'request item')}")
             return
-        want = [a if type(a) is str else a.get("path") if type(a) is dict else None
+        key = _ECHOED.get(command, "path")
+        want = [a if type(a) is str else a.get(key) if type(a) is dict else None
                 for a in asked]
-        got = [i.get("path") if type(i) is dict else None for i in answered]
-        if want != got and self._paths(message, command, want, got):
+        got = [i.get(key) if type(i) is dict else None for i in answered]
+        if want != got and self._paths(message, command, key, want, got):
             return  # reordered items carry their tags along: one finding, item-order
         asked_tags = [a.get("tag", _NO) if type(a) is dict else _NO for a in asked]
         for i, (sent, item) in enumerate(zip(asked_tags, answered, strict=True)):
@@ -275,7 +280,8 @@ class Checker:
                            f"request item {i} was sent with {_show(sent)}, "
                            f"answered with {_show(back)}")
 
-    def _paths(self, message: Message, command: str, want: list[Any], got: list[Any]) -> bool:
+    def _paths(self, message: Message, command: str, key: str, want: list[Any],
+               got: list[Any]) -> bool:
         """Report wrong paths; ``True`` when the items are the right ones, reordered."""
         # A fatal item (code "error", no path) stands in for any request item.
         wrong = [i for i, (w, g) in enumerate(zip(want, got, strict=True))
@@ -287,7 +293,7 @@ class Checker:
                        "response items are not in the order of the request items")
             return True
         for i in wrong:
-            self._sink("path-echo", message, f"/{command}/{i}/path", got[i],
+            self._sink("path-echo", message, f"/{command}/{i}/{key}", got[i],
                        f"answers request item {i}, which asked for {want[i]!r}")
         return False
 

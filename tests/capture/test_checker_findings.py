@@ -495,3 +495,21 @@ def test_streams_keep_their_own_subscriptions() -> None:
     talk.recv({"event": [event("A", tag="s")]}, stream="two")
     talk.recv({"event": [event("A", tag="s")]}, stream="one")
     assert [(f.rule, f.position) for f in talk.finish()] == [("event-unsubscribed", "t:3")]
+
+
+def test_a_changelog_read_answer_echoes_its_group() -> None:
+    talk = Talk()
+    talk.send({"changelogRead": [{"group": "ABS1", "start": "2016-02-29T00:00:00Z"},
+                                 {"group": "PROT", "start": "2016-02-29T00:00:00Z"}], "tag": 1})
+    talk.recv({"changelogRead": [{"code": "ok", "group": "ABS1", "changelog": []},
+                                 {"code": "ok", "group": "ALARMS", "changelog": []}], "tag": 1})
+    talk.send({"changelogRead": [{"group": "A", "start": "2016-02-29T00:00:00Z"},
+                                 {"group": "B", "start": "2016-02-29T00:00:00Z"}], "tag": 2})
+    talk.recv({"changelogRead": [{"code": "ok", "group": "B"}, {"code": "ok", "group": "A"}],
+               "tag": 2})
+    assert talk.finish() == [
+        Finding("path-echo", "t:2", "/changelogRead/1/group", "ALARMS",
+                "answers request item 1, which asked for 'PROT'"),
+        Finding("item-order", "t:4", "/changelogRead", None,
+                "response items are not in the order of the request items"),
+    ]
