@@ -16,7 +16,7 @@ Rules reported here (the per-frame rules come from :mod:`dmsproto.validation`):
   (not for ``get``/``subscribe`` with a ``query``, which answer with any number of
   items, nor ``changelogGetGroups``, which sends ``[]``);
 - ``item-order``: the right paths in the wrong order; ``path-echo``: a wrong path (for
-  ``changelogRead``, a wrong ``group``);
+  ``changelogRead``, a wrong ``group``; for ``rename``, also a wrong ``newPath``);
 - ``item-tag``: a response item without its request item's ``tag``, or with one its
   request item did not send (for a query: a tag no request item carried);
 - ``whois``: a ``set``/``rename``/``delete`` request without ``whois``;
@@ -267,6 +267,8 @@ class Checker:
         got = [i.get(key) if type(i) is dict else None for i in answered]
         if want != got and self._paths(message, command, key, want, got):
             return  # reordered items carry their tags along: one finding, item-order
+        if command == "rename":
+            self._new_paths(message, asked, answered)
         asked_tags = [a.get("tag", _NO) if type(a) is dict else _NO for a in asked]
         for i, (sent, item) in enumerate(zip(asked_tags, answered, strict=True)):
             if type(item) is not dict:
@@ -313,6 +315,15 @@ class Checker:
             sub.paths.discard(path)
             if not sub.paths:
                 del stream.subs[key]
+
+    def _new_paths(self, message: Message, asked: list[Any], answered: list[Any]) -> None:
+        """A rename answer's ``newPath`` is "the renamed path" (3.4.3): the one asked for."""
+        for i, (sent, item) in enumerate(zip(asked, answered, strict=True)):
+            if type(sent) is dict and type(item) is dict and "newPath" in item \
+                    and item["newPath"] != sent.get("newPath"):
+                self._sink("path-echo", message, f"/rename/{i}/newPath", item["newPath"],
+                           f"answers request item {i}, which renames to "
+                           f"{sent.get('newPath')!r}")
 
     def _unsubscribed(self, stream: _Stream, asked: list[Any], answered: list[Any]) -> None:
         for i, item in enumerate(asked):

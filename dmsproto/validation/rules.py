@@ -118,7 +118,8 @@ RULES: dict[str, Rule] = _rules(
     Rule("item-order", "error", "session",
          "response items answer the request items in another order (3.1.2)"),
     Rule("path-echo", "error", "session",
-         "a response item answers another path (changelogRead: another group, 4.3.3)"),
+         "a response item answers another path (rename: also another newPath, 3.4.3; "
+         "changelogRead: another group, 4.3.3)"),
     Rule("item-tag", "error", "session",
          "a response item lacks its request item's tag, or carries one never sent"),
     Rule("whois", "warning", "session",

@@ -513,3 +513,16 @@ def test_a_changelog_read_answer_echoes_its_group() -> None:
         Finding("item-order", "t:4", "/changelogRead", None,
                 "response items are not in the order of the request items"),
     ]
+
+
+def test_a_rename_answer_echoes_the_new_path() -> None:
+    talk = Talk()
+    talk.send({"rename": [{"path": "A", "newPath": "B"}, {"path": "C", "newPath": "D"},
+                          {"path": "E", "newPath": "F"}], "whois": "w", "tag": 1})
+    talk.recv({"rename": [{"code": "ok", "path": "A", "newPath": "B"},
+                          {"code": "ok", "path": "C", "newPath": "X"},
+                          {"code": "not found", "path": "E", "message": "gone"}], "tag": 1})
+    assert talk.finish() == [
+        Finding("path-echo", "t:2", "/rename/1/newPath", "X",
+                "answers request item 1, which renames to 'D'"),
+    ]
