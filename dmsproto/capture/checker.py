@@ -14,7 +14,8 @@ Rules reported here (the per-frame rules come from :mod:`dmsproto.validation`):
 - ``command-echo``: a response lacking a command of its request, or adding one;
 - ``item-count``: a response array with another length than its request array
   (not for ``get``/``subscribe`` with a ``query``, which answer with any number of
-  items, nor ``changelogGetGroups``, which sends ``[]``);
+  items, nor ``changelogGetGroups``, which sends ``[]``, nor an array that is the one
+  fatal-error item of 3.2.1, which answers the whole command);
 - ``item-order``: the right paths in the wrong order; ``path-echo``: a wrong path (for
   ``changelogRead``, a wrong ``group``; for ``rename``, also a wrong ``newPath``);
 - ``item-tag``: a response item without its request item's ``tag``, or with one its
@@ -49,6 +50,11 @@ _TAG_SHOWN = 200  # characters of a tag's JSON text in a message
 
 #: ``sink(rule, message, pointer, value, text)`` receives each finding.
 Sink = Callable[[str, Message, str, Any, str], None]
+
+
+def _fatal(item: Any, key: str) -> bool:
+    """The fatal-error item of 3.2.1: code ``error`` and nothing naming what it answers."""
+    return type(item) is dict and item.get("code") == "error" and key not in item
 
 
 def _show(tag: Any) -> str:
@@ -256,12 +262,14 @@ class Checker:
                     self._sink("item-tag", message, f"/{command}/{i}/tag", item["tag"],
                                "tag was not sent with any item of the request")
             return
+        key = _ECHOED.get(command, "path")
+        if len(answered) == 1 and len(asked) > 1 and _fatal(answered[0], key):
+            return  # a fatal error answers the whole command with one item (3.2.1)
         if len(answered) != len(asked):
             self._sink("item-count", message, f"/{command}", len(answered),
                        f"{count(len(answered), 'response item')} for "
                        f"{count(len(asked), 'request item')}")
             return
-        key = _ECHOED.get(command, "path")
         want = [a if type(a) is str else a.get(key) if type(a) is dict else None
                 for a in asked]
         got = [i.get(key) if type(i) is dict else None for i in answered]

@@ -113,8 +113,8 @@ RULES: dict[str, Rule] = _rules(
     Rule("command-echo", "error", "session",
          "a response lacks a command of its request, or adds one"),
     Rule("item-count", "error", "session",
-         "a response array differs in length from its request array (not for queries "
-         "and changelogGetGroups) (3.1.2)"),
+         "a response array differs in length from its request array (not for queries, "
+         "changelogGetGroups and the one fatal-error item of 3.2.1) (3.1.2)"),
     Rule("item-order", "error", "session",
          "response items answer the request items in another order (3.1.2)"),
     Rule("path-echo", "error", "session",

@@ -289,6 +289,24 @@ def test_items_in_another_order() -> None:
     ]
 
 
+def test_one_fatal_item_answers_a_whole_command() -> None:
+    # the DMS (and the simulator) answer a request it cannot take with one fatal item
+    talk = Talk()
+    talk.send({"get": ["A", "B"], "colour": 1, "tag": 1})
+    talk.recv({"get": [{"code": "error", "message": "Unknown command 'colour'"}], "tag": 1})
+    talk.send({"changelogRead": [{"group": "A", "start": "2016-02-29T00:00:00Z"},
+                                 {"group": "B", "start": "2016-02-29T00:00:00Z"}], "tag": 2})
+    talk.recv({"changelogRead": [{"code": "error", "message": "bad"}], "tag": 2})
+    talk.send({"get": ["A", "B"], "tag": 3})
+    talk.recv({"get": [{"code": "not found", "message": "gone"}], "tag": 3})
+    talk.send({"get": ["A", "B"], "tag": 4})
+    talk.recv({"get": [item("A")], "tag": 4})
+    assert talk.finish() == [
+        Finding("item-count", "t:6", "/get", 1, "1 response item for 2 request items"),
+        Finding("item-count", "t:8", "/get", 1, "1 response item for 2 request items"),
+    ]
+
+
 def test_a_fatal_item_stands_for_any_request_item_but_others_are_still_checked() -> None:
     talk = Talk()
     talk.send({"get": ["A", "B", "C"], "tag": 1})
