@@ -98,13 +98,13 @@ class HttpForwarder:
         self.witness.open_stream(stream)
         answered = True
         try:
-            findings = self.witness.message(stream, "send", _as_text(body))
+            findings = self.witness.message(stream, "send", _as_text(body), http=True)
             if self.block_invalid and any(f.severity == "error" for f in findings):
                 await self._refuse(stream, body, findings)
                 return self.client.reusable
             outcome = await self._forward(request, body, keep_body=True)
             if outcome.status == 200 and outcome.body is not None:
-                self.witness.message(stream, "recv", _as_text(outcome.body))
+                self.witness.message(stream, "recv", _as_text(outcome.body), http=True)
             elif outcome.status == 200:
                 self.witness.notice(stream, "unvalidated",
                                     f"a response over {self.limits.max_message:,} bytes "
@@ -150,7 +150,7 @@ class HttpForwarder:
             h11.Response(status_code=200, headers=[
                 (b"Content-Type", JSON_TYPE), (b"Content-Length", str(len(data)).encode())]),
             h11.Data(data=data), h11.EndOfMessage())
-        self.witness.message(stream, "recv", reply)
+        self.witness.message(stream, "recv", reply, http=True)
 
     # --- upstream -------------------------------------------------------------------
 

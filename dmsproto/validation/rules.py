@@ -100,6 +100,9 @@ RULES: dict[str, Rule] = _rules(
     Rule("binary-frame", "warning", "capture",
          "a DMS message in a binary WebSocket frame: JSON is text (2.3, RFC 6455); the "
          "vendor's own Node-RED client sends binary frames and real DMSs answer them"),
+    Rule("websocket-only", "error", "capture",
+         "subscribe or unsubscribe sent in an HTTP POST: monitoring is only possible on "
+         "WebSocket connections (3.1, 3.6)"),
     # -- below the messages, seen live only
     Rule("websocket", "error", "live",
          "a WebSocket frame breaks RFC 6455 (a client frame without a mask, a reserved bit "
@@ -165,7 +168,19 @@ def binary_frame() -> Violation:
                  "message sent in a binary WebSocket frame; JSON goes in text frames")
 
 
+MONITOR_COMMANDS = ("subscribe", "unsubscribe")
+"""The commands "only for WebSocket connection" (3.1)."""
+
+
+def websocket_only(frame: dict[str, Any]) -> list[Violation]:
+    """The findings for a request that travelled in an HTTP POST: one per monitor command."""
+    return [found("websocket-only", f"/{command}", None,
+                  f"{command} sent in an HTTP POST; monitoring is only possible on "
+                  "WebSocket connections (3.6)")
+            for command in MONITOR_COMMANDS if command in frame]
+
+
 ANNOTATION_RULES = frozenset(r.name for r in RULES.values() if r.kind == "annotation")
 
-__all__ = ["ANNOTATION_RULES", "RULES", "SCHEMA_RULE", "SCOPES", "Kind", "Rule", "binary_frame",
-           "found", "rule", "severity"]
+__all__ = ["ANNOTATION_RULES", "MONITOR_COMMANDS", "RULES", "SCHEMA_RULE", "SCOPES", "Kind",
+           "Rule", "binary_frame", "found", "rule", "severity", "websocket_only"]
