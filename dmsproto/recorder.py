@@ -92,7 +92,8 @@ class Recorder:
         self._marked = False
 
     def record(self, direction: Direction, text: str | bytes, *, conn: str | None = None,
-               time: datetime | float | None = None, binary: bool = False) -> None:
+               time: datetime | float | None = None, binary: bool = False,
+               http: bool = False) -> None:
         """Append one message (``direction`` "send" = client to server).
 
         Args:
@@ -101,6 +102,7 @@ class Recorder:
             conn: names the connection when several share one file.
             time: when it was seen; default now (UTC).
             binary: the message travelled in a binary WebSocket frame.
+            http: the message travelled as an HTTP POST body.
 
         Raises:
             ValueError: ``direction`` is neither "send" nor "recv".
@@ -121,6 +123,8 @@ class Recorder:
             record["conn"] = conn
         if binary:
             record["binary"] = True
+        if http:
+            record["http"] = True
         self._write(file, record)
         self.count += 1
 

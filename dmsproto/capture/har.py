@@ -118,7 +118,7 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
     body = _member(_member(entry, "request"), "postData").get("text")
     if isinstance(body, str):
         yield Message("send", body, source, f"{base}/request/postData/text", time, stream,
-                      len(body), size)
+                      len(body), size, http=True)
     else:
         yield Unseen(source, f"{base}/request", time, stream,
                      "the HAR file lacks the request body")
@@ -143,7 +143,7 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
                             "response body is not base64", time=time, offset=size)
             return
     yield Message("recv", answer, source, f"{base}/response/content/text", time, stream,
-                  len(answer), size)
+                  len(answer), size, http=True)
 
 
 def _member(obj: dict[str, Any], name: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 One object per line: ``{"time": <ISO 8601 text or epoch seconds>, "dir": "send" |
 "recv", "data": <the message as JSON text, or as a JSON value>}``, an optional
 ``"conn"`` naming the connection when one file holds several, and ``"binary": true``
-for a message sent in a binary WebSocket frame.  A line ``{"time": ..., "session":
+for a message sent in a binary WebSocket frame (``"http": true`` for one that travelled as
+an HTTP POST body).  A line ``{"time": ..., "session":
 "<id>", ...}`` starts a recording session: the connections of each session are
 streams of their own.  A marker that also names ``"conn"`` starts a session for that
 connection only (a proxy records many connections at once, interleaved).  A line
@@ -74,7 +75,7 @@ def read_jsonl(path: str | Path, *, label: str | None = None) -> Iterator[Record
                 continue
             yield Message(direction, data, source, lineno, record.get("time"),
                           _stream(record, stream, own), len(line), offset,
-                          record.get("binary") is True)
+                          record.get("binary") is True, record.get("http") is True)
 
 
 def _stream(record: dict[str, Any], stream: str, own: dict[object, str]) -> str:

@@ -63,6 +63,7 @@ class Message:
         size: the message's length in bytes.
         offset: how many bytes of the input are consumed, for the progress bar.
         binary: the message travelled in a binary WebSocket frame.
+        http: the message travelled as an HTTP POST body (request or response).
     """
 
     direction: Direction
@@ -74,6 +75,7 @@ class Message:
     size: int
     offset: int = 0
     binary: bool = False
+    http: bool = False
 
     @property
     def position(self) -> str:

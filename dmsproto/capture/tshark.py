@@ -143,7 +143,8 @@ class DmsTraffic:
         method = _first(fields, "http_request_method")
         texts: list[tuple[str | bytes, bool]] = []
         direction: Direction
-        if method is not None or _first(fields, "http_response_code") is not None:
+        http = method is not None or _first(fields, "http_response_code") is not None
+        if http or _first(fields, "http_response_code") is not None:
             if method == "GET" and "websocket" in (_first(fields, "http_upgrade") or "").lower():
                 uri = _first(fields, "http_request_uri") or ""
                 self._conns[tcp] = _Conn(is_dms_url(uri, self.base_path),
@@ -171,7 +172,7 @@ class DmsTraffic:
         for k, (text, binary) in enumerate(texts):
             where = f"frame {number}" if k == 0 else f"frame {number} (message {k + 1})"
             yield Message(direction, text, self.source, where, time, stream, len(text), offset,
-                          binary)
+                          binary, http)
 
     def _unannounced(self, fields: dict[str, list[Any]], tcp: str, count: int) -> _Conn:
         """A WebSocket stream whose handshake is not in the capture: the DMS's by port."""

@@ -254,13 +254,13 @@ class HttpBackend:
                 if debug:
                     log.debug("post %s", shorten(frame))
                 if recorder is not None:
-                    recorder.record("send", frame)
+                    recorder.record("send", frame, http=True)
                 try:
                     body = await self.post(frame, call)
                 except (ConnectionLost, ProtocolError) as exc:
                     raise proto.failure(call, exc) from exc
                 if recorder is not None:
-                    recorder.record("recv", body)
+                    recorder.record("recv", body, http=True)
                 if debug:
                     log.debug("recv %s", shorten(body))
                 bad = [ev.error for ev in proto.receive(body) if type(ev) is BadFrame]

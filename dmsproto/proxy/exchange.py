@@ -135,7 +135,7 @@ class HttpForwarder:
         self.witness.open_stream(stream)
         unanswered: str | None = None
         try:
-            findings = self.witness.message(stream, "send", _as_text(body))
+            findings = self.witness.message(stream, "send", _as_text(body), http=True)
             if self.block_invalid and any(f.severity == "error" for f in findings):
                 await self._refuse(stream, body, findings)
                 return True
@@ -170,7 +170,7 @@ class HttpForwarder:
         else:
             decoded = decode_content(outcome.body, outcome.coding, limit)
             if isinstance(decoded, bytes):
-                self.witness.message(stream, "recv", _as_text(decoded))
+                self.witness.message(stream, "recv", _as_text(decoded), http=True)
                 return None
             why = decoded
         self.witness.notice(stream, "unvalidated",
@@ -226,7 +226,7 @@ class HttpForwarder:
             h11.Response(status_code=200, headers=[
                 (b"Content-Type", JSON_TYPE), (b"Content-Length", str(len(data)).encode())]),
             h11.Data(data=data), h11.EndOfMessage())
-        self.witness.message(stream, "recv", reply)
+        self.witness.message(stream, "recv", reply, http=True)
 
     # --- upstream -------------------------------------------------------------------
 

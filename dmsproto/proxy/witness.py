@@ -151,7 +151,7 @@ class Witness:
                                      time=datetime.fromtimestamp(self.clock(), UTC))
 
     def message(self, stream: str, direction: Direction, data: str | bytes, *,
-                time: float | None = None) -> list[Finding]:
+                time: float | None = None, http: bool = False) -> list[Finding]:
         """One whole message passed: record it, check it, tell the findings.
 
         Args:
@@ -160,6 +160,7 @@ class Witness:
             data: the message; ``bytes`` is a binary WebSocket frame.
             time: seconds since the epoch when it passed the proxy (now when not
                 given; a message checked after it passed gives the time it passed).
+            http: the message is an HTTP POST body.
 
         Returns:
             The findings on it (``LiveChecker.check``).
@@ -168,8 +169,8 @@ class Witness:
         if self.recorder is not None:
             self.recorder.record(direction, data, conn=stream,
                                  time=datetime.fromtimestamp(now, UTC),
-                                 binary=isinstance(data, bytes))
-        findings = self.checker.check(direction, data, stream, now)
+                                 binary=isinstance(data, bytes), http=http)
+        findings = self.checker.check(direction, data, stream, now, http=http)
         self._tell(findings)
         return findings
 

@@ -57,7 +57,8 @@ def test_recorded_session_validates_clean(
         recvs = [r for r in records if r["dir"] == "recv"]
         assert len(sends) == (11 if transport == "ws" else 8) and len(recvs) >= len(sends)
         for n, record in enumerate(records):
-            assert set(record) == {"time", "dir", "data"}
+            assert set(record) == {"time", "dir", "data"} | ({"http"} if transport == "http"
+                                                             else set())
             assert isinstance(record["data"], str)
             direction: Direction = "send" if record["dir"] == "send" else "recv"
             assert dmsproto.validate(record["data"], direction=direction) == [], (n, record)
@@ -84,6 +85,8 @@ def test_shared_recorder_stays_open(backend: Backend, sim: LoopSim, tmp_path: Pa
             assert recorder.count == 4
         records = read_capture(capture)
         assert [r["dir"] for r in records] == ["send", "recv", "send", "recv"]
+        # the POSTs are marked, so that monitoring sent over HTTP can be told (3.6)
+        assert [r.get("http", False) for r in records] == [False, False, True, True]
         assert all(dmsproto.validate(r["data"], direction=r["dir"]) == []  # type: ignore[arg-type]
                    for r in records)
 

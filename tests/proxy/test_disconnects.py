@@ -23,10 +23,10 @@ from wsproto.frame_protocol import Opcode
 
 from dmsproto.capture import validate_files
 from dmsproto.proxy import LiveChecker, Proxy, Witness, upstream_from_url
+from dmsproto.proxy.clienttls import LEFT
 from dmsproto.proxy.websocket import PROXY_STOPPED
 from dmsproto.proxy.witness import STOPPED
 from dmsproto.recorder import Recorder
-from dmsproto.proxy.clienttls import LEFT
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import STEP, Frame, RawClient, Seen, running_proxy, validated

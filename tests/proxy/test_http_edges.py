@@ -21,9 +21,9 @@ import trio
 
 from dmsproto.capture import validate_files
 from dmsproto.proxy import Limits
-from dmsproto.recorder import Recorder
 from dmsproto.proxy.clienttls import PLAIN_TO_TLS
 from dmsproto.proxy.config import MiB
+from dmsproto.recorder import Recorder
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import STEP, running_proxy, validated
