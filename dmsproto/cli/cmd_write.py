@@ -9,6 +9,7 @@ and the DMS refuses ``"22"`` for a double or ``123`` for a string. Array element
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from typing import Any, Literal, cast
 
@@ -78,9 +79,11 @@ def guess(text: str) -> Value:
         return word == "true"
     for kind in (int, float):
         try:
-            return kind(text)
+            number = kind(text)
         except ValueError:
-            pass
+            continue
+        # 'nan' and 'inf' are no number the DMS can store (JSON has none): text
+        return number if math.isfinite(number) else text
     return text
 
 

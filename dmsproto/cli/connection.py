@@ -176,6 +176,9 @@ def load_config(path: Path | None, required: bool) -> ConfigFile:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise usage(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise usage(f"config file {path} is not UTF-8 text (byte {exc.start + 1}): "
+                    "TOML files are UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise usage(f"config file {path} is not valid TOML: {exc}") from None
     tables = data.pop(SITES_KEY, {})

@@ -13,6 +13,7 @@ before anything is sent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Unpack, cast
@@ -493,6 +494,9 @@ class Set(Op, frozen=True):
         _check_path(self.path)
         if self.value is not None and not isinstance(self.value, _VALUE_TYPES):
             raise EncodeError(f"value must be int, float, str, bool or None, got {self.value!r}")
+        if isinstance(self.value, float) and not math.isfinite(self.value):
+            # JSON has no NaN or infinity: the encoder would send null in their place
+            raise EncodeError(f"value must be a finite number, got {self.value!r}")
         if self.type is not None and self.type not in wire.set_types:
             raise EncodeError(f"type must be one of {sorted(wire.set_types)}, got {self.type!r}")
         return [

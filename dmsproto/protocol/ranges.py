@@ -276,8 +276,11 @@ class RangeWalk:
         windows = []
         for k in range(0, points, grid_window):
             start = first + k * self.step
-            end = min(first + (k + grid_window - 1) * self.step, last)
-            windows.append(Window(start, end, open_end and k + grid_window >= points))
+            # the last window ends at ``last``: stepping past it could leave datetime's
+            # range (an end in the year 9999)
+            final = k + grid_window >= points
+            end = last if final else first + (k + grid_window - 1) * self.step
+            windows.append(Window(start, end, open_end and final))
         return windows
 
     @property

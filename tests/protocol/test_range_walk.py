@@ -126,6 +126,18 @@ def test_the_grid_is_split_beforehand_and_joins_without_gaps() -> None:
     assert not any(w.open_end for w in windows)
 
 
+def test_a_range_ending_at_the_end_of_datetime_is_planned_without_overflow() -> None:
+    step = timedelta(seconds=900)
+    end = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    walk = RangeWalk(end - timedelta(days=2), end, now=NOW, cut=610_000, step=step,
+                     grid_window=100)
+    windows = []
+    while (window := walk.next_window()) is not None:
+        windows.append(window)
+        walk.answered(0, lambda i: T0)
+    assert len(windows) == 2 and windows[-1].end == end
+
+
 def test_an_open_end_stays_open_on_the_last_window_only() -> None:
     step = timedelta(seconds=900)
     walk = RangeWalk(NOW - timedelta(days=30), None, now=NOW, cut=610_000, step=step,
