@@ -40,7 +40,7 @@ from ..versions import DEFAULT_VERSION
 from . import _decode
 from ._decode import opt
 from ._wire import UNSET, Wire, wire_for
-from .ranges import Stamp, encode_stamp, time_range
+from .ranges import Stamp, check_interval, encode_stamp, time_range
 
 
 def _stamp_range(start: Stamp, end: Stamp | None) -> dict[str, Any]:
@@ -401,14 +401,7 @@ class ReadHistory(Op, frozen=True):
             raise EncodeError(f"format must be one of {wire.hist_formats}, got {self.format!r}")
         hist: dict[str, Any] = _stamp_range(self.start, self.end)
         if self.interval is not None:
-            interval = self.interval
-            if isinstance(interval, bool) or not isinstance(interval, int | float) or (
-                interval < 0
-            ):
-                raise EncodeError(f"interval must be seconds >= 0, got {interval!r}")
-            if isinstance(interval, float) and not interval.is_integer():
-                raise EncodeError(f"interval must be whole seconds, got {interval!r}")
-            hist["interval"] = int(interval)
+            hist["interval"] = check_interval(self.interval)
         if self.format != wire.compact:
             hist["format"] = self.format
         for name in ("show_past", "show_original"):

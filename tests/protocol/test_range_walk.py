@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmsproto.errors import EncodeError, ProtocolError
+from dmsproto.protocol import ClientCore, ReadHistory
 from dmsproto.protocol.ranges import (
     TICK,
     RangeWalk,
@@ -255,3 +256,11 @@ def test_only_a_refusal_that_speaks_of_the_limit_counts() -> None:
     assert not is_cut_refusal("not found", "exceeds")
     assert not is_cut_refusal("error", None)
 
+
+
+@pytest.mark.parametrize("interval", [1e30, 10**20, 2**31])
+def test_an_interval_beyond_the_calendar_is_refused_in_our_words(interval: float) -> None:
+    with pytest.raises(EncodeError, match="interval must be at most"):
+        align_start(T0, interval)
+    with pytest.raises(EncodeError, match="interval must be at most"):
+        ClientCore().start_call([ReadHistory("A", T0, None, interval)])
