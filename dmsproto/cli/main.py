@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, Literal, NoReturn
 
-from ..errors import ConnectError, ConnectionLost, InvalidOptions
+from ..errors import ConnectError, ConnectionLost, HTTPStatusError, InvalidOptions
 from ..excgroups import sole_exception
 from . import connection, exits
 from .output import Output, encodes_everything
@@ -270,11 +270,14 @@ def explain(exc: BaseException) -> str:
 
     Option names in the library's messages (``allow_insecure_auth=True``) become the
     flags that set them (``--insecure-auth``); a WebSocket refused with close code
-    1003 (the DMS's "Invalid path.") points at the path of ``--url``.
+    1003 (the DMS's "Invalid path.") or an HTTP POST answered 404 points at the path of
+    ``--url``.
     """
     text = describe(exc)
     if isinstance(exc, InvalidOptions):
         return connection.cli_wording(text)
-    if isinstance(exc, ConnectError | ConnectionLost) and re.search(r"\b1003\b", text):
+    closed_1003 = isinstance(exc, ConnectError | ConnectionLost) and bool(
+        re.search(r"\b1003\b", text))
+    if closed_1003 or (isinstance(exc, HTTPStatusError) and exc.status == 404):
         return f"{text} (check the path in --url: the DMS serves /json_data)"
     return text

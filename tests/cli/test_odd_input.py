@@ -12,7 +12,15 @@ from pathlib import Path
 
 from dmsproto.cli import exits
 from tests.cli.test_errors_and_hints import one_error_line
-from tests.support.cli import Server, TlsServer, cli_env, run, run_many
+from tests.support.cli import (
+    Server,
+    TlsServer,
+    cli_env,
+    run,
+    run_many,
+    shut_down,
+    start_server,
+)
 
 
 def test_url_flaws_are_named_in_our_words(server: Server) -> None:
@@ -28,6 +36,13 @@ def test_url_flaws_are_named_in_our_words(server: Server) -> None:
     assert spaced_path.returncode == exits.CONNECT, spaced_path.stderr
     line = one_error_line(spaced_path.stderr)
     assert "/json%20data" in line and "Invalid path." in line
+
+
+def test_a_wrong_http_post_path_points_at_the_url(server: Server) -> None:
+    result = run("get", "System:Time", "--url", server.http_url.replace("/json_data", "/x"))
+    assert result.returncode == exits.FAILURE
+    line = one_error_line(result.stderr)
+    assert "HTTP 404" in line and "check the path in --url" in line
 
 
 def test_nan_and_infinity_are_refused_not_written_as_null(server: Server) -> None:
@@ -103,3 +118,30 @@ def test_names_typed_in_utf8_under_the_c_locale_reach_the_dms(server: Server) ->
     result = run("get", "Odd:Bür", "--json", env=c_locale)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["path"] == "Odd:Bür"
+
+
+def test_a_connection_the_dms_closes_under_a_call_is_one_error_line() -> None:
+    faulty = start_server("--tick", "0", "--fault", "close:1011:Internal error.:false:get")
+    try:
+        result = run("get", "System:Time", "--url", faulty.url)
+    finally:
+        shut_down(faulty)
+    assert result.returncode == exits.CONNECT
+    line = one_error_line(result.stderr)   # not also a warning saying the same
+    assert "closed the connection: 1011 Internal error." in line
+
+
+def test_serve_names_the_file_that_does_not_load(tmp_path: Path) -> None:
+    latin1 = tmp_path / "users.cfg"
+    latin1.write_bytes(b"J\xfcrg:*\n")
+    missing, not_utf8, no_plant = run_many(
+        ("serve", "--port", "0", "--users", str(tmp_path / "gone.cfg"), "--no-auth-required"),
+        ("serve", "--port", "0", "--users", str(latin1)),
+        ("serve", "--port", "0", "--plant", str(tmp_path / "gone.json")))
+    for result in (missing, not_utf8, no_plant):
+        assert result.returncode == exits.USAGE, result.stderr
+    assert one_error_line(missing.stderr) == (
+        f"dmsproto: cannot read the users file {tmp_path / 'gone.cfg'}: No such file or directory")
+    assert "users.cfg: not UTF-8 text" in one_error_line(not_utf8.stderr)
+    assert one_error_line(no_plant.stderr) == (
+        f"dmsproto: cannot load plant file {tmp_path / 'gone.json'}: No such file or directory")
