@@ -168,8 +168,8 @@ def _run(args: argparse.Namespace, out: Output, cert: str | os.PathLike[str] | N
                         auth_required=auth_required if context is not None else None)
     except (PlantError, OSError, ValueError) as exc:
         what = f"plant file {args.plant}" if args.plant else "the demo plant"
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise exits.usage(f"cannot load {what}: {reason}") from None
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise exits.usage(f"cannot load {what}: {problem}") from None
     if args.record:
         sim.recorder = open_recording(args.record, label="dmsproto serve")
     try:
