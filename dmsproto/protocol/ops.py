@@ -293,6 +293,23 @@ class Get(Op, frozen=True):
         return _decode.point(item)
 
 
+def path_list(paths: Iterable[str]) -> tuple[str, ...]:
+    """``paths`` as a tuple; one string is refused, not read letter by letter.
+
+    Args:
+        paths: the paths of a bulk call.
+
+    Returns:
+        The paths, in order.
+
+    Raises:
+        EncodeError: ``paths`` is a single string.
+    """
+    if isinstance(paths, str):
+        raise EncodeError(f"paths must be a list of paths, got one string {paths!r}")
+    return tuple(paths)
+
+
 class GetMany(Op, frozen=True):
     """Read many datapoints -> ``list[Point | ItemError]`` in order.
 
@@ -308,7 +325,7 @@ class GetMany(Op, frozen=True):
 
     def items(self, wire: Wire) -> list[Any]:
         """One item per path, in order (bare paths unless ``ext_infos`` is given)."""
-        for p in self.paths:
+        for p in path_list(self.paths):
             _check_path(p)
         if self.ext_infos is None:
             return list(self.paths)
@@ -733,5 +750,6 @@ __all__ = [
     "encode_stamp",
     "event_spec",
     "is_empty",
+    "path_list",
     "query_object",
 ]
