@@ -145,3 +145,21 @@ def test_serve_names_the_file_that_does_not_load(tmp_path: Path) -> None:
     assert "users.cfg: not UTF-8 text" in one_error_line(not_utf8.stderr)
     assert one_error_line(no_plant.stderr) == (
         f"dmsproto: cannot load plant file {tmp_path / 'gone.json'}: No such file or directory")
+
+
+def test_an_export_cut_by_a_lost_connection_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "export.csv"
+    results = []
+    for out in (str(target), "-"):
+        # the first request is answered, then the DMS goes away: the second path is lost
+        faulty = start_server("--tick", "0", "--fault", "drop-after:get")
+        try:
+            results.append(run("history", "Plant:HC1:TempFlow", "Plant:HC1:TempReturn",
+                               "--start", "-1d", "--url", faulty.url, "--csv", out))
+        finally:
+            shut_down(faulty)
+    to_file, to_stdout = results
+    assert to_file.returncode == exits.CONNECT, to_file.stderr
+    assert not target.exists()
+    assert to_stdout.returncode == exits.CONNECT, to_stdout.stderr
+    assert to_stdout.stdout == ""
