@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 from ..client._opening import Opening, tls_error_from
 from ..client._options import Options
 from ..client._wslink import READ_SIZE
-from ..errors import ConnectError
-from ..protocol.connection import tls_closed
+from ..protocol.connection import tcp_failed, tls_closed
 
 T = TypeVar("T")
 
@@ -32,7 +31,7 @@ async def open_stream(
     try:
         reader, writer = await asyncio.open_connection(opts.host, opts.port, limit=READ_SIZE)
     except OSError as exc:
-        raise ConnectError(f"cannot connect to {peer}: {exc}") from exc
+        raise tcp_failed(peer, exc) from exc
     if not opts.tls:
         return reader, writer
     assert opts.ssl_context is not None
