@@ -21,8 +21,15 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, Literal, NoReturn
 
-from ..errors import ConnectError, ConnectionLost, HTTPStatusError, InvalidOptions
+from ..errors import (
+    ConnectError,
+    ConnectionLost,
+    HTTPStatusError,
+    InvalidOptions,
+    NotInVersionError,
+)
 from ..excgroups import sole_exception
+from ..filters import QueryFilter
 from . import connection, exits
 from .output import Output, encodes_everything
 
@@ -268,14 +275,17 @@ def _run(arguments: list[str]) -> int:
 def explain(exc: BaseException) -> str:
     """The error line: the message in the command line's words, with a hint where one helps.
 
-    Option names in the library's messages (``allow_insecure_auth=True``) become the
-    flags that set them (``--insecure-auth``); a WebSocket refused with close code
+    Option and filter names in the library's messages (``allow_insecure_auth=True``,
+    ``has_changelog``) become the flags that set them (``--insecure-auth``,
+    ``--has-changelog``); a WebSocket refused with close code
     1003 (the DMS's "Invalid path.") or an HTTP POST answered 404 points at the path of
     ``--url``.
     """
     text = describe(exc)
     if isinstance(exc, InvalidOptions):
         return connection.cli_wording(text)
+    if isinstance(exc, NotInVersionError):  # a filter flag the selected version lacks
+        return connection.cli_wording(text, QueryFilter)
     closed_1003 = isinstance(exc, ConnectError | ConnectionLost) and bool(
         re.search(r"\b1003\b", text))
     if closed_1003 or (isinstance(exc, HTTPStatusError) and exc.status == 404):

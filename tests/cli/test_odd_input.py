@@ -163,3 +163,10 @@ def test_an_export_cut_by_a_lost_connection_writes_nothing(tmp_path: Path) -> No
     assert not target.exists()
     assert to_stdout.returncode == exits.CONNECT, to_stdout.stderr
     assert to_stdout.stdout == ""
+
+
+def test_a_filter_the_protocol_version_lacks_is_named_by_its_flag(server: Server) -> None:
+    result = run("ls", "Plant", "--has-changelog", "--protocol", "1.3", "--url", server.url)
+    assert result.returncode == exits.USAGE
+    line = one_error_line(result.stderr)
+    assert "'--has-changelog' is not part of protocol 1.3" in line
