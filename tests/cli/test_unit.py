@@ -149,7 +149,8 @@ def test_an_added_option_and_filter_reach_the_command_line(
         assert main(["get", "System:Version", ext.option_flag, "1", "--url", server.url]) == 0
         for command in ("ls", "watch"):
             assert main([command, "Plant", ext.filter_flag, "--url", server.url]) == USAGE
-            assert f"'{ext.filter}' is not part of protocol" in capsys.readouterr().err
+            # named by its flag: the command line's words
+            assert f"'{ext.filter_flag}' is not part of protocol" in capsys.readouterr().err
     finally:  # main() sets up the logger of a command run
         logger.handlers[:] = handlers
         logger.setLevel(level)
