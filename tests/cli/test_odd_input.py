@@ -16,10 +16,13 @@ from tests.support.cli import (
     Server,
     TlsServer,
     cli_env,
+    read_line,
     run,
     run_many,
     shut_down,
+    spawn,
     start_server,
+    stop,
 )
 
 
@@ -170,3 +173,18 @@ def test_a_filter_the_protocol_version_lacks_is_named_by_its_flag(server: Server
     assert result.returncode == exits.USAGE
     line = one_error_line(result.stderr)
     assert "'--has-changelog' is not part of protocol 1.3" in line
+
+
+def test_ctrl_c_during_a_write_says_it_may_have_been_done() -> None:
+    holding = start_server("--tick", "0", "--fault", "hold:set")
+    try:
+        process = spawn("set", "Plant:Rooms:R101:TempSet", "23", "--url", holding.url, "--debug")
+        line = read_line(process, stream="stderr")
+        while '"set"' not in line or " send " not in line:  # the write went out
+            line = read_line(process, stream="stderr")
+        _, err = stop(process)
+    finally:
+        shut_down(holding)
+    assert process.returncode == exits.INTERRUPTED
+    assert ("dmsproto: interrupted: the set of 'Plant:Rooms:R101:TempSet' may or may not "
+            "have been done") in err
