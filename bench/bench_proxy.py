@@ -11,10 +11,13 @@ message, nothing recorded).  The client is the raw trio-websocket loop of
 * 100 concurrent tasks doing gets on one connection: the rate through the proxy
   against the rate direct (goal: at least 80 %);
 * the proxy process's CPU time per request and response (from ``/proc``): what
-  one proxy can carry.
+  one proxy can carry;
+* the same through a bare trio byte forwarder (``_forwarder.py``: no HTTP, no
+  frame cutting, no checking): the floor of any relay on trio, so the rows show
+  what the third process costs by itself and what the proxy's own work adds.
 
-Direct and proxied rounds alternate (each goes first every other round); the
-best round of each counts.
+Direct, forwarded and proxied rounds rotate (each goes first in turn); the best
+round of each counts.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, AsyncExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import trio
 from trio_websocket import WebSocketConnection, open_websocket_url
@@ -39,27 +43,38 @@ from .common import Row, reap
 
 
 @contextmanager
-def proxy_process(upstream: str, timeout: float = 30.0) -> Iterator[tuple[str, int]]:
-    """Start ``dmsproto proxy`` in front of ``upstream``; yield its URL and PID."""
+def relay_process(args: list[str], timeout: float = 30.0) -> Iterator[tuple[str, int]]:
+    """Start a relay (``python ARGS``) that prints its ws:// URL; yield the URL and PID."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dmsproto", "proxy", "--listen", "127.0.0.1:0",
-         "--upstream", upstream], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
     try:
         assert proc.stdout is not None
         with selectors.DefaultSelector() as selector:
             selector.register(proc.stdout, selectors.EVENT_READ)
             if not selector.select(timeout):
-                raise RuntimeError(f"the proxy did not start within {timeout:.0f} s")
+                raise RuntimeError(f"{args[1]} did not start within {timeout:.0f} s")
         url = proc.stdout.readline().decode().strip()
         if not url.startswith("ws://"):
-            raise RuntimeError(f"the proxy did not start (exit code {proc.poll()})")
+            raise RuntimeError(f"{args[1]} did not start (exit code {proc.poll()})")
         yield url, proc.pid
     finally:
         proc.terminate()  # SIGTERM: the proxy stops cleanly and prints its summary
         reap(proc)
+
+
+def proxy_process(upstream: str) -> AbstractContextManager[tuple[str, int]]:
+    """Start ``dmsproto proxy`` in front of ``upstream``; yield its URL and PID."""
+    return relay_process(["-m", "dmsproto", "proxy", "--listen", "127.0.0.1:0",
+                          "--upstream", upstream])
+
+
+def forwarder_process(upstream: str) -> AbstractContextManager[tuple[str, int]]:
+    """Start the bare byte forwarder in front of ``upstream``; yield its URL and PID."""
+    where = urlsplit(upstream)
+    return relay_process(["-m", "bench._forwarder", str(where.hostname), str(where.port)])
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -96,29 +111,30 @@ async def timed_sequential(ws: WebSocketConnection, count: int, tags: Iterator[i
     return statistics.median(times)
 
 
-async def measure(direct_url: str, proxy_url: str, proxy_pid: int, count: int,
-                  per_task: int, rounds: int) -> dict[str, Best]:
-    best = {"direct": Best(), "proxy": Best()}
+async def measure(routes: dict[str, tuple[str, int | None]], count: int, per_task: int,
+                  rounds: int) -> dict[str, Best]:
+    """The best figures of each route: name -> (ws URL, PID of its relay or None)."""
+    best = {name: Best() for name in routes}
     tags = itertools.count(1)
-    async with open_websocket_url(direct_url, **WS_OPTIONS) as direct, \
-            open_websocket_url(proxy_url, **WS_OPTIONS) as proxied:
-        for ws in (direct, proxied):
+    async with AsyncExitStack() as stack:
+        order = [(name, pid, await stack.enter_async_context(
+                     open_websocket_url(url, **WS_OPTIONS)))
+                 for name, (url, pid) in routes.items()]
+        for _, _, ws in order:
             await timed_sequential(ws, 100, tags)  # warm-up
-        order = [("direct", direct), ("proxy", proxied)]
         for _ in range(rounds):
-            order.reverse()  # neither goes first every time
-            for name, ws in order:
+            order.append(order.pop(0))  # each route goes first in turn
+            for name, pid, ws in order:
                 fig = best[name]
-                cpu0 = cpu_seconds(proxy_pid)
+                cpu0 = cpu_seconds(pid) if pid is not None else None
                 fig.p50 = min(fig.p50, await timed_sequential(ws, count, tags))
-                cpu1 = cpu_seconds(proxy_pid)
+                cpu1 = cpu_seconds(pid) if pid is not None else None
                 t0 = time.perf_counter()
                 await raw_concurrent(ws, per_task, tags)
                 wall = time.perf_counter() - t0
-                cpu2 = cpu_seconds(proxy_pid)
+                cpu2 = cpu_seconds(pid) if pid is not None else None
                 fig.rps = max(fig.rps, TASKS * per_task / wall)
-                if name == "proxy" and cpu0 is not None and cpu1 is not None \
-                        and cpu2 is not None:
+                if cpu0 is not None and cpu1 is not None and cpu2 is not None:
                     fig.seq_cpu_us = min(fig.seq_cpu_us, (cpu1 - cpu0) / count * 1e6)
                     fig.conc_cpu_us = min(fig.conc_cpu_us,
                                           (cpu2 - cpu1) / (TASKS * per_task) * 1e6)
@@ -126,10 +142,12 @@ async def measure(direct_url: str, proxy_url: str, proxy_pid: int, count: int,
 
 
 def run(quick: bool) -> list[Row]:
-    count, per_task, rounds = (200, 2, 2) if quick else (2000, 20, 10)
-    with sim_process(fast_reads=True) as url, proxy_process(url) as (proxy_url, pid):
-        best = trio.run(measure, url, proxy_url, pid, count, per_task, rounds)
-    direct, proxy = best["direct"], best["proxy"]
+    count, per_task, rounds = (200, 2, 2) if quick else (2000, 50, 10)
+    with sim_process(fast_reads=True) as url, proxy_process(url) as proxied, \
+            forwarder_process(url) as forwarded:
+        best = trio.run(measure, {"direct": (url, None), "forwarder": forwarded,
+                                  "proxy": proxied}, count, per_task, rounds)
+    direct, bare, proxy = best["direct"], best["forwarder"], best["proxy"]
     seq = f"sequential get ({count} x {rounds})"
     conc = f"{TASKS} tasks x {per_task} gets"
     rows = [
@@ -139,15 +157,19 @@ def run(quick: bool) -> list[Row]:
             "ms", "", 0, "<= 0.5 ms"),
         Row("proxy", f"{conc}: rate through the proxy", proxy.rps, "req/s", "direct",
             direct.rps, ">= 0.8x"),
+        Row("proxy", f"{conc}: rate through a bare trio byte forwarder", bare.rps, "req/s",
+            "direct", direct.rps),
+        Row("proxy", f"{conc}: rate through the proxy", proxy.rps, "req/s",
+            "bare forwarder", bare.rps),
     ]
     if proxy.seq_cpu_us != float("inf"):
         rows += [
             Row("proxy", f"{seq}: proxy process CPU per request and response",
                 proxy.seq_cpu_us, "µs", "", 0),
             Row("proxy", f"{conc}: proxy process CPU per request and response",
-                proxy.conc_cpu_us, "µs", "", 0),
+                proxy.conc_cpu_us, "µs", "bare forwarder", bare.conc_cpu_us),
         ]
     return rows
 
 
-__all__ = ["proxy_process", "run"]
+__all__ = ["forwarder_process", "proxy_process", "relay_process", "run"]

@@ -27,7 +27,12 @@ Every message line is::
     {"time": "...", "dir": "send" | "recv", "data": "<text>"}
 
 with ``"conn"`` when several connections share a file and ``"binary": true`` for a
-message that travelled in a binary WebSocket frame.
+message that travelled in a binary WebSocket frame.  A request that got no protocol
+message as its answer (an HTTP error status, an answer too large to record, or none
+because the recording proxy stopped) is marked with :meth:`Recorder.settled`, so a
+later check does not call it unanswered::
+
+    {"time": "...", "settled": "answered with HTTP 502 ...", "conn": "c7.2"}
 
 This module imports only the standard library and msgspec: the client imports it on
 every connection, so it must stay light.
@@ -48,6 +53,8 @@ if TYPE_CHECKING:
 
 SESSION_KEY = "session"
 """The member that makes a capture line a session marker (and not a message)."""
+SETTLED_KEY = "settled"
+"""The member that makes a capture line say requests were answered outside the protocol."""
 
 _encode = msgspec.json.Encoder().encode
 
@@ -85,7 +92,8 @@ class Recorder:
         self._marked = False
 
     def record(self, direction: Direction, text: str | bytes, *, conn: str | None = None,
-               time: datetime | float | None = None, binary: bool = False) -> None:
+               time: datetime | float | None = None, binary: bool = False,
+               http: bool = False) -> None:
         """Append one message (``direction`` "send" = client to server).
 
         Args:
@@ -94,6 +102,7 @@ class Recorder:
             conn: names the connection when several share one file.
             time: when it was seen; default now (UTC).
             binary: the message travelled in a binary WebSocket frame.
+            http: the message travelled as an HTTP POST body.
 
         Raises:
             ValueError: ``direction`` is neither "send" nor "recv".
@@ -114,8 +123,30 @@ class Recorder:
             record["conn"] = conn
         if binary:
             record["binary"] = True
+        if http:
+            record["http"] = True
         self._write(file, record)
         self.count += 1
+
+    def settled(self, reason: str, *, conn: str | None = None, every: bool = False,
+                time: datetime | float | None = None) -> None:
+        """Mark the oldest open request as answered outside the protocol.
+
+        Args:
+            reason: what answered it (or why nothing did), for the check's report.
+            conn: its connection, as its messages are recorded.
+            every: all open requests of the connection (cut off at once).
+            time: when; default now (UTC).
+        """
+        file = self._file
+        if file is None:
+            return
+        line: dict[str, object] = {"time": _stamp(time), SETTLED_KEY: reason}
+        if conn is not None:
+            line["conn"] = conn
+        if every:
+            line["every"] = True
+        self._write(file, line)
 
     def connection(self, conn: str, *, label: str | None = None,
                    time: datetime | float | None = None) -> None:
@@ -189,6 +220,20 @@ def _stamp(time: datetime | float | None) -> str | float:
     return time
 
 
+def http_status_answer(status: object) -> str:
+    """Why a POST answered with an HTTP error status got no protocol message as its answer.
+
+    The reason a :meth:`Recorder.settled` line and the check's report give.
+
+    Args:
+        status: the HTTP status code.
+
+    Returns:
+        The reason, as the report's note gives it.
+    """
+    return f"answered with HTTP {status} (a fatal error, 2.6)"
+
+
 def truncate_capture(path: str | os.PathLike[str]) -> None:
     """Empty the capture file at ``path`` (create it when missing).
 
@@ -205,4 +250,4 @@ def truncate_capture(path: str | os.PathLike[str]) -> None:
         pass
 
 
-__all__ = ["SESSION_KEY", "Recorder", "truncate_capture"]
+__all__ = ["SESSION_KEY", "SETTLED_KEY", "Recorder", "http_status_answer", "truncate_capture"]

@@ -15,10 +15,11 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from ..client._opening import Opening, tls_error_from
+from ..client._opening import Opening, os_reason, tls_error_from
 from ..client._options import Options
 from ..client._wslink import READ_SIZE
-from ..protocol.connection import tcp_failed, tls_closed
+from ..errors import ConnectError
+from ..protocol.connection import tls_closed
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ async def open_stream(
     try:
         reader, writer = await asyncio.open_connection(opts.host, opts.port, limit=READ_SIZE)
     except OSError as exc:
-        raise tcp_failed(peer, exc) from exc
+        raise ConnectError(f"cannot connect to {peer}: {os_reason(exc)}") from exc
     if not opts.tls:
         return reader, writer
     assert opts.ssl_context is not None

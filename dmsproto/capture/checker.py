@@ -9,16 +9,20 @@ Rules reported here (the per-frame rules come from :mod:`dmsproto.validation`):
 
 - ``orphan-request``: a request that never got a response;
 - ``orphan-response``: a response that answers no open request;
-- ``tag-echo``: a response without its request's root ``tag``;
+- ``tag-echo``: a response without its request's root ``tag``, or with one no open
+  request sent while an untagged request waits;
 - ``command-echo``: a response lacking a command of its request, or adding one;
 - ``item-count``: a response array with another length than its request array
   (not for ``get``/``subscribe`` with a ``query``, which answer with any number of
-  items, nor ``changelogGetGroups``, which sends ``[]``);
-- ``item-order``: the right paths in the wrong order; ``path-echo``: a wrong path;
-- ``item-tag``: a response item without its request item's ``tag`` (for a query:
-  a tag no request item carried);
+  items, nor ``changelogGetGroups``, which sends ``[]``, nor an array that is the one
+  fatal-error item of 3.2.1, which answers the whole command);
+- ``item-order``: the right paths in the wrong order; ``path-echo``: a wrong path (for
+  ``changelogRead``, a wrong ``group``; for ``rename``, also a wrong ``newPath``);
+- ``item-tag``: a response item without its request item's ``tag``, or with one its
+  request item did not send (for a query: a tag no request item carried);
 - ``whois``: a ``set``/``rename``/``delete`` request without ``whois``;
-- ``event-unsubscribed``: an event for a tag (or path) never subscribed;
+- ``event-unsubscribed``: an event for a tag (or path) never subscribed, or whose
+  subscription the DMS refused (a subscribe item answered with a code other than ok);
 - ``event-after-unsubscribe``: an event for a subscription already cancelled.
 """
 
@@ -38,11 +42,19 @@ COMMANDS = frozenset({"get", "set", "rename", "delete", "subscribe", "unsubscrib
                       "changelogGetGroups", "changelogRead"})
 WRITES = ("set", "rename", "delete")
 _QUERY_COMMANDS = ("get", "subscribe")
+#: The member a response item echoes to name what it answers, where it is not ``path``
+#: (changelogRead: "group: Echo from the request", 4.3.3).
+_ECHOED = {"changelogRead": "group"}
 _NO = object()
 _TAG_SHOWN = 200  # characters of a tag's JSON text in a message
 
 #: ``sink(rule, message, pointer, value, text)`` receives each finding.
 Sink = Callable[[str, Message, str, Any, str], None]
+
+
+def _fatal(item: Any, key: str) -> bool:
+    """The fatal-error item of 3.2.1: code ``error`` and nothing naming what it answers."""
+    return type(item) is dict and item.get("code") == "error" and key not in item
 
 
 def _show(tag: Any) -> str:
@@ -53,6 +65,8 @@ def _show(tag: Any) -> str:
 class _Pending:
     message: Message
     frame: dict[str, Any] | None  # None: a request that could not be read
+    # per subscribe item: the (tag key, path) it added to the live subscriptions, if new
+    added: list[tuple[Hashable, str] | None] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -109,7 +123,7 @@ class Checker:
             stream = self._streams[message.stream] = _Stream()
         self._pend(stream, _Pending(message, None), None)
 
-    def settle(self, stream: str) -> None:
+    def settle(self, stream: str, *, every: bool = False) -> int:
         """The oldest open request of ``stream`` was answered outside the protocol.
 
         An HTTP error status or a response body the capture lacks: the request is
@@ -117,10 +131,22 @@ class Checker:
 
         Args:
             stream: the connection (``Message.stream``).
+            every: all its open requests were (cut off by the recording proxy's stop).
+
+        Returns:
+            How many requests this settled.
         """
+        settled = 0
+        while self._settle_oldest(stream):
+            settled += 1
+            if not every:
+                break
+        return settled
+
+    def _settle_oldest(self, stream: str) -> bool:
         state = self._streams.get(stream)
         if state is None or not state.pending:
-            return
+            return False
         seq, pending = next(iter(state.pending.items()))
         key = None
         if pending.frame is not None and "tag" in pending.frame:
@@ -130,6 +156,7 @@ class Checker:
         if not queue:
             del state.by_tag[key]
         del state.pending[seq]
+        return True
 
     def finish(self) -> None:
         """Report the requests still waiting for a response."""
@@ -151,19 +178,23 @@ class Checker:
                                f"{command} request without 'whois' (required for writes on "
                                "unauthenticated connections)")
                     break
+        pending = _Pending(message, frame)
         subscribe = frame.get("subscribe")
         if type(subscribe) is list:
             for item in subscribe:
+                added = None
                 if type(item) is dict and type(item.get("path")) is str:
                     key = tag_key(item["tag"]) if "tag" in item else None
                     sub = stream.subs.get(key)
                     if sub is None:
                         sub = stream.subs[key] = _Subscription()
+                    if item["path"] not in sub.paths:
+                        added = (key, item["path"])
                     sub.paths.add(item["path"])
                     sub.query = sub.query or "query" in item
                     stream.gone.discard(key)
-        self._pend(stream, _Pending(message, frame),
-                   tag_key(frame["tag"]) if "tag" in frame else None)
+                pending.added.append(added)
+        self._pend(stream, pending, tag_key(frame["tag"]) if "tag" in frame else None)
 
     @staticmethod
     def _pend(stream: _Stream, pending: _Pending, key: Hashable) -> None:
@@ -189,6 +220,12 @@ class Checker:
         tag = frame.get("tag", _NO)
         if tag is not _NO:
             pending = self._take(stream, tag_key(tag))
+            if pending is None and stream.by_tag.get(None):
+                pending = self._take(stream, None)
+                assert pending is not None
+                self._sink("tag-echo", message, "/tag", tag,
+                           f"response carries {_show(tag)}, its request at "
+                           f"{pending.message.position} sent no root tag")
         else:
             pending = self._take(stream, None)
             if pending is None and stream.pending:
@@ -224,6 +261,8 @@ class Checker:
                 self._items(message, command, asked, items)
                 if command == "unsubscribe":
                     self._unsubscribed(stream, asked, items)
+                elif command == "subscribe":
+                    self._refused(stream, pending.added, items)
 
     def _items(self, message: Message, command: str, asked: list[Any],
                answered: list[Any]) -> None:
@@ -236,41 +275,76 @@ class Checker:
                     self._sink("item-tag", message, f"/{command}/{i}/tag", item["tag"],
                                "tag was not sent with any item of the request")
             return
+        key = _ECHOED.get(command, "path")
+        if len(answered) == 1 and len(asked) > 1 and _fatal(answered[0], key):
+            return  # a fatal error answers the whole command with one item (3.2.1)
         if len(answered) != len(asked):
             self._sink("item-count", message, f"/{command}", len(answered),
                        f"{count(len(answered), 'response item')} for "
                        f"{count(len(asked), 'request item')}")
             return
-        want = [a if type(a) is str else a.get("path") if type(a) is dict else None
+        want = [a if type(a) is str else a.get(key) if type(a) is dict else None
                 for a in asked]
-        got = [i.get("path") if type(i) is dict else None for i in answered]
-        if want != got:
-            self._paths(message, command, want, got)
+        got = [i.get(key) if type(i) is dict else None for i in answered]
+        if want != got and self._paths(message, command, key, want, got):
+            return  # reordered items carry their tags along: one finding, item-order
+        if command == "rename":
+            self._new_paths(message, asked, answered)
         asked_tags = [a.get("tag", _NO) if type(a) is dict else _NO for a in asked]
-        if any(t is not _NO for t in asked_tags):
-            for i, (sent, item) in enumerate(zip(asked_tags, answered, strict=True)):
-                if sent is _NO or type(item) is not dict:
-                    continue
-                back = item.get("tag", _NO)
-                if back is _NO or tag_key(back) != tag_key(sent):
-                    self._sink("item-tag", message, f"/{command}/{i}/tag",
-                               None if back is _NO else back,
-                               f"request item {i} was sent with {_show(sent)}, "
-                               f"answered with {_show(back)}")
+        for i, (sent, item) in enumerate(zip(asked_tags, answered, strict=True)):
+            if type(item) is not dict:
+                continue
+            back = item.get("tag", _NO)
+            if sent is _NO and back is _NO:
+                continue
+            if sent is _NO or back is _NO or tag_key(back) != tag_key(sent):
+                self._sink("item-tag", message, f"/{command}/{i}/tag",
+                           None if back is _NO else back,
+                           f"request item {i} was sent with {_show(sent)}, "
+                           f"answered with {_show(back)}")
 
-    def _paths(self, message: Message, command: str, want: list[Any], got: list[Any]) -> None:
+    def _paths(self, message: Message, command: str, key: str, want: list[Any],
+               got: list[Any]) -> bool:
+        """Report wrong paths; ``True`` when the items are the right ones, reordered."""
         # A fatal item (code "error", no path) stands in for any request item.
         wrong = [i for i, (w, g) in enumerate(zip(want, got, strict=True))
                  if g is not None and g != w]
         if not wrong:
-            return
+            return False
         if sorted(map(repr, want)) == sorted(map(repr, got)):
             self._sink("item-order", message, f"/{command}", None,
                        "response items are not in the order of the request items")
-            return
+            return True
         for i in wrong:
-            self._sink("path-echo", message, f"/{command}/{i}/path", got[i],
+            self._sink("path-echo", message, f"/{command}/{i}/{key}", got[i],
                        f"answers request item {i}, which asked for {want[i]!r}")
+        return False
+
+    @staticmethod
+    def _refused(stream: _Stream, added: list[tuple[Hashable, str] | None],
+                 answered: list[Any]) -> None:
+        """Forget the subscriptions a subscribe response refused (their events are strays)."""
+        if len(added) != len(answered):
+            return  # a query answer that does not pair item for item
+        for new, item in zip(added, answered, strict=True):
+            if new is None or type(item) is not dict or item.get("code") in (None, "ok"):
+                continue
+            key, path = new
+            sub = stream.subs.get(key)
+            if sub is None:
+                continue
+            sub.paths.discard(path)
+            if not sub.paths:
+                del stream.subs[key]
+
+    def _new_paths(self, message: Message, asked: list[Any], answered: list[Any]) -> None:
+        """A rename answer's ``newPath`` is "the renamed path" (3.4.3): the one asked for."""
+        for i, (sent, item) in enumerate(zip(asked, answered, strict=True)):
+            if type(sent) is dict and type(item) is dict and "newPath" in item \
+                    and item["newPath"] != sent.get("newPath"):
+                self._sink("path-echo", message, f"/rename/{i}/newPath", item["newPath"],
+                           f"answers request item {i}, which renames to "
+                           f"{sent.get('newPath')!r}")
 
     def _unsubscribed(self, stream: _Stream, asked: list[Any], answered: list[Any]) -> None:
         for i, item in enumerate(asked):

@@ -17,8 +17,17 @@ from typing import Any
 
 from ..errors import NotJSON
 from ..jsontext import parse_json
+from ..recorder import http_status_answer
 from ..versions import Direction
-from .model import BadRecord, CaptureError, Message, Record, Settled, Unseen, without_bom
+from .model import (
+    BadRecord,
+    CaptureError,
+    Message,
+    Record,
+    Settled,
+    Unseen,
+    without_bom,
+)
 
 _TYPES: dict[str, Direction] = {"send": "send", "receive": "recv", "recv": "recv"}
 BASE_PATH = "/json_data"
@@ -109,7 +118,7 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
     body = _member(_member(entry, "request"), "postData").get("text")
     if isinstance(body, str):
         yield Message("send", body, source, f"{base}/request/postData/text", time, stream,
-                      len(body), size)
+                      len(body), size, http=True)
     else:
         yield Unseen(source, f"{base}/request", time, stream,
                      "the HAR file lacks the request body")
@@ -118,7 +127,7 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
     if type(status) is not int or status <= 0:
         return  # no answer at all (the browser's status 0: failed or cancelled)
     if status != 200:  # a fatal DMS error (2.6): plain-text body, not a protocol message
-        yield Settled(source, stream, f"answered with HTTP {status} (a fatal error, 2.6)")
+        yield Settled(source, stream, http_status_answer(status))
         return
     content = _member(response, "content")
     text = content.get("text")
@@ -134,7 +143,7 @@ def _post(entry: dict[str, Any], source: str, base: str, stream: str,
                             "response body is not base64", time=time, offset=size)
             return
     yield Message("recv", answer, source, f"{base}/response/content/text", time, stream,
-                  len(answer), size)
+                  len(answer), size, http=True)
 
 
 def _member(obj: dict[str, Any], name: str) -> dict[str, Any]:

@@ -63,6 +63,7 @@ class Message:
         size: the message's length in bytes.
         offset: how many bytes of the input are consumed, for the progress bar.
         binary: the message travelled in a binary WebSocket frame.
+        http: the message travelled as an HTTP POST body (request or response).
     """
 
     direction: Direction
@@ -74,6 +75,7 @@ class Message:
     size: int
     offset: int = 0
     binary: bool = False
+    http: bool = False
 
     @property
     def position(self) -> str:
@@ -151,15 +153,20 @@ class Settled:
     answer; the checker must neither call the request an orphan nor pair it with the
     next response on the connection.
 
+    A recording may also say that every open request of a connection was cut off
+    (the proxy stopped while they were on their way): ``every`` settles them all.
+
     Args:
         source: the capture file's name.
         stream: the connection whose oldest open request it answers.
         reason: what answered, for the report's note (``answered with HTTP 401 ...``).
+        every: all open requests of the connection, not only the oldest.
     """
 
     source: str
     stream: str
     reason: str
+    every: bool = False
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..validation.frame import not_an_object_violation, not_json_violation
-from ..validation.rules import binary_frame
+from ..validation.rules import binary_frame, websocket_only
 from ..versions import DEFAULT_VERSION, get_version
 from ..wording import count
 from .checker import COMMANDS, Checker
@@ -68,8 +68,9 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
     for record in records:
         if type(record) is not Message:
             if type(record) is Settled:
-                checker.settle(record.stream)
-                settled[record.source, record.reason] += 1
+                answered = checker.settle(record.stream, every=record.every)
+                if answered:
+                    settled[record.source, record.reason] += answered
             elif type(record) is Unseen:
                 checker.unreadable(Message("send", "", record.source, record.where, record.time,
                                            record.stream, 0))
@@ -98,6 +99,9 @@ def _run(records: Iterable[Record], report: Report, checker: Checker,
         if type(data) is dict:
             for v in check(data, record.direction):
                 add(v.rule, record, v.pointer, v.value, v.message)
+            if record.http and record.direction == "send":
+                for v in websocket_only(data):
+                    add(v.rule, record, v.pointer, v.value, v.message)
             known = False
             for key in data:
                 if key in _KNOWN:

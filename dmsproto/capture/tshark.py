@@ -25,9 +25,18 @@ from typing import Any
 
 from ..errors import NotJSON
 from ..jsontext import parse_json
+from ..recorder import http_status_answer
 from ..versions import Direction
 from .har import BASE_PATH, is_dms_url, load_json_file
-from .model import CaptureError, Message, Note, Record, Settled, TsharkMissing, without_bom
+from .model import (
+    CaptureError,
+    Message,
+    Note,
+    Record,
+    Settled,
+    TsharkMissing,
+    without_bom,
+)
 
 DMS_PORT = 9020
 """The DMS's default port for ws/http (2.1)."""
@@ -134,7 +143,8 @@ class DmsTraffic:
         method = _first(fields, "http_request_method")
         texts: list[tuple[str | bytes, bool]] = []
         direction: Direction
-        if method is not None or _first(fields, "http_response_code") is not None:
+        http = method is not None or _first(fields, "http_response_code") is not None
+        if http or _first(fields, "http_response_code") is not None:
             if method == "GET" and "websocket" in (_first(fields, "http_upgrade") or "").lower():
                 uri = _first(fields, "http_request_uri") or ""
                 self._conns[tcp] = _Conn(is_dms_url(uri, self.base_path),
@@ -143,8 +153,7 @@ class DmsTraffic:
             stream += " http"
             if method is None and self._fatal_answer(fields):
                 yield Settled(self.source, stream,
-                              f"answered with HTTP {_first(fields, 'http_response_code')} "
-                              "(a fatal error, 2.6)")
+                              http_status_answer(_first(fields, "http_response_code")))
                 return
             texts = self._http_body(fields, method)
             direction = "send" if method is not None else "recv"
@@ -163,7 +172,7 @@ class DmsTraffic:
         for k, (text, binary) in enumerate(texts):
             where = f"frame {number}" if k == 0 else f"frame {number} (message {k + 1})"
             yield Message(direction, text, self.source, where, time, stream, len(text), offset,
-                          binary)
+                          binary, http)
 
     def _unannounced(self, fields: dict[str, list[Any]], tcp: str, count: int) -> _Conn:
         """A WebSocket stream whose handshake is not in the capture: the DMS's by port."""

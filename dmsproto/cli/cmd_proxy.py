@@ -23,6 +23,7 @@ from typing import Any
 import trio
 
 from ..capture.report import format_time
+from ..client._options import cert_chain_failure
 from ..errors import ConnectError
 from ..validation.model import short
 from ..versions import DEFAULT_VERSION, VERSIONS
@@ -40,7 +41,8 @@ rules of `dmsproto validate`; --block-invalid answers requests with errors itsel
 as a DMS answers a request it cannot carry out.
 
 exit codes: 0 no errors seen, 1 errors seen (with --strict also warnings),
-2 usage or input error, 9 --tls-self-signed needs the 'cryptography' package."""
+2 usage or input error (also an address it cannot listen on), 9 --tls-self-signed
+needs the 'cryptography' package."""
 
 
 def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
@@ -118,6 +120,8 @@ def run_proxy(args: argparse.Namespace, out: Output) -> int:
         finally:
             if recorder is not None:
                 recorder.close()
+    if console.gone is not None:
+        raise console.gone  # its reader went away (`| head`): the command stops quietly
     console.summary(proxy)
     return witness.exit_status(strict=args.strict)
 
@@ -152,7 +156,8 @@ def _listen_context(args: argparse.Namespace, host: str,
         try:
             context.load_cert_chain(cert, key)
         except (OSError, ssl.SSLError) as exc:
-            raise exits.usage(f"cannot load the TLS certificate: {exc}") from None
+            raise exits.usage(f"cannot load the TLS certificate: "
+                              f"{cert_chain_failure(cert, key, exc)}") from None
         yield context
 
 
@@ -160,16 +165,18 @@ async def _serve(proxy: Any, console: Console, args: argparse.Namespace) -> None
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         try:
             async with proxy:
-                console.started(proxy, args)
-                problem = await proxy.probe()
-                if problem is not None:
-                    console.note(f"warning: {problem} (clients get 502 until it can be "
-                                 "reached)")
-                async for _ in signals:
-                    break
+                with trio.CancelScope() as console.stop:
+                    console.started(proxy, args)
+                    problem = await proxy.probe()
+                    if problem is not None:
+                        console.note(f"warning: {problem} (clients get 502 until it can be "
+                                     "reached)")
+                    async for _ in signals:
+                        break
         except OSError as exc:
-            raise exits.CliError(f"cannot listen on {proxy.host}:{proxy.port}: "
-                                 f"{exc.strerror or exc}") from None
+            # 2, as for a bad --listen: 1 would read as "errors seen" to a script
+            raise exits.usage(f"cannot listen on {proxy.host}:{proxy.port}: "
+                              f"{exc.strerror or exc}") from None
 
 
 def _clock(epoch: float) -> str:
@@ -181,13 +188,33 @@ class Console:
 
     def __init__(self, out: Output) -> None:
         self.out = out
+        self.gone: OSError | None = None
+        """Why the output failed (its reader went away); the proxy then stops."""
+        self.stop: trio.CancelScope | None = None
+        """Cancelled when the output fails: the proxy's wait for Ctrl-C."""
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Printing that fails (``| head`` exited) stops the proxy instead of a connection."""
+        try:
+            yield
+        except OSError as exc:
+            if self.gone is None:
+                self.gone = exc
+            if self.stop is not None:
+                self.stop.cancel()
 
     def note(self, text: str) -> None:
         """Print a line about the proxy itself (not a finding)."""
-        self.out.note(self.out.style(text, "dim", err=True))
+        with self._writing():
+            self.out.note(self.out.style(text, "dim", err=True))
 
     def started(self, proxy: Any, args: argparse.Namespace) -> None:
         """Say where the proxy listens and what it forwards to."""
+        with self._writing():
+            self._started(proxy, args)
+
+    def _started(self, proxy: Any, args: argparse.Namespace) -> None:
         upstream = proxy.upstream
         if self.out.json_mode:
             self.out.json_line({"kind": "listening", "url": proxy.url,
@@ -208,6 +235,10 @@ class Console:
 
     def __call__(self, item: Any) -> None:
         """Print a finding or notice as it happens."""
+        with self._writing():
+            self._show(item)
+
+    def _show(self, item: Any) -> None:
         from ..proxy import Finding
 
         out = self.out

@@ -31,7 +31,7 @@ from ..errors import (
 from ..protocol._triage import shorten
 from ..protocol.core import BadFrame, Call, ClientCore
 from ..protocol.ops import Op
-from ..recorder import Recorder
+from ..recorder import Recorder, http_status_answer
 from ._net import open_stream
 from ._opening import Opening, first_attempts, first_retry_delay, tls_error_from
 from ._options import Options
@@ -228,9 +228,15 @@ class HttpBackend:
         return self._reply(status, data)
 
     def _reply(self, status: int, data: bytes) -> bytes:
-        """The answer's body; a status other than 200 raised as its error."""
+        """The answer's body; a status other than 200 raised as its error.
+
+        Such an answer is no protocol message: the recording marks the request as
+        answered all the same, so a later check does not call it unanswered.
+        """
         if status == 200:
             return data
+        if self.recorder is not None:
+            self.recorder.settled(http_status_answer(status))
         text = data[:300].decode("utf-8", "replace").strip()
         if status in (401, 403):
             raise AuthenticationError(f"{self.opts.url} refused the credentials (HTTP {status})")
@@ -248,13 +254,13 @@ class HttpBackend:
                 if debug:
                     log.debug("post %s", shorten(frame))
                 if recorder is not None:
-                    recorder.record("send", frame)
+                    recorder.record("send", frame, http=True)
                 try:
                     body = await self.post(frame, call)
                 except (ConnectionLost, ProtocolError) as exc:
                     raise proto.failure(call, exc) from exc
                 if recorder is not None:
-                    recorder.record("recv", body)
+                    recorder.record("recv", body, http=True)
                 if debug:
                     log.debug("recv %s", shorten(body))
                 bad = [ev.error for ev in proto.receive(body) if type(ev) is BadFrame]

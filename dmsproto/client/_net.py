@@ -16,8 +16,9 @@ import ssl
 
 import trio
 
-from ..protocol.connection import tcp_failed, tls_closed
-from ._opening import Opening, tls_error_from
+from ..errors import ConnectError
+from ..protocol.connection import tls_closed
+from ._opening import Opening, os_reason, tls_error_from
 from ._options import Options
 
 
@@ -29,7 +30,7 @@ async def open_stream(
     try:
         tcp = await trio.open_tcp_stream(opts.host, opts.port)
     except OSError as exc:
-        raise tcp_failed(where, exc) from exc
+        raise ConnectError(f"cannot connect to {where}: {os_reason(exc)}") from exc
     if not opts.tls:
         return tcp
     assert opts.ssl_context is not None

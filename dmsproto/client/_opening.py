@@ -12,6 +12,8 @@ say whether and when; the transport only sleeps.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import ssl
 
 from ..errors import ConnectError, TLSError
@@ -26,6 +28,31 @@ _NOT_TLS = frozenset({
     "WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
     "UNKNOWN_PROTOCOL",
 })
+
+
+def os_reason(exc: BaseException) -> str:
+    """Why a socket failed, in the system's words ("Connection refused", "Connection reset").
+
+    trio and asyncio try every address of a host and then raise an error of their
+    own wording ("all attempts to connect to ... failed") whose cause holds the
+    errors of the attempts, and trio wraps a broken socket's error in one of its
+    own; the system's reasons underneath are what a user can act on.
+    """
+    reasons: list[str] = []
+    pending: list[BaseException] = [exc]
+    while pending:
+        seen = pending.pop(0)
+        if isinstance(seen, BaseExceptionGroup):
+            pending.extend(seen.exceptions)
+        elif isinstance(seen, OSError) and (seen.errno or seen.strerror):
+            # the system's text for the number: asyncio words its own ("Connect call failed")
+            reason = (seen.strerror if isinstance(seen, socket.gaierror) or not seen.errno
+                      else os.strerror(seen.errno))
+            if reason and reason not in reasons:
+                reasons.append(reason)
+        elif seen.__cause__ is not None:
+            pending.append(seen.__cause__)
+    return "; ".join(reasons) if reasons else str(exc)
 
 
 def tls_error_from(exc: BaseException, where: str) -> TLSError | None:
@@ -86,4 +113,4 @@ class Opening:
         return connect_timeout(opts.url, self.where, self.stage, opts.connect_timeout)
 
 
-__all__ = ["Opening", "first_attempts", "first_retry_delay", "tls_error_from"]
+__all__ = ["Opening", "os_reason", "first_attempts", "first_retry_delay", "tls_error_from"]

@@ -102,36 +102,60 @@ def build_ssl_context(
         if cafile is not None or certfile is not None:
             raise InvalidOptions("give either ssl_context or cafile/certfile/keyfile, not both")
         return ssl_context
-    # ssl's own messages name neither the file nor the problem ("PEM lib (_ssl.c:3905)"):
-    # each file is read first, so a failure says which one and why
-    for name, file in (("cafile", cafile), ("certfile", certfile), ("keyfile", keyfile)):
-        if file:
-            try:
-                with open(file, "rb"):
-                    pass
-            except OSError as exc:
-                raise InvalidOptions(
-                    f"cannot load TLS files: {name} {os.fspath(file)!r}: {exc.strerror}"
-                ) from None
     try:
         ctx = ssl.create_default_context(cafile=os.fspath(cafile) if cafile else None)
-    except ssl.SSLError:
-        raise InvalidOptions(f"cannot load TLS files: cafile {os.fspath(cafile or '')!r} "
-                             "holds no certificate (PEM or DER)") from None
+    except (OSError, ssl.SSLError) as exc:
+        raise _tls_files_failure(f"CA file {os.fspath(cafile or '')}", exc,
+                                 "it holds no PEM certificate") from exc
     if not check_hostname:
         ctx.check_hostname = False
     if certfile is not None:
         try:
-            ctx.load_cert_chain(
-                os.fspath(certfile), os.fspath(keyfile) if keyfile is not None else None
-            )
-        except (OSError, ssl.SSLError):
-            key = (f"keyfile {os.fspath(keyfile)!r}" if keyfile is not None
-                   else "its key (keyfile when the key is in a file of its own)")
-            raise InvalidOptions(
-                f"cannot load TLS files: certfile {os.fspath(certfile)!r} and {key} are not "
-                "a PEM certificate and the private key that belongs to it") from None
+            ctx.load_cert_chain(os.fspath(certfile),
+                                os.fspath(keyfile) if keyfile is not None else None)
+        except (OSError, ssl.SSLError) as exc:
+            raise InvalidOptions(f"cannot load TLS files: "
+                                 f"{cert_chain_failure(certfile, keyfile, exc)}") from exc
     return ctx
+
+
+#: OpenSSL's reasons for a TLS file it cannot use, in words a user can act on
+_TLS_FILE_REASONS = {
+    "NO_CERTIFICATE_OR_CRL_FOUND": "it holds no PEM certificate",
+    "KEY_VALUES_MISMATCH": "the key does not belong to the certificate",
+}
+
+
+def _tls_files_failure(what: str, exc: OSError, unreadable: str) -> InvalidOptions:
+    return InvalidOptions(f"cannot load TLS files: {_tls_file_reason(what, exc, unreadable)}")
+
+
+def _tls_file_reason(what: str, exc: OSError, unreadable: str) -> str:
+    if isinstance(exc, ssl.SSLError):
+        why = _TLS_FILE_REASONS.get(str(exc.reason), unreadable)
+    else:
+        why = exc.strerror or str(exc)
+    return f"{what}: {why}"
+
+
+def cert_chain_failure(certfile: str | os.PathLike[str], keyfile: str | os.PathLike[str] | None,
+                       exc: OSError) -> str:
+    """Why ``load_cert_chain(certfile, keyfile)`` failed: which file, in plain words.
+
+    Args:
+        certfile: the certificate (PEM), with its key unless ``keyfile`` is given.
+        keyfile: the key (PEM), if apart.
+        exc: what ``load_cert_chain`` raised.
+
+    Returns:
+        ``certificate FILE [with key FILE]: why``.
+    """
+    if keyfile is None:
+        return _tls_file_reason(f"certificate {os.fspath(certfile)}", exc,
+                                "no PEM certificate and key in it (is the key in a file "
+                                "of its own?)")
+    return _tls_file_reason(f"certificate {os.fspath(certfile)} with key {os.fspath(keyfile)}",
+                            exc, "not a PEM certificate and its PEM key")
 
 
 def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
@@ -225,4 +249,4 @@ def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
     return Options(**derived, **kept)
 
 
-__all__ = ["Options", "build_ssl_context", "make_options"]
+__all__ = ["Options", "build_ssl_context", "cert_chain_failure", "make_options"]

@@ -10,7 +10,6 @@ observe and act.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import (
@@ -66,38 +65,6 @@ def closed_by_peer(
         refused.reason = reason or ""
         return refused
     return ConnectionLost(f"{url} closed the connection: {said}")
-
-
-def tcp_failed(where: str, exc: OSError) -> ConnectError:
-    """The error of a TCP connection that could not be opened, in the same words on every loop.
-
-    trio says "all attempts to connect to ... failed" and keeps the reason in an
-    exception group below; asyncio says "Connect call failed ('127.0.0.1', 9020)".
-    Both carry the system's reason (``errno``): that is what is said.
-
-    Args:
-        where: ``host:port``.
-        exc: what opening the connection raised.
-
-    Returns:
-        ``ConnectError("cannot connect to HOST:PORT: Connection refused")`` and the like.
-    """
-    return ConnectError(f"cannot connect to {where}: {_system_reason(exc)}")
-
-
-def _system_reason(exc: BaseException) -> str:
-    pending: list[BaseException] = [exc]
-    while pending:
-        error = pending.pop(0)
-        if isinstance(error, OSError) and error.errno is not None:
-            if error.errno > 0:
-                return os.strerror(error.errno)
-            return error.strerror or str(error)  # a resolver error (negative codes)
-        if isinstance(error, BaseExceptionGroup):
-            pending.extend(error.exceptions)
-        if error.__cause__ is not None:
-            pending.append(error.__cause__)
-    return str(exc) or type(exc).__name__
 
 
 def message_too_big(url: str, limit: int) -> ProtocolError:
@@ -216,7 +183,6 @@ __all__ = [
     "handshake_closed",
     "message_too_big",
     "not_tls",
-    "tcp_failed",
     "tls_closed",
     "upgrade_refused",
     "worth_waiting",

@@ -37,17 +37,18 @@ class Backlog:
     def __init__(self, name: str, witness: Witness) -> None:
         self.name = name
         self.witness = witness
-        self._items: deque[tuple[Direction, str | bytes, float]] = deque()
+        self._items: deque[tuple[Direction, str | bytes | None, float]] = deque()
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def put(self, direction: Direction, message: str | bytes, time: float) -> None:
+    def put(self, direction: Direction, message: str | bytes | None, time: float) -> None:
         """Queue a whole message for checking.
 
         Args:
             direction: ``send`` (the client spoke) or ``recv`` (the DMS spoke).
-            message: the message; ``bytes`` is a binary WebSocket frame.
+            message: the message; ``bytes`` is a binary WebSocket frame; ``None`` one
+                too large to keep, which passed unchecked (``Witness.unchecked``).
             time: seconds since the epoch when it passed the proxy (its read came in).
         """
         self._items.append((direction, message, time))
@@ -67,7 +68,10 @@ class Backlog:
         deadline = clock() + CHECK_SLICE
         while items:
             direction, data, when = items.popleft()
-            message(name, direction, data, time=when)
+            if data is None:
+                self.witness.unchecked(name, direction)
+            else:
+                message(name, direction, data, time=when)
             if items and clock() > deadline:
                 await trio.lowlevel.checkpoint()  # the other pump forwards meanwhile
                 deadline = clock() + CHECK_SLICE
@@ -78,7 +82,10 @@ class Backlog:
         message = self.witness.message
         while items:
             direction, data, when = items.popleft()
-            message(self.name, direction, data, time=when)
+            if data is None:
+                self.witness.unchecked(self.name, direction)
+            else:
+                message(self.name, direction, data, time=when)
 
 
 __all__ = ["CHECK_SLICE", "Backlog"]

@@ -29,7 +29,9 @@ class Limits:
     ``max_message`` bounds the memory per connection and direction: a message
     (or an HTTP body) is kept whole for validation only up to this size, and a
     single WebSocket frame larger than it is forwarded in pieces of this size.
-    Larger messages pass through unchanged and unvalidated (a notice says so).
+    Larger messages pass through unchanged and unvalidated (a notice says so),
+    except an HTTP request body, which the proxy answers with 413 (a DMS takes far
+    less; a notice says so too).
     """
 
     max_message: int = 64 * MiB
@@ -46,6 +48,9 @@ class Limits:
     """How long a WebSocket close handshake may take once a close frame passed."""
     idle_timeout: float = 60.0
     """How long a kept-alive HTTP client connection may wait for its next request."""
+    body_timeout: float = 30.0
+    """How long the body of a client's HTTP request may take after its head (as the
+    DMS's own limit): a slower one is answered 408 and the connection closed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +105,33 @@ class Upstream:
         Returns:
             The same target, with ``/json_data`` mapped to the upstream's path.
         """
-        path, sep, query = client_target.partition(b"?")
+        path, sep, query = origin_form(client_target).partition(b"?")
         if path == DEFAULT_PATH.encode() and self.path != DEFAULT_PATH:
             path = self.path.encode("utf-8")
         return path + sep + query
+
+
+def origin_form(target: bytes) -> bytes:
+    """A request target as path and query: the absolute form cut to its path.
+
+    A server must accept ``POST http://host:port/json_data`` (RFC 9112 3.2.2) as
+    well as ``POST /json_data``; clients told to use the proxy as their HTTP proxy
+    send it so.
+
+    Args:
+        target: the target of a client's request line.
+
+    Returns:
+        ``target`` without scheme and authority (``/`` when it names no path).
+    """
+    scheme, sep, rest = target.partition(b"://")
+    if not sep or scheme.lower() not in (b"http", b"https", b"ws", b"wss") or b"/" in scheme:
+        return target
+    slash = min((i for i in (rest.find(b"/"), rest.find(b"?")) if i >= 0), default=-1)
+    if slash < 0:
+        return b"/"
+    tail = rest[slash:]
+    return tail if tail.startswith(b"/") else b"/" + tail
 
 
 def upstream_from_url(
@@ -196,4 +224,4 @@ def parse_listen(text: str, *, default_port: int) -> tuple[str, int]:
     return host, int(port_text)
 
 
-__all__ = ["Limits", "MiB", "Upstream", "parse_listen", "upstream_from_url"]
+__all__ = ["Limits", "MiB", "Upstream", "origin_form", "parse_listen", "upstream_from_url"]

@@ -21,12 +21,14 @@ import trio
 
 from ..client._http import _alive
 from ..errors import ConnectError, ConnectionLost, ProtocolError
+from ..recorder import http_status_answer
 from .config import Limits, Upstream
 from .http1 import (
     BASE_PATH,
     JSON_TYPE,
     Body,
     Peer,
+    decode_content,
     end_to_end,
     header,
     raw_headers,
@@ -36,7 +38,7 @@ from .http1 import (
 from .live import Finding
 from .refusal import blocked_notice, refusal
 from .upstream import describe_failure, open_upstream
-from .witness import Witness
+from .witness import STOPPED, Witness
 
 _OWN_REQUEST: Final = frozenset({b"host", b"content-length", b"expect"})
 
@@ -59,6 +61,34 @@ class _Outcome:
     keep: bool
     status: int | None = None
     body: bytes | None = None
+    reached: bool = True
+    """False when the request never reached the DMS (the proxy answered 502)."""
+    coding: bytes | None = None
+    """The answer's ``Content-Encoding``, if any."""
+
+
+class _Sending:
+    """The request's bytes on their way to the DMS, while its answer is awaited.
+
+    A DMS may answer before it has read the whole request (413 for a body over its
+    limit) and close: its answer reaches the client even when the rest of the
+    request can no longer be written.  A connection whose request was not written
+    whole is not used again.
+    """
+
+    __slots__ = ("done", "error")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.error: ConnectionLost | ProtocolError | None = None
+
+    async def run(self, dms: Peer, data: bytes) -> None:
+        try:
+            await dms.send_bytes(data)
+        except ConnectionLost as exc:
+            self.error = exc
+        else:
+            self.done = True
 
 
 class HttpForwarder:
@@ -84,10 +114,17 @@ class HttpForwarder:
     async def exchange(self, request: h11.Request) -> bool:
         """Forward one request and its answer; True when the client may send another.
 
+        The client's connection carries another request only when both the DMS's
+        side allowed it and the client's own (an HTTP/1.0 client, or one that
+        sent ``Connection: close``, gets its answer and then the connection ends).
+
         Raises:
             ConnectionLost: the client went away (the caller drops its connection).
             ProtocolError: the client sent something that is not HTTP/1.1.
         """
+        return await self._exchange(request) and self.client.reusable
+
+    async def _exchange(self, request: h11.Request) -> bool:
         self.count += 1
         body = await self._request_body(request)
         if body is None:
@@ -96,49 +133,88 @@ class HttpForwarder:
             return (await self._forward(request, body, keep_body=False)).keep
         stream = f"{self.name}.{self.count}"
         self.witness.open_stream(stream)
-        answered = True
+        unanswered: str | None = None
         try:
-            findings = self.witness.message(stream, "send", _as_text(body))
+            findings = self.witness.message(stream, "send", _as_text(body), http=True)
             if self.block_invalid and any(f.severity == "error" for f in findings):
                 await self._refuse(stream, body, findings)
-                return self.client.reusable
+                return True
             outcome = await self._forward(request, body, keep_body=True)
-            if outcome.status == 200 and outcome.body is not None:
-                self.witness.message(stream, "recv", _as_text(outcome.body))
-            elif outcome.status == 200:
-                self.witness.notice(stream, "unvalidated",
-                                    f"a response over {self.limits.max_message:,} bytes "
-                                    "passed unchecked")
+            if outcome.status == 200:
+                unanswered = self._check_response(stream, outcome)
+            elif not outcome.reached:  # not the client's fault: it got the proxy's 502
+                unanswered = "the DMS was not reached: the proxy answered 502"
             elif outcome.status is not None:
-                answered = False
+                unanswered = http_status_answer(outcome.status)
                 self.witness.notice(stream, "http-status",
                                     f"the DMS answered POST {self.count} with HTTP "
                                     f"{outcome.status}")
             return outcome.keep
+        except BaseException as exc:
+            if not isinstance(exc, Exception):  # cancelled (also in a group): the proxy stopped
+                unanswered = STOPPED  # the request was cut off by nobody's fault
+            raise
         finally:
-            self.witness.end_stream(stream, answered=answered)
+            self.witness.end_stream(stream, unanswered=unanswered)
+
+    def _check_response(self, stream: str, outcome: _Outcome) -> str | None:
+        """Check the DMS's answer as the client reads it; why not, when it passed unchecked.
+
+        An answer that cannot be checked (over the limit, or in a content coding the
+        proxy does not undo) leaves its request unpaired without that being the
+        client's or the DMS's fault: the stream is then not checked for orphans.
+        """
+        limit = self.limits.max_message
+        if outcome.body is None:
+            why = f"over {limit:,} bytes"
+        else:
+            decoded = decode_content(outcome.body, outcome.coding, limit)
+            if isinstance(decoded, bytes):
+                self.witness.message(stream, "recv", _as_text(decoded), http=True)
+                return None
+            why = decoded
+        self.witness.notice(stream, "unvalidated",
+                            f"the answer to POST {self.count}, {why}, passed unchecked")
+        return f"the answer passed unchecked ({why})"
 
     # --- request --------------------------------------------------------------------
 
     async def _request_body(self, request: h11.Request) -> bytes | None:
-        """The whole request body; None after answering 413 (larger than the limit)."""
+        """The whole request body; None after answering 413 (larger than the limit) or 408.
+
+        A client waiting for ``100 Continue`` gets it only when its body will be read:
+        one that declared a body over the limit gets the 413 at once instead.  A body
+        that takes longer than ``body_timeout`` gets 408, as from the DMS.
+        """
         client = self.client
-        if client.conn.they_are_waiting_for_100_continue:
-            await client.send(h11.InformationalResponse(status_code=100, headers=[]))
         declared = header(request.headers, b"content-length")
         body = Body(self.limits.max_message)
+        method = request.method.decode("latin-1")
         if declared is None or not declared.isdigit() or int(declared) <= body.limit:
-            while True:
-                event = await client.next_event()
-                if isinstance(event, h11.Data):
-                    body.add(bytes(event.data))
-                elif isinstance(event, h11.EndOfMessage):
-                    break
-                else:
-                    raise ConnectionLost("the client went away in the middle of a request")
-            data = body.data
-            if data is not None:
-                return data
+            if client.conn.they_are_waiting_for_100_continue:
+                await client.send(h11.InformationalResponse(status_code=100, headers=[]))
+            with trio.move_on_after(self.limits.body_timeout):
+                while True:
+                    event = await client.next_event()
+                    if isinstance(event, h11.Data):
+                        body.add(bytes(event.data))
+                    elif isinstance(event, h11.EndOfMessage):
+                        data = body.data
+                        if data is not None:
+                            return data
+                        break
+                    else:
+                        raise ConnectionLost("the client went away in the middle of a request")
+            if not body.too_big:
+                self.witness.notice(self.name, "slow-request",
+                                    f"the body of request {self.count} ({method}) did not "
+                                    f"arrive within {self.limits.body_timeout:g} s: answered "
+                                    "408, not forwarded")
+                await client.send(*text_response(408, "Request timeout."))
+                return None
+        self.witness.notice(self.name, "too-large",
+                            f"request {self.count} ({method}) has a body over "
+                            f"{body.limit:,} bytes: answered 413, not forwarded")
         await client.send(*text_response(413, "Request too large."))
         return None
 
@@ -150,7 +226,7 @@ class HttpForwarder:
             h11.Response(status_code=200, headers=[
                 (b"Content-Type", JSON_TYPE), (b"Content-Length", str(len(data)).encode())]),
             h11.Data(data=data), h11.EndOfMessage())
-        self.witness.message(stream, "recv", reply)
+        self.witness.message(stream, "recv", reply, http=True)
 
     # --- upstream -------------------------------------------------------------------
 
@@ -176,18 +252,25 @@ class HttpForwarder:
     async def _forward(self, request: h11.Request, body: bytes, *, keep_body: bool) -> _Outcome:
         dms = await self._upstream()
         if dms is None:
-            return _Outcome(False)
+            return _Outcome(False, reached=False)
         headers = [(b"Host", self.upstream.host_header),
                    *end_to_end(raw_headers(request), drop=_OWN_REQUEST),
                    (b"Content-Length", str(len(body)).encode())]
-        try:
-            await dms.send(h11.Request(method=request.method,
-                                       target=self.upstream.target(bytes(request.target)),
-                                       headers=headers),
-                           *([h11.Data(data=body)] if body else []), h11.EndOfMessage())
-            response = await self._response_head(dms)
-        except (ConnectionLost, ProtocolError) as exc:
-            return await self._dms_lost(exc, "before it answered")
+        data = dms.encode(h11.Request(method=request.method,
+                                      target=self.upstream.target(bytes(request.target)),
+                                      headers=headers),
+                          *([h11.Data(data=body)] if body else []), h11.EndOfMessage())
+        sent = _Sending()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sent.run, dms, data)
+            try:
+                response: h11.Response | None = await self._response_head(dms)
+            except (ConnectionLost, ProtocolError) as exc:
+                response, sent.error = None, sent.error or exc
+            nursery.cancel_scope.cancel()  # an early answer: the rest is not wanted
+        if response is None:
+            assert sent.error is not None
+            return await self._dms_lost(sent.error, "before it answered")
         await self.client.send(h11.Response(status_code=response.status_code,
                                             reason=response.reason,
                                             headers=end_to_end(raw_headers(response))))
@@ -206,11 +289,12 @@ class HttpForwarder:
                 break
             else:
                 return await self._dms_lost(ConnectionLost("closed"), "in the middle of its answer")
-        if dms.reusable:
+        if dms.reusable and sent.done:
             dms.conn.start_next_cycle()
         else:
             await self.aclose()
-        return _Outcome(True, response.status_code, kept.data if keep_body else None)
+        return _Outcome(True, response.status_code, kept.data if keep_body else None,
+                        coding=header(response.headers, b"content-encoding"))
 
     @staticmethod
     async def _response_head(dms: Peer) -> h11.Response:

@@ -65,7 +65,10 @@ async def upstream_upgrade(stream: trio.abc.Stream, upstream: Upstream, request:
     peer = Peer(h11.CLIENT, stream, max_head=limits.max_head, receive_size=limits.receive_size)
     await peer.send(h11.Request(method=b"GET", target=upstream.target(bytes(request.target)),
                                 headers=headers), h11.EndOfMessage())
-    event = await peer.next_event()
+    try:
+        event = await peer.next_event()
+    except ConnectionLost:
+        event = None  # closed before its answer was complete: said below
     if isinstance(event, h11.InformationalResponse) and event.status_code == 101:
         if header(event.headers, b"sec-websocket-accept") != generate_accept_token(key):
             raise ProtocolError("the DMS answered the WebSocket handshake with a wrong "

@@ -27,7 +27,7 @@ from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..validation import Severity, Violation
 from ..validation.frame import not_an_object_violation, not_json_violation
-from ..validation.rules import binary_frame, found, severity
+from ..validation.rules import binary_frame, found, severity, websocket_only
 from ..versions import DEFAULT_VERSION, Direction, get_version
 
 FRAMING_RULE: Final = "websocket"
@@ -114,7 +114,7 @@ class LiveChecker:
         self._streams[stream] = _Stream()
 
     def check(self, direction: Direction, data: str | bytes, stream: str,
-              time: float) -> list[Finding]:
+              time: float, *, http: bool = False) -> list[Finding]:
         """Check one whole message.
 
         Args:
@@ -122,6 +122,7 @@ class LiveChecker:
             data: the message; ``bytes`` is a binary WebSocket frame.
             stream: the stream it passed on (opened on first use).
             time: seconds since the epoch when it passed.
+            http: the message is an HTTP POST body (monitoring commands are refused).
 
         Returns:
             The findings on this message, and those on earlier messages of the
@@ -132,7 +133,7 @@ class LiveChecker:
             state = self._streams[stream] = _Stream()
         state.count += 1
         size = len(data)
-        message = Message(direction, data, stream, state.count, time, stream, size)
+        message = Message(direction, data, stream, state.count, time, stream, size, http=http)
         report = self.report
         report.messages += 1
         report.bytes += size
@@ -147,6 +148,8 @@ class LiveChecker:
             counts[direction, "(not an object)"] += 1
             return findings + self._unreadable(state, message, not_an_object_violation(frame))
         violations = self._frames.check(frame, direction)
+        if http and direction == "send":
+            violations = [*violations, *websocket_only(frame)]
         if violations:
             findings += self._findings(message, violations)
         counted = False
@@ -202,6 +205,16 @@ class LiveChecker:
             return []
         state.checker.finish()
         return self._drain(state)
+
+    def settle(self, stream: str) -> None:
+        """The oldest open request of ``stream`` was answered by a message not checked.
+
+        Args:
+            stream: the stream.
+        """
+        state = self._streams.get(stream)
+        if state is not None:
+            state.checker.settle(stream)
 
     def discard(self, stream: str) -> None:
         """Forget a stream without reporting its open requests (answered outside the protocol).

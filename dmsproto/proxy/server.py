@@ -16,11 +16,13 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from functools import partial
 from types import TracebackType
+from typing import Final
 
 import h11
 import trio
 
 from ..errors import ConnectError, ConnectionLost, ProtocolError
+from .clienttls import PLAIN_TO_TLS_ANSWER, start_tls
 from .config import Limits, Upstream
 from .exchange import HttpForwarder
 from .handshake import Accepted, accept_client, handshake_problem, upstream_upgrade
@@ -30,8 +32,20 @@ from .websocket import WebSocketSession
 from .witness import Witness
 
 log = logging.getLogger("dmsproto.proxy")
-BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain;charset=UTF-8\r\n"
-               b"Content-Length: 12\r\nConnection: close\r\n\r\nBad request.")
+_REASONS: Final = {400: b"Bad Request", 431: b"Request Header Fields Too Large"}
+"""The statuses the proxy answers bytes with that are no HTTP request."""
+_TEXTS: Final = {400: "Bad request.", 431: "Request head too large."}
+"""Their bodies, as the DMS words them."""
+
+
+def _refusal(status: int, text: str | None = None) -> bytes:
+    """The answer to bytes that are no HTTP request: ``status`` (400 or 431) and a text."""
+    if status not in _REASONS:
+        status = 400
+    body = (text or _TEXTS[status]).encode()
+    return (b"HTTP/1.1 %d %s\r\nContent-Type: text/plain;charset=UTF-8\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
+            % (status, _REASONS[status], len(body), body))
 
 
 def _url_host(host: str) -> str:
@@ -81,6 +95,7 @@ class Proxy:
         self._ids = itertools.count(1)
         self._changed = trio.Event()
         self._cm: AbstractAsyncContextManager[Proxy] | None = None
+        self._stopping = False
 
     @property
     def tls(self) -> bool:
@@ -138,6 +153,7 @@ class Proxy:
             try:
                 yield self
             finally:
+                self._stopping = True
                 nursery.cancel_scope.cancel()
 
     # --- one client -----------------------------------------------------------------
@@ -156,36 +172,50 @@ class Proxy:
         why = "closed"
         try:
             if self.ssl_context is not None:
-                stream = trio.SSLStream(tcp, self.ssl_context, server_side=True,
-                                        https_compatible=True)
-                with trio.move_on_after(self.limits.handshake_timeout) as scope:
-                    await stream.do_handshake()
-                if scope.cancelled_caught:
-                    why = "no TLS handshake in time"
+                started = await start_tls(tcp, self.ssl_context, self.limits.handshake_timeout)
+                if started.stream is None:
+                    why = started.ending
+                    if started.failure is not None:
+                        self.witness.notice(name, "tls-failed", started.failure)
+                    if started.plain:
+                        await self._answer(tcp, 400, PLAIN_TO_TLS_ANSWER)
                     return
+                stream = started.stream
             why = await self._serve(name, stream)
         except (trio.BrokenResourceError, trio.ClosedResourceError, ssl.SSLError,
                 ConnectionLost) as exc:
             self.witness.notice(name, "client-lost", f"the client connection broke: "
                                 f"{describe_failure(exc, 'the client')}")
             why = "lost"
-        except ProtocolError as exc:
-            why = f"the client sent no HTTP/1.1 ({exc})"
-            with trio.move_on_after(self.limits.close_timeout), \
-                    suppress(trio.BrokenResourceError, trio.ClosedResourceError):
-                await stream.send_all(BAD_REQUEST)  # as the DMS answers it
-        except trio.Cancelled:
-            why = "the proxy stopped"
-            raise
         except Exception as exc:  # one connection's failure must not stop the proxy
             log.exception("proxy connection %s failed", name)
             self.witness.notice(name, "error", f"internal error: {type(exc).__name__}: {exc}")
             why = "internal error"
+        except BaseException:  # Cancelled, also inside a group from a session's nursery
+            if self._stopping:
+                why = "the proxy stopped"
+            raise
         finally:
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(stream)
             self._count(-1)
             self.witness.notice(name, "close", why)
+
+    async def _answer(self, stream: trio.abc.Stream, status: int,
+                      text: str | None = None) -> None:
+        """Answer bytes that are no HTTP request, as the DMS does, then the connection ends.
+
+        What the client sent meanwhile is read and dropped (for ``close_timeout`` at
+        most) before the connection closes: closing with unread bytes would reset
+        the connection, and the client could lose the answer.
+        """
+        with trio.move_on_after(self.limits.close_timeout), \
+                suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+            await stream.send_all(_refusal(status, text))
+            if isinstance(stream, trio.SocketStream):
+                await stream.send_eof()
+            while await stream.receive_some(self.limits.receive_size):
+                pass
 
     async def _serve(self, name: str, stream: trio.abc.Stream) -> str:
         """Serve one connection; returns how it ended."""
@@ -209,6 +239,9 @@ class Proxy:
                     return "closed"
                 client.conn.start_next_cycle()
                 timeout = limits.idle_timeout
+        except ProtocolError as exc:
+            await self._answer(stream, client.error_status)
+            return f"the client sent {exc}"
         finally:
             await forwarder.aclose()
 

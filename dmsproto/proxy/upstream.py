@@ -12,8 +12,8 @@ import ssl
 
 import trio
 
-from ..client._opening import tls_error_from
-from ..errors import ConnectError
+from ..client._opening import os_reason, tls_error_from
+from ..errors import ConnectError, ConnectionLost
 from .config import Upstream
 
 UpstreamStream = trio.SocketStream | trio.SSLStream[trio.SocketStream]
@@ -30,7 +30,7 @@ async def open_upstream(upstream: Upstream) -> UpstreamStream:
     try:
         tcp = await trio.open_tcp_stream(upstream.host, upstream.port)
     except OSError as exc:
-        raise ConnectError(f"cannot connect to {where}: {exc.strerror or exc}") from exc
+        raise ConnectError(f"cannot connect to {where}: {os_reason(exc)}") from exc
     if upstream.ssl_context is None:
         return tcp
     stream = trio.SSLStream(tcp, upstream.ssl_context, server_hostname=upstream.host,
@@ -62,6 +62,12 @@ def describe_failure(exc: BaseException, where: str) -> str:
     tls = tls_error_from(exc, where)
     if tls is not None:
         return str(tls)
+    if isinstance(exc, ConnectionLost) and exc.__cause__ is not None:
+        return describe_failure(exc.__cause__, where)  # what broke it, not that it broke
+    if isinstance(exc, (trio.BrokenResourceError, trio.ClosedResourceError)):
+        # trio's wording wraps the system's ("socket connection broken: [Errno 104] ...")
+        reason = os_reason(exc.__cause__) if isinstance(exc.__cause__, OSError) else ""
+        return reason or "the connection broke"
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
 

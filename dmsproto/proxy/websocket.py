@@ -26,6 +26,7 @@ nothing else about the framing changes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any, Final
 
 import trio
@@ -40,6 +41,7 @@ from wsproto.events import (
     Pong,
     TextMessage,
 )
+from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
 from ..versions import Direction
@@ -47,9 +49,11 @@ from .backlog import Backlog
 from .config import Limits
 from .frames import FrameSplitter, Other, Plain
 from .refusal import blocked_notice, refusal
-from .witness import Witness
+from .witness import STOPPED, Witness
 
 GOING_AWAY: Final = 1001
+PROXY_STOPPED: Final = "The proxy stopped."
+"""The close reason both peers of a WebSocket get when the proxy stops."""
 FORWARD_BATCH: Final = 16
 """Whole messages a pump forwards at most in one write."""
 
@@ -75,6 +79,8 @@ class _Side:
         self._free = trio.Event()
         self._in_message = False
         self._deferred: list[Event] = []
+        self.torn = False
+        """A write was cut off midway: the peer's frame boundary is lost, send nothing more."""
 
     @property
     def closed(self) -> bool:
@@ -113,7 +119,9 @@ class _Side:
                     self._encode(item, chunks)
                     is_open = ws.state is ConnectionState.OPEN
             if chunks:
+                self.torn = True
                 await self.stream.send_all(b"".join(chunks))
+                self.torn = False
         finally:
             self._writing = False
             if self._waiting:
@@ -201,18 +209,37 @@ class WebSocketSession:
     async def run(self) -> None:
         """Relay both directions until the session ends, checking every message."""
         self.witness.open_stream(self.name)
+        ended = False  # by the client, the DMS or the close deadline, not from outside
         try:
             with self._cancel:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(self._pump, self.client, self.dms, "send")
                     nursery.start_soon(self._pump, self.dms, self.client, "recv")
                     nursery.start_soon(self._close_deadline)
+            ended = True
         finally:
             with trio.CancelScope(shield=True):
+                if not ended:
+                    await self._going_away()
                 await trio.aclose_forcefully(self.client.stream)
                 await trio.aclose_forcefully(self.dms.stream)
             self._backlog.drain()
-            self.witness.end_stream(self.name)
+            # cut off by the proxy (it stopped): requests on their way are nobody's orphans
+            self.witness.end_stream(self.name, unanswered=None if ended else STOPPED)
+
+    async def _going_away(self) -> None:
+        """The proxy stops: both peers get a close frame (1001) before the connections end.
+
+        Bounded by ``close_timeout``; a side whose last write was cut off midway gets
+        nothing (a frame would land inside the torn one).
+        """
+        with trio.move_on_after(self.limits.close_timeout):
+            for side in (self.client, self.dms):
+                if side.torn or side.ws.state is not ConnectionState.OPEN:
+                    continue
+                with suppress(trio.BrokenResourceError, trio.ClosedResourceError):
+                    await side.send([CloseConnection(code=GOING_AWAY, reason=PROXY_STOPPED)],
+                                    answer=True)
 
     async def _close_deadline(self) -> None:
         await self._closing.wait()
@@ -320,8 +347,10 @@ class WebSocketSession:
                 assert isinstance(event, CloseConnection)
                 if not self._closing.is_set():
                     self._closing.set()
-                    self.ending = f"{self._who(src)} closed with {int(event.code)}" + (
-                        f" {event.reason!r}" if event.reason else "")
+                    code = int(event.code)
+                    self.ending = f"{self._who(src)} closed " + (
+                        "without a status code (1005)" if code == CloseReason.NO_STATUS_RCVD
+                        else f"with {code}") + (f" {event.reason!r}" if event.reason else "")
                 if src.ws.state is ConnectionState.OPEN:  # wsproto could not read a frame
                     self._framing_error(src, event, forward, answer)
                 else:
@@ -357,6 +386,7 @@ class WebSocketSession:
             self.witness.notice(self.name, "unvalidated",
                                 f"a {direction} message over {limit:,} bytes passed unchecked")
             forward.extend(held)
+            self._backlog.put(direction, None, now)  # in its place among the checked ones
         elif held:
             self._judge(direction, message, now, held, forward, answer)
         else:

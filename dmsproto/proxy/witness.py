@@ -9,6 +9,7 @@ printer of ``dmsproto proxy``, or a list in tests) the moment it happens.
 
 from __future__ import annotations
 
+import logging
 import time as _time
 from collections import Counter
 from collections.abc import Callable
@@ -20,9 +21,12 @@ from ..recorder import Recorder
 from ..versions import Direction
 from .live import Finding, LiveChecker
 
+log = logging.getLogger("dmsproto.proxy")
 NOTICES: Final = {
     "open": "a client connected",
     "close": "a client connection ended",
+    "tls-failed": "a client's TLS handshake with the proxy failed (it refused the "
+                  "certificate, or left)",
     "upstream-failed": "the DMS could not be reached or did not answer the handshake; "
                        "the client got 502",
     "upstream-refused": "the DMS refused the WebSocket handshake; its answer was passed on",
@@ -33,7 +37,12 @@ NOTICES: Final = {
     "websocket": "a peer broke the WebSocket framing; both sides were closed",
     "http-status": "the DMS answered a POST with an HTTP error (not a protocol message)",
     "blocked": "an invalid request was answered by the proxy and not forwarded",
-    "unvalidated": "a message larger than the limit passed unchecked and unrecorded",
+    "unvalidated": "a message passed unchecked and unrecorded (larger than the limit, or "
+                   "in a content coding the proxy does not undo)",
+    "too-large": "an HTTP request body over the limit was answered 413 by the proxy and not "
+                 "forwarded",
+    "slow-request": "an HTTP request body did not arrive in time: answered 408 by the proxy "
+                    "and not forwarded",
     "error": "the proxy failed on this connection; other connections go on",
 }
 """Every kind of connection event, and what it means (the one list of them)."""
@@ -61,6 +70,9 @@ class Notice:
         return {"time": self.time, "client": self.client, "event": self.event,
                 "text": self.text}
 
+
+STOPPED: Final = "cut off: the proxy stopped before the answer came"
+"""Why requests on their way when the proxy stops have no answer (not the peers' fault)."""
 
 Listener = Callable[[Finding | Notice], None]
 """Told each finding and notice the moment it happens (the console printer, a list)."""
@@ -139,7 +151,7 @@ class Witness:
                                      time=datetime.fromtimestamp(self.clock(), UTC))
 
     def message(self, stream: str, direction: Direction, data: str | bytes, *,
-                time: float | None = None) -> list[Finding]:
+                time: float | None = None, http: bool = False) -> list[Finding]:
         """One whole message passed: record it, check it, tell the findings.
 
         Args:
@@ -148,6 +160,7 @@ class Witness:
             data: the message; ``bytes`` is a binary WebSocket frame.
             time: seconds since the epoch when it passed the proxy (now when not
                 given; a message checked after it passed gives the time it passed).
+            http: the message is an HTTP POST body.
 
         Returns:
             The findings on it (``LiveChecker.check``).
@@ -156,10 +169,27 @@ class Witness:
         if self.recorder is not None:
             self.recorder.record(direction, data, conn=stream,
                                  time=datetime.fromtimestamp(now, UTC),
-                                 binary=isinstance(data, bytes))
-        findings = self.checker.check(direction, data, stream, now)
+                                 binary=isinstance(data, bytes), http=http)
+        findings = self.checker.check(direction, data, stream, now, http=http)
         self._tell(findings)
         return findings
+
+    def unchecked(self, stream: str, direction: Direction) -> None:
+        """A message too large to keep passed unchecked (its notice told it).
+
+        One from the DMS is taken as the answer to the oldest open request of the
+        stream (the DMS's large messages are answers: a long history, a big query),
+        so that request is not reported as unanswered.
+
+        Args:
+            stream: the stream it passed on.
+            direction: who sent it.
+        """
+        if direction == "recv":
+            self.checker.settle(stream)
+            if self.recorder is not None:
+                self.recorder.settled("the answer passed unchecked (larger than the limit)",
+                                      conn=stream, time=datetime.fromtimestamp(self.clock(), UTC))
 
     def framing(self, stream: str, direction: Direction, text: str) -> Finding:
         """A peer broke the WebSocket framing: a finding, and a notice that both sides were closed.
@@ -177,19 +207,25 @@ class Witness:
         self.notice(stream, "websocket", text)
         return finding
 
-    def end_stream(self, stream: str, *, answered: bool = True) -> list[Finding]:
+    def end_stream(self, stream: str, *, unanswered: str | None = None) -> list[Finding]:
         """A stream ended.
 
         Args:
             stream: the stream.
-            answered: ``False`` when its open requests got an answer outside the
-                protocol (an HTTP error status): they are not reported as orphans.
+            unanswered: why its open requests got no protocol message as their answer,
+                when that is nobody's fault: an HTTP error status, or cut off by the
+                proxy itself (it stopped, or a request never reached the DMS).  They
+                are then not reported as orphans, and the recording says why, so
+                ``dmsproto validate`` agrees.  ``None``: report them.
 
         Returns:
             The findings on its unanswered requests.
         """
-        if not answered:
+        if unanswered is not None:
             self.checker.discard(stream)
+            if self.recorder is not None:
+                self.recorder.settled(unanswered, conn=stream, every=True,
+                                      time=datetime.fromtimestamp(self.clock(), UTC))
             return []
         findings = self.checker.close(stream)
         self._tell(findings)
@@ -213,8 +249,7 @@ class Witness:
             raise ValueError(f"unknown notice {event!r}")
         notice = Notice(self.clock(), client, event, text)
         self.notices[event] += 1
-        if self.listener is not None:
-            self.listener(notice)
+        self._inform(notice)
         return notice
 
     def _tell(self, findings: list[Finding]) -> None:
@@ -223,8 +258,22 @@ class Witness:
                 self.errors += 1
             else:
                 self.warnings += 1
-            if self.listener is not None:
-                self.listener(finding)
+            self._inform(finding)
+
+    def _inform(self, item: Finding | Notice) -> None:
+        """Tell the listener; its failure is its own and never breaks a connection.
+
+        A witness, not a participant: the traffic passes whatever the listener does.
+        A listener that raises is logged once and told nothing more.
+        """
+        listener = self.listener
+        if listener is None:
+            return
+        try:
+            listener(item)
+        except Exception:
+            log.exception("the proxy's listener failed; it is told nothing more")
+            self.listener = None
 
 
-__all__ = ["NOTICES", "Listener", "Notice", "Witness", "exit_status"]
+__all__ = ["NOTICES", "STOPPED", "Listener", "Notice", "Witness", "exit_status"]

@@ -123,6 +123,8 @@ class HttpConnection:
     def __init__(self, stream: trio.abc.Stream) -> None:
         self.stream = stream
         self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
+        self._head = False
+        """The request being answered is a HEAD: its answer has headers only."""
 
     async def _next_event(self) -> h11.Event | type[h11.PAUSED]:
         while True:
@@ -141,6 +143,7 @@ class HttpConnection:
             await self.try_error(exc.error_status_hint, "Bad request.")
             return None
         if isinstance(event, h11.Request):
+            self._head = event.method == b"HEAD"
             return event
         return None
 
@@ -183,8 +186,9 @@ class HttpConnection:
         ]
         if close:
             all_headers.append((b"Connection", b"close"))
-        data = self.conn.send(h11.Response(status_code=status, headers=all_headers))
-        data = (data or b"") + (self.conn.send(h11.Data(data=body)) or b"")
+        data = self.conn.send(h11.Response(status_code=status, headers=all_headers)) or b""
+        if not self._head:  # a HEAD answer says the length of the body it leaves out
+            data += self.conn.send(h11.Data(data=body)) or b""
         data += self.conn.send(h11.EndOfMessage()) or b""
         await self.stream.send_all(data)
 

@@ -5,8 +5,9 @@ check that the limit itself is accepted and one past it is not, and ``serve --he
 and the documentation point here. Two limits of the wire live in the schema, not
 here, because the validator applies them too: the longest written path
 (``x-dms-maxLength``, 160 characters, 3.1.5) and the highest written string-array
-index (``x-dms-maxIndex``, 1024, 3.1.4); :func:`dmsproto.sim.wire.schema_limit`
-reads them.
+index (``x-dms-maxIndex``, 1024, 3.1.4), which :func:`dmsproto.sim.wire.schema_limit`
+reads, and the longest ``histData`` and ``changelog`` arrays (``maxItems`` of the
+schema's ``HistDataCap`` and ``Changelog``, 3.2.3 and 3.2.4), read below.
 
 Section numbers are those of the manufacturer's document v1.4. Limits the document
 does not state are ours: each says why it exists and how it is answered.
@@ -16,6 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
+
+from ..versions import get_version
+
+
+def _max_items(name: str) -> int:
+    """``maxItems`` of the response schema's definition ``name`` (the same in every version)."""
+    return int(get_version().schemas["response"]["$defs"][name]["maxItems"])
+
 
 # --- the document's limits ------------------------------------------------------------
 
@@ -33,11 +42,11 @@ fragments. In bytes (a fragment never splits a UTF-8 character)."""
 MAX_QUERY_MATCHES: Final = 100_000
 """A query matching more datapoints is aborted with an error item (3.2.2)."""
 
-MAX_HIST_ENTRIES: Final = 610_000
+MAX_HIST_ENTRIES: Final = _max_items("HistDataCap")
 """Most entries of one ``histData`` (or v1.5 ``histDataPast``) array (3.2.3). A longer
 answer is cut to this many (the oldest first) and stays ``ok``."""
 
-MAX_CHANGELOG_ENTRIES: Final = 100_000
+MAX_CHANGELOG_ENTRIES: Final = _max_items("Changelog")
 """Most entries of one ``changelog`` array, in ``get`` and in ``changelogRead``
 (3.2.4). A longer answer is cut to this many (the newest first) and stays ``ok``."""
 

@@ -785,22 +785,24 @@ class Simulator:
                 return
             connection.next_cycle()
 
-    def record(self, direction: Literal["send", "recv"], text: str, conn: str) -> None:
+    def record(self, direction: Literal["send", "recv"], text: str, conn: str, *,
+               http: bool = False) -> None:
         """Write one message to the recording, if any.
 
         Args:
             direction: ``send`` (the client spoke) or ``recv`` (the simulator spoke).
             text: the message.
             conn: names the connection in the recording.
+            http: the message is an HTTP POST body.
         """
         if self.recorder is not None:
-            self.recorder.record(direction, text, conn=conn)
+            self.recorder.record(direction, text, conn=conn, http=http)
 
     async def _post(self, body: bytes, *, user: str | None, peer: str) -> PostResult:
         session = self.engine.open_session(peer=peer, user=user, websocket=False)
         conn = f"http-{session.id}"
         text = _as_text(body)
-        self.record("send", text, conn)
+        self.record("send", text, conn, http=True)
         log.debug("%s recv %s", conn, _preview(text))
         try:
             reply = self.engine.handle(session, body)
@@ -814,7 +816,7 @@ class Simulator:
         result = await carry_out_post(self.faults.plan(text, "http"), reply.response,
                                       self.encode_frame)
         if result.body and result.status == 200:
-            self.record("recv", result.body, conn)
+            self.record("recv", result.body, conn, http=True)
         log.debug("%s send %s %s", conn, result.status,
                   "(no answer)" if result.body is None else _preview(result.body))
         return result

@@ -47,6 +47,7 @@ class Compiled:
     full: Draft202012Validator
     plan: Plan
     commands: frozenset[str]
+    members: frozenset[str] | None
     ctx: Context
 
 
@@ -61,6 +62,8 @@ def compiled(protocol: str, kind: str) -> Compiled:
         full=Draft202012Validator(schema),
         plan=compile_plan(schema, schema.get("$defs", {})),
         commands=frozenset(schema.get("properties", {})) - ROOT_MEMBERS,
+        members=(frozenset(schema.get("properties", {}))
+                 if schema.get("additionalProperties") is False else None),
         ctx=Context(protocol, array_elements(protocol)),
     )
 
@@ -102,7 +105,7 @@ def validate(
     kind = frame_kind(message, direction)
     c = compiled(protocol, kind)
     out: list[Violation] = []
-    if kind != "event" and c.commands.isdisjoint(message):
+    if kind != "event" and c.commands.isdisjoint(message) and _only_known(message, c):
         out.append(found("frame", "", message,
                          f"{kind} frame holds no command (one of "
                          f"{', '.join(sorted(c.commands))})"))
@@ -120,8 +123,24 @@ def validate(
         for error in c.full.iter_errors(message):
             schema_violations(error, out)
     apply_plan(c.plan, message, [], c.ctx, out)
-    unique = {(v.pointer, v.rule, v.message): v for v in out}
+    mistyped = {v.pointer for v in out if v.rule == "type"}
+    unique = {(v.pointer, v.rule, v.message): v for v in out
+              if v.rule not in _IMPLIED_BY_TYPE or v.pointer not in mistyped}
     return sorted(unique.values(), key=lambda v: v.pointer)
+
+
+_IMPLIED_BY_TYPE = frozenset({"enum", "const"})
+"""Keywords whose failure a ``type`` failure at the same pointer already says (a number
+where one of a list of strings belongs breaks both): one finding per fault."""
+
+
+def _only_known(message: dict[str, Any], c: Compiled) -> bool:
+    """No member the frame's schema refuses: an unknown one (``"gett"``) is its own finding.
+
+    A request without a command but with an unknown member is reported once, at that
+    member (``additionalProperties``), not a second time as a frame without a command.
+    """
+    return c.members is None or message.keys() <= c.members
 
 
 def not_json_violation(exc: NotJSON) -> Violation:

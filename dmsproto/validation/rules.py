@@ -100,6 +100,9 @@ RULES: dict[str, Rule] = _rules(
     Rule("binary-frame", "warning", "capture",
          "a DMS message in a binary WebSocket frame: JSON is text (2.3, RFC 6455); the "
          "vendor's own Node-RED client sends binary frames and real DMSs answer them"),
+    Rule("websocket-only", "error", "capture",
+         "subscribe or unsubscribe sent in an HTTP POST: monitoring is only possible on "
+         "WebSocket connections (3.1, 3.6)"),
     # -- below the messages, seen live only
     Rule("websocket", "error", "live",
          "a WebSocket frame breaks RFC 6455 (a client frame without a mask, a reserved bit "
@@ -107,22 +110,27 @@ RULES: dict[str, Rule] = _rules(
     # -- across the messages of one connection
     Rule("orphan-request", "error", "session", "a request that never got a response"),
     Rule("orphan-response", "error", "session", "a response that answers no open request"),
-    Rule("tag-echo", "error", "session", "a response without its request's root tag (2.9)"),
+    Rule("tag-echo", "error", "session",
+         "a response without its request's root tag, or with one its request did not "
+         "send (2.9)"),
     Rule("command-echo", "error", "session",
          "a response lacks a command of its request, or adds one"),
     Rule("item-count", "error", "session",
-         "a response array differs in length from its request array (not for queries "
-         "and changelogGetGroups) (3.1.2)"),
+         "a response array differs in length from its request array (not for queries, "
+         "changelogGetGroups and the one fatal-error item of 3.2.1) (3.1.2)"),
     Rule("item-order", "error", "session",
          "response items answer the request items in another order (3.1.2)"),
-    Rule("path-echo", "error", "session", "a response item answers another path"),
+    Rule("path-echo", "error", "session",
+         "a response item answers another path (rename: also another newPath, 3.4.3; "
+         "changelogRead: another group, 4.3.3)"),
     Rule("item-tag", "error", "session",
          "a response item lacks its request item's tag, or carries one never sent"),
     Rule("whois", "warning", "session",
          "a write (set, rename, delete) without whois: needed on unauthenticated "
          "connections, optional on authenticated ones (3.1.1); a capture does not show which"),
     Rule("event-unsubscribed", "error", "session",
-         "an event for a tag or path never subscribed on this connection (3.6.4)"),
+         "an event for a tag or path never subscribed on this connection, or whose "
+         "subscription the DMS refused (3.6.3, 3.6.4)"),
     Rule("event-after-unsubscribe", "error", "session",
          "an event for a subscription already cancelled (3.6.3)"),
 )
@@ -160,7 +168,19 @@ def binary_frame() -> Violation:
                  "message sent in a binary WebSocket frame; JSON goes in text frames")
 
 
+MONITOR_COMMANDS = ("subscribe", "unsubscribe")
+"""The commands "only for WebSocket connection" (3.1)."""
+
+
+def websocket_only(frame: dict[str, Any]) -> list[Violation]:
+    """The findings for a request that travelled in an HTTP POST: one per monitor command."""
+    return [found("websocket-only", f"/{command}", None,
+                  f"{command} sent in an HTTP POST; monitoring is only possible on "
+                  "WebSocket connections (3.6)")
+            for command in MONITOR_COMMANDS if command in frame]
+
+
 ANNOTATION_RULES = frozenset(r.name for r in RULES.values() if r.kind == "annotation")
 
-__all__ = ["ANNOTATION_RULES", "RULES", "SCHEMA_RULE", "SCOPES", "Kind", "Rule", "binary_frame",
-           "found", "rule", "severity"]
+__all__ = ["ANNOTATION_RULES", "MONITOR_COMMANDS", "RULES", "SCHEMA_RULE", "SCOPES", "Kind",
+           "Rule", "binary_frame", "found", "rule", "severity", "websocket_only"]

@@ -8,7 +8,8 @@ present part may carry a decimal fraction after ``,`` or ``.``, and a zone; the
 whole stamp either in extended format (with ``-`` and ``:``) or in basic format
 (``20150428T071011Z``), never mixed.  Values must exist: no 30 February, no hour
 25, no offset ``+99:99``; ``24:00:00`` (end of the day) and a leap second ``:60``
-are valid ISO 8601; a zero offset carries ``+`` (``-00:00`` is RFC 3339's "offset
+are valid ISO 8601 (a leap second only where UTC has one: 23:59:60 UTC on the last
+day of a month, in any offset); a zero offset carries ``+`` (``-00:00`` is RFC 3339's "offset
 unknown", which ISO 8601 does not have).
 """
 
@@ -83,6 +84,8 @@ def parse_iso8601(text: str) -> datetime:
     if second == 60:
         offset_seconds += 0.999999  # a leap second: as late in the minute as we can say
     zone = _zone(g)
+    if second == 60:
+        _leap_second(datetime(day.year, day.month, day.day, hour, minute, 59, tzinfo=zone))
     start = datetime(day.year, day.month, day.day, tzinfo=zone)
     return start + timedelta(seconds=offset_seconds)
 
@@ -109,6 +112,18 @@ def _date(g: dict[str, str | None]) -> date:
     if not 1 <= ordinal <= last:
         raise ValueError(f"{year:04d} has no day {g['O']} (001-{last:03d})")
     return date(year, 1, 1) + timedelta(days=ordinal - 1)
+
+
+def _leap_second(before: datetime) -> None:
+    """Refuse a ``:60`` that is no leap second (``before``: the same minute's ``:59``).
+
+    UTC inserts a leap second only after 23:59:59 of the last day of a month (ITU-R
+    TF.460); any other second 60 names no time that exists.
+    """
+    utc = before.astimezone(UTC)
+    if (utc.hour, utc.minute) != (23, 59) or (utc + timedelta(days=1)).day != 1:
+        raise ValueError(f"second 60 at {utc:%Y-%m-%d %H:%M} UTC: a leap second comes only "
+                         "as 23:59:60 UTC on the last day of a month")
 
 
 def _zone(g: dict[str, str | None]) -> timezone:

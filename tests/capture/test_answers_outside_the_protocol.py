@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dmsproto.capture import CaptureError, validate_files
+from dmsproto.recorder import Recorder
 
 URL = "http://127.0.0.1:9020/json_data"
 
@@ -144,3 +145,42 @@ def test_post_bodies_exported_as_bytes_read_like_text(tmp_path: Path, spell: Any
     report = validate_files([export])
     assert report.messages == 4
     assert sorted(report.rules) == ["path-echo"], report.to_text()
+
+
+def test_a_recording_marks_requests_answered_outside_the_protocol(tmp_path: Path) -> None:
+    """``Recorder.settled``: one line settles the oldest open request of its connection,
+    ``every`` all of them; other connections in the file keep theirs."""
+    path = tmp_path / "proxy.jsonl"
+    with Recorder(path) as rec:
+        for conn in ("c1", "c2"):
+            rec.connection(conn)
+        rec.record("send", json.dumps({"get": ["A"], "tag": 1}), conn="c1")
+        rec.record("send", json.dumps({"get": ["B"], "tag": 2}), conn="c1")
+        rec.record("send", json.dumps({"get": ["C"], "tag": 3}), conn="c1")
+        rec.record("send", json.dumps({"get": ["D"]}), conn="c2")
+        rec.settled("answered with HTTP 401 (a fatal error, 2.6)", conn="c1")
+        rec.record("recv", json.dumps({**ok("B"), "tag": 2}), conn="c1")
+        rec.settled("cut off", conn="c1", every=True)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert {k: v for k, v in lines[-1].items() if k != "time"} == {
+        "settled": "cut off", "conn": "c1", "every": True}
+    report = validate_files([path])
+    # A settled by the 401, B answered, C cut off; D on c2 is still an orphan
+    assert [(e.rule, e.position) for g in report.rules.values()
+            for e in g.examples] == [("orphan-request", f"{path}:7")]
+    assert report.notes == [
+        f"{path}: 1 request not checked against an answer: answered with HTTP 401 "
+        "(a fatal error, 2.6)",
+        f"{path}: 1 request not checked against an answer: cut off"]
+
+
+def test_a_settled_line_on_a_connection_without_open_requests_settles_nothing(
+        tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"time": 1.0, "settled": "cut off", "every": true}\n'
+                    '{"time": 2.0, "settled": 7}\n'
+                    '{"time": 3.0, "dir": "send", "data": "{\\"get\\": [\\"A\\"]}"}\n')
+    report = validate_files([path])
+    assert report.notes == []  # nothing was open to settle
+    assert [(e.rule, e.position) for g in report.rules.values()
+            for e in g.examples] == [("orphan-request", f"{path}:3")]

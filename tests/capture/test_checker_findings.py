@@ -154,6 +154,16 @@ def test_an_untagged_response_answers_the_oldest_tagged_request() -> None:
     ]
 
 
+def test_a_response_tagged_for_an_untagged_request_is_one_tag_echo() -> None:
+    talk = Talk()
+    talk.send({"get": ["A"]})
+    talk.recv({"get": [item("A")], "tag": 3})
+    assert talk.finish() == [
+        Finding("tag-echo", "t:2", "/tag", 3,
+                "response carries tag 3, its request at t:1 sent no root tag"),
+    ]
+
+
 def test_untagged_requests_and_responses_pair_in_order() -> None:
     talk = Talk()
     talk.send({"get": ["A"]})
@@ -279,6 +289,24 @@ def test_items_in_another_order() -> None:
     ]
 
 
+def test_one_fatal_item_answers_a_whole_command() -> None:
+    # the DMS (and the simulator) answer a request it cannot take with one fatal item
+    talk = Talk()
+    talk.send({"get": ["A", "B"], "colour": 1, "tag": 1})
+    talk.recv({"get": [{"code": "error", "message": "Unknown command 'colour'"}], "tag": 1})
+    talk.send({"changelogRead": [{"group": "A", "start": "2016-02-29T00:00:00Z"},
+                                 {"group": "B", "start": "2016-02-29T00:00:00Z"}], "tag": 2})
+    talk.recv({"changelogRead": [{"code": "error", "message": "bad"}], "tag": 2})
+    talk.send({"get": ["A", "B"], "tag": 3})
+    talk.recv({"get": [{"code": "not found", "message": "gone"}], "tag": 3})
+    talk.send({"get": ["A", "B"], "tag": 4})
+    talk.recv({"get": [item("A")], "tag": 4})
+    assert talk.finish() == [
+        Finding("item-count", "t:6", "/get", 1, "1 response item for 2 request items"),
+        Finding("item-count", "t:8", "/get", 1, "1 response item for 2 request items"),
+    ]
+
+
 def test_a_fatal_item_stands_for_any_request_item_but_others_are_still_checked() -> None:
     talk = Talk()
     talk.send({"get": ["A", "B", "C"], "tag": 1})
@@ -296,6 +324,10 @@ def test_item_tags_lost_or_changed() -> None:
     talk.recv({"get": [item("A", tag="x"), item("B", tag="y"), item("C"), item("D", tag="4"),
                        {"code": "error", "message": "bad"}], "tag": 1})
     assert talk.finish() == [
+        Finding("item-tag", "t:2", "/get/0/tag", "x",
+                'request item 0 was sent with no tag, answered with tag "x"'),
+        Finding("item-tag", "t:2", "/get/1/tag", "y",
+                'request item 1 was sent with no tag, answered with tag "y"'),
         Finding("item-tag", "t:2", "/get/2/tag", None,
                 'request item 2 was sent with tag "c", answered with no tag'),
         Finding("item-tag", "t:2", "/get/3/tag", "4",
@@ -400,6 +432,32 @@ def test_a_refused_unsubscribe_keeps_the_subscription() -> None:
         ("event-after-unsubscribe", "/event/1/tag")]
 
 
+def test_a_refused_subscribe_subscribes_nothing() -> None:
+    talk = Talk()
+    talk.send({"subscribe": [{"path": "A", "tag": "a"}, {"path": "B"}, {"path": "C"}], "tag": 1})
+    talk.recv({"subscribe": [{"code": "not found", "path": "A", "tag": "a",
+                              "message": "Data point doesn't exist"},
+                             {"code": "no perm", "path": "B"}, item("C")], "tag": 1})
+    talk.recv({"event": [event("A", tag="a"), event("B"), event("C")]})
+    assert talk.finish() == [
+        Finding("event-unsubscribed", "t:3", "/event/0/tag", "a",
+                'event for tag "a", which was never subscribed'),
+        Finding("event-unsubscribed", "t:3", "/event/1/path", "B",
+                "event path is not among the paths subscribed with no tag"),
+    ]
+
+
+def test_a_refused_subscribe_again_keeps_the_live_subscription() -> None:
+    talk = Talk()
+    talk.send({"subscribe": [{"path": "A", "tag": "a"}], "tag": 1})
+    talk.recv({"subscribe": [item("A", tag="a")], "tag": 1})
+    talk.send({"subscribe": [{"path": "A", "tag": "a", "event": "*"}], "tag": 2})
+    talk.recv({"subscribe": [{"code": "error", "path": "A", "tag": "a", "message": "no"}],
+               "tag": 2})
+    talk.recv({"event": [event("A", tag="a")]})
+    assert talk.finish() == []
+
+
 def test_unsubscribe_items_that_match_nothing_do_not_stop_the_others() -> None:
     talk = Talk()
     talk.send({"subscribe": [{"path": "A", "tag": "a"}], "tag": 1})
@@ -455,3 +513,34 @@ def test_streams_keep_their_own_subscriptions() -> None:
     talk.recv({"event": [event("A", tag="s")]}, stream="two")
     talk.recv({"event": [event("A", tag="s")]}, stream="one")
     assert [(f.rule, f.position) for f in talk.finish()] == [("event-unsubscribed", "t:3")]
+
+
+def test_a_changelog_read_answer_echoes_its_group() -> None:
+    talk = Talk()
+    talk.send({"changelogRead": [{"group": "ABS1", "start": "2016-02-29T00:00:00Z"},
+                                 {"group": "PROT", "start": "2016-02-29T00:00:00Z"}], "tag": 1})
+    talk.recv({"changelogRead": [{"code": "ok", "group": "ABS1", "changelog": []},
+                                 {"code": "ok", "group": "ALARMS", "changelog": []}], "tag": 1})
+    talk.send({"changelogRead": [{"group": "A", "start": "2016-02-29T00:00:00Z"},
+                                 {"group": "B", "start": "2016-02-29T00:00:00Z"}], "tag": 2})
+    talk.recv({"changelogRead": [{"code": "ok", "group": "B"}, {"code": "ok", "group": "A"}],
+               "tag": 2})
+    assert talk.finish() == [
+        Finding("path-echo", "t:2", "/changelogRead/1/group", "ALARMS",
+                "answers request item 1, which asked for 'PROT'"),
+        Finding("item-order", "t:4", "/changelogRead", None,
+                "response items are not in the order of the request items"),
+    ]
+
+
+def test_a_rename_answer_echoes_the_new_path() -> None:
+    talk = Talk()
+    talk.send({"rename": [{"path": "A", "newPath": "B"}, {"path": "C", "newPath": "D"},
+                          {"path": "E", "newPath": "F"}], "whois": "w", "tag": 1})
+    talk.recv({"rename": [{"code": "ok", "path": "A", "newPath": "B"},
+                          {"code": "ok", "path": "C", "newPath": "X"},
+                          {"code": "not found", "path": "E", "message": "gone"}], "tag": 1})
+    assert talk.finish() == [
+        Finding("path-echo", "t:2", "/rename/1/newPath", "X",
+                "answers request item 1, which renames to 'D'"),
+    ]

@@ -55,8 +55,22 @@ def test_a_json_value_that_is_no_object_and_its_fatal_answer() -> None:
 def test_a_request_without_any_command_and_its_fatal_answer() -> None:
     answer = {"get": [{"code": "error", "message": "Request contains no command"}]}
     assert rules(("send", {"whois": "w"}), ("recv", answer)) == [("frame", 1)]
+    # the unknown member is the one finding, not also "no command"
     assert rules(("send", {"tag": 4, "colour": 1}), ("recv", {**answer, "tag": 4})) == [
-        ("additionalProperties", 1), ("frame", 1)]
+        ("additionalProperties", 1)]
+
+
+def test_the_simulators_fatal_answer_to_a_broken_frame_is_only_the_requests_fault() -> None:
+    from dmsproto.sim.testing import Harness
+
+    harness = Harness()
+    session = harness.session(websocket=True)
+    for request in ({"get": ["A:Int", "A:Dbl"], "colour": 1, "tag": 1},
+                    {"get": ["A:Int", "A:Dbl"], "whois": 5}):
+        answer = harness.request(session, request).response
+        assert answer is not None and len(answer["get"]) == 1
+        assert [rule for rule, _ in rules(("send", request), ("recv", answer))] == [
+            "additionalProperties" if "colour" in request else "type"]
 
 
 def test_the_fatal_answer_pairs_with_the_unreadable_request_not_a_later_one() -> None:

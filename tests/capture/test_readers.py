@@ -75,7 +75,7 @@ def test_har_websocket_entries_are_filtered_by_base_path(tmp_path: Path) -> None
     report = validate_files([path])
     assert report.messages == 1 and report.per_file[str(path)] == 1
     report = validate_files([path], base_path="/dms/api")
-    assert [e.position for e in report.examples("frame")] == [
+    assert [e.position for e in report.examples("additionalProperties")] == [
         f"{path}#/log/entries/2/_webSocketMessages/0"]
 
 

@@ -81,9 +81,9 @@ def test_tls_files_that_do_not_load_are_named(tls_server: TlsServer, tmp_path: P
         ("get", "System:Time", "--url", tls_server.url, "--cafile", str(tls_server.cafile),
          "--cert", str(text)),
         ("get", "System:Time", "--url", tls_server.url, "--cafile", str(tmp_path / "gone.pem")))
-    for result, words in ((no_ca, f"--cafile '{text}' holds no certificate"),
-                          (no_cert, f"--cert '{text}' and its key"),
-                          (missing, "gone.pem': No such file")):
+    for result, words in ((no_ca, f"CA file {text}: it holds no PEM certificate"),
+                          (no_cert, f"certificate {text}: no PEM certificate and key in it"),
+                          (missing, "gone.pem: No such file or directory")):
         assert result.returncode == exits.USAGE, result.stderr
         line = one_error_line(result.stderr)
         assert words in line and "_ssl.c" not in line and "Errno" not in line

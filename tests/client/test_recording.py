@@ -11,7 +11,8 @@ import orjson
 import pytest
 
 import dmsproto
-from dmsproto.errors import NotFound
+from dmsproto.capture import validate_files
+from dmsproto.errors import HTTPStatusError, NotFound
 from dmsproto.protocol import Get, Query, Set
 from dmsproto.recorder import Recorder
 from dmsproto.versions import Direction
@@ -56,7 +57,8 @@ def test_recorded_session_validates_clean(
         recvs = [r for r in records if r["dir"] == "recv"]
         assert len(sends) == (11 if transport == "ws" else 8) and len(recvs) >= len(sends)
         for n, record in enumerate(records):
-            assert set(record) == {"time", "dir", "data"}
+            assert set(record) == {"time", "dir", "data"} | ({"http"} if transport == "http"
+                                                             else set())
             assert isinstance(record["data"], str)
             direction: Direction = "send" if record["dir"] == "send" else "recv"
             assert dmsproto.validate(record["data"], direction=direction) == [], (n, record)
@@ -83,7 +85,29 @@ def test_shared_recorder_stays_open(backend: Backend, sim: LoopSim, tmp_path: Pa
             assert recorder.count == 4
         records = read_capture(capture)
         assert [r["dir"] for r in records] == ["send", "recv", "send", "recv"]
+        # the POSTs are marked, so that monitoring sent over HTTP can be told (3.6)
+        assert [r.get("http", False) for r in records] == [False, False, True, True]
         assert all(dmsproto.validate(r["data"], direction=r["dir"]) == []  # type: ignore[arg-type]
                    for r in records)
+
+    backend.run(body)
+
+
+def test_a_post_answered_with_an_http_error_is_recorded_as_answered(
+    backend: Backend, sim: LoopSim, tmp_path: Path
+) -> None:
+    """An HTTP error status is no protocol message, but it answers the request: the
+    recording says so, and checking it finds no request without an answer."""
+    async def body() -> None:
+        capture = tmp_path / "refused.jsonl"
+        wrong_path = sim.http_url.replace("/json_data", "/elsewhere")
+        async with backend.connect(wrong_path, whois="recorder", record=capture) as dms:
+            with pytest.raises(HTTPStatusError) as refused:
+                await dms.get("Test:Int")
+            assert refused.value.status == 404
+        report = validate_files([capture])
+        assert report.errors == 0 and report.rules == {}
+        assert report.notes == [f"{capture}: 1 request not checked against an answer: "
+                                "answered with HTTP 404 (a fatal error, 2.6)"]
 
     backend.run(body)

@@ -14,6 +14,7 @@ from hypothesis_jsonschema import from_schema
 import dmsproto
 from dmsproto.validation.rules import ANNOTATION_RULES
 from dmsproto.versions import get_version
+from tests.support.schemas import for_hypothesis
 
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 NAMED_RULES = set(ANNOTATION_RULES)
@@ -37,7 +38,7 @@ def _closed(schema: Any) -> Any:
 
 
 def _strategy(kind: str) -> st.SearchStrategy[Any]:
-    schema = _closed(copy.deepcopy(get_version("1.4").schemas[kind]))
+    schema = for_hypothesis(_closed(copy.deepcopy(get_version("1.4").schemas[kind])))
     return from_schema(schema, custom_formats={"dms-timestamp": STAMPS})
 
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trio
 
 import dmsproto
-from dmsproto.proxy import exit_status
+from dmsproto.proxy import LiveChecker, Proxy, Witness, exit_status, upstream_from_url
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import STEP, RawClient
@@ -183,13 +185,29 @@ async def test_self_signed_files_in_a_folder_stay(make_sim: Callable[..., Simula
     (["--upstream", "ws://dms/json_data", "--cafile", "x.pem"], "TLS files given for a plain"),
     (["--upstream", "ws://dms", "--listen", "127.0.0.1:70000"], "bad listen port"),
     (["--upstream", "ws://dms", "--tls-key", "k.pem"], "--tls-key needs --tls-cert"),
-    (["--upstream", "ws://dms", "--tls-cert", "missing.pem"], "cannot load the TLS certificate"),
+    (["--upstream", "ws://dms", "--tls-cert", "missing.pem"],
+     "cannot load the TLS certificate: certificate missing.pem: No such file or directory"),
+    (["--upstream", "ws://dms", "--tls-cert", __file__],
+     f"cannot load the TLS certificate: certificate {__file__}: no PEM certificate and key"),
 ])
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     done = subprocess.run([sys.executable, "-m", "dmsproto", "proxy", *args],
                           capture_output=True, text=True, env=env(), timeout=60, cwd=WORKDIR)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
+
+
+def test_a_port_in_use_exits_2_not_1_which_means_errors_seen() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "dmsproto", "proxy", "--upstream",
+                               "ws://127.0.0.1:9/json_data", "--listen", f"127.0.0.1:{port}"],
+                              capture_output=True, text=True, env=env(), timeout=60,
+                              cwd=WORKDIR)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
 
 
 def test_self_signed_without_cryptography_exits_9(tmp_path: Path) -> None:
@@ -208,3 +226,45 @@ def test_exit_status_is_validates() -> None:
     assert exit_status(0, 3) == 0
     assert exit_status(0, 3, strict=True) == 1
     assert exit_status(2, 0) == 1
+
+
+async def test_output_whose_reader_went_away_stops_the_proxy_quietly(
+        make_sim: Callable[..., Simulator], http_request: Any) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, proxy_command("--upstream", sim.url, "--listen", "127.0.0.1:0") as (
+            process, out, err):
+        url = await out.line()
+        assert process.stdout is not None
+        await process.stdout.aclose()  # as `| head -1` does once it has its line
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        await http_request(port, "POST", "/json_data", b'{"get": [{"path": 5}]}')
+        with trio.fail_after(STEP):
+            code = await process.wait()
+        text = await err.rest()
+    assert code == 1  # as every dmsproto command whose output is cut off
+    assert "Traceback" not in text and "internal error" not in text
+
+
+async def test_a_listener_that_fails_never_breaks_a_connection(
+        make_sim: Callable[..., Simulator], http_request: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def failing(item: object) -> None:
+        raise RuntimeError("the listener's own bug")
+
+    sim = make_sim(tiny_plant())
+    witness = Witness(LiveChecker("1.4"), listener=failing)
+    async with sim, Proxy(upstream_from_url(sim.url), witness) as proxy:
+        for _ in range(2):
+            reply = await http_request(proxy.port, "POST", "/json_data",
+                                       b'{"get": [{"path": 5}]}')
+            assert reply is not None and reply.status == 200
+    assert witness.errors >= 2 and not witness.notices["error"]  # checked all the same
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == [
+        "the proxy's listener failed; it is told nothing more"]
+
+
+def test_every_connection_event_is_documented() -> None:
+    from dmsproto.proxy import NOTICES
+
+    docs = (Path(__file__).parents[2] / "docs" / "proxy.md").read_text(encoding="utf-8")
+    assert [event for event in NOTICES if f"`{event}`" not in docs] == []

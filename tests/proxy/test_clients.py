@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,8 +24,10 @@ from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.pki import PASSWORD, USER, Pki
 from tests.support.proxy import STEP, RawClient, as_validate_sees, running_proxy, validated
+from tests.support.serve_process import serving
 
 SCRIPT = Path(__file__).with_name("visitoolkit_script.py")
+NODE_RED_SCRIPT = Path(__file__).parents[1] / "interop" / "node_red_replay.js"
 
 
 async def exercise(url: str, **options: object) -> None:
@@ -164,5 +168,45 @@ async def test_visitoolkit_connector_through_the_proxy(
     counts = proxy.witness.checker.report.counts
     assert counts[("send", "subscribe")] == 1 and counts[("recv", "event")] >= 1
     assert seen.events("client-lost")  # it leaves without a close handshake
-    # whatever the rules say about this client, the proxy says what validate says
+    # what a real DMS accepts from it is never an error: its one departure is a warning
+    assert {(f.rule, f.severity) for f in seen.findings} == {
+        ("changelog-groups-item", "warning")}
+    # and the proxy says what validate says
     assert as_validate_sees(seen.findings) == validated(record)
+
+
+@pytest.mark.timeout(300)
+async def test_the_vendors_node_red_frames_with_ws_through_the_proxy(
+        node_ws_modules: Path, tmp_path: Path) -> None:
+    """ws 7 as the vendor's Node-RED nodes use it: binary frames, no tags, empty command
+    arrays, permessage-deflate offered; what a real DMS accepts gives warnings only."""
+    node = shutil.which("node")
+    assert node is not None  # the node_ws_modules fixture needs it too
+    with serving(tmp_path, "--tick", "1") as served:
+        async with running_proxy(served.url) as (proxy, seen):
+            with trio.fail_after(120):
+                done = await trio.run_process(
+                    [node, str(NODE_RED_SCRIPT), proxy.url], capture_stdout=True,
+                    capture_stderr=True, check=False,
+                    env={**os.environ, "NODE_PATH": str(node_ws_modules)})
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    assert proxy.witness.errors == 0, seen.findings
+    assert {(f.rule, f.severity) for f in seen.findings} == {
+        ("binary-frame", "warning"), ("empty-command", "warning")}
+    assert len(seen.events("open")) == 4
+    assert not seen.events("websocket") and not seen.events("error")
+    assert not seen.events("client-lost") and not seen.events("upstream-lost")
+
+
+async def test_permessage_deflate_is_not_negotiated_through_the_proxy(
+        frame_server: object) -> None:
+    from tests.support.proxy import FrameServer
+
+    assert isinstance(frame_server, FrameServer)
+    offer = (b"Sec-WebSocket-Extensions", b"permessage-deflate; client_max_window_bits")
+    async with running_proxy(frame_server.url) as (proxy, _), \
+            RawClient.connect(proxy.port, headers=[offer]) as client:
+        await client.text('{"get": ["A"]}')  # uncompressed, as agreed (no extension)
+        assert (await client.message()) == '{"get": ["A"]}'
+        await client.close()
+    assert frame_server.offered_extensions == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from dmsproto.errors import ConnectError
 from dmsproto.proxy import parse_listen, upstream_from_url
+from dmsproto.proxy.config import origin_form
 
 hosts = st.one_of(
     st.ip_addresses(v=4).map(str),
@@ -83,7 +85,12 @@ def test_the_base_path_maps_to_the_upstream_path() -> None:
     ("ws://dms/json_data?x=1", {}, "query"),
     ("ws://dms/", {"cafile": "ca.pem"}, "plain"),
     ("wss://dms/", {"keyfile": "k.pem"}, "key file needs"),
-    ("wss://dms/", {"cafile": "/nonexistent/ca.pem"}, "cannot load TLS files"),
+    ("wss://dms/", {"cafile": "/nonexistent/ca.pem"},
+     "^cannot load TLS files: CA file /nonexistent/ca.pem: No such file or directory$"),
+    ("wss://dms/", {"cafile": __file__},
+     f"^cannot load TLS files: CA file {re.escape(__file__)}: it holds no PEM certificate$"),
+    ("wss://dms/", {"certfile": __file__},
+     f"^cannot load TLS files: certificate {re.escape(__file__)}: no PEM certificate and key"),
 ])
 def test_bad_upstreams(url: str, options: dict[str, str], message: str) -> None:
     with pytest.raises(ConnectError, match=message):
@@ -92,3 +99,17 @@ def test_bad_upstreams(url: str, options: dict[str, str], message: str) -> None:
 
 def test_ipv6_hosts_are_valid_addresses() -> None:
     assert ipaddress.ip_address(upstream_from_url("wss://[fe80::1]/").host)
+
+
+paths = st.text(alphabet="abcdefgh/_-.%?=&:", max_size=30).map(lambda t: ("/" + t).encode())
+
+
+@given(paths, st.sampled_from([b"http", b"HTTPS", b"ws"]),
+       st.sampled_from([b"dms", b"dms:9020", b"[::1]:9021", b"10.0.0.1"]))
+def test_the_absolute_form_keeps_path_and_query(path: bytes, scheme: bytes,
+                                               authority: bytes) -> None:
+    assert origin_form(path) == path  # the origin form stays as it is
+    assert origin_form(scheme + b"://" + authority + path) == path
+    assert upstream_from_url("ws://dms/site1/json_data").target(
+        scheme + b"://" + authority + path) == upstream_from_url(
+        "ws://dms/site1/json_data").target(path)

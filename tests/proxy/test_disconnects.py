@@ -8,8 +8,12 @@ would have seen it directly); the requests it left unanswered are reported as
 from __future__ import annotations
 
 import json
+import socket
 import ssl
+from collections import Counter
 from collections.abc import Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +21,15 @@ import trio
 from trio_websocket import ConnectionRejected, open_websocket_url
 from wsproto.frame_protocol import Opcode
 
+from dmsproto.capture import validate_files
+from dmsproto.proxy import LiveChecker, Proxy, Witness, upstream_from_url
+from dmsproto.proxy.clienttls import LEFT
+from dmsproto.proxy.websocket import PROXY_STOPPED
+from dmsproto.proxy.witness import STOPPED
+from dmsproto.recorder import Recorder
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
-from tests.support.proxy import STEP, Frame, RawClient, running_proxy
+from tests.support.proxy import STEP, Frame, RawClient, Seen, running_proxy, validated
 
 GET = '{"tag": "t1", "get": ["A:Int"]}'
 
@@ -94,15 +104,19 @@ async def test_http_client_dropping_mid_request(make_sim: Callable[..., Simulato
     assert [(f.client, f.rule) for f in seen.findings] == [("c1.1", "orphan-request")]
 
 
-async def test_an_unreachable_dms_gives_502_and_a_notice(http_request: Any) -> None:
+async def test_an_unreachable_dms_gives_502_and_a_notice(http_request: Any,
+                                                         tmp_path: Path) -> None:
     listener = trio.socket.socket()
     await listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     listener.close()  # nothing listens there now
-    async with running_proxy(f"ws://127.0.0.1:{port}/json_data") as (proxy, seen):
+    record = tmp_path / "proxy.jsonl"
+    async with running_proxy(f"ws://127.0.0.1:{port}/json_data",
+                             record=Recorder(record)) as (proxy, seen):
         reply = await http_request(proxy.port, "POST", "/json_data", GET.encode())
         assert reply is not None and reply.status == 502
-        assert b"cannot connect to the DMS" in reply.body
+        assert reply.body == (f"Bad gateway: cannot connect to the DMS at 127.0.0.1:{port}: "
+                              "Connection refused.").encode()  # the system's words, not trio's
         with pytest.RaisesGroup(ConnectionRejected, allow_unwrapped=True,
                                 flatten_subgroups=True) as caught:
             async with open_websocket_url(proxy.url):
@@ -110,6 +124,13 @@ async def test_an_unreachable_dms_gives_502_and_a_notice(http_request: Any) -> N
         assert probe_status(caught.value) == 502
         assert await proxy.probe() is not None
     assert len(seen.events("upstream-failed")) == 2
+    # the request never reached the DMS: no finding, and nothing for the exit code
+    assert seen.findings == [] and proxy.witness.exit_status() == 0
+    # and `dmsproto validate` on the recording agrees
+    report = validate_files([record])
+    assert report.errors == 0 and validated(record) == Counter()
+    assert report.notes == [f"{record}: 1 request not checked against an answer: "
+                            "the DMS was not reached: the proxy answered 502"]
 
 
 def probe_status(exc: BaseException) -> int:
@@ -165,7 +186,9 @@ async def test_a_client_speaking_no_http_gets_400_and_others_go_on(
         assert answer.startswith(b"HTTP/1.1 400 ") and answer.endswith(b"Bad request.")
         good = await http_request(proxy.port, "POST", "/json_data", GET.encode())
         assert good is not None and good.status == 200
-    assert seen.events("close")[0].text.startswith("the client sent no HTTP/1.1")
+    assert seen.events("close")[0].text == (
+        "the client sent a TLS handshake where plain HTTP was expected "
+        "(it uses https:// or wss://)")
 
 
 async def test_a_client_refusing_the_proxys_certificate_is_reported_as_the_clients(
@@ -175,10 +198,83 @@ async def test_a_client_refusing_the_proxys_certificate_is_reported_as_the_clien
     sim = make_sim(tiny_plant())
     context = server_context(make_self_signed())
     async with sim, running_proxy(sim.url, ssl_context=context) as (proxy, seen):
-        stream = trio.SSLStream(await trio.open_tcp_stream("127.0.0.1", proxy.port),
-                                ssl.create_default_context(), server_hostname="127.0.0.1")
-        with pytest.raises(trio.BrokenResourceError):
-            await stream.do_handshake()  # the client does not trust the certificate
-        await trio.aclose_forcefully(stream)
-        lost = await seen.wait_notice("client-lost")
-    assert "the client" in lost.text and "DMS" not in lost.text
+
+        def distrusting_client() -> None:
+            # Python's blocking ssl sends the alert, as browsers, curl and node do
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=STEP) as raw, \
+                    pytest.raises(ssl.SSLCertVerificationError):
+                ssl.create_default_context().wrap_socket(raw, server_hostname="127.0.0.1")
+
+        await trio.to_thread.run_sync(distrusting_client)
+        failed = await seen.wait_notice("tls-failed")
+        # connected and left without a byte (a port check): no notice, just the close
+        await trio.aclose_forcefully(await trio.open_tcp_stream("127.0.0.1", proxy.port))
+        # a TLS hello cut short
+        stream2 = await trio.open_tcp_stream("127.0.0.1", proxy.port)
+        await stream2.send_all(b"\x16\x03\x01")
+        await stream2.aclose()
+        await seen.wait_for(lambda _: len(seen.events("close")) == 3)
+    assert failed.text == ("the client refused the proxy's certificate (TLSV1_ALERT_UNKNOWN_CA): "
+                           "give the client the certificate to trust (with "
+                           "--tls-self-signed, the file it prints)")
+    assert not seen.events("client-lost")
+    assert [n.text for n in seen.events("tls-failed")][1:] == [LEFT]
+    assert sorted(n.text for n in seen.events("close")) == [
+        "TLS handshake failed", "TLS handshake failed", "closed"]
+
+
+async def test_a_dms_closing_without_an_answer_is_told_so(
+        make_sim: Callable[..., Simulator], pki: Any, http_request: Any) -> None:
+    # a plain upstream URL for a DMS that speaks TLS: it closes on the plain request
+    sim = make_sim(tiny_plant(), ssl_context=pki.server_context(), users=pki.users)
+    async with sim, running_proxy(sim.url.replace("wss://", "ws://")) as (proxy, seen):
+        assert await http_request(proxy.port, "POST", "/json_data", GET.encode()) is None
+        with pytest.RaisesGroup(ConnectionRejected, allow_unwrapped=True,
+                                flatten_subgroups=True) as caught:
+            async with open_websocket_url(proxy.url):
+                pass  # pragma: no cover - must not connect
+        assert probe_status(caught.value) == 502
+    assert [n.text for n in seen.events("upstream-lost")] == [
+        "the DMS connection broke before it answered: it closed the connection without an answer"]
+    assert [n.text for n in seen.events("upstream-failed")] == [
+        "the DMS closed the connection during the WebSocket handshake"]
+
+
+async def test_connections_open_when_the_proxy_stops_say_so_and_leave_no_orphans(
+        make_sim: Callable[..., Simulator], http_client: Any, tmp_path: Path) -> None:
+    sim = make_sim(tiny_plant())
+    seen = Seen()
+    record = tmp_path / "proxy.jsonl"
+    witness = Witness(LiveChecker("1.4"), listener=seen, recorder=Recorder(record))
+    async with sim, AsyncExitStack() as client_side, trio.open_nursery() as nursery:
+        async with Proxy(upstream_from_url(sim.url), witness) as proxy:
+            client = await client_side.enter_async_context(RawClient.connect(proxy.port))
+            await client.text(GET)
+            await client.message()
+            # a request of each kind on its way when the proxy stops (Ctrl-C)
+            held = [sim.faults.hold_next(match="get")]
+            await client.text(GET)
+            with trio.fail_after(STEP):
+                await held[0].reached.wait()
+            held.append(sim.faults.hold_next(match="get"))
+            poster = await http_client.connect(proxy.port)
+            client_side.push_async_callback(poster.aclose)
+            nursery.start_soon(poster.request, "POST", "/json_data", GET.encode())
+            with trio.fail_after(STEP):
+                await held[1].reached.wait()
+        # the proxy stopped with the WebSocket open and a POST unanswered
+        with trio.fail_after(STEP):
+            await proxy.wait_idle()
+        # the WebSocket client was told, with a close frame, not a dropped connection
+        assert await client.frame() == Frame("close", PROXY_STOPPED, code=1001)
+        for hold in held:
+            hold.release()
+    assert [n.text for n in seen.events("close")] == ["the proxy stopped"] * 2
+    # what was cut off by the proxy itself is nobody's fault: no orphan-request
+    assert seen.findings == [] and witness.exit_status() == 0
+    # the recording says so too, so `dmsproto validate` agrees
+    assert witness.recorder is not None
+    witness.recorder.close()
+    report = validate_files([record])
+    assert report.errors == 0 and validated(record) == Counter()
+    assert report.notes == [f"{record}: 2 requests not checked against an answer: {STOPPED}"]

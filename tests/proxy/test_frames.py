@@ -8,12 +8,16 @@ server recorded) and the DMS-to-client direction (what the client read).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import trio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wsproto.frame_protocol import CloseReason
 
+from dmsproto.proxy import Limits
+from dmsproto.sim.server import Simulator
+from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import Frame, FrameServer, RawClient, running_proxy
 
 REQUEST = json.dumps({"tag": 1, "get": ["A:B"]})
@@ -116,13 +120,14 @@ async def test_dms_close_code_and_reason_reach_the_client(frame_server: FrameSer
 
 
 async def test_close_without_a_status_code_stays_without_one(frame_server: FrameServer) -> None:
-    async with running_proxy(frame_server.url) as (proxy, _), \
+    async with running_proxy(frame_server.url) as (proxy, seen), \
             RawClient.connect(proxy.port) as client:
         # an empty close frame (wsproto writes no payload for CloseReason.NO_STATUS_RCVD)
         await client.send(Frame("close", "", code=CloseReason.NO_STATUS_RCVD))
         reply = await client.frame()
     assert frame_server.close_frame is not None and frame_server.close_frame.code == 1005
     assert reply.kind == "close" and reply.code == 1005
+    assert seen.events("close")[0].text == "client closed without a status code (1005)"
 
 
 frame_lists = st.lists(
@@ -169,3 +174,16 @@ async def test_any_frame_sequence_round_trips_unchanged(frames: list[Frame]) -> 
         nursery.cancel_scope.cancel()
     assert data_frames(server.frames) == data_frames(frames)
     assert data_frames(got) == data_frames(frames)
+
+
+async def test_a_response_over_the_limit_passes_unchecked_and_answers_its_request(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, running_proxy(sim.url, limits=Limits(max_message=60, close_timeout=2.0)
+                                  ) as (proxy, seen), RawClient.connect(proxy.port) as client:
+        await client.text('{"get": [{"path": "A:Int"}]}')
+        assert b'"value":44' in str(await client.message()).encode()
+        await client.close()
+    assert [n.text for n in seen.events("unvalidated")] == [
+        "a recv message over 60 bytes passed unchecked"]
+    assert seen.findings == []  # its request was answered, if unchecked

@@ -121,4 +121,4 @@ def test_the_protocol_version_decides_the_rules() -> None:
     assert LiveChecker("1.4").check("send", request, "c1", 0.0) == []
     older = LiveChecker("1.3").check("send", request, "c1", 0.0)
     assert [(f.rule, f.pointer) for f in older] == [
-        ("frame", ""), ("additionalProperties", "/changelogGetGroups")]
+        ("additionalProperties", "/changelogGetGroups")]

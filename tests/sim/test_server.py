@@ -267,6 +267,22 @@ async def test_http_get_is_405(make_sim: Callable[..., Simulator],
         assert reply.headers[b"content-type"].startswith(b"text/plain")
 
 
+async def test_http_head_is_answered_without_a_body_and_the_connection_goes_on(
+        make_sim: Callable[..., Simulator], http_client: Any) -> None:
+    async with make_sim(PLANT) as sim:
+        client = await http_client.connect(sim.port)
+        try:
+            head = await client.request("HEAD", "/json_data")
+            assert head.status == 405
+            assert head.body == b""
+            assert head.headers[b"content-length"] == str(len(b"Use POST requests.")).encode()
+            after = await client.request("POST", "/json_data", b'{"get":["Test:Int"]}')
+            assert after.status == 200
+            assert json.loads(after.body)["get"][0]["path"] == "Test:Int"
+        finally:
+            await client.aclose()
+
+
 async def test_http_wrong_path_is_404(make_sim: Callable[..., Simulator],
                                       http_request: Callable[..., Any]) -> None:
     async with make_sim(PLANT) as sim:

@@ -301,6 +301,8 @@ class FrameServer:
         self.closed_with = trio.Event()
         self.close_frame: Frame | None = None
         self.request_headers: list[tuple[bytes, bytes]] = []
+        self.offered_extensions: list[str] = []
+        """The extensions the last upgrade request offered (wsproto keeps them apart)."""
         self.resume = trio.Event()
         self.received = 0
         self.ended = trio.Event()
@@ -339,6 +341,7 @@ class FrameServer:
                     if isinstance(event, Request):
                         self.request_headers = [(bytes(k), bytes(v))
                                                 for k, v in event.extra_headers]
+                        self.offered_extensions = [str(e) for e in event.extensions]
                         out += ws.send(AcceptConnection())
                         continue
                     frame = reader.feed(event)

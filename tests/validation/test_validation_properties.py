@@ -24,6 +24,7 @@ from dmsproto.validation.frame import compiled
 from dmsproto.validation.plan import strict_twin
 from dmsproto.validation.stamps import DMS_FORM, SAFE_STAMP
 from dmsproto.versions import get_version
+from tests.support.schemas import for_hypothesis
 
 FAST = settings(max_examples=300, deadline=None, database=None)
 ZONES = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
@@ -136,7 +137,7 @@ def test_the_fast_path_never_hides_a_violation(protocol: str, kind: str, directi
     @settings(max_examples=10, deadline=None, database=None,
               phases=(Phase.explicit, Phase.reuse, Phase.generate),
               suppress_health_check=list(HealthCheck))
-    @given(from_schema(copy.deepcopy(schema)))
+    @given(from_schema(for_hypothesis(copy.deepcopy(schema))))
     def check(frame: Any) -> None:
         if not isinstance(frame, dict) or not twin.is_valid(frame):
             return
