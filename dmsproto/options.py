@@ -21,7 +21,8 @@ from typing import Annotated, TypedDict
 
 from msgspec import Struct
 
-from .declare import Cli, Opt, describe
+from .declare import Cli, Opt, declared, describe
+from .errors import EncodeError
 from .protocol.core import DEFAULT_CHUNK_SIZE
 from .recorder import Recorder
 from .versions import DEFAULT_VERSION, Version
@@ -198,4 +199,27 @@ class ConnectOptions(TypedDict, total=False):
 
 describe(ConnectOptions)
 
-__all__ = ["ConnectOptions", "PathArg", "ReconnectPolicy"]
+
+def call_timeout(timeout: float | None) -> float | None:
+    """A call's own ``timeout=`` checked against the declared ``timeout`` option.
+
+    Every call takes the bound its default has (seconds > 0, or ``None`` to wait
+    forever): 0, a negative number or NaN would give up before the request is written
+    whole, and a cut-off frame costs the connection.
+
+    Args:
+        timeout: the seconds a call was given.
+
+    Returns:
+        ``timeout`` unchanged.
+
+    Raises:
+        EncodeError: ``timeout`` is not a number > 0 or ``None`` (nothing was sent).
+    """
+    problem = declared(ConnectOptions)["timeout"].problem(timeout)
+    if problem is not None:
+        raise EncodeError(problem)
+    return timeout
+
+
+__all__ = ["ConnectOptions", "PathArg", "ReconnectPolicy", "call_timeout"]

@@ -125,7 +125,7 @@ def _run(args: argparse.Namespace, out: Output, cert: str | os.PathLike[str] | N
     """Build the simulator from the checked options and serve until Ctrl-C."""
     # imported here: the client commands do not need the simulator
     from ..sim import Simulator, server_ssl_context
-    from ..sim.auth import IPLists
+    from ..sim.auth import IPLists, Users
     from ..sim.faults import Faults
     from ..sim.plant import PlantError
     from ..sim.server import DEFAULT_PORT, DEFAULT_TLS_PORT
@@ -145,6 +145,14 @@ def _run(args: argparse.Namespace, out: Output, cert: str | os.PathLike[str] | N
             allow = IPLists.load(args.ip_lists)
         except (OSError, ValueError) as exc:
             raise exits.usage(f"cannot read the IP lists {args.ip_lists}: {exc}") from None
+    users = None
+    if args.users:
+        try:
+            users = Users.load(args.users)
+        except (OSError, ValueError) as exc:
+            reason = (exc.strerror if isinstance(exc, OSError) else
+                      "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc))
+            raise exits.usage(f"cannot read the users file {args.users}: {reason}") from None
     faults = Faults()
     for spec in args.fault:
         try:
@@ -155,12 +163,13 @@ def _run(args: argparse.Namespace, out: Output, cert: str | os.PathLike[str] | N
         DEFAULT_TLS_PORT if context is not None else DEFAULT_PORT)
     try:
         sim = Simulator(args.plant, host=args.host, port=port, ssl_context=context,
-                        users=args.users, tick_interval=args.tick or None,
+                        users=users, tick_interval=args.tick or None,
                         protocol=args.sim_protocol, faults=faults, allow=allow,
                         auth_required=auth_required if context is not None else None)
     except (PlantError, OSError, ValueError) as exc:
         what = f"plant file {args.plant}" if args.plant else "the demo plant"
-        raise exits.usage(f"cannot load {what}: {exc}") from None
+        problem = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise exits.usage(f"cannot load {what}: {problem}") from None
     if args.record:
         sim.recorder = open_recording(args.record, label="dmsproto serve")
     try:

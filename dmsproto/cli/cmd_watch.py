@@ -186,7 +186,10 @@ async def run_watch(args: argparse.Namespace, client: Client, out: Output) -> in
                 await nursery.start(_follow, sub, out, counter, link, args.alarms, client)
             names = ", ".join(args.paths)
             out.note(out.style(f"watching {names} (Ctrl-C to stop)", "dim", err=True))
-    out.note(out.style(f"stopped after {count(counter.seen, 'event')}; unsubscribed", "dim",
+    # while the connection is down there is no DMS to end the subscriptions on
+    ended = "unsubscribed" if link.lost_at is None else (
+        "the connection was down: nothing to unsubscribe")
+    out.note(out.style(f"stopped after {count(counter.seen, 'event')}; {ended}", "dim",
                        err=True))
     return exits.OK
 

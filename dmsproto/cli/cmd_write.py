@@ -9,7 +9,10 @@ and the DMS refuses ``"22"`` for a double or ``123`` for a string. Array element
 from __future__ import annotations
 
 import argparse
+import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal, cast
 
 from ..client import Client
@@ -78,9 +81,11 @@ def guess(text: str) -> Value:
         return word == "true"
     for kind in (int, float):
         try:
-            return kind(text)
+            number = kind(text)
         except ValueError:
-            pass
+            continue
+        # 'nan' and 'inf' are no number the DMS can store (JSON has none): text
+        return number if math.isfinite(number) else text
     return text
 
 
@@ -108,7 +113,9 @@ async def run_set(args: argparse.Namespace, client: Client, out: Output) -> int:
             value = convert(args.value, known) if known else guess(args.value)
     kind = cast(Literal["int", "double", "string", "bool"] | None, args.type)
     try:
-        result = await client.set(args.path, value, type=kind, create=args.create, stamp=stamp)
+        with _write_interrupted(f"the set of {args.path!r}"):
+            result = await client.set(args.path, value, type=kind, create=args.create,
+                                      stamp=stamp)
     except DMSError as exc:
         if args.create or index is not None or await _exists(client, args.path):
             raise
@@ -123,6 +130,20 @@ async def run_set(args: argparse.Namespace, client: Client, out: Output) -> int:
     return exits.OK
 
 
+@contextmanager
+def _write_interrupted(what: str) -> Iterator[None]:
+    """Ctrl-C during a write says that the DMS may have done it all the same.
+
+    Once the request is out, cancelling the wait does not take it back: as with a
+    connection lost under a write (``OutcomeUnknown``), the person must read back.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise exits.CliError(f"interrupted: {what} may or may not have been done; read it "
+                             "back before writing again", exits.INTERRUPTED) from None
+
+
 def _missing(exc: DMSError) -> exits.CliError:
     """A missing datapoint, with the way to make it."""
     return exits.CliError(f"{exc} (add --create to create it)", exits.NOT_FOUND)
@@ -130,7 +151,8 @@ def _missing(exc: DMSError) -> exits.CliError:
 
 async def run_rename(args: argparse.Namespace, client: Client, out: Output) -> int:
     """``dmsproto rename``: rename a datapoint."""
-    result = await client.rename(args.old, args.new)
+    with _write_interrupted(f"the rename of {args.old!r}"):
+        result = await client.rename(args.old, args.new)
     if out.json_mode:
         out.json({"code": "ok", "path": result.path, "newPath": result.new_path})
     else:
@@ -141,7 +163,8 @@ async def run_rename(args: argparse.Namespace, client: Client, out: Output) -> i
 async def run_delete(args: argparse.Namespace, client: Client, out: Output) -> int:
     """``dmsproto delete``: delete a datapoint."""
     try:
-        result = await client.delete(args.path, recursive=args.recursive)
+        with _write_interrupted(f"the delete of {args.path!r}"):
+            result = await client.delete(args.path, recursive=args.recursive)
     except DMSError as exc:
         if args.recursive or isinstance(exc, NotFound) or not await _has_children(client,
                                                                                  args.path):

@@ -141,13 +141,14 @@ def add_profile_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGr
     add_flags(parser, ProfileOptions, merge=True)
 
 
-def cli_wording(text: str) -> str:
-    """``text`` with each connection option's keyword replaced by its flag.
+def cli_wording(text: str, declaration: type[Any] = ConnectOptions) -> str:
+    """``text`` with each keyword of ``declaration`` replaced by its flag.
 
     ``pass allow_insecure_auth=True`` reads ``pass --insecure-auth``; ``cafile`` reads
-    ``--cafile``.  The names come from the declaration, so they cannot drift apart.
+    ``--cafile``; with ``QueryFilter``, ``has_changelog`` reads ``--has-changelog``.
+    The names come from the declaration, so they cannot drift apart.
     """
-    for option in offered(ConnectOptions, "flag"):
+    for option in offered(declaration, "flag"):
         text = re.sub(rf"\b{option.name}\b(=\w+)?", f"--{option.cli_name}", text)
     return text
 
@@ -176,6 +177,9 @@ def load_config(path: Path | None, required: bool) -> ConfigFile:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise usage(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise usage(f"config file {path} is not UTF-8 text (byte {exc.start + 1}): "
+                    "TOML files are UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise usage(f"config file {path} is not valid TOML: {exc}") from None
     tables = data.pop(SITES_KEY, {})

@@ -21,10 +21,17 @@ import traceback
 from collections.abc import Sequence
 from typing import Any, Literal, NoReturn
 
-from ..errors import ConnectError, ConnectionLost, InvalidOptions
+from ..errors import (
+    ConnectError,
+    ConnectionLost,
+    HTTPStatusError,
+    InvalidOptions,
+    NotInVersionError,
+)
 from ..excgroups import sole_exception
+from ..filters import QueryFilter
 from . import connection, exits
-from .output import Output
+from .output import Output, encodes_everything
 
 DESCRIPTION = """\
 The command line of dmsproto: read, search, write and watch datapoints of a ProMoS /
@@ -196,9 +203,49 @@ def glue_relative_times(arguments: list[str]) -> list[str]:
     return glued
 
 
+def command_line_text(arguments: Sequence[str]) -> list[str]:
+    """The arguments as text: bytes the locale could not decode are read as UTF-8.
+
+    Under a non-UTF-8 locale (``LANG=C`` without UTF-8 coercion) Python keeps such
+    bytes as lone surrogates, which no JSON encoder accepts; datapoint names are
+    UTF-8, so a name typed or pasted in UTF-8 is taken as such.
+    """
+    repaired = []
+    for argument in arguments:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            argument = os.fsencode(argument).decode("utf-8", "replace")
+        repaired.append(argument)
+    return repaired
+
+
+def text_streams() -> None:
+    """Make stdout and stderr unable to fail on a character their encoding lacks.
+
+    A terminal that is not UTF-8 (``LANG=C`` without UTF-8 coercion, a Latin-1
+    console) cannot show ``°C`` or the tree's lines: those become ``?`` instead of
+    ending the command with an encoding error (``--json`` escapes them instead,
+    see :class:`~dmsproto.cli.output.Output`).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and not encodes_everything(stream):
+            reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``dmsproto`` command; returns the exit code."""
-    arguments = glue_relative_times(list(sys.argv[1:] if argv is None else argv))
+    text_streams()
+    try:
+        return _run(command_line_text(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # while starting: reading the arguments, loading a command
+        print("dmsproto: interrupted", file=sys.stderr)
+        return exits.INTERRUPTED
+
+
+def _run(arguments: list[str]) -> int:
+    arguments = glue_relative_times(arguments)
     parser = build_parser(command=command_of(arguments))
     args = parser.parse_args(arguments)
     debug = bool(getattr(args, "debug", False))
@@ -228,13 +275,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 def explain(exc: BaseException) -> str:
     """The error line: the message in the command line's words, with a hint where one helps.
 
-    Option names in the library's messages (``allow_insecure_auth=True``) become the
-    flags that set them (``--insecure-auth``); a WebSocket refused with close code
-    1003 (the DMS's "Invalid path.") points at the path of ``--url``.
+    Option and filter names in the library's messages (``allow_insecure_auth=True``,
+    ``has_changelog``) become the flags that set them (``--insecure-auth``,
+    ``--has-changelog``); a WebSocket refused with close code
+    1003 (the DMS's "Invalid path.") or an HTTP POST answered 404 points at the path of
+    ``--url``.
     """
     text = describe(exc)
     if isinstance(exc, InvalidOptions):
         return connection.cli_wording(text)
-    if isinstance(exc, ConnectError | ConnectionLost) and re.search(r"\b1003\b", text):
+    if isinstance(exc, NotInVersionError):  # a filter flag the selected version lacks
+        return connection.cli_wording(text, QueryFilter)
+    closed_1003 = isinstance(exc, ConnectError | ConnectionLost) and bool(
+        re.search(r"\b1003\b", text))
+    if closed_1003 or (isinstance(exc, HTTPStatusError) and exc.status == 404):
         return f"{text} (check the path in --url: the DMS serves /json_data)"
     return text

@@ -8,6 +8,7 @@ member names, so scripts read the same words as the DMS documentation.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import sys
@@ -38,6 +39,15 @@ def want_color(stream: TextIO, disabled: bool = False) -> bool:
     return bool(isatty and isatty())
 
 
+def encodes_everything(stream: TextIO) -> bool:
+    """Whether ``stream``'s encoding can write any text (a UTF encoding)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
 class Output:
     """Where a command writes: stdout for results, stderr for notes and errors."""
 
@@ -46,6 +56,8 @@ class Output:
         self.stream = stream if stream is not None else sys.stdout
         self.err = err if err is not None else sys.stderr
         self.json_mode = json_mode
+        # JSON stays valid and lossless on a stream that cannot write every character
+        self.ascii_json = not encodes_everything(self.stream)
         self.color = want_color(self.stream) if color is None else color
         self.err_color = want_color(self.err) if color is None else color
 
@@ -66,11 +78,12 @@ class Output:
 
     def json(self, document: Any) -> None:
         """One JSON document (indented: people read it too)."""
-        print(json.dumps(document, ensure_ascii=False, indent=2), file=self.stream, flush=True)
+        print(json.dumps(document, ensure_ascii=self.ascii_json, indent=2),
+              file=self.stream, flush=True)
 
     def json_line(self, document: Any) -> None:
         """One JSON Lines record."""
-        print(json.dumps(document, ensure_ascii=False, separators=(",", ":")),
+        print(json.dumps(document, ensure_ascii=self.ascii_json, separators=(",", ":")),
               file=self.stream, flush=True)
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[str]], *,

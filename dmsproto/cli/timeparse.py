@@ -8,7 +8,7 @@ back from now (``-1d``, ``-3h``, ``-90m``, ``-1d12h``; ``s m h d w``).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from ..timestamps import parse_stamp
 from .exits import CliError, usage
@@ -23,12 +23,21 @@ HELP = "now, today, yesterday, -1d, -3h, -15m, 2026-11-23, 2026-11-23T08:00 or I
 def parse_time(text: str, *, now: datetime | None = None) -> datetime:
     """An aware ``datetime`` for ``text``; raises a usage ``CliError`` when it is not a time."""
     current = now if now is not None else datetime.now().astimezone()
+    try:
+        return _parse(text, current)
+    except (OverflowError, ValueError):  # beyond datetime's years, also in local time
+        raise usage(f"time out of range: {text!r} (years 1 to 9999)") from None
+
+
+def _parse(text: str, current: datetime) -> datetime:
     word = text.strip().lower()
     if word == "now":
         return current
     if word in ("today", "yesterday"):
-        midnight = current.replace(hour=0, minute=0, second=0, microsecond=0)
-        return midnight - timedelta(days=1) if word == "yesterday" else midnight
+        # midnight in this machine's zone, with the offset in force at midnight: on the
+        # day daylight saving time begins or ends it differs from the offset of now
+        day = current.astimezone().date() - timedelta(days=word == "yesterday")
+        return datetime.combine(day, time()).astimezone()
     relative = _RELATIVE.match(word)
     if relative:
         seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(relative.group(2)))

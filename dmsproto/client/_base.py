@@ -45,6 +45,7 @@ from ..errors import (
     TransportError,
 )
 from ..filters import QueryFilter
+from ..options import call_timeout
 from ..protocol.core import ClientCore, SubscriptionState
 from ..protocol.ops import (
     ChangelogGroups,
@@ -61,6 +62,7 @@ from ..protocol.ops import (
     Unsubscribe,
     event_spec,
     is_empty,
+    path_list,
     query_object,
 )
 from ..protocol.ranges import (
@@ -348,7 +350,7 @@ class ClientBase(Generic[SubE, SubG]):
 
     def _seconds(self, timeout: Timeout) -> float | None:
         """A call's ``timeout`` argument as seconds (``...``: the ``connect()`` default)."""
-        return self._opts.timeout if timeout is ... else timeout
+        return self._opts.timeout if timeout is ... else call_timeout(timeout)
 
     async def _execute(
         self, ops: Sequence[Op], timeout: Timeout, root_tag: Any = None
@@ -418,7 +420,7 @@ class ClientBase(Generic[SubE, SubG]):
         Raises:
             RequestTimeout: no answer within ``timeout``.
         """
-        paths = tuple(paths)
+        paths = path_list(paths)
         if not paths:
             return []
         (values,) = await self._execute([GetMany(paths, ext_infos)], timeout)

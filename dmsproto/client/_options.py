@@ -13,7 +13,7 @@ import os
 import ssl
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from msgspec import Struct
 
@@ -25,6 +25,8 @@ from ..versions import Version
 
 DEFAULT_PORTS = {"ws": 9020, "http": 9020, "wss": 9021, "https": 9021}
 DEFAULT_PATH = "/json_data"
+_TARGET_SAFE = "/%:@!$&'()*+,;=-._~"
+"""What stays as it is in the path of a request target (RFC 3986 pchar and ``/``)."""
 
 
 class Options(Struct, frozen=True):
@@ -179,9 +181,15 @@ def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
     text = values["url"]
     try:
         parts = urlsplit(text)
+    except ValueError:
+        raise InvalidOptions(
+            f"bad URL {text!r}: the host is not a name or address (an IPv6 address "
+            "is written in brackets: ws://[::1]:9020/json_data)") from None
+    try:
         port = parts.port
-    except ValueError as exc:
-        raise InvalidOptions(f"bad URL {text!r}: {exc}") from None
+    except ValueError:
+        raise InvalidOptions(
+            f"bad URL {text!r}: the port must be a number from 0 to 65535") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         example = text if "://" not in text else text.split("://", 1)[1]
@@ -197,9 +205,11 @@ def make_options(url: str | None, given: Mapping[str, Any]) -> Options:
         user = unquote(parts.username)
     if parts.password is not None and password is None:
         password = unquote(parts.password)
-    path = parts.path or DEFAULT_PATH
+    # a request target is visible ASCII: spaces and other characters are sent
+    # percent-encoded, as a browser sends them
+    path = quote(parts.path or DEFAULT_PATH, safe=_TARGET_SAFE)
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + quote(parts.query, safe=_TARGET_SAFE + "?")
     tls = scheme in ("wss", "https")
     authorization = None
     if password is not None:

@@ -283,13 +283,15 @@ class WsState(Generic[W, L, K]):
             self.link = None
             self.up = self._make_up()
         error = link.error or ConnectionLost(f"connection to {self.opts.url} lost")
+        keep = self.opts.reconnect is not None and not self.closed
         if isinstance(error, ConnectError):  # refused: said by the calls, or by the supervisor
             log.info("%s", error)
-        elif not self.closed:
+        elif keep:  # calls and subscriptions wait for a new link: only this log says why
             log.warning("connection to %s lost: %s", self.opts.url, error)
+        elif not self.closed:  # every call and subscription raises it: saying it twice is noise
+            log.info("connection to %s lost: %s", self.opts.url, error)
         for call in self.proto.connection_lost(error):
             self._wake_call(call)
-        keep = self.opts.reconnect is not None and not self.closed
         for sub in self.proto.subscriptions:
             if keep:
                 sub.push_gap("reconnect")

@@ -553,12 +553,17 @@ class ClientCore:
             The registered call, its frames ready to send.
 
         Raises:
-            EncodeError: no operations, or an argument that cannot be encoded (also a
-                request that breaks the schema, with ``validate_requests``).
+            EncodeError: no operations, something that is no ``Op``, or an argument that
+                cannot be encoded (also a request that breaks the schema, with
+                ``validate_requests``).
             NotInVersionError: a command or argument the protocol version lacks.
         """
         if not ops:
             raise EncodeError("a request needs at least one operation")
+        for op in ops:
+            if not isinstance(op, Op):
+                raise EncodeError(f"an operation is one of dmsproto.protocol's Get, Set, "
+                                  f"Query, ... (an Op), got {op!r:.60}")
         wire = self.wire
         first_items: list[Any] | None = None
         if len(ops) == 1:

@@ -13,6 +13,7 @@ before anything is sent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Unpack, cast
@@ -39,7 +40,7 @@ from ..versions import DEFAULT_VERSION
 from . import _decode
 from ._decode import opt
 from ._wire import UNSET, Wire, wire_for
-from .ranges import Stamp, encode_stamp, time_range
+from .ranges import Stamp, check_interval, encode_stamp, time_range
 
 
 def _stamp_range(start: Stamp, end: Stamp | None) -> dict[str, Any]:
@@ -292,6 +293,23 @@ class Get(Op, frozen=True):
         return _decode.point(item)
 
 
+def path_list(paths: Iterable[str]) -> tuple[str, ...]:
+    """``paths`` as a tuple; one string is refused, not read letter by letter.
+
+    Args:
+        paths: the paths of a bulk call.
+
+    Returns:
+        The paths, in order.
+
+    Raises:
+        EncodeError: ``paths`` is a single string.
+    """
+    if isinstance(paths, str):
+        raise EncodeError(f"paths must be a list of paths, got one string {paths!r}")
+    return tuple(paths)
+
+
 class GetMany(Op, frozen=True):
     """Read many datapoints -> ``list[Point | ItemError]`` in order.
 
@@ -307,7 +325,7 @@ class GetMany(Op, frozen=True):
 
     def items(self, wire: Wire) -> list[Any]:
         """One item per path, in order (bare paths unless ``ext_infos`` is given)."""
-        for p in self.paths:
+        for p in path_list(self.paths):
             _check_path(p)
         if self.ext_infos is None:
             return list(self.paths)
@@ -400,14 +418,7 @@ class ReadHistory(Op, frozen=True):
             raise EncodeError(f"format must be one of {wire.hist_formats}, got {self.format!r}")
         hist: dict[str, Any] = _stamp_range(self.start, self.end)
         if self.interval is not None:
-            interval = self.interval
-            if isinstance(interval, bool) or not isinstance(interval, int | float) or (
-                interval < 0
-            ):
-                raise EncodeError(f"interval must be seconds >= 0, got {interval!r}")
-            if isinstance(interval, float) and not interval.is_integer():
-                raise EncodeError(f"interval must be whole seconds, got {interval!r}")
-            hist["interval"] = int(interval)
+            hist["interval"] = check_interval(self.interval)
         if self.format != wire.compact:
             hist["format"] = self.format
         for name in ("show_past", "show_original"):
@@ -493,6 +504,9 @@ class Set(Op, frozen=True):
         _check_path(self.path)
         if self.value is not None and not isinstance(self.value, _VALUE_TYPES):
             raise EncodeError(f"value must be int, float, str, bool or None, got {self.value!r}")
+        if isinstance(self.value, float) and not math.isfinite(self.value):
+            # JSON has no NaN or infinity: the encoder would send null in their place
+            raise EncodeError(f"value must be a finite number, got {self.value!r}")
         if self.type is not None and self.type not in wire.set_types:
             raise EncodeError(f"type must be one of {sorted(wire.set_types)}, got {self.type!r}")
         return [
@@ -736,5 +750,6 @@ __all__ = [
     "encode_stamp",
     "event_spec",
     "is_empty",
+    "path_list",
     "query_object",
 ]

@@ -56,6 +56,10 @@ CHANGELOG_CUT: Final = 100_000
 DEFAULT_INTERVAL: Final = 900
 """Seconds between history values when a request names no ``interval``."""
 
+MAX_INTERVAL: Final = 2**31 - 1
+"""The longest history interval in seconds (about 68 years, a signed 32-bit count):
+beyond it a grid step leaves the range ``datetime`` can count in."""
+
 GRID_WINDOW: Final = 100_000
 """Grid points per request when interpolated history is split beforehand: well
 below the cut, and small enough for a progress bar to move."""
@@ -151,6 +155,27 @@ def is_cut_refusal(code: str, message: str | None) -> bool:
     return code == "error" and message is not None and CUT_MESSAGE.search(message) is not None
 
 
+def check_interval(interval: object) -> int:
+    """``interval`` as the whole seconds a history request carries.
+
+    Args:
+        interval: seconds between values, 0 for every recorded value.
+
+    Returns:
+        The interval as an ``int``.
+
+    Raises:
+        EncodeError: not a number of whole seconds from 0 to :data:`MAX_INTERVAL`.
+    """
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
+        raise EncodeError(f"interval must be seconds >= 0, got {interval!r}")
+    if isinstance(interval, float) and not interval.is_integer():
+        raise EncodeError(f"interval must be whole seconds, got {interval!r}")
+    if interval > MAX_INTERVAL:
+        raise EncodeError(f"interval must be at most {MAX_INTERVAL} seconds, got {interval!r}")
+    return int(interval)
+
+
 def align_start(start: datetime, interval: float) -> datetime:
     """``start`` moved back to the nearest interval boundary (itself if it is one).
 
@@ -168,6 +193,7 @@ def align_start(start: datetime, interval: float) -> datetime:
     """
     if interval <= 0:
         return start
+    check_interval(interval)
     step = timedelta(seconds=interval)
     if 86400 % interval == 0:
         origin = start.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -276,8 +302,11 @@ class RangeWalk:
         windows = []
         for k in range(0, points, grid_window):
             start = first + k * self.step
-            end = min(first + (k + grid_window - 1) * self.step, last)
-            windows.append(Window(start, end, open_end and k + grid_window >= points))
+            # the last window ends at ``last``: stepping past it could leave datetime's
+            # range (an end in the year 9999)
+            final = k + grid_window >= points
+            end = last if final else first + (k + grid_window - 1) * self.step
+            windows.append(Window(start, end, open_end and final))
         return windows
 
     @property
@@ -374,6 +403,7 @@ __all__ = [
     "DEFAULT_INTERVAL",
     "GRID_WINDOW",
     "HISTORY_CUT",
+    "MAX_INTERVAL",
     "TICK",
     "ProgressCallback",
     "RangeProgress",
@@ -382,6 +412,7 @@ __all__ = [
     "Window",
     "align_start",
     "as_datetime",
+    "check_interval",
     "encode_stamp",
     "is_cut_refusal",
     "time_range",

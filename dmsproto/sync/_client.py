@@ -21,8 +21,8 @@ from .. import client as dc
 from ..declare import check_names, declared, pick, resolve
 from ..errors import Closed
 from ..filters import QueryFilter
-from ..options import ConnectOptions
-from ..protocol.ops import Op, Stamp
+from ..options import ConnectOptions, call_timeout
+from ..protocol.ops import Op, Stamp, path_list
 from ..protocol.ranges import ProgressCallback
 from ..protocol.stats import ReceiveStats
 from ..results import (
@@ -133,6 +133,8 @@ class Client:
 
     def _run(self, fn: Callable[[dc.Client], Awaitable[T]], timeout: Timeout = ...) -> T:
         """Run ``fn(trio client)`` in the loop; never waits past ``timeout`` (see ``Loop``)."""
+        if timeout is not ...:
+            call_timeout(timeout)  # refused here: the loop's own wait is bounded by it
         refuse_in_trio("dmsproto.sync.Client calls")
         if self._closed:
             raise Closed("the dmsproto.sync client is closed")
@@ -154,7 +156,7 @@ class Client:
         self, paths: Iterable[str], *, ext_infos: Iterable[str] | None = None,
         timeout: Timeout = ...,
     ) -> list[Point | ItemError]:
-        items = tuple(paths)
+        items = path_list(paths)
         ext = None if ext_infos is None else tuple(ext_infos)
         return self._run(lambda c: c.get_many(items, ext_infos=ext, timeout=timeout), timeout)
 

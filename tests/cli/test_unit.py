@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,8 +41,39 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
         ("2015-03-20T08:49:19,000+01:00", datetime(2015, 3, 20, 7, 49, 19, tzinfo=UTC)),
     ],
 )
-def test_times(text: str, expected: datetime) -> None:
+def test_times(text: str, expected: datetime, local_zone: Callable[[str], None]) -> None:
+    local_zone("UTC")
     assert parse_time(text, now=NOW) == expected
+
+
+@pytest.fixture
+def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set this process's local time zone (``TZ``) for a test; the old one comes back."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("choosing the local zone needs time.tzset (POSIX)")
+
+    def choose(zone: str) -> None:
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+
+    yield choose
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(("now", "word", "midnight"), [
+    # the night summer time begins (02:00 -> 03:00): today began at 00:00+01:00
+    (datetime(2026, 3, 29, 8, 0, tzinfo=UTC), "today", datetime(2026, 3, 28, 23, tzinfo=UTC)),
+    (datetime(2026, 3, 30, 8, 0, tzinfo=UTC), "yesterday", datetime(2026, 3, 28, 23, tzinfo=UTC)),
+    # the night it ends (03:00 -> 02:00): today began at 00:00+02:00
+    (datetime(2026, 10, 25, 8, 0, tzinfo=UTC), "today", datetime(2026, 10, 24, 22, tzinfo=UTC)),
+    (datetime(2026, 10, 26, 8, 0, tzinfo=UTC), "yesterday", datetime(2026, 10, 24, 22, tzinfo=UTC)),
+])
+def test_today_and_yesterday_are_local_midnight_across_daylight_saving_time(
+    now: datetime, word: str, midnight: datetime, local_zone: Callable[[str], None]
+) -> None:
+    local_zone("Europe/Zurich")
+    assert parse_time(word, now=now.astimezone()) == midnight
 
 
 def test_local_times_get_this_machines_zone() -> None:
@@ -49,7 +83,8 @@ def test_local_times_get_this_machines_zone() -> None:
     assert parse_time("2026-11-23T08:00").hour == 8
 
 
-@pytest.mark.parametrize("text", ["", "tomorrow-ish", "-1y", "2026-13-01", "1d"])
+@pytest.mark.parametrize("text", ["", "tomorrow-ish", "-1y", "2026-13-01", "1d",
+                                  "-99999999d", "-99999999999999w", "0001-01-01"])
 def test_bad_times_are_usage_errors(text: str) -> None:
     with pytest.raises(CliError) as info:
         parse_time(text, now=NOW)
@@ -114,7 +149,8 @@ def test_an_added_option_and_filter_reach_the_command_line(
         assert main(["get", "System:Version", ext.option_flag, "1", "--url", server.url]) == 0
         for command in ("ls", "watch"):
             assert main([command, "Plant", ext.filter_flag, "--url", server.url]) == USAGE
-            assert f"'{ext.filter}' is not part of protocol" in capsys.readouterr().err
+            # named by its flag: the command line's words
+            assert f"'{ext.filter_flag}' is not part of protocol" in capsys.readouterr().err
     finally:  # main() sets up the logger of a command run
         logger.handlers[:] = handlers
         logger.setLevel(level)
@@ -184,3 +220,14 @@ def test_the_progress_bar_draws_work_that_takes_a_while_and_nothing_else() -> No
     piped = io.StringIO()
     ProgressBar(piped).capture(10, 100, 1)
     assert piped.getvalue() == ""
+
+
+def test_ctrl_c_while_a_command_starts_is_one_line_and_exit_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(**_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sys.modules["dmsproto.cli.main"], "build_parser", interrupted)
+    assert main(["get", "X"]) == 130
+    assert capsys.readouterr().err == "dmsproto: interrupted\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,3 +113,21 @@ def test_lost_and_restored_lines_for_people() -> None:
         finally:
             stop(process)
             shut_down(second)
+
+
+def test_stopped_while_the_dms_is_away_does_not_claim_to_unsubscribe() -> None:
+    gone = start_server("--tick", "0.2")
+    with watching("System:Time", "--url", gone.url) as (process, out, err):
+        assert "watching" in err.next()
+        out.next()
+        shut_down(gone)
+        note = err.next()
+        while not note.startswith("--"):
+            note = err.next()
+        assert "connection lost at" in note
+        process.send_signal(signal.SIGINT)  # Ctrl-C; the pipes stay with the readers
+        last = err.next()
+        while not last.startswith("stopped after"):
+            last = err.next()
+        assert process.wait(timeout=15) == 0
+    assert "nothing to unsubscribe" in last and "unsubscribed" not in last

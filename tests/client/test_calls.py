@@ -227,3 +227,15 @@ def test_default_chunking_and_big_messages(backend: Backend, sim: LoopSim) -> No
             assert all(isinstance(r, Point) == (i % 100 == 0) for i, r in enumerate(results))
 
     backend.run(body)
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, float("nan")])
+def test_a_call_timeout_out_of_bounds_is_refused_before_anything_is_sent(
+    backend: Backend, sim: LoopSim, timeout: float
+) -> None:
+    async def body() -> None:
+        async with backend.connect(sim.url) as dms:
+            with pytest.raises(EncodeError, match="timeout must be a number > 0 or None"):
+                await dms.set("Test:Int", 2, timeout=timeout)
+            assert (await dms.get("Test:Int")).value == 1
+    backend.run(body)

@@ -83,6 +83,22 @@ def test_without_wait_for_server_a_missing_dms_fails_at_once(backend: Backend) -
     backend.run(body)
 
 
+def test_a_refused_tcp_connection_says_the_systems_reason_on_every_loop(
+    backend: Backend,
+) -> None:
+    port = free_port()
+
+    async def body() -> None:
+        with anyio.fail_after(5), pytest.raises(ConnectError) as info:
+            async with backend.connect(f"ws://127.0.0.1:{port}/json_data"):
+                pass  # pragma: no cover
+        # the same words from trio and asyncio, not "all attempts to connect ... failed"
+        # or "Connect call failed ('127.0.0.1', ...)"
+        assert str(info.value) == f"cannot connect to 127.0.0.1:{port}: Connection refused"
+
+    backend.run(body)
+
+
 def test_wait_for_server_gives_up_when_the_policy_does(backend: Backend) -> None:
     url = f"ws://127.0.0.1:{free_port()}/json_data"
     policy = ReconnectPolicy(initial_delay=0.01, max_attempts=2)

@@ -63,6 +63,14 @@ def test_writes_carry_whois_and_user() -> None:
         proto.start_call([Set("A", 1, stamp=datetime(2020, 1, 1))])
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_json_cannot_write_is_refused_not_sent_as_null(value: float) -> None:
+    proto = ClientCore()
+    with pytest.raises(EncodeError, match="finite"):
+        proto.start_call([Set("A", value, type="double")])
+    assert proto.start_call([Get("A")]).frames  # nothing half-sent blocks the next call
+
+
 def test_responses_out_of_order_and_interleaved_with_events() -> None:
     proto = ClientCore()
     sub = proto.add_subscription("A", tag="s")

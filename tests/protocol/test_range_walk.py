@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dmsproto.errors import EncodeError, ProtocolError
+from dmsproto.protocol import ClientCore, ReadHistory
 from dmsproto.protocol.ranges import (
     TICK,
     RangeWalk,
@@ -109,15 +110,21 @@ def test_a_refused_single_tick_is_the_answer() -> None:
     assert walk.refused() is False
 
 
+def all_windows(walk: RangeWalk) -> list[Window]:
+    """Every window ``walk`` asks for, each answered empty."""
+    windows = []
+    while (window := walk.next_window()) is not None:
+        windows.append(window)
+        walk.answered(0, lambda i: T0)
+    return windows
+
+
 def test_the_grid_is_split_beforehand_and_joins_without_gaps() -> None:
     step = timedelta(seconds=60)
     start = align_start(T0, 60)
     end = start + 1000 * step
     walk = RangeWalk(start, end, now=NOW, cut=610_000, step=step, grid_window=128)
-    windows = []
-    while (window := walk.next_window()) is not None:
-        windows.append(window)
-        walk.answered(0, lambda i: T0)
+    windows = all_windows(walk)
     assert len(windows) == 8                         # 1001 grid points, 128 a window
     assert windows[0].start == start and windows[-1].end == end
     for before, after in itertools.pairwise(windows):
@@ -126,14 +133,20 @@ def test_the_grid_is_split_beforehand_and_joins_without_gaps() -> None:
     assert not any(w.open_end for w in windows)
 
 
+def test_a_range_ending_at_the_end_of_datetime_is_planned_without_overflow() -> None:
+    step = timedelta(seconds=900)
+    end = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    walk = RangeWalk(end - timedelta(days=2), end, now=NOW, cut=610_000, step=step,
+                     grid_window=100)
+    windows = all_windows(walk)
+    assert len(windows) == 2 and windows[-1].end == end
+
+
 def test_an_open_end_stays_open_on_the_last_window_only() -> None:
     step = timedelta(seconds=900)
     walk = RangeWalk(NOW - timedelta(days=30), None, now=NOW, cut=610_000, step=step,
                      grid_window=1000)
-    windows = []
-    while (window := walk.next_window()) is not None:
-        windows.append(window)
-        walk.answered(0, lambda i: T0)
+    windows = all_windows(walk)
     assert [w.open_end for w in windows] == [False, False, True]
     assert windows[-1].request_end is None and windows[0].request_end is not None
 
@@ -243,3 +256,11 @@ def test_only_a_refusal_that_speaks_of_the_limit_counts() -> None:
     assert not is_cut_refusal("not found", "exceeds")
     assert not is_cut_refusal("error", None)
 
+
+
+@pytest.mark.parametrize("interval", [1e30, 10**20, 2**31])
+def test_an_interval_beyond_the_calendar_is_refused_in_our_words(interval: float) -> None:
+    with pytest.raises(EncodeError, match="interval must be at most"):
+        align_start(T0, interval)
+    with pytest.raises(EncodeError, match="interval must be at most"):
+        ClientCore().start_call([ReadHistory("A", T0, None, interval)])

@@ -10,10 +10,12 @@ pipes has a deadline.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import os
 import queue
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,8 +29,11 @@ from typing import IO
 REPO = Path(__file__).resolve().parents[2]
 USER = "integrator"
 PASSWORD = "s3cret-Pa55"
-#: where the commands run: outside the source tree
-WORKDIR = Path(tempfile.gettempdir())
+#: where the commands run: an empty folder of their own, outside the source tree (in the
+#: shared temporary folder, whatever another program leaves there would be imported
+#: before the package's own modules by ``python -m``)
+WORKDIR = Path(tempfile.mkdtemp(prefix="dmsproto-cli-"))
+atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 #: longest wait for one line of a command's output
 LINE_TIMEOUT = 30.0
 

@@ -15,6 +15,7 @@ from dmsproto.errors import (
     ConnectError,
     ConnectionLost,
     DMSError,
+    EncodeError,
     NoPermission,
     NotFound,
     NotInVersionError,
@@ -221,3 +222,24 @@ def test_an_added_option_and_filter_reach_the_blocking_client(
     with (pytest.raises(ConnectError, match=f"{ext.option} must be an int >= 0"),
           ds.connect(sim.url, **{ext.option: -1})):
         pass  # pragma: no cover
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "5"])
+def test_a_call_timeout_out_of_bounds_is_refused_and_the_connection_lives_on(
+    sim: SimThread, timeout: Any
+) -> None:
+    with ds.connect(sim.url) as dms:
+        with pytest.raises(EncodeError, match="timeout must be a number > 0 or None"):
+            dms.get("Test:Int", timeout=timeout)
+        with pytest.raises(EncodeError, match="timeout must be a number > 0 or None"):
+            dms.set("Test:Int", 2, timeout=timeout)
+        assert dms.get("Test:Int").value == 1       # nothing was sent half-way
+
+
+def test_bulk_calls_refuse_what_is_no_list_of_paths_or_operations(sim: SimThread) -> None:
+    with ds.connect(sim.url) as dms:
+        with pytest.raises(EncodeError, match="got one string 'Test:Int'"):
+            dms.get_many("Test:Int")
+        with pytest.raises(EncodeError, match="an Op"):
+            dms.batch(["Test:Int"])  # type: ignore[list-item]
+        assert dms.get("Test:Int").value == 1
