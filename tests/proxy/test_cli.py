@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,10 +20,8 @@ import dmsproto
 from dmsproto.proxy import LiveChecker, Proxy, Witness, exit_status, upstream_from_url
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
+from tests.support.cli import WORKDIR
 from tests.support.proxy import STEP, RawClient
-
-#: outside the source tree, so `python -m dmsproto` runs the installed package
-WORKDIR = Path(tempfile.gettempdir())
 
 
 def env(**extra: str) -> dict[str, str]:
