@@ -687,7 +687,8 @@ class Simulator:
             due = self.engine.next_blink()
             if due is None:
                 return
-            await trio.sleep((due - self.engine.now()).total_seconds())
+            # a flip already due (the process was held up since next_blink) happens now
+            await trio.sleep(max(0.0, (due - self.engine.now()).total_seconds()))
             self.route(self.engine.blink())
 
     async def _handle_stream(self, tcp: trio.SocketStream) -> None:

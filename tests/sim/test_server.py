@@ -437,3 +437,30 @@ def test_outgoing_frames_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     quiet = Simulator(PLANT)
     quiet.encode_frame({"get": []})
     assert quiet.violations == []
+
+
+
+async def test_a_blinker_flip_already_due_happens_at_once(
+        make_sim: Callable[..., Simulator]) -> None:
+    """A flip that fell due while the simulator was held up (between reading when it is
+    due and waiting for it) is made at once, and the simulator goes on serving."""
+    from dmsproto.sim import demo_plant_path, load_plant
+    from dmsproto.sim.testing import StepClock
+
+    clock = StepClock()
+    sim = make_sim(load_plant(demo_plant_path()), clock=clock, tick_interval=3600.0)
+    dues = [clock.now - timedelta(seconds=1), None]  # already past when the wait begins
+    sim.engine.next_blink = lambda: dues.pop(0)  # type: ignore[method-assign]
+    flipped = trio.Event()
+    blink = sim.engine.blink
+
+    def blink_and_tell() -> Any:
+        flipped.set()
+        return blink()
+
+    sim.engine.blink = blink_and_tell  # type: ignore[method-assign]
+    async with sim, open_websocket_url(sim.url) as ws:
+        with trio.fail_after(5):
+            await flipped.wait()
+        reply = await ws_call(ws, {"get": ["System:Blinker:Blink1"]})
+        assert reply["get"][0]["code"] == "ok"
