@@ -29,7 +29,7 @@ from dmsproto.declare import Cli, Opt, declared
 from dmsproto.declare import resolve as resolve_options
 from dmsproto.errors import ConnectError, EncodeError, NotInVersionError
 from dmsproto.filters import QueryFilter
-from dmsproto.options import ConnectOptions
+from dmsproto.options import ConnectOptions, call_timeout
 from dmsproto.protocol import Query, Subscribe, query_object
 from dmsproto.protocol.core import ClientCore
 from dmsproto.sync import CallbackOptions, SyncOptions
@@ -325,3 +325,12 @@ def test_flags_env_and_config_keys_follow_any_declaration() -> None:
     add_flags(merged, Gadget, merge=True)
     assert vars(merged.parse_args([])) == {}  # absent flags stay out of the namespace
     assert "[1.5]" in (_actions(merged)["--speed"].help or "")  # the default is shown
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, float("nan"), "5"])
+def test_a_calls_timeout_is_checked_against_the_declared_option(timeout: Any) -> None:
+    with pytest.raises(EncodeError) as refused:
+        call_timeout(timeout)
+    assert str(refused.value) == f"timeout must be a number > 0 or None, got {timeout!r}"
+    assert call_timeout(None) is None
+    assert call_timeout(2.5) == 2.5
