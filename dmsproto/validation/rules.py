@@ -174,7 +174,7 @@ MONITOR_COMMANDS = ("subscribe", "unsubscribe")
 
 def websocket_only(frame: dict[str, Any]) -> list[Violation]:
     """The findings for a request that travelled in an HTTP POST: one per monitor command."""
-    return [found("websocket-only", f"/{command}", None,
+    return [found("websocket-only", f"/{command}", frame[command],
                   f"{command} sent in an HTTP POST; monitoring is only possible on "
                   "WebSocket connections (3.6)")
             for command in MONITOR_COMMANDS if command in frame]

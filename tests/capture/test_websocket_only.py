@@ -65,7 +65,7 @@ def test_json_lines_records_marked_http_and_the_recorder_that_marks_them(
 def test_the_live_proxy_checks_posts_too() -> None:
     checker = LiveChecker()
     request = json.dumps({"subscribe": [{"path": "A"}]})
-    assert [(f.rule, f.pointer) for f in checker.check("send", request, "c1.1", 0.0,
-                                                       http=True)] == [
-        ("websocket-only", "/subscribe")]
+    assert [(f.rule, f.pointer, f.value) for f in checker.check("send", request, "c1.1", 0.0,
+                                                                http=True)] == [
+        ("websocket-only", "/subscribe", [{"path": "A"}])]  # the command, not null
     assert checker.check("send", request, "c2", 0.0) == []
