@@ -170,8 +170,9 @@ class Lines:
         self._thread.start()
 
     def _read(self, pipe: IO[str]) -> None:
-        for line in pipe:
-            self._queue.put(line.rstrip("\n"))
+        with contextlib.suppress(ValueError, OSError):  # the test closed the pipe: done
+            for line in pipe:
+                self._queue.put(line.rstrip("\n"))
 
     def next(self, timeout: float = 15) -> str:
         return self._queue.get(timeout=timeout)
