@@ -148,7 +148,7 @@ class Witness:
         self.checker.open(stream)
         if self.recorder is not None:
             self.recorder.connection(stream, label=f"proxy client {stream}",
-                                     time=datetime.fromtimestamp(self.clock(), UTC))
+                                     time=self._utc())
 
     def message(self, stream: str, direction: Direction, data: str | bytes, *,
                 time: float | None = None, http: bool = False) -> list[Finding]:
@@ -168,7 +168,7 @@ class Witness:
         now = self.clock() if time is None else time
         if self.recorder is not None:
             self.recorder.record(direction, data, conn=stream,
-                                 time=datetime.fromtimestamp(now, UTC),
+                                 time=self._utc(now),
                                  binary=isinstance(data, bytes), http=http)
         findings = self.checker.check(direction, data, stream, now, http=http)
         self._tell(findings)
@@ -189,7 +189,7 @@ class Witness:
             self.checker.settle(stream)
             if self.recorder is not None:
                 self.recorder.settled("the answer passed unchecked (larger than the limit)",
-                                      conn=stream, time=datetime.fromtimestamp(self.clock(), UTC))
+                                      conn=stream, time=self._utc())
 
     def framing(self, stream: str, direction: Direction, text: str) -> Finding:
         """A peer broke the WebSocket framing: a finding, and a notice that both sides were closed.
@@ -225,7 +225,7 @@ class Witness:
             self.checker.discard(stream)
             if self.recorder is not None:
                 self.recorder.settled(unanswered, conn=stream, every=True,
-                                      time=datetime.fromtimestamp(self.clock(), UTC))
+                                      time=self._utc())
             return []
         findings = self.checker.close(stream)
         self._tell(findings)
@@ -251,6 +251,10 @@ class Witness:
         self.notices[event] += 1
         self._inform(notice)
         return notice
+
+    def _utc(self, seconds: float | None = None) -> datetime:
+        """``seconds`` since the epoch (now when not given) as the recording writes times."""
+        return datetime.fromtimestamp(self.clock() if seconds is None else seconds, UTC)
 
     def _tell(self, findings: list[Finding]) -> None:
         for finding in findings:

@@ -26,6 +26,16 @@ def for_hypothesis(schema: Any) -> Any:
     """
     defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
 
+    def local(ref: str) -> Any:
+        """The definition a local ``#/$defs/NAME`` reference names (None for any other)."""
+        return defs.get(ref.removeprefix("#/$defs/")) if ref.startswith("#/$defs/") else None
+
+    def only_conditional(member: Any) -> bool:
+        if isinstance(member, dict) and set(member) == {"$ref"}:
+            member = local(member["$ref"])
+        return (isinstance(member, dict) and bool(set(member) & _CONDITIONAL)
+                and set(member) <= _CONDITIONAL | _ANNOTATIONS)
+
     def walk(node: Any) -> Any:
         if isinstance(node, list):
             return [walk(v) for v in node]
@@ -33,7 +43,7 @@ def for_hypothesis(schema: Any) -> Any:
             return node
         out = {k: walk(v) for k, v in node.items()}
         if "allOf" in out:
-            kept = [m for m in out["allOf"] if not _only_conditional(m)]
+            kept = [m for m in out["allOf"] if not only_conditional(m)]
             if kept:
                 out["allOf"] = kept
             else:
@@ -42,17 +52,10 @@ def for_hypothesis(schema: Any) -> Any:
             return out
         ref = out.pop("$ref")
         siblings = {k: v for k, v in out.items() if k not in _ANNOTATIONS}
-        target = defs.get(ref.removeprefix("#/$defs/")) if ref.startswith("#/$defs/") else None
+        target = local(ref)
         if isinstance(target, dict) and "$ref" not in target and not set(target) & set(siblings):
             return {**walk(target), **siblings}
         out["allOf"] = [*out.get("allOf", []), {"$ref": ref}]
         return out
-
-    def _only_conditional(member: Any) -> bool:
-        if isinstance(member, dict) and set(member) == {"$ref"}:
-            ref = member["$ref"]
-            member = defs.get(ref.removeprefix("#/$defs/")) if ref.startswith("#/$defs/") else None
-        return (isinstance(member, dict) and bool(set(member) & _CONDITIONAL)
-                and set(member) <= _CONDITIONAL | _ANNOTATIONS)
 
     return walk(schema)
