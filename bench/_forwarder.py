@@ -1,12 +1,14 @@
 """A bare byte forwarder on trio: the floor of any trio proxy, as a baseline for ``bench_proxy``.
 
-Child side (``python -m bench._forwarder HOST PORT``): listens on a free loopback
-port, prints its ``ws://`` URL on stdout, and passes the bytes of each client
-connection to its own connection to ``HOST:PORT`` and back, unread: no HTTP, no
-frame cutting, no checking, one task per direction, ``receive_some`` then
+Child side (``python -m bench._forwarder HOST PORT [SCHEDULING]``): listens on a
+free loopback port, prints its ``ws://`` URL on stdout, and passes the bytes of
+each client connection to its own connection to ``HOST:PORT`` and back, unread: no
+HTTP, no frame cutting, no checking, one task per direction, ``receive_some`` then
 ``send_all``, the smallest relay trio's streams allow.  The proxy does all that
 and more, so the forwarder's rate and CPU per request show how much of the cost of
-a third process is the relay itself and how much is the proxy's own work.
+a third process is the relay itself and how much is the proxy's own work.  It is
+scheduled as ``dmsproto proxy --scheduling SCHEDULING`` would be (default: the
+proxy's default), so the two compare like for like.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import sys
 
 import trio
+
+from dmsproto.proxy.scheduling import DEFAULT_POLICY, POLICIES, schedule_process
 
 RECEIVE_SIZE = 65536
 
@@ -42,4 +46,9 @@ async def _serve(host: str, port: int) -> None:
 
 
 if __name__ == "__main__":
+    asked = sys.argv[3] if len(sys.argv) > 3 else DEFAULT_POLICY
+    policy = next((known for known in POLICIES if known == asked), None)
+    if policy is None:
+        sys.exit(f"scheduling must be one of {', '.join(POLICIES)}")
+    schedule_process(policy)
     trio.run(_serve, sys.argv[1], int(sys.argv[2]))
