@@ -85,7 +85,8 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     p.add_argument("--scheduling", default=DEFAULT_POLICY, choices=POLICIES,
                    help="batch: on a machine it shares with the client or the DMS, the "
                         "proxy never preempts them when a frame arrives, and reads what came "
-                        "meanwhile at once (Linux; less CPU per message); normal: as started "
+                        "meanwhile at once (Linux only; less CPU per message); normal: as "
+                        "started "
                         f"[{DEFAULT_POLICY}]")
     p.set_defaults(handler=run_proxy)
 

@@ -25,7 +25,8 @@ from typing import Final, Literal, get_args
 SchedulingPolicy = Literal["batch", "normal"]
 """``batch``: never preempt on wake-up (where the system offers it); ``normal``: as started."""
 POLICIES: Final[tuple[SchedulingPolicy, ...]] = get_args(SchedulingPolicy)
-DEFAULT_POLICY: Final[SchedulingPolicy] = "batch"
+DEFAULT_POLICY: Final[SchedulingPolicy] = "batch" if hasattr(os, "SCHED_BATCH") else "normal"
+"""``batch`` where the system has it (Linux), else ``normal``."""
 
 
 def schedule_process(policy: SchedulingPolicy) -> str | None:

@@ -95,16 +95,23 @@ def test_a_refusal_is_told_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
         "scheduled as started")
 
 
-async def test_a_system_without_batch_scheduling_is_told_once(
-        make_sim: Callable[..., Simulator], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("options", "told"), [
+    ((), []),  # the default there is normal: nothing to say
+    (("--scheduling", "batch"),
+     ["note: this system has no batch scheduling: the proxy is scheduled as started"]),
+])
+async def test_a_system_without_batch_scheduling(make_sim: Callable[..., Simulator],
+                                                 tmp_path: Path, options: tuple[str, ...],
+                                                 told: list[str]) -> None:
     # a stand-in start-up hook takes the policy away, as on macOS or Windows
     (tmp_path / "sitecustomize.py").write_text(
         "import os\nif hasattr(os, 'SCHED_BATCH'):\n    del os.SCHED_BATCH\n")
     sim = make_sim(tiny_plant())
-    async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url,
+    async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url, *options,
                                   PREPEND=str(tmp_path)) as (process, out, err):
         await out.line()
+        if hasattr(os, "sched_getscheduler"):
+            assert os.sched_getscheduler(process.pid) == os.SCHED_OTHER
         assert await stop(process) == 0
         notes = [*err.seen, *(await err.rest()).splitlines()]
-    assert [line for line in notes if "scheduling" in line] == [
-        "note: this system has no batch scheduling: the proxy is scheduled as started"]
+    assert [line for line in notes if "scheduling" in line] == told
