@@ -135,7 +135,7 @@ Mutation = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _deep(entry: dict[str, Any]) -> Mutation:
-    """A mutation of an item's history: ``entry`` in the middle of it."""
+    """A mutation of an item's history: ``entry`` after its entries, one good entry after it."""
     return lambda item: {**item, "histData": [*item.get("histData", []), entry, HIST]}
 
 
