@@ -1,9 +1,13 @@
 """Decoding a 10,000-item get response and a 610,000-entry compact histData response
-into our typed objects, against ``orjson.loads`` of the same bytes (time and peak memory).
+into our typed objects, against ``orjson.loads`` of the same bytes (time and peak memory);
+validating long answers with one fault, against the same answers without it.
 
 ``decode`` rows time ``dmsproto.decode`` (the typed frame); ``client`` rows time what a
 call pays: the client core receiving the frame (decode into the generated structs,
-correlation) and building its results (``Point`` list, column-wise ``History``)."""
+correlation) and building its results (``Point`` list, column-wise ``History``).
+``validate`` rows time ``dmsproto.validate`` on the parsed frame: a histData answer one
+entry over the document's cap of 610,000, and a long get answer whose last item alone is
+wrong, each beside the valid answer of the same size (the fast path's one pass)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import orjson
 
 import dmsproto
 from dmsproto.protocol import ClientCore, GetMany, ReadHistory
+from dmsproto.sim.limits import MAX_HIST_ENTRIES
 
 from .common import Row, best_of, peak_memory
 
@@ -70,6 +75,33 @@ def hist_response(n: int) -> bytes:
                                             "histData": entries}]})
 
 
+def validation_rows(quick: bool) -> list[Row]:
+    """Invalid long answers against valid ones of the same size, in the same run."""
+    hist_valid = orjson.loads(hist_response(MAX_HIST_ENTRIES))
+    entries = hist_valid["get"][0]["histData"]
+    hist_over = {**hist_valid, "get": [{**hist_valid["get"][0],
+                                        "histData": [*entries, entries[-1]]}]}
+    n_get = 20_000 if quick else 200_000
+    get_valid = orjson.loads(get_response(n_get))
+    last = get_valid["get"][-1]
+    get_wrong = {**get_valid, "get": [*get_valid["get"][:-1], {**last, "code": "fine"}]}
+    repeat = 2 if quick else 5
+    rows = []
+    for label, valid, invalid in (
+            (f"histData {MAX_HIST_ENTRIES + 1:,} entries, one over the cap", hist_valid,
+             hist_over),
+            (f"get {n_get:,} items, the last one wrong", get_valid, get_wrong)):
+        if dmsproto.validate(valid, direction="recv") or [
+                (v.pointer, v.rule) for v in dmsproto.validate(invalid, direction="recv")] not in (
+                [("/get/0/histData", "maxItems")], [(f"/get/{n_get - 1}/code", "enum")]):
+            raise RuntimeError(f"benchmark frames of {label!r} give other findings")
+        base = best_of(lambda f=valid: dmsproto.validate(f, direction="recv"), repeat)
+        ours = best_of(lambda f=invalid: dmsproto.validate(f, direction="recv"), repeat)
+        rows.append(Row("validate", f"{label}: time", ours * 1e3, "ms",
+                        "the valid answer of the same size", base * 1e3, "<= 5x"))
+    return rows
+
+
 def run(quick: bool) -> list[Row]:
     rows: list[Row] = []
     n_get, n_hist = (2_000, 50_000) if quick else (10_000, 610_000)
@@ -89,4 +121,4 @@ def run(quick: bool) -> list[Row]:
         ours_mem = peak_memory(lambda d=data: dmsproto.decode(d, direction="recv"))
         rows.append(Row("decode", f"{label}: peak memory", ours_mem / 2**20, "MiB",
                         "orjson.loads", base_mem / 2**20, "<= 2x"))
-    return rows
+    return rows + validation_rows(quick)

@@ -5,7 +5,9 @@ validator of the *strict twin* (the schema with every annotation rule folded in,
 see :func:`~.plan.strict_twin`) answers "no violation at all?" first.  Only a frame
 it refuses is looked at closely: the pure-Python jsonschema validator reports each
 broken keyword with its JSON pointer, and the annotation rules run where the
-schema places them.
+schema places them.  Both look only at the array elements the fast validator
+refuses (:mod:`.screen`), so a long answer with one fault costs a few fast passes,
+not an exact pass over every element.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
 
 from ..errors import NotJSON
 from ..jsontext import parse_json
 from ..versions import DEFAULT_VERSION, Direction, get_version
+from .exact import exact_validator
 from .model import Violation, json_kind
 from .paths import Element, array_elements
 from .plan import Plan, apply_plan, compile_plan, strict_twin
@@ -44,7 +47,7 @@ class Compiled:
 
     twin: Any
     plain: Any
-    full: Draft202012Validator
+    full: Validator
     plan: Plan
     commands: frozenset[str]
     members: frozenset[str] | None
@@ -55,11 +58,10 @@ class Compiled:
 def compiled(protocol: str, kind: str) -> Compiled:
     """The validators and rule plan of ``kind`` (request, response, event) in ``protocol``."""
     schema = get_version(protocol).schemas[kind]
-    Draft202012Validator.check_schema(schema)
     return Compiled(
         twin=jsonschema_rs.Draft202012Validator(strict_twin(schema)),
         plain=jsonschema_rs.Draft202012Validator(schema),
-        full=Draft202012Validator(schema),
+        full=exact_validator(schema),
         plan=compile_plan(schema, schema.get("$defs", {})),
         commands=frozenset(schema.get("properties", {})) - ROOT_MEMBERS,
         members=(frozenset(schema.get("properties", {}))

@@ -18,6 +18,7 @@ import jsonschema_rs
 
 from .annotated import CHECKS
 from .model import Violation, pointer_of
+from .screen import Screen
 
 PARAM_PREFIX = "x-dms-"
 RULES_KEY = "x-rules"
@@ -39,6 +40,7 @@ class Plan:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     props: dict[str, Plan] = field(default_factory=dict)
     items: Plan | None = None
+    item_screen: Screen | None = None  # None: every element is checked
     keys: Plan | None = None
     branches: list[Branch] = field(default_factory=list)
 
@@ -49,7 +51,12 @@ class Plan:
         for k, v in other.props.items():
             self.props.setdefault(k, Plan()).merge(v)
         if other.items is not None:
-            self.items = self.items or Plan()
+            if self.items is None:
+                self.items, self.item_screen = Plan(), other.item_screen
+            elif self.item_screen is not None and other.item_screen is not None:
+                self.item_screen = self.item_screen.joined(other.item_screen)
+            else:
+                self.item_screen = None
             self.items.merge(other.items)
         if other.keys is not None:
             self.keys = self.keys or Plan()
@@ -101,11 +108,15 @@ def compile_plan(schema: Any, defs: dict[str, Any], params: dict[str, Any] | Non
         child = compile_plan(sub, defs, None, seen)
         if not child.empty():
             plan.props.setdefault(name, Plan()).merge(child)
-    for key, attr in (("items", "items"), ("propertyNames", "keys")):
-        if key in schema:
-            child = compile_plan(schema[key], defs, None, seen)
-            if not child.empty():
-                setattr(plan, attr, child)
+    if "items" in schema:
+        child = compile_plan(schema["items"], defs, None, seen)
+        if not child.empty():
+            plan.items = child
+            plan.item_screen = Screen((schema["items"],), defs, strict_twin)
+    if "propertyNames" in schema:
+        child = compile_plan(schema["propertyNames"], defs, None, seen)
+        if not child.empty():
+            plan.keys = child
     return plan
 
 
@@ -132,9 +143,11 @@ def apply_plan(plan: Plan, value: Any, parts: list[str | int], ctx: Any,
                 apply_plan(plan.keys, key, parts, ctx, out)
                 parts.pop()
     elif kind is list and plan.items is not None:
-        for i, item in enumerate(value):
+        # the elements the strict twin of ``items`` accepts hold nothing the rules report
+        where = range(len(value)) if plan.item_screen is None else plan.item_screen.to_check(value)
+        for i in where:
             parts.append(i)
-            apply_plan(plan.items, item, parts, ctx, out)
+            apply_plan(plan.items, value[i], parts, ctx, out)
             parts.pop()
 
 

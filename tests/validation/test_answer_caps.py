@@ -24,8 +24,8 @@ def test_the_simulator_cuts_to_the_documents_caps() -> None:
 @pytest.mark.parametrize(("protocol", "member"), [
     ("1.3", "histData"), ("1.4", "histData"), ("1.5", "histData"), ("1.5", "histDataPast")])
 def test_hist_data_holds_at_most_610000_entries(protocol: str, member: str) -> None:
-    # the schema itself (its compiled jsonschema-rs form: the exact check of an answer
-    # this long takes half a minute; the changelog test below takes it through validate)
+    # the schema itself, in its compiled jsonschema-rs form (test_long_arrays takes an
+    # answer one entry over the cap through validate, findings and all)
     schema = compiled(protocol, "response").plain
 
     def answer(n: int) -> dict[str, Any]:
