@@ -15,10 +15,11 @@ unchanged, frame by frame, and checks every message with the rules of
 Layout: :mod:`.config` (upstream, listen address, limits), :mod:`.live` (the
 validation interface), :mod:`.witness` (checking, recording, telling),
 :mod:`.server` (the listener), :mod:`.clienttls` (TLS with the clients),
-:mod:`.websocket` and :mod:`.exchange` (one
-client's WebSocket or HTTP traffic), :mod:`.http1` (h11 on both sides),
-:mod:`.upstream` (reaching the DMS), :mod:`.refusal` (``--block-invalid``'s
-answer).  What ``dmsproto proxy`` prints is the command's business
+:mod:`.websocket` and :mod:`.exchange` (one client's WebSocket or HTTP traffic),
+:mod:`.http1` (h11 on both sides), :mod:`.upstream` (reaching the DMS),
+:mod:`.refusal` (``--block-invalid``'s answer), :mod:`.scheduling` (how the command
+asks the system to schedule its own process).  What ``dmsproto proxy`` prints is the
+command's business
 (:mod:`dmsproto.cli.cmd_proxy`).
 """
 
