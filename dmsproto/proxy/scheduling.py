@@ -25,6 +25,7 @@ from typing import Final, Literal, get_args
 SchedulingPolicy = Literal["batch", "normal"]
 """``batch``: never preempt on wake-up (where the system offers it); ``normal``: as started."""
 POLICIES: Final[tuple[SchedulingPolicy, ...]] = get_args(SchedulingPolicy)
+"""Every policy, as ``--scheduling`` offers them."""
 DEFAULT_POLICY: Final[SchedulingPolicy] = "batch" if hasattr(os, "SCHED_BATCH") else "normal"
 """``batch`` where the system has it (Linux), else ``normal``."""
 
