@@ -1,5 +1,6 @@
 """Real third-party clients for tests, installed at test time: visitoolkit-connector from
-PyPI in a virtualenv of its own, and ``ws`` 7 from npm.
+PyPI in a virtualenv of its own, and ``ws`` 7 from npm; and a web browser, Debian's
+Chromium, which the machine has to have (``.ci/run`` installs it with apt).
 
 visitoolkit-connector 0.1.2 (PyPI) is an older thread-based DMS client written
 against real DMS servers.  It is GPL-licensed: tests only run it, in its own
@@ -16,9 +17,14 @@ Without the registry (or without ``node`` and ``npm``) a test that needs it is
 skipped, with the reason, unless the environment variable ``CI`` is set: then it
 fails.
 
+Chromium and NSS's ``certutil`` (Debian packages ``chromium`` and ``libnss3-tools``)
+need root to install, so tests only look for them: without them a test that needs
+them is skipped, naming the packages, or fails when ``CI`` is set.
+
 The root conftest loads this module as a pytest plugin, so every test can ask for
-the ``visitoolkit_python`` fixture (the venv's interpreter) or ``node_ws_modules``
-(a ``node_modules`` folder holding ``ws``).
+the ``visitoolkit_python`` fixture (the venv's interpreter), ``node_ws_modules``
+(a ``node_modules`` folder holding ``ws``), ``chromium`` (the browser's command) or
+``certutil`` (to make that browser trust a CA, see ``tests/support/browser.py``).
 """
 
 from __future__ import annotations
@@ -126,6 +132,18 @@ def ensure_node_ws() -> Path:
     return folder / "node_modules"
 
 
+def _command(name: str, package: str) -> Path:
+    """The installed command ``name``.
+
+    Raises:
+        VenvUnavailable: it is not installed (the message names the Debian package).
+    """
+    found = shutil.which(name)
+    if found is None:
+        raise VenvUnavailable(f"{name} is not installed (Debian: apt-get install {package})")
+    return Path(found)
+
+
 def _provided(what: str, ensure: Callable[[], Path]) -> Path:
     """``ensure()``; when that fails, skip with the reason (fail under ``CI``)."""
     try:
@@ -147,3 +165,15 @@ def visitoolkit_python() -> Path:
 def node_ws_modules() -> Path:
     """A ``node_modules`` folder holding ``ws`` 7 (skip, or fail under ``CI``)."""
     return _provided(NODE_WS, ensure_node_ws)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The ``chromium`` command (skip, or fail under ``CI``, when it is not installed)."""
+    return _provided("Chromium", lambda: _command("chromium", "chromium"))
+
+
+@pytest.fixture(scope="session")
+def certutil() -> Path:
+    """NSS's ``certutil`` (skip, or fail under ``CI``, when it is not installed)."""
+    return _provided("certutil", lambda: _command("certutil", "libnss3-tools"))
