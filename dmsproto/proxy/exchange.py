@@ -54,6 +54,16 @@ def _as_text(body: bytes) -> str | bytes:
         return body
 
 
+def _has_body(request: h11.Request) -> bool:
+    """Whether the client framed a body (maybe an empty one) in its request head.
+
+    A chunked body is forwarded with a ``Content-Length``; a request without either
+    header (``GET``, a CORS preflight ``OPTIONS``) has none, and is forwarded so.
+    """
+    return (header(request.headers, b"content-length") is not None
+            or header(request.headers, b"transfer-encoding") is not None)
+
+
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     """How a forwarded request ended: may the client go on, the DMS's status, the body."""
@@ -254,8 +264,9 @@ class HttpForwarder:
         if dms is None:
             return _Outcome(False, reached=False)
         headers = [(b"Host", self.upstream.host_header),
-                   *end_to_end(raw_headers(request), drop=_OWN_REQUEST),
-                   (b"Content-Length", str(len(body)).encode())]
+                   *end_to_end(raw_headers(request), drop=_OWN_REQUEST)]
+        if body or _has_body(request):  # a request without one (a preflight) gets none
+            headers.append((b"Content-Length", str(len(body)).encode()))
         data = dms.encode(h11.Request(method=request.method,
                                       target=self.upstream.target(bytes(request.target)),
                                       headers=headers),

@@ -7,15 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import trio
 import trustme
 
 from dmsproto.sim.plant import load_plant
 from dmsproto.sim.server import Simulator, server_ssl_context
-from dmsproto.sim.shacrypt import hash_password
-from tests.browser.conftest import PAGES
-from tests.support.browser import Page, PageServer, open_browser, trust_ca
-from tests.support.pki import PASSWORD, USER
+from tests.browser.conftest import Tls
+from tests.support.browser import Page
 from tests.support.serve_process import serving
 
 PLANT = dict(load_plant().points)
@@ -59,38 +56,22 @@ async def test_an_hmi_page_over_ws(hmi: Page, tmp_path: Path) -> None:
     assert hmi.console() == []
 
 
-async def test_an_hmi_page_over_wss_with_basic_auth(
-        chromium: Path, certutil: Path, tmp_path: Path, nursery: trio.Nursery) -> None:
-    """The DMS's certificate is issued by a CA the browser trusts (imported as a user
-    does); the page comes over https from its own origin on the same host, so Chromium
-    answers the DMS's 401 with the credentials of the WebSocket URL."""
-    ca = trustme.CA()
-    issued = ca.issue_cert("127.0.0.1")
-    certificate = tmp_path / "dms.pem"
-    issued.private_key_and_cert_chain_pem.write_to_path(str(certificate))
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    users = tmp_path / "users.txt"
-    users.write_text(f"{USER}:{hash_password(PASSWORD, scheme='sha256')}\n")
-    pages = await nursery.start(PageServer(PAGES, server_ssl_context(certificate)).serve)
-    home = tmp_path / "browser"
-    trust_ca(certutil, home, ca_file)
-    # a DMS whose certificate comes from a CA the browser was not told to trust
-    stranger = trustme.CA().issue_cert("127.0.0.1")
+async def test_an_hmi_page_over_wss_with_basic_auth(tls_hmi: Page, tls: Tls,
+                                                    tmp_path: Path) -> None:
+    """The DMS's certificate comes from a CA the browser trusts (imported as a user
+    does); Chromium answers the DMS's 401 with the credentials of the WebSocket URL."""
+    stranger = trustme.CA().issue_cert("127.0.0.1")  # from a CA the browser does not trust
     stranger_pem = tmp_path / "stranger.pem"
     stranger.private_key_and_cert_chain_pem.write_to_path(str(stranger_pem))
     untrusted = Simulator(ssl_context=server_ssl_context(stranger_pem), tick_interval=None)
-    with serving(tmp_path, "--tick", "0", "--tls-cert", str(certificate),
-                 "--users", str(users)) as served:
+    with serving(tmp_path, "--tick", "0", "--tls-cert", str(tls.certificate),
+                 "--users", str(tls.users)) as served:
         assert served.url.startswith("wss://")
-        async with untrusted, open_browser(chromium, home) as browser:
-            page = await browser.new_page()
-            await page.goto(pages.url())
-            with_credentials = served.url.replace("wss://", f"wss://{USER}:{PASSWORD}@")
-            seen = await page.apply("plantTour", with_credentials, WHOIS)
-            refused = await page.run(f"""
+        seen = await tls_hmi.apply("plantTour", tls.credentials(served.url), WHOIS)
+        async with untrusted:
+            refused = await tls_hmi.run(f"""
                 try {{ await DmsSocket.open({untrusted.url!r}); return "opened"; }}
                 catch (error) {{ return error.message; }}""")
     check_tour(seen)
     assert refused.startswith("not opened: close 1006")
-    assert any("ERR_CERT_AUTHORITY_INVALID" in line for line in page.console()), page.console()
+    assert any("ERR_CERT_AUTHORITY_INVALID" in line for line in tls_hmi.console())
