@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import ssl
 import subprocess
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -208,11 +209,29 @@ class Browser:
         await page.call("Page.enable")
         await page.call("Runtime.enable")
         await page.call("Log.enable")
+        await page.call("Network.enable")
         return page
 
 
+@dataclass
+class Exchange:
+    """One HTTP request of a tab, as the browser's network log tells it."""
+
+    method: str
+    request_headers: dict[str, str]
+    kind: str | None = None
+    """``Preflight``, ``Fetch``, ``Document``, ... (once answered)."""
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    """The answer's headers."""
+    error: str | None = None
+    """Why the request failed (``net::ERR_FAILED``), if it did."""
+    cors_error: str | None = None
+    """The CORS check that failed it, e.g. ``PreflightMissingAllowOriginHeader``."""
+
+
 class Page:
-    """One tab: open a URL, run a script in it."""
+    """One tab: open a URL, run a script in it, what it logged and requested."""
 
     def __init__(self, browser: Browser, session: str) -> None:
         self.browser = browser
@@ -258,9 +277,44 @@ class Page:
             raise ScriptError(f"{text}\nconsole:\n" + "\n".join(self.console()))
         return result["result"].get("value")
 
+    async def preload(self, *scripts: Path) -> None:
+        """Run ``scripts`` in every document this tab opens from now on, before its own.
+
+        For pages that are not ours, such as the DMS's own answer to ``GET /json_data``:
+        a document of the DMS's origin, as a page served beside ``/json_data`` has.
+        """
+        for script in scripts:
+            await self.call("Page.addScriptToEvaluateOnNewDocument",
+                            {"source": script.read_text("utf-8")})
+
     async def apply(self, function: str, *args: Any) -> Any:
         """``await function(*args)`` in the page (arguments as JSON); what it returns."""
         return await self.run(f"return await {function}(...{json.dumps(args)});")
+
+    def exchanges(self, url: str) -> list[Exchange]:
+        """The HTTP requests this tab made to ``url`` (CORS preflights included), in order."""
+        found: dict[str, Exchange] = {}
+        for event in self.browser.events:
+            if event.get("sessionId") != self.session:
+                continue
+            params = event.get("params", {})
+            method = event.get("method")
+            if method == "Network.requestWillBeSent" and params["request"]["url"] == url:
+                found[params["requestId"]] = Exchange(params["request"]["method"],
+                                                      dict(params["request"]["headers"]))
+            elif (exchange := found.get(params.get("requestId", ""))) is None:
+                continue
+            elif method == "Network.responseReceived":
+                exchange.kind = params["type"]
+                exchange.status = params["response"]["status"]
+                exchange.headers = dict(params["response"]["headers"])
+            elif method == "Network.responseReceivedExtraInfo" and exchange.status is None:
+                exchange.status = params["statusCode"]  # also of an answer CORS withheld
+                exchange.headers = dict(params["headers"])
+            elif method == "Network.loadingFailed":
+                exchange.error = params["errorText"]
+                exchange.cors_error = params.get("corsErrorStatus", {}).get("corsError")
+        return list(found.values())
 
     def console(self) -> list[str]:
         """What the page wrote to its console so far, and what the browser logged for it
@@ -276,23 +330,22 @@ class Page:
 
 
 @asynccontextmanager
-async def open_browser(executable: Path | str, folder: Path, *, flags: Sequence[str] = ()
-                       ) -> AsyncIterator[Browser]:
+async def open_browser(executable: Path | str, folder: Path) -> AsyncIterator[Browser]:
     """Start headless Chromium with a profile in ``folder``; stop it on exit.
 
     Args:
         executable: the ``chromium`` command.
-        folder: an empty folder for the profile (and the browser's ``HOME``).
-        flags: more command-line switches (e.g. the certificates to trust).
+        folder: a folder for the profile; it is the browser's ``HOME`` too (where
+            :func:`trust_ca` puts the CAs it trusts).
 
     Raises:
         BrowserError: it did not start.
     """
     profile = folder / "profile"
     profile.mkdir(parents=True, exist_ok=True)
-    env = {"HOME": str(folder), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+    env = {"HOME": str(folder), "PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"}
     process = await trio.lowlevel.open_process(
-        [str(executable), *FLAGS, f"--user-data-dir={profile}", *flags, "about:blank"],
+        [str(executable), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     assert process.stderr is not None
     stderr = _Stderr(process.stderr)
@@ -306,8 +359,9 @@ async def open_browser(executable: Path | str, folder: Path, *, flags: Sequence[
                 browser = Browser(ws, stderr)
                 nursery.start_soon(browser.read)
                 yield browser
+                with trio.move_on_after(STEP), suppress(BrowserError):
+                    await browser.call("Browser.close")  # it may go before it answers
                 with trio.move_on_after(STEP):
-                    await browser.call("Browser.close")
                     await process.wait()
             nursery.cancel_scope.cancel()
     finally:
@@ -336,6 +390,7 @@ class PageServer:
     ssl_context: ssl.SSLContext | None = None
     """With it, the pages are served over https."""
     port: int = 0
+    _files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def origin(self) -> str:
@@ -347,6 +402,8 @@ class PageServer:
 
     async def serve(self, task_status: trio.TaskStatus[PageServer] = trio.TASK_STATUS_IGNORED
                     ) -> None:
+        self._files = {file.name: file.read_bytes() for file in self.folder.iterdir()
+                       if file.is_file()}
         listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
         self.port = listeners[0].socket.getsockname()[1]
         task_status.started(self)
@@ -365,7 +422,7 @@ class PageServer:
                         data = await stream.receive_some(65536)
                         if not data:
                             return
-                        conn.receive_data(data)
+                        conn.receive_data(bytes(data))
                         continue
                     if isinstance(event, h11.Request):
                         request = event
@@ -373,11 +430,11 @@ class PageServer:
                         break
                     else:
                         return
-                name = bytes(request.target).split(b"?", 1)[0].decode().lstrip("/")
-                file = self.folder / name
-                found = request.method == b"GET" and "/" not in name and file.is_file()
-                body = file.read_bytes() if found else b"Not found."
-                kind = CONTENT_TYPES.get(file.suffix, b"text/plain") if found else b"text/plain"
+                name = bytes(request.target).split(b"?", 1)[0].decode("latin-1")[1:]
+                found = request.method == b"GET" and name in self._files
+                body = self._files[name] if found else b"Not found."
+                kind = CONTENT_TYPES.get(Path(name).suffix, b"text/plain") if found \
+                    else b"text/plain"
                 await stream.send_all(b"".join(conn.send(e) or b"" for e in (
                     h11.Response(status_code=200 if found else 404, headers=[
                         (b"Content-Type", kind), (b"Content-Length", str(len(body)).encode()),
