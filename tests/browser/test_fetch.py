@@ -79,7 +79,7 @@ async def test_a_page_of_the_dms_origin_posts_and_reads_the_answer(
     async with chain(tmp_path) as dms:
         for url, value in ((dms.dms, 46.5), (dms.proxy, 47.5)):
             await page.goto(url)  # the DMS's (or the proxy's) 405 page, of its origin
-            assert await page.run("return document.body.innerText") == "Use POST requests."
+            assert await page.run("return document.body.textContent") == "Use POST requests."
             answer = await page.apply("post", "/json_data", write(value), "application/json")
             assert answer["status"] == 200, answer
             assert json.loads(answer["body"])["set"][0]["value"] == value
