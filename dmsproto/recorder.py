@@ -234,6 +234,23 @@ def http_status_answer(status: object) -> str:
     return f"answered with HTTP {status} (a fatal error, 2.6)"
 
 
+def close_answer(code: int) -> str:
+    """Why a WebSocket request got no protocol message: the DMS closed the connection.
+
+    On a WebSocket the DMS's fatal errors are close frames (2.6): a DMS that closes
+    with requests still open (1009 for a message over its limit, 1003 for a wrong
+    path, ...) has answered them so. The reason a :meth:`Recorder.settled` line and
+    the check's report give.
+
+    Args:
+        code: the DMS's close code (1005 when its close frame had none).
+
+    Returns:
+        The reason, as the report's note gives it.
+    """
+    return f"answered with WebSocket close {code} (a fatal error, 2.6)"
+
+
 def truncate_capture(path: str | os.PathLike[str]) -> None:
     """Empty the capture file at ``path`` (create it when missing).
 
@@ -250,4 +267,5 @@ def truncate_capture(path: str | os.PathLike[str]) -> None:
         pass
 
 
-__all__ = ["SESSION_KEY", "SETTLED_KEY", "Recorder", "http_status_answer", "truncate_capture"]
+__all__ = ["SESSION_KEY", "SETTLED_KEY", "Recorder", "close_answer", "http_status_answer",
+           "truncate_capture"]

@@ -44,6 +44,7 @@ from wsproto.events import (
 from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
+from ..recorder import close_answer
 from ..versions import Direction
 from .backlog import Backlog
 from .config import Limits
@@ -205,6 +206,8 @@ class WebSocketSession:
         self._backlog = Backlog(name, witness)
         self.ending = "closed"
         """How the session ended, for the connection's closing notice."""
+        self._dms_closed: str | None = None
+        """The DMS closed first: its close answered the requests still open (2.6)."""
 
     async def run(self) -> None:
         """Relay both directions until the session ends, checking every message."""
@@ -224,8 +227,10 @@ class WebSocketSession:
                 await trio.aclose_forcefully(self.client.stream)
                 await trio.aclose_forcefully(self.dms.stream)
             self._backlog.drain()
-            # cut off by the proxy (it stopped): requests on their way are nobody's orphans
-            self.witness.end_stream(self.name, unanswered=None if ended else STOPPED)
+            # cut off by the proxy (it stopped): requests on their way are nobody's orphans;
+            # closed by the DMS: its close frame is its (fatal) answer to them
+            self.witness.end_stream(self.name, unanswered=self._dms_closed if ended
+                                    else STOPPED)
 
     async def _going_away(self) -> None:
         """The proxy stops: both peers get a close frame (1001) before the connections end.
@@ -351,6 +356,8 @@ class WebSocketSession:
                     self.ending = f"{self._who(src)} closed " + (
                         "without a status code (1005)" if code == CloseReason.NO_STATUS_RCVD
                         else f"with {code}") + (f" {event.reason!r}" if event.reason else "")
+                    if src is self.dms and src.ws.state is not ConnectionState.OPEN:
+                        self._dms_closed = close_answer(code)
                 if src.ws.state is ConnectionState.OPEN:  # wsproto could not read a frame
                     self._framing_error(src, event, forward, answer)
                 else:

@@ -213,10 +213,11 @@ class Witness:
         Args:
             stream: the stream.
             unanswered: why its open requests got no protocol message as their answer,
-                when that is nobody's fault: an HTTP error status, or cut off by the
-                proxy itself (it stopped, or a request never reached the DMS).  They
-                are then not reported as orphans, and the recording says why, so
-                ``dmsproto validate`` agrees.  ``None``: report them.
+                when that is nobody's fault: the DMS's fatal-error form (an HTTP error
+                status, a close frame of the DMS), or cut off by the proxy itself (it
+                stopped, or a request never reached the DMS).  They are then not
+                reported as orphans, and the recording says why, so ``dmsproto
+                validate`` agrees.  ``None``: report them.
 
         Returns:
             The findings on its unanswered requests.

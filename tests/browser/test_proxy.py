@@ -29,18 +29,18 @@ async def proxied(tmp_path: Path, serve: list[str], proxy: list[str],
     """Run ``work(proxy URL)`` against ``dmsproto proxy PROXY`` in front of ``dmsproto
     serve SERVE``; every line the proxy printed (``--json``), its summary last.
 
-    ``work`` returns how many WebSocket connections it closed: the proxy is stopped
-    once it has seen them all closed.
+    ``work`` returns how many WebSockets it opened: the proxy is stopped once it has
+    seen them all closed (a handshake the DMS refused opens none).
     """
     with serving(tmp_path, "--tick", "0", *serve) as served:
         async with proxy_command("--listen", "127.0.0.1:0", "--upstream", served.url,
                                  "--json", *proxy) as (process, out, _):
             listening = json.loads(await out.line())
-            closes = await work(listening["url"])
-            while closes:
+            opened = await work(listening["url"])
+            while opened:
                 line = json.loads(await out.line())
-                closes -= line.get("event") == "close" and line["text"].startswith(
-                    "client closed with 1000")
+                opened -= line.get("event") == "close" and not line["text"].startswith(
+                    "refused")
             await stop(process)
             return [json.loads(text) for text in [*out.seen, *(await out.rest()).splitlines()]]
 
@@ -59,8 +59,9 @@ async def test_an_hmi_page_through_the_proxy(hmi: Page, tmp_path: Path) -> None:
 
     async def work(url: str) -> int:
         seen.update(tour=await hmi.apply("plantTour", url, WHOIS),
-                    broken=await hmi.apply("brokenRequests", url))
-        return 3  # the tour's two WebSockets and the broken requests' one
+                    broken=await hmi.apply("brokenRequests", url),
+                    too_large=await hmi.apply("tooLargeRequest", url))
+        return 4  # the tour's two WebSockets, the broken requests' and the large one's
 
     lines = await proxied(tmp_path, [], ["--record", str(record)], work)
     check_tour(seen["tour"])
@@ -68,13 +69,18 @@ async def test_an_hmi_page_through_the_proxy(hmi: Page, tmp_path: Path) -> None:
     assert seen["broken"]["numberPath"]["get"][0]["code"] == "error"
     assert seen["broken"]["unknownCommand"]["get"][0]["code"] == "error"
 
+    # the DMS's fatal answer to a message over its limit: it closes (2.6)
+    assert seen["too_large"] == {"code": 1009, "reason": "Message too big.", "wasClean": True}
+
     violations = kinds(lines, "violation")
     assert {(v["client"], v["dir"], v["rule"], v["pointer"]) for v in violations} == {
         ("c3", "send", "type", "/get/0/path"),
         ("c3", "send", "additionalProperties", "/frobnicate")}
     connections = kinds(lines, "connection")
-    assert [c["event"] for c in connections].count("open") == 3
+    assert [c["event"] for c in connections].count("open") == 4
     assert {c["event"] for c in connections} == {"open", "close"}, connections
+    assert [c["text"] for c in connections if c["client"] == "c4"][1:] == [
+        "DMS closed with 1009 'Message too big.'"]  # its request answered so: no orphan
     summary = lines[-1]
     assert (summary["kind"], summary["errors"], summary["warnings"]) == ("summary", 2, 0)
 

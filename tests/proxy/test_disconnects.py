@@ -2,7 +2,8 @@
 
 A connection that breaks on one side is dropped on the other too (as the client
 would have seen it directly); the requests it left unanswered are reported as
-``orphan-request``; every other client goes on undisturbed.
+``orphan-request`` (not those a close frame of the DMS answered: its fatal-error
+form, 2.6); every other client goes on undisturbed.
 """
 
 from __future__ import annotations
@@ -73,6 +74,41 @@ async def test_the_client_dropping_mid_request_drops_the_dms_side_and_is_reporte
         hold.release()
     assert [(f.client, f.rule, f.message_number) for f in seen.findings] == [
         ("c1", "orphan-request", 1)]
+
+
+@pytest.mark.parametrize(("code", "reason"), [(1011, "Internal error."), (4000, "")])
+async def test_a_dms_closing_instead_of_answering_has_answered_with_its_close(
+        make_sim: Callable[..., Simulator], tmp_path: Path, code: int, reason: str) -> None:
+    """A DMS's fatal errors on a WebSocket are close frames (2.6), as on HTTP error
+    statuses: a request the DMS's close leaves open is answered, no orphan."""
+    sim = make_sim(tiny_plant())
+    sim.faults.close_next(code, reason)
+    record = tmp_path / "proxy.jsonl"
+    async with sim, running_proxy(sim.url, record=Recorder(record)) as (proxy, seen), \
+            RawClient.connect(proxy.port) as client:
+        await client.text(GET)
+        assert await client.frame() == Frame("close", reason, code=code)
+        await client.send(Frame("close", "", code=code))  # the client's reply
+        await seen.wait_notice("close")
+    assert seen.findings == []
+    assert [n.text for n in seen.events("close")] == [
+        f"DMS closed with {code}" + (f" {reason!r}" if reason else "")]
+    report = validate_files([record])
+    assert report.errors == 0 and validated(record) == Counter()
+    assert report.notes == [f"{record}: 1 request not checked against an answer: "
+                            f"answered with WebSocket close {code} (a fatal error, 2.6)"]
+
+
+async def test_a_client_closing_before_its_answer_leaves_an_orphan(
+        frame_server: Any) -> None:
+    """The client's own close is no answer: what it did not wait for is reported."""
+    frame_server.echo = False
+    async with running_proxy(frame_server.url) as (proxy, seen), \
+            RawClient.connect(proxy.port) as client:
+        await client.text(GET)
+        await client.close(1000)
+        await seen.wait_notice("close")
+    assert [(f.client, f.rule) for f in seen.findings] == [("c1", "orphan-request")]
 
 
 async def test_http_dms_dropping_mid_request(make_sim: Callable[..., Simulator],

@@ -52,6 +52,13 @@ async function brokenRequests(url) {
   return answers;
 }
 
+// A request over the DMS's limit of 4 MiB; how the DMS's close (1009) reached the page.
+async function tooLargeRequest(url) {
+  const hmi = await DmsSocket.open(url);
+  hmi.ws.send(JSON.stringify({tag: "too large", get: [{path: "x".repeat(4 * 1024 * 1024)}]}));
+  return hmi.closing;
+}
+
 // One POST with fetch(); what the page could read of the answer, or what fetch threw.
 async function post(url, body, contentType) {
   try {
