@@ -85,7 +85,18 @@ class _Side:
 
     @property
     def closed(self) -> bool:
+        """Both close frames of this side have passed (the last may still be on its way)."""
         return self.ws.state is ConnectionState.CLOSED
+
+    @property
+    def finished(self) -> bool:
+        """Closed, and the last close frame written: nothing is left to send this side.
+
+        wsproto counts a close frame as sent once it is encoded; while its bytes are
+        still being written (a TLS stream gives way before it writes), ending the
+        session would cut the peer's close reply off.
+        """
+        return self.ws.state is ConnectionState.CLOSED and not self._writing
 
     async def send(self, items: list[Outgoing], *, answer: bool = False) -> None:
         """Send ``items`` as one write.
@@ -282,7 +293,7 @@ class WebSocketSession:
                         self._lost(side)
                         return
             await self._backlog.check()
-            if self.client.closed and self.dms.closed:
+            if self.client.finished and self.dms.finished:
                 self._cancel.cancel()
                 return
             try:

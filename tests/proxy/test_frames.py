@@ -11,11 +11,15 @@ import json
 from collections.abc import Callable
 
 import trio
+import trio.testing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import CloseConnection
 from wsproto.frame_protocol import CloseReason
 
-from dmsproto.proxy import Limits
+from dmsproto.proxy import Limits, LiveChecker, Witness
+from dmsproto.proxy.websocket import WebSocketSession
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
 from tests.support.proxy import Frame, FrameServer, RawClient, running_proxy
@@ -187,3 +191,72 @@ async def test_a_response_over_the_limit_passes_unchecked_and_answers_its_reques
     assert [n.text for n in seen.events("unvalidated")] == [
         "a recv message over 60 bytes passed unchecked"]
     assert seen.findings == []  # its request was answered, if unchecked
+
+
+class _Gated(trio.abc.Stream):
+    """A stream of the proxy that gives way where a TLS stream does.
+
+    ``first`` writes and then waits until ``gate`` is set, as a write to a TLS stream
+    waits for its locks and the socket; the other one sets ``gate`` when a write
+    begins and gives way before it writes, as a TLS stream does while it takes its
+    send lock.
+    """
+
+    def __init__(self, inner: trio.abc.Stream, gate: trio.Event, *, first: bool) -> None:
+        self.inner = inner
+        self.gate = gate
+        self.first = first
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        if self.first:
+            await self.inner.send_all(data)
+            await self.gate.wait()
+        else:
+            self.gate.set()
+            await trio.sleep(0)
+            await self.inner.send_all(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.inner.wait_send_all_might_not_block()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
+        return await self.inner.receive_some(max_bytes)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_the_close_reply_is_written_before_the_session_ends() -> None:
+    """The client closes; the DMS's reply comes back while the proxy is still writing
+    the client's close to the DMS. The reply must reach the client all the same: a
+    side whose last close frame is still being written has not finished."""
+    client_end, proxy_client = trio.testing.memory_stream_pair()
+    proxy_dms, dms_end = trio.testing.memory_stream_pair()
+    gate = trio.Event()
+    session = WebSocketSession(
+        "c1", Witness(LiveChecker()),
+        client=_Gated(proxy_client, gate, first=False), client_trailing=b"",
+        dms=_Gated(proxy_dms, gate, first=True), dms_trailing=b"", limits=Limits())
+    client = Connection(ConnectionType.CLIENT)  # both past their opening handshake
+    dms = Connection(ConnectionType.SERVER)
+
+    async def play_dms() -> None:
+        while True:
+            dms.receive_data(bytes(await dms_end.receive_some()))
+            for event in dms.events():
+                if isinstance(event, CloseConnection):
+                    await dms_end.send_all(dms.send(event.response()))
+                    return
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(session.run)
+            nursery.start_soon(play_dms)
+            await client_end.send_all(client.send(CloseConnection(code=1000, reason="bye")))
+            received = b""
+            while data := await client_end.receive_some():
+                received += data
+    client.receive_data(received)
+    assert [(type(e).__name__, e.code, e.reason) for e in client.events()
+            if isinstance(e, CloseConnection)] == [("CloseConnection", 1000, "bye")]
+    assert session.ending == "client closed with 1000 'bye'"
