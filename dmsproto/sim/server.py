@@ -48,7 +48,7 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import LocalProtocolError
 
 from dmsproto.codec import encode
-from dmsproto.recorder import Recorder
+from dmsproto.recorder import Recorder, close_answer, http_status_answer
 from dmsproto.sim.auth import IPLists, Users, certificate_identity, parse_basic_auth
 from dmsproto.sim.engine import Delivery, Engine
 from dmsproto.sim.fault_actions import (
@@ -211,10 +211,15 @@ class _WebSocket:
             await self._stream.send_all(data)
 
     async def _initiate_close(self, code: int, reason: str) -> None:
-        """Send a close frame; the reader ends the connection on the reply (or a deadline)."""
+        """Send a close frame; the reader ends the connection on the reply (or a deadline).
+
+        The close is the DMS's fatal-error answer (2.6) to the requests still open,
+        and the recording says so.
+        """
         if self._closing:
             return
         self._closing = True
+        self._sim.settle(close_answer(code), self.conn_id)
         if self._ws.state is ConnectionState.OPEN:
             await self._send_event(CloseConnection(code=code, reason=reason or None))
         self._close_sent.set()
@@ -799,6 +804,19 @@ class Simulator:
         if self.recorder is not None:
             self.recorder.record(direction, text, conn=conn, http=http)
 
+    def settle(self, reason: str, conn: str) -> None:
+        """Mark the recorded requests still open on ``conn`` as answered outside the protocol.
+
+        An HTTP error status and a close frame are the DMS's fatal-error answers (2.6):
+        validating the recording then does not call those requests unanswered.
+
+        Args:
+            reason: what answered them, as the validation report's note gives it.
+            conn: names the connection in the recording.
+        """
+        if self.recorder is not None:
+            self.recorder.settled(reason, conn=conn, every=True)
+
     async def _post(self, body: bytes, *, user: str | None, peer: str) -> PostResult:
         session = self.engine.open_session(peer=peer, user=user, websocket=False)
         conn = f"http-{session.id}"
@@ -818,6 +836,8 @@ class Simulator:
                                       self.encode_frame)
         if result.body and result.status == 200:
             self.record("recv", result.body, conn, http=True)
+        elif result.body is not None:
+            self.settle(http_status_answer(result.status), conn)
         log.debug("%s send %s %s", conn, result.status,
                   "(no answer)" if result.body is None else _preview(result.body))
         return result
