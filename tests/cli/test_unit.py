@@ -250,5 +250,11 @@ def test_ctrl_c_in_one_task_is_exit_130_whatever_its_siblings_raised(
     parser.set_defaults(handler=handler)
     monkeypatch.setattr(sys.modules["dmsproto.cli.command"], "build_parser",
                         lambda **_: parser)
-    assert main([]) == 130
+    logger = logging.getLogger("dmsproto")
+    handlers, level = list(logger.handlers), logger.level
+    try:
+        assert main([]) == 130
+    finally:  # main() sets up the logger of a command run
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
     assert capsys.readouterr().err == "dmsproto: interrupted\n"
