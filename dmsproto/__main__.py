@@ -1,6 +1,6 @@
 """``python -m dmsproto``: the command line."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: see :mod:`dmsproto.cli.main`.
 
 import sys
 

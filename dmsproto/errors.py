@@ -164,6 +164,8 @@ class WebSocketRefused(ConnectError):
     That is how a DMS refuses a connection it will not serve, e.g. close code
     1003 "Invalid path." for a URL path other than ``/json_data``.  The message
     carries the close code and reason; nothing sent on that connection was done.
+    The DMS sends nothing before it is asked, so ``connect()`` returns once the
+    upgrade is accepted and the first call raises this.
 
     Attributes:
         code: the WebSocket close code (e.g. 1003).

@@ -92,6 +92,10 @@ class Client(ClientBase[Subscription[Event], Subscription[Event | Gap]]):
     ) -> list[Any]:
         return await self._backend.execute(ops, root_tag, self._seconds(timeout))
 
+    async def _link_again(self) -> None:
+        assert isinstance(self._backend, WsBackend)
+        await self._backend.wait_link(None)
+
     async def _take_back(self, op: Unsubscribe, path: str, seconds: float) -> None:
         """Write the unsubscribe now, in this step, and wait for its answer in a task.
 

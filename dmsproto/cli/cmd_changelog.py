@@ -9,6 +9,7 @@ from ..client import Client
 from ..results import ChangelogEntry
 from ..wording import count
 from . import exits
+from .connection import READ_RECONNECT
 from .output import Output, human_stamp
 from .runner import run_client
 from .timeparse import HELP as TIME_HELP
@@ -29,7 +30,7 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     r.add_argument("group", metavar="GROUP")
     r.add_argument("--start", required=True, metavar="TS", help="from (e.g. -1d)")
     r.add_argument("--end", metavar="TS", help="to [now]")
-    r.set_defaults(handler=lambda a, o: run_client(run_read, a, o))
+    r.set_defaults(handler=lambda a, o: run_client(run_read, a, o, reconnect=READ_RECONNECT))
 
 
 async def run_groups(args: argparse.Namespace, client: Client, out: Output) -> int:

@@ -50,7 +50,7 @@ def script(shell: str) -> str:
     """The completion script for ``shell``, from the full parser."""
     import shtab
 
-    from .main import build_parser
+    from .command import build_parser
 
     parser = build_parser(load_validate=True)
     for action in file_arguments(parser):

@@ -33,6 +33,7 @@ from ..tables import epoch_ms
 from ..timestamps import parse_stamp
 from ..wording import count
 from . import exits, plot
+from .connection import READ_RECONNECT
 from .output import Output, human_datetime, human_stamp, sparkline
 from .progress import ProgressBar
 from .runner import run_client
@@ -71,7 +72,8 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                         help="CSV stamps in this machine's local time without zone, as "
                         "Excel reads them (2026-11-23 07:45:00.000)")
     h.add_argument("--plot", metavar="FILE.png", help="draw a PNG chart (needs dmsproto[plot])")
-    h.set_defaults(handler=lambda a, o: run_client(run_history, a, o), stamps="iso")
+    h.set_defaults(handler=lambda a, o: run_client(run_history, a, o, reconnect=READ_RECONNECT),
+                   stamps="iso")
 
 
 @dataclass(frozen=True, slots=True)

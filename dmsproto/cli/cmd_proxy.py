@@ -73,8 +73,10 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                            "DIR (kept) or a temporary folder; prints the file clients pass to "
                            "--cafile (needs dmsproto[tls])")
     check = p.add_argument_group("validation")
-    check.add_argument("--protocol", default=DEFAULT_VERSION, choices=sorted(VERSIONS),
-                       help=f"protocol version to validate against [{DEFAULT_VERSION}]")
+    check.add_argument("--protocol", "--version", dest="protocol", default=DEFAULT_VERSION,
+                       choices=sorted(VERSIONS), metavar="X.Y",
+                       help="protocol version to validate against (one of "
+                            f"{', '.join(sorted(VERSIONS))}) [{DEFAULT_VERSION}]")
     check.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     check.add_argument("--block-invalid", action="store_true",
                        help="answer requests with errors instead of forwarding them")

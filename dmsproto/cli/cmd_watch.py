@@ -33,6 +33,7 @@ from ..results import ChangelogEntry, Event, Gap
 from ..wording import count
 from . import exits
 from .cmd_changelog import STATE_STYLE, entry_json
+from .connection import WATCH_RECONNECT
 from .flags import add_flags, flag_values
 from .output import Output, format_value, human_datetime, human_stamp
 from .runner import run_client
@@ -57,7 +58,8 @@ def register(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
                    help="alarm view: state, priority and text of each alarm (implies "
                    "--has-alarms; protocol 1.4 on)")
     add_flags(w.add_argument_group("filters"), QueryFilter)
-    w.set_defaults(handler=lambda a, o: run_client(run_watch, a, o, reconnect=True))
+    w.set_defaults(handler=lambda a, o: run_client(run_watch, a, o,
+                                                   reconnect=WATCH_RECONNECT))
 
 
 def event_json(event: Event) -> dict[str, Any]:

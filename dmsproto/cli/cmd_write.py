@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 
 from ..client import Client
 from ..errors import DMSError, NotFound
+from ..results import Value
 from . import exits
 from .output import Output, human_stamp, with_unit
 from .runner import run_client
@@ -26,7 +27,6 @@ from .timeparse import parse_optional
 SET_TYPES = ("int", "double", "string", "bool")
 _TRUE = {"true", "1", "on", "yes"}
 _FALSE = {"false", "0", "off", "no"}
-Value = int | float | str | bool | None
 _INDEX = re.compile(r"\[[0-9]+\]([A-Z]*)$")
 _INDEX_TYPES = {"BIT": "bool", "FLT": "double", "STR": "string"}  # others: integers
 

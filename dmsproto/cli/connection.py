@@ -62,6 +62,11 @@ from .recording import open_recording
 
 SITES_KEY = "sites"
 WATCH_RECONNECT = ReconnectPolicy(initial_delay=0.25, max_delay=5.0)
+"""``watch``: someone is watching the screen, so a DMS back after a restart should show
+up soon (at most 5 s later), however long the restart takes."""
+READ_RECONNECT = ReconnectPolicy(initial_delay=0.25, max_delay=5.0, max_attempts=30)
+"""``history`` and ``changelog read``: a long read goes on where it was cut off after a
+DMS restart of up to one to two minutes (30 attempts), then fails (exit 3)."""
 
 
 class ProfileOptions(TypedDict, total=False):
@@ -276,20 +281,20 @@ def _password(user: str, env: Mapping[str, str]) -> str:
 
 @asynccontextmanager
 async def open_client(settings: Settings, *, label: str,
-                      reconnect: bool = False) -> AsyncIterator[Client]:
+                      reconnect: ReconnectPolicy | None = None) -> AsyncIterator[Client]:
     """``dmsproto.connect`` with these settings.
 
-    ``--timeout`` also bounds connecting; ``reconnect`` retries at most 5 s apart
-    (someone is watching the screen: a DMS back after a restart should show up soon).
-    ``--record FILE`` is opened here, so its session marker names the command
-    (``label``, e.g. ``dmsproto get``); the file is closed when the client is.
+    ``--timeout`` also bounds connecting; ``reconnect`` is the command's reconnect
+    policy (``WATCH_RECONNECT``, ``READ_RECONNECT``; none: a lost connection ends the
+    command).  ``--record FILE`` is opened here, so its session marker names the
+    command (``label``, e.g. ``dmsproto get``); the file is closed when the client is.
     """
     options = ConnectOptions(**settings.options)
     timeout = options.get("timeout")
     if timeout is not None:
         options["connect_timeout"] = timeout
-    if reconnect:
-        options["reconnect"] = WATCH_RECONNECT
+    if reconnect is not None:
+        options["reconnect"] = reconnect
     with ExitStack() as stack:
         record = options.get("record")
         if record is not None and not isinstance(record, Recorder):

@@ -13,6 +13,7 @@ from functools import partial
 import trio
 
 from ..client import Client
+from ..options import ReconnectPolicy
 from .connection import Settings, open_client, resolve
 from .output import Output
 
@@ -20,14 +21,17 @@ ClientCommand = Callable[[argparse.Namespace, Client, Output], Awaitable[int]]
 
 
 def run_client(command: ClientCommand, args: argparse.Namespace, out: Output,
-               *, reconnect: bool = False) -> int:
-    """Resolve the connection settings, connect and run ``command``; its exit code."""
+               *, reconnect: ReconnectPolicy | None = None) -> int:
+    """Resolve the connection settings, connect and run ``command``; its exit code.
+
+    ``reconnect`` is the command's reconnect policy (none: a lost connection ends it).
+    """
     settings = resolve(args)
     return trio.run(partial(_with_client, command, args, out, settings, reconnect))
 
 
 async def _with_client(command: ClientCommand, args: argparse.Namespace, out: Output,
-                       settings: Settings, reconnect: bool) -> int:
+                       settings: Settings, reconnect: ReconnectPolicy | None) -> int:
     async with open_client(settings, reconnect=reconnect, label=command_label(args)) as client:
         return await command(args, client, out)
 

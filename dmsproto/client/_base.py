@@ -38,6 +38,7 @@ from types import EllipsisType, TracebackType
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, Unpack, cast, overload
 
 from ..errors import (
+    ConnectionLost,
     DMSProtoError,
     EventGap,
     RequestTimeout,
@@ -592,7 +593,9 @@ class ClientBase(Generic[SubE, SubG]):
 
         A range longer than one answer of the DMS holds (610,000 entries) is read
         in several requests and joined, in order and without repeats at the seams
-        (see :mod:`dmsproto.protocol.ranges`).
+        (see :mod:`dmsproto.protocol.ranges`).  With a reconnect policy, a
+        connection lost under one of them is waited out and that request sent
+        again, so what was read is kept.
 
         Args:
             path: the datapoint.
@@ -619,6 +622,8 @@ class ClientBase(Generic[SubE, SubG]):
                 before ``start``, before anything is sent.
             NotInVersionError: ``show_past``/``show_original`` before protocol 1.5.
             DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
+            ConnectionLost: the connection was lost and the client does not
+                reconnect, gave up, or lost it under the same request three times.
         """
         now = datetime.now(UTC)
         first, last = time_range(start, end, now)
@@ -639,7 +644,7 @@ class ClientBase(Generic[SubE, SubG]):
 
         parts: Parts[Any] = DETAIL if format == "detail" else HISTORY
         result: History | HistoryDetail = await read_range(
-            walk, op, lambda o: self._call(o, timeout), parts, progress
+            walk, op, lambda o: self._call(o, timeout), parts, progress, self._resume
         )
         return result
 
@@ -749,8 +754,23 @@ class ClientBase(Generic[SubE, SubG]):
         walk = RangeWalk(first, last, now=now, cut=CHANGELOG_CUT, newest_first=True)
         return await read_range(
             walk, lambda w: make_op(w.start, w.request_end),
-            lambda o: self._call(o, timeout), parts, progress,
+            lambda o: self._call(o, timeout), parts, progress, self._resume,
         )
+
+    async def _resume(self, lost: ConnectionLost) -> None:
+        """A long read lost its connection: wait for the reconnect, or raise ``lost``.
+
+        Only a WebSocket client with a reconnect policy comes back by itself; the
+        wait lasts as long as the policy keeps trying, and ends with its verdict
+        (``ConnectionLost`` when it gives up or the client is closed).
+        """
+        if self._opts.reconnect is None or self.transport != "ws":
+            raise lost
+        await self._link_again()
+
+    async def _link_again(self) -> None:
+        """Wait until the WebSocket is connected again; raise what keeps it from coming."""
+        raise NotImplementedError
 
     async def _call(self, op: Op, timeout: Timeout) -> Any:
         """One operation's value or ``ItemError`` (not raised)."""

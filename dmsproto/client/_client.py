@@ -97,6 +97,10 @@ class Client(ClientBase[Subscription[Event], Subscription[Event | Gap]]):
             return await backend.execute(ops, root_tag, deadline)
         raise RequestTimeout(f"no response from {self._opts.url} within {seconds} s")
 
+    async def _link_again(self) -> None:
+        assert isinstance(self._backend, WsBackend)
+        await self._backend.wait_link()
+
     async def _take_back(self, op: Unsubscribe, path: str, seconds: float) -> None:
         with trio.CancelScope(shield=True):
             with trio.move_on_after(seconds):

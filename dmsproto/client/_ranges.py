@@ -3,6 +3,9 @@
 :mod:`dmsproto.protocol.ranges` decides the windows and what to keep of each
 answer; this module sends one operation per window through a client's call
 function and joins the kept parts into one result of the same type, in order.
+A long read is many requests: when the connection is lost under one of them and
+the client reconnects (a reconnect policy), the read goes on where it was cut
+off, with the window that got no answer, instead of losing what it has read.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from msgspec import Struct
 
+from ..errors import ConnectionLost
 from ..protocol.ops import Op
 from ..protocol.ranges import ProgressCallback, RangeWalk, Window, is_cut_refusal
 from ..results import (
@@ -26,6 +30,14 @@ from ..results import (
 )
 
 R = TypeVar("R")
+
+RESUME_TRIES: Final = 3
+"""How often one window is asked again after losing the connection under it, in a row:
+a DMS that goes down on that very request every time is not asked forever."""
+
+Resume = Callable[[ConnectionLost], Awaitable[None]]
+"""Waits until a lost connection is back, or raises why it will not be (``lost`` itself
+when the client does not reconnect)."""
 
 
 class Parts(Struct, Generic[R], frozen=True):
@@ -86,6 +98,7 @@ async def read_range(
     call: Callable[[Op], Awaitable[Any]],
     parts: Parts[R],
     progress: ProgressCallback | None,
+    resume: Resume,
 ) -> R:
     """Read every window of ``walk`` and join the answers.
 
@@ -95,6 +108,9 @@ async def read_range(
         call: sends one operation and gives its value or ``ItemError``.
         parts: how to measure and join this kind of answer.
         progress: called after each answer.
+        resume: after the connection was lost under a window, waits until it is
+            back (then the window is asked again: a read changes nothing), or
+            raises why it will not be.
 
     Returns:
         The joined result (the one answer itself when one request sufficed).
@@ -102,10 +118,12 @@ async def read_range(
     Raises:
         DMSError: an item refused for another reason than the cut (or a window too
             small to split), as the single call would.
+        ConnectionLost: the connection was lost and is not coming back, or was
+            lost under the same window :data:`RESUME_TRIES` times in a row.
     """
     kept: list[tuple[R, int]] = []
     while (window := walk.next_window()) is not None:
-        value = await call(make_op(window))
+        value = await _ask(make_op(window), call, resume)
         if isinstance(value, ItemError):
             if is_cut_refusal(value.code, value.message) and walk.refused():
                 continue
@@ -120,4 +138,17 @@ async def read_range(
     return parts.join(kept)
 
 
-__all__ = ["DETAIL", "GROUP", "HISTORY", "LOG", "Parts", "read_range"]
+async def _ask(op: Op, call: Callable[[Op], Awaitable[Any]], resume: Resume) -> Any:
+    """One window's answer, asked again on a connection that came back."""
+    tries = 0
+    while True:
+        try:
+            return await call(op)
+        except ConnectionLost as lost:
+            tries += 1
+            if tries > RESUME_TRIES:
+                raise
+            await resume(lost)
+
+
+__all__ = ["DETAIL", "GROUP", "HISTORY", "LOG", "RESUME_TRIES", "Parts", "Resume", "read_range"]

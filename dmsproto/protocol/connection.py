@@ -33,6 +33,8 @@ BROKEN_STREAM = {1002: "broke the WebSocket protocol", 1007: "sent a text frame 
 #: close codes that say the DMS ended or failed (normal closure, going away, internal
 #: error, restart, overload), not that it refuses this connection
 ENDED = frozenset({1000, 1001, 1011, 1012, 1013, 1014})
+#: what a close frame without a code reads as (RFC 6455, 7.1.5): no code the peer sent
+NO_CODE = 1005
 
 
 def closed_by_peer(
@@ -55,16 +57,18 @@ def closed_by_peer(
     """
     if code is None or code == 1006:
         return ConnectionLost(f"connection to {url} lost")
-    said = f"{code} {reason}" if reason else str(code)
+    said = f": {code} {reason}" if reason else f": {code}"
+    if code == NO_CODE:
+        said = f" without a status code ({NO_CODE})"
     broken = BROKEN_STREAM.get(code)
     if broken is not None:
         return ProtocolError(f"{url} {broken} (close code {code}); connection closed")
     if not answered and code not in ENDED:
-        refused = WebSocketRefused(f"{url} refused the WebSocket: close {said}")
+        refused = WebSocketRefused(f"{url} refused the WebSocket: close{said.lstrip(':')}")
         refused.code = code
         refused.reason = reason or ""
         return refused
-    return ConnectionLost(f"{url} closed the connection: {said}")
+    return ConnectionLost(f"{url} closed the connection{said}")
 
 
 def message_too_big(url: str, limit: int) -> ProtocolError:

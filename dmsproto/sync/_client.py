@@ -392,7 +392,10 @@ class Client:
         """Unsubscribe everything, close the connection, stop and join the threads.
 
         Idempotent and thread-safe; calls still running in other threads raise
-        ``Closed``.  Queued callbacks that have not started are skipped.
+        ``Closed``.  Queued callbacks that have not started are skipped, and no
+        callback starts afterwards.  A callback that is running is not waited for
+        (it may block for ever): it finishes in the callback thread, which ends
+        then; the callback subscriptions have ended when ``close()`` returns.
         """
         refuse_in_trio("dmsproto.sync.Client.close()")
         with self._lock:

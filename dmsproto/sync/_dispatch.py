@@ -132,11 +132,40 @@ class Dispatcher:
     # ------------------------------------------------------------ any thread
 
     def stop(self) -> None:
-        """Skip what is still queued (the running callback finishes) and join the thread."""
-        self._stopping = True
+        """Start no callback any more and tell the subscriptions' ends; never wait for a callback.
+
+        What is still queued is skipped.  A callback that is running is not waited
+        for: it may block for ever, and a thread cannot be stopped from outside.  It
+        finishes in the callback thread, which then ends; meanwhile the ends of the
+        subscriptions are told here, so ``wait()`` returns.  Without a running
+        callback the thread is joined (it has only the ends left to tell).
+        """
+        with self._lock:
+            self._stopping = True
+            running = self._running is not None
         self._queue.put(None)
-        if threading.current_thread() is not self._thread and self._thread.is_alive():
+        if threading.current_thread() is self._thread:
+            return
+        if running:
+            self._skip_queued()
+        elif self._thread.is_alive():
             self._thread.join()
+
+    def _skip_queued(self) -> None:
+        """Tell the queued ends and drop the queued events, in this thread."""
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                break
+            handler, item = job
+            if isinstance(item, _End):
+                handler._end(item.error)
+            else:
+                self._release()
+        self._queue.put(None)  # for the callback thread, once its callback returns
 
     # -------------------------------------------------------- callback thread
 
@@ -150,14 +179,15 @@ class Dispatcher:
                 handler._end(item.error)
                 continue
             try:
-                if not self._stopping:
-                    self._run(handler, item)
+                with self._lock:  # stop() sees a callback start or sees it not start
+                    started = None if self._stopping else time.monotonic()
+                    self._running = None if started is None else (handler, started)
+                if started is not None:
+                    self._run(handler, item, started)
             finally:
                 self._release()
 
-    def _run(self, handler: Handler, item: Event | Gap) -> None:
-        started = time.monotonic()
-        self._running = (handler, started)
+    def _run(self, handler: Handler, item: Event | Gap, started: float) -> None:
         try:
             handler._deliver(item)
         finally:

@@ -391,7 +391,11 @@ class CallbackSubscription:
         return self._ended.wait(timeout)
 
     def close(self) -> None:
-        """Unsubscribe (idempotent; may be called from the callback itself)."""
+        """Unsubscribe (idempotent; may be called from the callback itself).
+
+        Returns without waiting for a callback that is running; no callback of this
+        subscription starts afterwards, and ``wait()`` returns.
+        """
         refuse_in_trio("CallbackSubscription.close()")
         with self._lock:
             if not self._open:
@@ -399,6 +403,9 @@ class CallbackSubscription:
             self._open = False
         with suppress(Closed):  # if closed, the client ended the subscription itself
             self._loop.run(self._aclose, None)  # bounded inside: unsubscribing has a timeout
+        # ended now, not when the callback thread tells it: that thread may be busy in a
+        # callback (of any subscription) for a long while
+        self._ended.set()
 
     def __enter__(self) -> CallbackSubscription:
         return self

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from dmsproto.cli import exits
-from tests.support.cli import WORKDIR, Server, cli_env, run, run_many
+from tests.support.cli import WORKDIR, Server, cli_env, run, run_many, shut_down, start_server
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FLOW, PUMP = "Plant:HC1:TempFlow", "Plant:HC1:Pump:Cmd"
@@ -139,3 +139,15 @@ def test_progress_bar_on_a_terminal_only(server: Server, tmp_path: Path) -> None
     assert piped.returncode == 0 and "\r" not in piped.stderr and "%" not in piped.stderr
     assert datetime.now(UTC) > datetime.fromisoformat(
         rows_of((tmp_path / "seconds.csv").read_text(encoding="utf-8"))[-1][1])
+
+
+def test_a_change_log_read_goes_on_after_the_connection_was_lost_under_it() -> None:
+    server = start_server("--tick", "0", "--fault", "drop-before:changelogRead")
+    try:
+        lost = run("changelog", "read", "ALARMS", "--start", "-7d", "--json", "--url", server.url)
+        again = run("changelog", "read", "ALARMS", "--start", "-7d", "--json", "--url", server.url)
+    finally:
+        shut_down(server)
+    assert lost.returncode == 0, lost.stderr
+    assert json.loads(lost.stdout) == json.loads(again.stdout)
+    assert "connection to" in lost.stderr and "lost" in lost.stderr  # said, not hidden

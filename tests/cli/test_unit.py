@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import logging
 import sys
@@ -18,6 +19,7 @@ from dmsproto.cli.connection import resolve
 from dmsproto.cli.exits import USAGE, CliError
 from dmsproto.cli.output import Output, sparkline, want_color
 from dmsproto.cli.timeparse import parse_time
+from dmsproto.errors import ConnectionLost
 from dmsproto.wording import count
 from tests.support.cli import Server, get_args
 
@@ -228,6 +230,31 @@ def test_ctrl_c_while_a_command_starts_is_one_line_and_exit_130(
     def interrupted(**_: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sys.modules["dmsproto.cli.main"], "build_parser", interrupted)
+    monkeypatch.setattr(sys.modules["dmsproto.cli.command"], "build_parser", interrupted)
     assert main(["get", "X"]) == 130
+    assert capsys.readouterr().err == "dmsproto: interrupted\n"
+
+
+def test_ctrl_c_in_one_task_is_exit_130_whatever_its_siblings_raised(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``demo`` runs a simulator beside the client: Ctrl-C landing in the simulator's task
+    stops it, and the client then fails with a lost connection, all in one group."""
+
+    def handler(args: object, out: object) -> int:
+        lost = ConnectionLost("connection to ws://127.0.0.1:1/json_data lost")
+        raise BaseExceptionGroup("nursery", [BaseExceptionGroup("inner", [KeyboardInterrupt()]),
+                                             lost])
+
+    parser = argparse.ArgumentParser()
+    parser.set_defaults(handler=handler)
+    monkeypatch.setattr(sys.modules["dmsproto.cli.command"], "build_parser",
+                        lambda **_: parser)
+    logger = logging.getLogger("dmsproto")
+    handlers, level = list(logger.handlers), logger.level
+    try:
+        assert main([]) == 130
+    finally:  # main() sets up the logger of a command run
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
     assert capsys.readouterr().err == "dmsproto: interrupted\n"

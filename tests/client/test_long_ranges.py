@@ -12,16 +12,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import pytest
 
 import dmsproto.client._base as client_module  # where the calls live
-from dmsproto.errors import EncodeError
+from dmsproto.client._ranges import RESUME_TRIES
+from dmsproto.errors import ConnectionLost, EncodeError
 from dmsproto.protocol import ReadHistory
 from dmsproto.protocol.ranges import RangeProgress
 from dmsproto.results import ChangelogEntry, History
 from dmsproto.sim.limits import Limits
 from tests.support.backends import Backend, LoopSim
-from tests.support.client import ANCHOR
+from tests.support.client import ANCHOR, FAST
 
 DAY = timedelta(days=1)
 PLANT: dict[str, Any] = {
@@ -173,5 +175,76 @@ def test_stamps_are_checked_before_sending(backend: Backend, sim: LoopSim) -> No
             iso = await dms.history("Plant:Trend", start="2024-05-01T06:00:00Z",
                                     end="2024-05-01T14:00:00,000+02:00", interval=3600)
             assert len(iso) == 7
+
+    backend.run(body)
+
+
+class DropAfter(Progress):
+    """Progress that has the simulator drop the connection under the request after answer ``n``."""
+
+    def __init__(self, sim: LoopSim, n: int, times: int = 1, command: str = "get") -> None:
+        super().__init__()
+        self.sim, self.n, self.times, self.command = sim, n, times, command
+
+    def __call__(self, progress: RangeProgress) -> None:
+        super().__call__(progress)
+        if len(self.seen) == self.n:
+            for _ in range(self.times):  # a DMS restart: the request gets no answer
+                self.sim.fault("close_next", 1012, "Service restart", match=self.command)
+
+
+def test_a_long_read_goes_on_after_a_reconnect(
+    backend: Backend, dense: LoopSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def body() -> None:
+        async with backend.connect(dense.url, reconnect=FAST) as dms:
+            whole = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0)
+            lower_limits(dense, monkeypatch, hist_entries=1000)
+            progress = DropAfter(dense, 3)
+            with anyio.fail_after(20):
+                split = await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR,
+                                          interval=0, progress=progress)
+            assert dms.reconnects == 1
+            assert_joined(whole, split)   # nothing lost, nothing twice
+            progress.check(len(whole))    # one answer per window: the lost one came later
+            lower_limits(dense, monkeypatch, changelog_entries=50)
+            log = DropAfter(dense, 2, command="changelogRead")
+            with anyio.fail_after(20):
+                entries = await dms.changelog_read("PROT", start=ANCHOR - DAY, end=ANCHOR,
+                                                   progress=log)
+            assert dms.reconnects == 2
+            assert len(entries.entries) == 604 and len(set(texts(entries.entries))) == 604
+
+    backend.run(body)
+
+
+def test_without_reconnecting_a_long_read_fails_with_the_lost_connection(
+    backend: Backend, dense: LoopSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def body() -> None:
+        async with backend.connect(dense.url) as dms:
+            lower_limits(dense, monkeypatch, hist_entries=1000)
+            with anyio.fail_after(10), pytest.raises(ConnectionLost, match="1012"):
+                await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0,
+                                  progress=DropAfter(dense, 2))
+
+    backend.run(body)
+
+
+def test_a_window_lost_every_time_is_given_up(
+    backend: Backend, dense: LoopSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def body() -> None:
+        async with backend.connect(dense.url, reconnect=FAST) as dms:
+            lower_limits(dense, monkeypatch, hist_entries=1000)
+            progress = DropAfter(dense, 2, times=RESUME_TRIES + 1)
+            with anyio.fail_after(20), pytest.raises(ConnectionLost, match="1012"):
+                await dms.history("Dense:Trend", start=ANCHOR - DAY, end=ANCHOR, interval=0,
+                                  progress=progress)
+            # asked again RESUME_TRIES times, no more (a next time would have been answered)
+            assert dense.call(lambda: dense.faults.pending) == 0
+            assert len(progress.seen) == 2
+            point = await dms.get("Dense:Trend")   # the client itself goes on
+            assert point.path == "Dense:Trend" and dms.reconnects == RESUME_TRIES + 1
 
     backend.run(body)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from codegen import tables
+from dmsproto.cli import build_parser
 from dmsproto.cli.flags import env_name
-from dmsproto.cli.main import build_parser
 from dmsproto.declare import declared
 from dmsproto.filters import QueryFilter
 from dmsproto.options import ConnectOptions

@@ -11,6 +11,7 @@ import argparse
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,6 +53,75 @@ def _heavy_loaded(statement: str) -> list[str]:
 
 def test_import_dmsproto_loads_nothing_heavy() -> None:
     assert _heavy_loaded("import dmsproto") == []
+
+
+def test_import_dmsproto_loads_nothing_at_all() -> None:
+    """Not even trio or msgspec: the command line's entry point, inside the package,
+    answers Ctrl-C before they load (``tests/cli/test_ctrl_c_at_start.py``)."""
+    result = _run(
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import dmsproto\n"
+        "loaded = sorted(set(sys.modules) - before)\n"
+        "import json\n"
+        "print(json.dumps(loaded))"
+    )
+    assert result == ["dmsproto"]
+
+
+def _type_checking_imports() -> dict[str, str]:
+    """What the ``if TYPE_CHECKING:`` block of ``dmsproto/__init__.py`` imports, and from where."""
+    import ast
+
+    import dmsproto
+
+    tree = ast.parse(Path(dmsproto.__file__).read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If)
+                 and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
+    return {alias.asname or alias.name: "." * node.level + (node.module or "")
+            for node in block.body if isinstance(node, ast.ImportFrom) and node.level
+            for alias in node.names}
+
+
+def test_every_public_name_is_declared_alike_for_type_checkers_and_at_run_time() -> None:
+    import dmsproto
+
+    declared = _type_checking_imports()
+    assert set(declared) == set(dmsproto.__all__) == set(dmsproto._HOME_OF)
+    assert declared == dmsproto._HOME_OF
+    assert len(dmsproto.__all__) == len(set(dmsproto.__all__))
+
+
+def test_each_public_name_is_its_home_modules_object() -> None:
+    result = _run(
+        "import importlib, json, dmsproto\n"
+        "from dmsproto import *  # noqa: F403\n"
+        "homes = dmsproto._HOME_OF\n"
+        "print(json.dumps({name: getattr(dmsproto, name) is getattr(\n"
+        "    importlib.import_module(home, 'dmsproto'), name) is globals()[name]\n"
+        "    for name, home in homes.items()}))"
+    )
+    assert result == dict.fromkeys(result, True)
+    assert len(result) > 40
+
+
+def test_dir_lists_the_public_names_before_they_load() -> None:
+    result = _run(
+        "import json, sys, dmsproto\n"
+        "listed = dir(dmsproto)\n"
+        "print(json.dumps({'missing': sorted(set(dmsproto.__all__) - set(listed)),\n"
+        "    'loaded': sorted(m for m in sys.modules if m.startswith('dmsproto.'))}))"
+    )
+    assert result == {"missing": [], "loaded": []}
+
+
+def test_subpackages_are_attributes_as_before_the_package_became_lazy() -> None:
+    result = _run(
+        "import json, dmsproto\n"
+        "print(json.dumps([dmsproto.errors.DMSProtoError.__name__,\n"
+        "    dmsproto.sync.Client.__module__, dmsproto.results.Point.__name__]))"
+    )
+    assert result == ["DMSProtoError", "dmsproto.sync._client", "Point"]
 
 
 def test_the_trio_client_and_the_blocking_facade_load_nothing_heavy() -> None:
@@ -140,7 +210,7 @@ def test_a_one_shot_get_loads_only_what_it_runs(quiet_server: Server) -> None:
 
 
 def test_help_and_typos_still_see_every_command() -> None:
-    from dmsproto.cli.main import COMMANDS, build_parser, command_of
+    from dmsproto.cli.command import COMMANDS, build_parser, command_of
 
     full = build_parser()
     sub = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))

@@ -66,6 +66,16 @@ def test_a_close_before_any_answer_is_a_refusal_with_its_code_and_reason() -> No
     assert (bare.code, bare.reason) == (4000, "")
 
 
+def test_a_close_frame_without_a_code_is_not_said_to_carry_one() -> None:
+    """wsproto reads an empty close payload as 1005, which no peer may send."""
+    refused = closed_by_peer(URL, 1005, "", answered=False)
+    assert type(refused) is WebSocketRefused
+    assert str(refused) == f"{URL} refused the WebSocket: close without a status code (1005)"
+    assert (refused.code, refused.reason) == (1005, "")
+    lost = closed_by_peer(URL, 1005, "", answered=True)
+    assert str(lost) == f"{URL} closed the connection without a status code (1005)"
+
+
 @pytest.mark.parametrize("code", sorted(ENDED))
 def test_a_dms_that_ends_or_fails_loses_the_connection_even_before_answering(code: int) -> None:
     error = closed_by_peer(URL, code, "bye", answered=False)

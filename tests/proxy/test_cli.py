@@ -265,3 +265,13 @@ def test_every_connection_event_is_documented() -> None:
 
     docs = (Path(__file__).parents[2] / "docs" / "proxy.md").read_text(encoding="utf-8")
     assert [event for event in NOTICES if f"`{event}`" not in docs] == []
+
+
+async def test_the_protocol_version_is_also_spelled_version(
+        make_sim: Callable[..., Simulator]) -> None:
+    sim = make_sim(tiny_plant())
+    async with sim, proxy_command("--listen", "127.0.0.1:0", "--upstream", sim.url, "--json",
+                                  "--version", "1.5") as (process, out, _):
+        listening = json.loads(await out.line())
+        assert await stop(process) == 0
+    assert listening["protocol"] == "1.5"

@@ -35,6 +35,7 @@ from wsproto.events import (
     TextMessage,
 )
 
+from dmsproto.errors import ConnectionLost, DMSProtoError, WebSocketRefused
 from tests.support.wire_client import frame
 
 STAMP = "2024-05-01T14:00:00,000+02:00"
@@ -137,6 +138,11 @@ class Hostile:
     port: int = 0
     #: close every new connection at once (a DMS that is down)
     refusing: bool = False
+    #: what every WebSocket gets right after its upgrade was accepted, before any request
+    #: (a DMS refusing it: e.g. a close 1003 "Invalid path.")
+    at_once: Sequence[Out] = ()
+    #: set once a WebSocket got ``at_once`` and the client then closed the TCP stream
+    refused: threading.Event = field(default_factory=threading.Event)
     _scope: trio.CancelScope | None = None
     _lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -207,6 +213,13 @@ class Hostile:
             for event in ws.events():
                 if isinstance(event, Request):
                     await stream.send_all(ws.send(AcceptConnection()))
+                    if self.at_once:
+                        await self._write_ws(stream, ws, self.at_once, {})
+                        with trio.move_on_after(2):  # until the client closes its side
+                            while await stream.receive_some(65536):
+                                pass
+                        self.refused.set()
+                        return
                 elif isinstance(event, Message):
                     parts.append(event.data)
                     if event.message_finished:
@@ -227,7 +240,14 @@ class Hostile:
         self, stream: trio.SocketStream, ws: WSConnection, request: dict[str, Any]
     ) -> bool:
         """Send the reply to one request; ``False`` once the connection is to end."""
-        for out in self._reply(request):
+        return await self._write_ws(stream, ws, self._reply(request), request)
+
+    async def _write_ws(
+        self, stream: trio.SocketStream, ws: WSConnection, outs: Sequence[Out],
+        request: dict[str, Any],
+    ) -> bool:
+        """Write ``outs`` (the good answer: to ``request``); ``False`` once the connection ends."""
+        for out in outs:
             if isinstance(out, Raw):
                 await stream.send_all(frame(out.payload, opcode=out.opcode))
             elif isinstance(out, Stream):
@@ -471,4 +491,50 @@ __all__ = [
     "Stream",
     "good_answer",
     "tagged",
+]
+
+
+@dataclass(frozen=True)
+class ClosedAtOnce:
+    """A DMS that accepts the WebSocket upgrade and closes it at once, and what a call says.
+
+    The protocol has no frame the DMS sends first, so an open cannot tell this from a
+    DMS waiting for a request without waiting an arbitrary while: ``connect()`` returns
+    after the handshake, and the first call (or subscription) raises ``error``, whose
+    message matches ``says``.
+
+    Attributes:
+        name: the test id.
+        outs: what the DMS sends right after accepting the upgrade.
+        error: the typed error of the first call.
+        says: what its message says (a regular expression).
+        code: the close code a ``WebSocketRefused`` carries (``None``: another error).
+        reason: the close reason it carries.
+    """
+
+    name: str
+    outs: Sequence[Out]
+    error: type[DMSProtoError]
+    says: str
+    code: int | None = None
+    reason: str = ""
+
+    def check(self, raised: BaseException) -> None:
+        """A refusal carries the close code and reason its message names."""
+        assert isinstance(raised, self.error)
+        if self.code is not None:
+            assert isinstance(raised, WebSocketRefused)
+            assert (raised.code, raised.reason) == (self.code, self.reason)
+
+
+CLOSED_AT_ONCE = [
+    ClosedAtOnce("invalid-path", [Close(1003, "Invalid path.")], WebSocketRefused,
+                 r"refused the WebSocket: close 1003 Invalid path\.$", 1003, "Invalid path."),
+    ClosedAtOnce("policy", [Close(1008, "Not for you")], WebSocketRefused,
+                 r"refused the WebSocket: close 1008 Not for you$", 1008, "Not for you"),
+    ClosedAtOnce("no-code", [Stream(b"\x88\x00")], WebSocketRefused,
+                 r"refused the WebSocket: close without a status code \(1005\)$", 1005),
+    ClosedAtOnce("restarting", [Close(1012, "Restart")], ConnectionLost,
+                 r"closed the connection: 1012 Restart"),
+    ClosedAtOnce("dropped", [Drop()], ConnectionLost, r"connection to ws://\S+ lost"),
 ]

@@ -32,8 +32,10 @@ from dmsproto.sync._loop import LOOP_GRACE, Loop
 from tests.support.client import FAST
 from tests.support.hostile import (
     CASES,
+    CLOSED_AT_ONCE,
     MAX_MESSAGE_SIZE,
     Case,
+    ClosedAtOnce,
     Drop,
     HostileThread,
     Silence,
@@ -214,3 +216,21 @@ def test_calls_racing_the_end_of_the_loop_never_hang(round_: int) -> None:
     assert all(isinstance(e, Closed) for e in got)
     assert any("the resource failed" in str(e) for e in got)
     loop.stop()
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["call-at-once", "call-after-close"])
+@pytest.mark.parametrize("case", CLOSED_AT_ONCE, ids=lambda case: case.name)
+def test_a_websocket_closed_at_once_fails_the_first_call_saying_why(
+    server: HostileThread, case: ClosedAtOnce, settled: bool
+) -> None:
+    """As with the async clients (``tests/client/test_refused_path.py``)."""
+    server.server.at_once = case.outs
+    with ds.connect(server.url, timeout=5) as dms:
+        if settled:
+            assert server.server.refused.wait(WAIT)
+        with pytest.raises(case.error, match=case.says) as first:
+            dms.get("Test:Int")
+        with pytest.raises(case.error, match=case.says):
+            dms.subscribe("Test:Int").close()
+    case.check(first.value)
+    assert server.requests == []

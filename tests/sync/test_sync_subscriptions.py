@@ -264,6 +264,46 @@ def test_closing_the_client_from_a_callback(sim: SimThread) -> None:
             dms.get("Test:Int")
 
 
+def test_close_does_not_wait_for_a_callback_that_blocks(
+    sim: SimThread, records: Records
+) -> None:
+    """``close()`` returns while a callback still runs; the callback's thread is left to
+    finish it, and no callback starts after ``close()``."""
+    release = threading.Event()
+    running = threading.Event()
+    got: queue.Queue[object] = queue.Queue()
+
+    def blocks(event: Event) -> None:
+        got.put(event.value)
+        running.set()
+        release.wait()  # no timeout: only the test ends it
+
+    with ds.connect(sim.url, callback_queue_size=1) as dms:
+        try:
+            sub = dms.subscribe("Test:Int", callback=blocks)
+            sim.write("Test:Int", 2)
+            assert running.wait(WAIT)
+            sim.write("Test:Int", 3)  # waits for the one slot of the callback queue
+            records.wait_for("falling behind")
+            other = dms.subscribe("Test:Double", callback=got.put)
+            other.close()
+            assert other.wait(0)  # ended, though the callback thread is busy with another
+            callbacks = next(t for t in dms.threads if t.name == "dmsproto-callbacks")
+            closer = threading.Thread(target=dms.close, name="test-closer")
+            closer.start()
+            closer.join(WAIT)
+            assert not closer.is_alive(), "close() waited for the running callback"
+            assert dms.closed and sub.wait(0) and not sub.active  # wait() does not block
+            assert callbacks.is_alive()  # the callback still runs: its thread is not killed
+        finally:
+            release.set()
+    callbacks.join(WAIT)
+    assert not callbacks.is_alive()
+    assert got.get_nowait() == 2
+    assert got.empty()  # the event that waited was not delivered
+    assert sub.delivered == 1
+
+
 def test_event_storm_in_order_through_both_styles() -> None:
     """20,000 events in frames of 100 to a callback and to an iterator: all, in order."""
     from dmsproto.sim.engine import Delivery
