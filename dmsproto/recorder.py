@@ -234,7 +234,7 @@ def http_status_answer(status: object) -> str:
     return f"answered with HTTP {status} (a fatal error, 2.6)"
 
 
-def close_answer(code: int) -> str:
+def close_answer(code: int | None) -> str:
     """Why a WebSocket request got no protocol message: the DMS closed the connection.
 
     On a WebSocket the DMS's fatal errors are close frames (2.6): a DMS that closes
@@ -243,12 +243,13 @@ def close_answer(code: int) -> str:
     the check's report give.
 
     Args:
-        code: the DMS's close code (1005 when its close frame had none).
+        code: the DMS's close code; None when its close frame had none.
 
     Returns:
         The reason, as the report's note gives it.
     """
-    return f"answered with WebSocket close {code} (a fatal error, 2.6)"
+    said = "without a status code" if code is None else str(code)
+    return f"answered with WebSocket close {said} (a fatal error, 2.6)"
 
 
 def truncate_capture(path: str | os.PathLike[str]) -> None:

@@ -368,7 +368,8 @@ class WebSocketSession:
                         "without a status code (1005)" if code == CloseReason.NO_STATUS_RCVD
                         else f"with {code}") + (f" {event.reason!r}" if event.reason else "")
                     if src is self.dms and src.ws.state is not ConnectionState.OPEN:
-                        self._dms_closed = close_answer(code)
+                        self._dms_closed = close_answer(
+                            None if code == CloseReason.NO_STATUS_RCVD else code)
                 if src.ws.state is ConnectionState.OPEN:  # wsproto could not read a frame
                     self._framing_error(src, event, forward, answer)
                 else:

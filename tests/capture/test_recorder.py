@@ -12,7 +12,7 @@ import pytest
 from trio_websocket import open_websocket_url
 
 from dmsproto.capture import validate_files
-from dmsproto.recorder import Recorder, truncate_capture
+from dmsproto.recorder import Recorder, close_answer, truncate_capture
 from dmsproto.sim.server import Simulator
 
 
@@ -153,3 +153,10 @@ async def test_recorded_simulator_session_validates_clean(tmp_path: Path) -> Non
     assert report.clean, report.to_text()
     assert report.counts["recv", "event"] == 1
     assert report.messages == 2 * len(requests) + 1
+
+
+@pytest.mark.parametrize(("code", "said"), [
+    (1009, "answered with WebSocket close 1009 (a fatal error, 2.6)"),
+    (None, "answered with WebSocket close without a status code (a fatal error, 2.6)")])
+def test_a_close_answer_says_its_code_or_that_it_had_none(code: int | None, said: str) -> None:
+    assert close_answer(code) == said
