@@ -27,19 +27,19 @@ from pathlib import Path
 from typing import Any
 
 import dmsproto
-from dmsproto.sim.plant import load_plant
 from tests.browser.conftest import PAGES
+from tests.browser.test_websocket import PLANT, WHOIS
 from tests.proxy.test_cli import proxy_command, stop
 from tests.support.browser import Browser, Page, PageServer
+from tests.support.proxy import STEP
 from tests.support.serve_process import serving
 
 SETPOINT = "Plant:HC2:TempFlowSet"
-ORIGINAL = dict(load_plant().points)[SETPOINT]["value"]
-STEP = 10.0
+ORIGINAL = PLANT[SETPOINT]["value"]
 
 
 def write(value: float) -> str:
-    return json.dumps({"whois": "browser-hmi", "user": "",
+    return json.dumps({"whois": WHOIS, "user": "",
                        "set": [{"path": SETPOINT, "value": value}]})
 
 
