@@ -29,7 +29,7 @@ from ..errors import (
     RequestTimeout,
 )
 from ..protocol._triage import shorten
-from ..protocol.connection import Attempts, closed_by_peer
+from ..protocol.connection import ABNORMAL, NO_CODE, Attempts, closed_by_peer
 from ..protocol.core import (
     BadFrame,
     Call,
@@ -38,7 +38,7 @@ from ..protocol.core import (
     SubscriptionData,
     SubscriptionState,
 )
-from ..recorder import Recorder
+from ..recorder import Recorder, close_answer
 from ..results import ItemError
 from ._options import Options
 
@@ -257,9 +257,17 @@ class WsState(Generic[W, L, K]):
     # ---------------------------------------------------------- a link's end
 
     def _close_error(self, link: K, code: int | None, reason: str | None) -> DMSProtoError:
-        """Why ``link`` ended, from its close (see ``protocol.connection.closed_by_peer``)."""
+        """Why ``link`` ended, from its close (see ``protocol.connection.closed_by_peer``).
+
+        A close frame of the DMS answers the requests it leaves open (its fatal-error
+        form, 2.6): the recording says so, so that checking it reports none of them
+        as unanswered.  A connection that broke without a close frame answers nothing.
+        """
         if self.closed:
             return ConnectionLost("client closed")
+        if self.recorder is not None and code not in (None, ABNORMAL) \
+                and self.proto.pending_calls:
+            self.recorder.settled(close_answer(None if code == NO_CODE else code), every=True)
         return closed_by_peer(self.opts.url, code, reason, answered=link.answered)
 
     def _unexpected(self, exc: Exception, link: K | None, started: bool) -> DMSProtoError:

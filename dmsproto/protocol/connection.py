@@ -35,6 +35,8 @@ BROKEN_STREAM = {1002: "broke the WebSocket protocol", 1007: "sent a text frame 
 ENDED = frozenset({1000, 1001, 1011, 1012, 1013, 1014})
 #: what a close frame without a code reads as (RFC 6455, 7.1.5): no code the peer sent
 NO_CODE = 1005
+#: what a connection that ended without a close frame reads as (RFC 6455, 7.1.5)
+ABNORMAL = 1006
 
 
 def closed_by_peer(
@@ -55,7 +57,7 @@ def closed_by_peer(
         that is how it refuses a connection, e.g. 1003 "Invalid path.";
         ``ConnectionLost`` otherwise.
     """
-    if code is None or code == 1006:
+    if code is None or code == ABNORMAL:
         return ConnectionLost(f"connection to {url} lost")
     said = f": {code} {reason}" if reason else f": {code}"
     if code == NO_CODE:
@@ -178,8 +180,10 @@ class Attempts:
 
 
 __all__ = [
+    "ABNORMAL",
     "BROKEN_STREAM",
     "ENDED",
+    "NO_CODE",
     "Attempts",
     "Stage",
     "closed_by_peer",

@@ -111,3 +111,39 @@ def test_a_post_answered_with_an_http_error_is_recorded_as_answered(
                                 "answered with HTTP 404 (a fatal error, 2.6)"]
 
     backend.run(body)
+
+
+@pytest.mark.parametrize(("code", "said"), [(1009, "1009"), (1011, "1011")])
+def test_requests_the_dms_answered_with_a_close_frame_are_recorded_as_answered(
+    backend: Backend, sim: LoopSim, tmp_path: Path, code: int, said: str
+) -> None:
+    """A close frame is the DMS's fatal answer on a WebSocket (2.6): the recording says
+    it answered the open request, and checking it finds none without an answer."""
+    async def body() -> None:
+        capture = tmp_path / "closed.jsonl"
+        async with backend.connect(sim.url, whois="recorder", record=capture) as dms:
+            sim.fault("close_next", code, "Closed by the test.", match="get")
+            with pytest.raises(dmsproto.DMSProtoError, match=str(code)):
+                await dms.get("Test:Int")
+        report = validate_files([capture])
+        assert report.errors == 0 and report.rules == {}
+        assert report.notes == [f"{capture}: 1 request not checked against an answer: "
+                                f"answered with WebSocket close {said} (a fatal error, 2.6)"]
+
+    backend.run(body)
+
+
+def test_a_connection_that_broke_without_a_close_frame_answered_nothing(
+    backend: Backend, sim: LoopSim, tmp_path: Path
+) -> None:
+    async def body() -> None:
+        capture = tmp_path / "broken.jsonl"
+        async with backend.connect(sim.url, whois="recorder", record=capture) as dms:
+            sim.fault("drop_before_response", match="get")
+            with pytest.raises(dmsproto.ConnectionLost):
+                await dms.get("Test:Int")
+        report = validate_files([capture])
+        assert {rule: group.count for rule, group in report.rules.items()} == {
+            "orphan-request": 1}
+
+    backend.run(body)
