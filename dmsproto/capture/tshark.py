@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import NotJSON
 from ..jsontext import parse_json
-from ..recorder import http_status_answer
+from ..recorder import close_answer, http_status_answer
 from ..versions import Direction
 from .har import BASE_PATH, is_dms_url, load_json_file
 from .model import (
@@ -44,9 +44,9 @@ DMS_PORT = 9020
 FIELDS = ("frame.number", "frame.time_epoch", "tcp.stream", "tcp.srcport", "tcp.dstport",
           "websocket.mask", "websocket.opcode", "websocket.payload.text", "data.data",
           "http.request.method", "http.request.uri", "http.upgrade", "http.response.code",
-          "http.response_for.uri", "http.file_data")
+          "http.response_for.uri", "http.file_data", "websocket.payload.close.status_code")
 _WANTED = frozenset(f.replace(".", "_") for f in FIELDS)
-_TEXT, _BINARY = "1", "2"
+_TEXT, _BINARY, _CLOSE = "1", "2", "8"
 
 #: tshark options: DMS ports are not WebSocket ports, and a capture may start after the
 #: HTTP upgrade; the WebSocket heuristic finds frames anyway, the HTTP heuristic (on by
@@ -108,6 +108,8 @@ class _Conn:
     dms: bool
     server_port: str | None
     assumed: bool = False
+    client_closed: bool = False
+    """The client sent its close frame: the DMS's close that follows is only the reply."""
 
 
 class DmsTraffic:
@@ -143,6 +145,7 @@ class DmsTraffic:
         method = _first(fields, "http_request_method")
         texts: list[tuple[str | bytes, bool]] = []
         direction: Direction
+        settled: Settled | None = None  # what a close frame of the DMS answered
         http = method is not None or _first(fields, "http_response_code") is not None
         if http or _first(fields, "http_response_code") is not None:
             if method == "GET" and "websocket" in (_first(fields, "http_upgrade") or "").lower():
@@ -159,7 +162,8 @@ class DmsTraffic:
             direction = "send" if method is not None else "recv"
         else:
             texts = self._websocket_payloads(fields)
-            if not texts:
+            closing = _CLOSE in (str(o) for o in fields.get("websocket_opcode", []))
+            if not texts and not closing:
                 return
             conn = self._conns.get(tcp)
             if conn is None:
@@ -169,10 +173,26 @@ class DmsTraffic:
             if conn.assumed:
                 self.assumed += len(texts)
             direction = _ws_direction(fields, conn.server_port)
+            if closing:
+                settled = self._closed(fields, conn, direction, stream)
         for k, (text, binary) in enumerate(texts):
             where = f"frame {number}" if k == 0 else f"frame {number} (message {k + 1})"
             yield Message(direction, text, self.source, where, time, stream, len(text), offset,
                           binary, http)
+        if settled is not None:
+            yield settled
+
+    def _closed(self, fields: dict[str, list[Any]], conn: _Conn, direction: Direction,
+                stream: str) -> Settled | None:
+        """A close frame: the DMS closing first answers what it leaves open (2.6)."""
+        if direction == "send":
+            conn.client_closed = True
+            return None
+        if conn.client_closed:
+            return None  # the reply to the client's close
+        code = _first(fields, "websocket_payload_close_status_code")
+        return Settled(self.source, stream, close_answer(int(code) if code else None),
+                       every=True)
 
     def _unannounced(self, fields: dict[str, list[Any]], tcp: str, count: int) -> _Conn:
         """A WebSocket stream whose handshake is not in the capture: the DMS's by port."""

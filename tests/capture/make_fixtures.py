@@ -14,10 +14,15 @@ public field clients (see ``tests/fixtures/field/``) on port 19020 (not the DMS
 default), the vendor's Node-RED frames sent as binary frames as that client does,
 answered by a scripted server with the answers a DMS gives; written as JSON Lines,
 pcapng and HAR, plus ``field-nohandshake.pcapng``.
+
+``closed`` (``python tests/capture/make_fixtures.py closed``) is a session whose second
+request the simulator answers with a close frame (1009), the DMS's fatal-error form on
+a WebSocket: written as JSON Lines and pcapng.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -29,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import trio
-from trio_websocket import open_websocket_url
+from trio_websocket import ConnectionClosed, open_websocket_url
 
 from dmsproto.capture.tshark import FIELDS
-from dmsproto.recorder import Recorder
+from dmsproto.recorder import Recorder, close_answer
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import StepClock
 
@@ -171,6 +176,19 @@ def har(jsonl: Path) -> dict[str, Any]:
     return {"log": {"version": "1.2", "creator": {"name": "dmsproto make_fixtures",
                                                   "version": "1"},
                     "pages": [], "entries": entries}}
+
+
+async def closed_session(sim: Simulator, rec: Recorder) -> None:
+    async with open_websocket_url(sim.url) as ws:
+        await exchange(ws, rec, {"get": ["System:Version"], "tag": "g1"})
+        # the DMS answers a request with its fatal-error form on a WebSocket: a close frame
+        sim.faults.close_next(1009, "Message too big.", match="get")
+        text = json.dumps({"get": ["System:Time"], "tag": "g2"})
+        rec.record("send", text)
+        await ws.send_message(text)
+        with contextlib.suppress(ConnectionClosed):
+            await ws.get_message()
+        rec.settled(close_answer(1009), every=True)
 
 
 @asynccontextmanager
@@ -360,6 +378,9 @@ def main() -> int:
         print("tshark is needed", file=sys.stderr)
         return 2
     HERE.mkdir(exist_ok=True)
+    if sys.argv[1:] == ["closed"]:
+        trio.run(run_session, "closed", closed_session)
+        return 0
     if sys.argv[1:] == ["field"]:
         trio.run(run_field)
         (HERE / "field.har").write_text(json.dumps(field_har(HERE / "field.jsonl"), indent=1))

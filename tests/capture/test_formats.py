@@ -128,3 +128,18 @@ def test_full_ek_export_reads_like_the_json_export() -> None:
     assert ek.messages == jsonl.messages == 17
     assert ek.counts == jsonl.counts
     assert ek.notes == []  # the handshake told which connection is the DMS's
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "pcapng"])
+def test_a_request_the_dms_answered_with_a_close_frame_is_answered(fmt: str) -> None:
+    """The DMS's fatal-error form on a WebSocket is a close frame (2.6): it answers the
+    request it leaves open, in a capture as in our recordings (the reply to a client's
+    own close answers nothing: the broken session's last request stays an orphan)."""
+    if fmt == "pcapng":
+        require_tshark()
+    path = FIXTURES / f"closed.{fmt}"
+    report = validate_files([path])
+    assert report.clean, report.to_text()
+    assert report.messages == 3
+    assert report.notes == [f"{path}: 1 request not checked against an answer: answered "
+                            "with WebSocket close 1009 (a fatal error, 2.6)"]
