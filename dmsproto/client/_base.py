@@ -623,7 +623,8 @@ class ClientBase(Generic[SubE, SubG]):
             NotInVersionError: ``show_past``/``show_original`` before protocol 1.5.
             DMSError: the DMS refused the read (``NotFound``, ``NoPermission``).
             ConnectionLost: the connection was lost and the client does not
-                reconnect, gave up, or lost it under the same request three times.
+                reconnect, gave up, or lost it under the same request again after
+                it was sent three more times.
         """
         now = datetime.now(UTC)
         first, last = time_range(start, end, now)
