@@ -29,9 +29,9 @@ from typing import Any
 import dmsproto
 from tests.browser.conftest import PAGES
 from tests.browser.test_websocket import PLANT, WHOIS
-from tests.proxy.test_cli import proxy_command, stop
 from tests.support.browser import Browser, Page, PageServer
 from tests.support.proxy import STEP
+from tests.support.proxy_command import proxy_command, stop
 from tests.support.serve_process import serving
 
 SETPOINT = "Plant:HC2:TempFlowSet"

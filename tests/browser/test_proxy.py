@@ -18,9 +18,9 @@ from typing import Any
 
 from tests.browser.conftest import Tls
 from tests.browser.test_websocket import WHOIS, check_tour
-from tests.proxy.test_cli import env, proxy_command, stop
 from tests.support.browser import Page
 from tests.support.cli import WORKDIR
+from tests.support.proxy_command import env, proxy_command, stop
 from tests.support.serve_process import serving
 
 

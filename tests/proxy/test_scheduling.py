@@ -14,8 +14,8 @@ import pytest
 from dmsproto.proxy.scheduling import POLICIES, schedule_process
 from dmsproto.sim.server import Simulator
 from dmsproto.sim.testing import tiny_plant
-from tests.proxy.test_cli import env, proxy_command, stop
 from tests.support.cli import WORKDIR
+from tests.support.proxy_command import env, proxy_command, stop
 
 linux_only = pytest.mark.skipif(not hasattr(os, "SCHED_BATCH"),
                                 reason="batch scheduling is a Linux policy")
