@@ -38,7 +38,7 @@ from .http1 import (
 from .live import Finding
 from .refusal import blocked_notice, refusal
 from .upstream import describe_failure, open_upstream
-from .witness import STOPPED, Witness
+from .witness import STOPPED, Witness, unchecked_answer
 
 _OWN_REQUEST: Final = frozenset({b"host", b"content-length", b"expect"})
 
@@ -185,7 +185,7 @@ class HttpForwarder:
             why = decoded
         self.witness.notice(stream, "unvalidated",
                             f"the answer to POST {self.count}, {why}, passed unchecked")
-        return f"the answer passed unchecked ({why})"
+        return unchecked_answer(why)
 
     # --- request --------------------------------------------------------------------
 

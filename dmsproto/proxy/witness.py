@@ -74,6 +74,19 @@ class Notice:
 STOPPED: Final = "cut off: the proxy stopped before the answer came"
 """Why requests on their way when the proxy stops have no answer (not the peers' fault)."""
 
+
+def unchecked_answer(why: str) -> str:
+    """Why a request has no answer to check: its answer passed the proxy unchecked.
+
+    Args:
+        why: what kept it from being checked (``over 64 MiB``, a content coding).
+
+    Returns:
+        The reason the recording's ``settled`` line and the report's note give.
+    """
+    return f"the answer passed unchecked ({why})"
+
+
 Listener = Callable[[Finding | Notice], None]
 """Told each finding and notice the moment it happens (the console printer, a list)."""
 
@@ -188,7 +201,7 @@ class Witness:
         if direction == "recv":
             self.checker.settle(stream)
             if self.recorder is not None:
-                self.recorder.settled("the answer passed unchecked (larger than the limit)",
+                self.recorder.settled(unchecked_answer("larger than the limit"),
                                       conn=stream, time=self._utc())
 
     def framing(self, stream: str, direction: Direction, text: str) -> Finding:
@@ -281,4 +294,5 @@ class Witness:
             self.listener = None
 
 
-__all__ = ["NOTICES", "STOPPED", "Listener", "Notice", "Witness", "exit_status"]
+__all__ = ["NOTICES", "STOPPED", "Listener", "Notice", "Witness", "exit_status",
+           "unchecked_answer"]
